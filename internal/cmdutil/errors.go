@@ -1,0 +1,89 @@
+// Package cmdutil holds what every command shares: the Factory of lazily
+// built dependencies, the error types that decide a command's exit code, and
+// small helpers for flags and arguments.
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ExitCode is the process exit status of a mesosctl invocation.
+type ExitCode int
+
+// Exit codes are part of the interface: scripts depend on them.
+const (
+	ExitOK      ExitCode = 0 // success
+	ExitError   ExitCode = 1 // the command failed
+	ExitUsage   ExitCode = 2 // bad flags, arguments, node sets or configuration; nothing was done
+	ExitPartial ExitCode = 3 // a fan-out reached some nodes but failed on others
+	ExitCancel  ExitCode = 130
+)
+
+// FlagError is a usage mistake: the command prints it with a hint to --help
+// and exits 2.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf builds a FlagError.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// UsageError wraps err as a usage error (exit 2) unless it is nil.
+func UsageError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *FlagError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return &FlagError{Err: err}
+}
+
+// PartialError reports that an operation over several nodes failed on some
+// of them. The per-node details were already printed; the command exits 3.
+type PartialError struct {
+	Failed, Total int
+}
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("%d of %d nodes failed", e.Failed, e.Total)
+}
+
+// SilentError makes the command exit 1 without printing anything more; the
+// command has already explained what went wrong.
+var SilentError = errors.New("SilentError")
+
+// ExitStatusError asks for a specific exit code without further message, e.g. to
+// pass a remote command's or task's exit status through.
+type ExitStatusError struct{ Code int }
+
+func (e *ExitStatusError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// CancelError means the user interrupted the command (Ctrl-C).
+var CancelError = errors.New("cancelled")
+
+// ExitCodeOf maps an error returned by a command to the process exit code.
+func ExitCodeOf(err error) ExitCode {
+	if err == nil {
+		return ExitOK
+	}
+	var fe *FlagError
+	var pe *PartialError
+	var ee *ExitStatusError
+	switch {
+	case errors.As(err, &fe):
+		return ExitUsage
+	case errors.As(err, &pe):
+		return ExitPartial
+	case errors.As(err, &ee):
+		return ExitCode(ee.Code)
+	case errors.Is(err, CancelError):
+		return ExitCancel
+	}
+	return ExitError
+}
