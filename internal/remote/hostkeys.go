@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -101,6 +102,9 @@ func (h *HostKeys) Algorithms(hostport string, remote net.Addr) []string {
 	if h.load() != nil {
 		return nil
 	}
+	if remote == nil {
+		remote = addrOf(hostport)
+	}
 	var ke *knownhosts.KeyError
 	if err := h.cb(hostport, remote, h.probe); !errors.As(err, &ke) || len(ke.Want) == 0 {
 		return nil
@@ -126,11 +130,21 @@ func (h *HostKeys) Algorithms(hostport string, remote net.Addr) []string {
 	return algos
 }
 
+// addrOf is hostport as a net.Addr (knownhosts also matches the address).
+func addrOf(hostport string) net.Addr {
+	h, p, _ := net.SplitHostPort(hostport)
+	port, _ := strconv.Atoi(p)
+	return &net.TCPAddr{IP: net.ParseIP(h), Port: port}
+}
+
 // Callback is the ssh.HostKeyCallback for a connection to hostport.
 func (h *HostKeys) Callback(hostport string) ssh.HostKeyCallback {
 	return func(_ string, remote net.Addr, key ssh.PublicKey) error {
 		if err := h.load(); err != nil {
 			return err
+		}
+		if remote == nil {
+			remote = addrOf(hostport)
 		}
 		err := h.cb(hostport, remote, key)
 		if err == nil {

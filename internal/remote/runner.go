@@ -156,17 +156,19 @@ func (r *Runner) exec(ctx context.Context, t Target, cmd string, stdout, stderr 
 	if err != nil {
 		return -1, err
 	}
-	code, err := RunSession(ctx, client, cmd, nil, stdout, stderr)
-	if err != nil && ctx.Err() != nil && r.Forget != nil {
-		r.Forget(t)
+	abort := func() { client.Close() }
+	if r.Forget != nil {
+		abort = func() { r.Forget(t) }
 	}
-	return code, err
+	return RunSession(ctx, client, cmd, nil, stdout, stderr, abort)
 }
 
 // RunSession runs cmd in a new session of client, with no PTY and no
 // environment requests. When ctx ends first, the session is sent SIGKILL
-// and closed, and ctx's error is returned.
-func RunSession(ctx context.Context, client *ssh.Client, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+// and abort is called, which must close the connection (OpenSSH then hangs
+// up the remote command); RunSession returns once the session's output has
+// been drained, with ctx's error.
+func RunSession(ctx context.Context, client *ssh.Client, cmd string, stdin io.Reader, stdout, stderr io.Writer, abort func()) (int, error) {
 	sess, err := client.NewSession()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -185,6 +187,11 @@ func RunSession(ctx context.Context, client *ssh.Client, cmd string, stdin io.Re
 	stop := context.AfterFunc(ctx, func() {
 		sess.Signal(ssh.SIGKILL)
 		sess.Close()
+		if abort != nil {
+			abort()
+		} else {
+			client.Close()
+		}
 	})
 	defer stop()
 	if err := sess.Start(cmd); err != nil {
@@ -194,7 +201,9 @@ func RunSession(ctx context.Context, client *ssh.Client, cmd string, stdin io.Re
 		return -1, fmt.Errorf("start command: %w", err)
 	}
 	err = sess.Wait()
-	if ctx.Err() != nil {
+	if !stop() {
+		// ctx ended: the AfterFunc closed the connection, so Wait has
+		// returned with all output copied.
 		return -1, ctx.Err()
 	}
 	return exitStatus(err)

@@ -5,7 +5,6 @@
 package sshd
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -138,10 +137,9 @@ type Server struct {
 	Keys       *Keys
 	KnownHosts string // the known_hosts line for this server
 
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	stderr *safeBuffer
-	done   chan struct{}
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
 }
 
 // Options select where servers listen.
@@ -223,8 +221,14 @@ func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cmd := exec.Command(Binary, "-D", "-e", "-f", s.ConfigPath)
-	s.stderr = &safeBuffer{}
-	cmd.Stderr = s.stderr
+	// A file, not a pipe: session processes that outlive the listener
+	// keep their inherited stderr open, and Wait must not wait for them.
+	logf, err := os.OpenFile(s.ConfigPath+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start sshd on %s: %v", s.Addr, err)
@@ -236,23 +240,6 @@ func (s *Server) start() error {
 	return nil
 }
 
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *safeBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *safeBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func (s *Server) waitReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -261,7 +248,7 @@ func (s *Server) waitReady(timeout time.Duration) error {
 		s.mu.Unlock()
 		select {
 		case <-done:
-			return fmt.Errorf("sshd on %s exited at start: %s", s.Addr, s.stderr.String())
+			return fmt.Errorf("sshd on %s exited at start: %s", s.Addr, s.Stderr())
 		default:
 		}
 		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
@@ -271,7 +258,7 @@ func (s *Server) waitReady(timeout time.Duration) error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return fmt.Errorf("sshd on %s did not accept connections within %v: %s", s.Addr, timeout, s.stderr.String())
+	return fmt.Errorf("sshd on %s did not accept connections within %v: %s", s.Addr, timeout, s.Stderr())
 }
 
 // Stop kills the server (and its session processes) and waits for it.
@@ -298,9 +285,8 @@ func (s *Server) Restart() error {
 
 // Stderr is what sshd logged so far.
 func (s *Server) Stderr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stderr.String()
+	b, _ := os.ReadFile(s.ConfigPath + ".log")
+	return string(b)
 }
 
 // WriteKnownHosts writes the known_hosts lines of servers to path.
