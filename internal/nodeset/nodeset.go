@@ -148,7 +148,6 @@ func expand(expr string, groups GroupResolver, depth int) ([]string, error) {
 	return set.list(), nil
 }
 
-
 // part of a pattern: a literal or a bracketed list of ranges.
 type part struct {
 	lit    string

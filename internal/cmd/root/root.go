@@ -6,8 +6,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/build"
+	"github.com/mesosctl/mesosctl/internal/cmd/completion"
+	"github.com/mesosctl/mesosctl/internal/cmd/ip"
+	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
+	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/config"
 )
 
 // Command groups, in the order help shows them.
@@ -40,12 +45,25 @@ daemon, 'mesosctl agentd'.`,
 		&cobra.Group{ID: GroupTasks, Title: "Task commands:"},
 		&cobra.Group{ID: GroupDaemon, Title: "Daemon:"},
 	)
+	cmd.PersistentFlags().String("config", "", "configuration file (default $XDG_CONFIG_HOME/mesosctl/config.yaml, or $MESOSCTL_CONFIG)")
+	// Config is loaded lazily by the commands that need it; this hook only
+	// records where it comes from and which flags override it.
+	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		path, _ := c.Flags().GetString("config")
+		f.ConfigOptions = config.LoadOptions{Path: path, Flags: c.Flags(), Getenv: f.Getenv}
+		return nil
+	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.UsageError(err)
 	})
 
 	for _, sub := range []*cobra.Command{
 		version.NewCmdVersion(f, nil),
+		nodesetcmd.NewCmdNodeset(f, nil),
+		nodes.NewCmdNodes(f, nil),
+		ip.NewCmdIP(f, nil),
+		ip.NewCmdName(f, nil),
+		completion.NewCmdCompletion(f, nil),
 	} {
 		cmd.AddCommand(sub)
 	}
