@@ -91,3 +91,14 @@ func NodeSetCompletion(f *Factory) func(cmd *cobra.Command, args []string, toCom
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
 }
+
+// MinimumArgs is cobra.MinimumNArgs returning a usage error (exit 2) with
+// msg, e.g. "name at least one IP address".
+func MinimumArgs(n int, msg string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return FlagErrorf("%s", msg)
+		}
+		return nil
+	}
+}

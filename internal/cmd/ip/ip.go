@@ -99,7 +99,7 @@ address only the name is printed; with several, "IP NAME" per line.`,
 		Example: `  $ mesosctl name 127.0.1.1
   lxb001`,
 		GroupID: "nodes",
-		Args:    cobra.MinimumNArgs(1),
+		Args:    cmdutil.MinimumArgs(1, "name at least one IP address"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
 			opts.Args = args
