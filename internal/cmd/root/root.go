@@ -34,6 +34,9 @@ It reaches many nodes over SSH and HTTP (run commands on node sets like
 lxb00[1-4], read agent state with jq filters, change attributes and resources
 safely, submit and follow tasks), and it contains a Mesos-compatible agent
 daemon, 'mesosctl agentd'.`,
+		Example: `  $ mesosctl nodes
+  $ NODES='lxb00[1-4]' mesosctl ip
+  $ mesosctl nodeset -f lxb001 lxb002 lxb003`,
 		Version:       build.Current().Version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
