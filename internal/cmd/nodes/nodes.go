@@ -109,6 +109,9 @@ func Run(opts *Options) error {
 // renderer (internal/render) can replace this local printer.
 var Print = func(ios *iostreams.IOStreams, format string, rows []Row) error {
 	if format == "json" {
+		if rows == nil {
+			rows = []Row{}
+		}
 		enc := json.NewEncoder(ios.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
