@@ -70,5 +70,20 @@ daemon, 'mesosctl agentd'.`,
 	} {
 		cmd.AddCommand(sub)
 	}
+	UsageArgs(cmd)
 	return cmd
+}
+
+// UsageArgs makes positional-argument errors of cmd and its subcommands
+// (cobra.ExactArgs and friends) usage errors, so that they exit 2 like bad
+// flags.
+func UsageArgs(cmd *cobra.Command) {
+	if orig := cmd.Args; orig != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			return cmdutil.UsageError(orig(c, args))
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		UsageArgs(sub)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mesosctl/mesosctl/internal/cmd/root"
+	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/mesosctl"
 )
@@ -166,5 +167,20 @@ func TestConfigFlagsBoundByRoot(t *testing.T) {
 		for k := range tt.env {
 			t.Setenv(k, "")
 		}
+	}
+}
+
+func TestArgErrorsAreUsageErrors(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	cmd := root.NewCmdRoot(mesosctl.NewFactory(ios))
+	probe := &cobra.Command{Use: "probe", Args: cobra.ExactArgs(1), RunE: func(*cobra.Command, []string) error { return nil }}
+	cmd.AddCommand(probe)
+	root.UsageArgs(cmd)
+	cmd.SetArgs([]string{"probe", "a", "b"})
+	cmd.SetOut(ios.Out)
+	cmd.SetErr(ios.ErrOut)
+	err := cmd.Execute()
+	if err == nil || cmdutil.ExitCodeOf(err) != cmdutil.ExitUsage {
+		t.Fatalf("got %v (exit %d), want a usage error", err, cmdutil.ExitCodeOf(err))
 	}
 }
