@@ -41,7 +41,7 @@ func TestExpandNodeSet(t *testing.T) {
 		{nil, nil, "n1,n2,n3", ""},
 		{nil, []string{"n2"}, "n1,n3", ""},
 		{[]string{"@all", "b"}, []string{"@g"}, "a2,b", ""},
-		{[]string{"a1"}, []string{"a1"}, "", `node set "a1!a1" is empty`},
+		{[]string{"a1"}, []string{"a1"}, "", `node set "a1" without "a1" is empty`},
 		{[]string{"@zz"}, nil, "", `unknown group "zz" (known groups: all, g)`},
 		{[]string{"x[1"}, nil, "", "unterminated '['"},
 	}
