@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // UnreservedRole is the role of unreserved resources.
@@ -42,10 +43,16 @@ func ValidateRole(role string) error {
 	if role == "" {
 		return fmt.Errorf("empty role")
 	}
+	if !utf8.ValidString(role) {
+		return fmt.Errorf("role %q is not valid UTF-8", role)
+	}
 	for _, c := range role {
 		if unicode.IsSpace(c) || unicode.IsControl(c) {
 			return fmt.Errorf("role %q contains whitespace or control characters", role)
 		}
+	}
+	if strings.ContainsAny(role, reservedChars) {
+		return fmt.Errorf("role %q contains one of %s", role, reservedChars)
 	}
 	for _, comp := range strings.Split(role, "/") {
 		switch {
@@ -74,6 +81,9 @@ func ParseResources(s, defaultRole string) (Resources, error) {
 	}
 	if err := ValidateRole(defaultRole); err != nil {
 		return nil, fmt.Errorf("invalid default role: %v", err)
+	}
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("invalid resources %q: not valid UTF-8", s)
 	}
 	if t := strings.TrimSpace(s); strings.HasPrefix(t, "[") {
 		return parseResourcesJSON(s, defaultRole)
@@ -112,11 +122,8 @@ func parseResourceToken(tok, defaultRole string) (Resource, error) {
 }
 
 func newResource(name, role, text string) (Resource, error) {
-	if name == "" {
-		return Resource{}, fmt.Errorf("empty resource name")
-	}
-	if strings.ContainsAny(name, "(){}[]:;,") {
-		return Resource{}, fmt.Errorf("bad resource name %q", name)
+	if err := validName(name); err != nil {
+		return Resource{}, err
 	}
 	if err := ValidateRole(role); err != nil {
 		return Resource{}, err
@@ -126,6 +133,20 @@ func newResource(name, role, text string) (Resource, error) {
 		return Resource{}, err
 	}
 	return checkResource(Resource{Name: name, Role: role, Value: v})
+}
+
+// reservedChars may not appear in resource names, roles or set items: they
+// delimit the text form.
+const reservedChars = "(){}[]:;,"
+
+func validName(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty resource name")
+	}
+	if strings.ContainsAny(name, reservedChars) || strings.TrimSpace(name) != name {
+		return fmt.Errorf("bad resource name %q (no surrounding spaces, none of %s)", name, reservedChars)
+	}
+	return nil
 }
 
 func checkResource(r Resource) (Resource, error) {
@@ -181,8 +202,8 @@ func parseResourcesJSON(s, defaultRole string) (Resources, error) {
 }
 
 func (jr jsonResource) resource(defaultRole string) (Resource, error) {
-	if jr.Name == "" {
-		return Resource{}, fmt.Errorf("empty resource name")
+	if err := validName(jr.Name); err != nil {
+		return Resource{}, err
 	}
 	role := defaultRole
 	if jr.Role != "" {
@@ -226,6 +247,11 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 	case Set:
 		if jr.Set == nil {
 			return Resource{}, fmt.Errorf("SET resource without \"set\":{\"item\":[...]}")
+		}
+		for _, it := range jr.Set.Item {
+			if it == "" || strings.ContainsAny(it, reservedChars+" \n") {
+				return Resource{}, fmt.Errorf("bad set item %q (must be non-empty, without spaces or any of %s)", it, reservedChars)
+			}
 		}
 		v = SetValue(jr.Set.Item...)
 	case Text:
