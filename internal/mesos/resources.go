@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -158,17 +159,18 @@ func checkResource(r Resource) (Resource, error) {
 	return r, nil
 }
 
-// jsonResource is the protobuf JSON form of mesos.Resource.
+// jsonResource is the protobuf JSON form of mesos.Resource. Numbers may also
+// be JSON strings and the type an enum number, as protobuf JSON allows.
 type jsonResource struct {
-	Name   string `json:"name"`
-	Type   string `json:"type"`
+	Name   string   `json:"name"`
+	Type   flexType `json:"type"`
 	Scalar *struct {
-		Value *float64 `json:"value"`
+		Value *flexFloat `json:"value"`
 	} `json:"scalar,omitempty"`
 	Ranges *struct {
 		Range []struct {
-			Begin *uint64 `json:"begin"`
-			End   *uint64 `json:"end"`
+			Begin *flexUint `json:"begin"`
+			End   *flexUint `json:"end"`
 		} `json:"range"`
 	} `json:"ranges,omitempty"`
 	Set *struct {
@@ -179,6 +181,60 @@ type jsonResource struct {
 		Type string `json:"type"`
 		Role string `json:"role"`
 	} `json:"reservations,omitempty"`
+}
+
+// flexType is a Value.Type given as "SCALAR" or as its enum number.
+type flexType string
+
+func (t *flexType) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = flexType(s)
+		return nil
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil || n < 0 || n > int(Text) {
+		return fmt.Errorf("bad resource type %s", b)
+	}
+	*t = flexType(ValueType(n).String())
+	return nil
+}
+
+// flexFloat is a double given as a JSON number or string.
+type flexFloat float64
+
+func (f *flexFloat) UnmarshalJSON(b []byte) error {
+	var v float64
+	if err := json.Unmarshal(b, &v); err == nil {
+		*f = flexFloat(v)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("bad number %s", b)
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !number.MatchString(s) {
+		return fmt.Errorf("bad number %s", b)
+	}
+	*f = flexFloat(v)
+	return nil
+}
+
+// flexUint is a uint64 given as a JSON number or string.
+type flexUint uint64
+
+func (u *flexUint) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		s = string(b)
+	}
+	v, err := parseUint(s)
+	if err != nil {
+		return fmt.Errorf("bad non-negative integer %s", b)
+	}
+	*u = flexUint(v)
+	return nil
 }
 
 func parseResourcesJSON(s, defaultRole string) (Resources, error) {
@@ -214,7 +270,7 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 	if err := ValidateRole(role); err != nil {
 		return Resource{}, err
 	}
-	t, err := ParseValueType(jr.Type)
+	t, err := ParseValueType(string(jr.Type))
 	if err != nil {
 		return Resource{}, err
 	}
@@ -224,10 +280,10 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 		if jr.Scalar == nil || jr.Scalar.Value == nil {
 			return Resource{}, fmt.Errorf("SCALAR resource without \"scalar\":{\"value\":...}")
 		}
-		if err := validScalar(*jr.Scalar.Value); err != nil {
+		if err := validScalar(float64(*jr.Scalar.Value)); err != nil {
 			return Resource{}, err
 		}
-		v = ScalarValue(*jr.Scalar.Value)
+		v = ScalarValue(float64(*jr.Scalar.Value))
 	case Ranges:
 		if jr.Ranges == nil {
 			return Resource{}, fmt.Errorf("RANGES resource without \"ranges\":{\"range\":[...]}")
@@ -240,7 +296,7 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 			if *r.Begin > *r.End {
 				return Resource{}, fmt.Errorf("range %d-%d has begin > end", *r.Begin, *r.End)
 			}
-			rs = append(rs, Range{*r.Begin, *r.End})
+			rs = append(rs, Range{uint64(*r.Begin), uint64(*r.End)})
 		}
 		v = RangesValue(rs...)
 	case Set:
