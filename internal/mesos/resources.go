@@ -74,7 +74,9 @@ func ValidateRole(role string) error {
 // protobuf-JSON Resource objects. Resources without a role get defaultRole
 // ("" means "*"). Entries of the same name and role are summed. Zero values
 // are kept (so "cpus:0" is present, as for Mesos' auto-detection); use
-// NonEmpty to drop them. A "file://" value must be read by the caller.
+// NonEmpty to drop them. Whitespace around names and values (a trailing
+// newline from a flag file) is ignored. A "file://" value must be read by
+// the caller.
 func ParseResources(s, defaultRole string) (Resources, error) {
 	if defaultRole == "" {
 		defaultRole = UnreservedRole
@@ -118,7 +120,7 @@ func parseResourceToken(tok, defaultRole string) (Resource, error) {
 		role = strings.TrimSpace(key[open+1 : closeP])
 		key = key[:open]
 	}
-	return newResource(strings.TrimSpace(key), role, parts[1])
+	return newResource(strings.TrimSpace(key), role, strings.TrimSpace(parts[1]))
 }
 
 func newResource(name, role, text string) (Resource, error) {

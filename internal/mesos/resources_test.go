@@ -253,3 +253,30 @@ func TestParseResourcesJSONProtobufVariants(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFlagFileWhitespace(t *testing.T) {
+	r, err := ParseResources("cpus:2;mem:1024\n", "*")
+	if err != nil || r.String() != "cpus:2;mem:1024" {
+		t.Errorf("resources with trailing newline: %q, %v", r.String(), err)
+	}
+	r, err = ParseResources("cpus:2;\n\tmem : 1024\r\n", "*")
+	if err != nil || r.String() != "cpus:2;mem:1024" {
+		t.Errorf("resources with CRLF and tabs: %q, %v", r.String(), err)
+	}
+	a, err := ParseAttributes("os:\tcentos7\t\r\nrack:3\t\n")
+	if err != nil || a.String() != "os:centos7;rack:3" || a[1].Value.Type != Scalar {
+		t.Errorf("attributes with tabs: %q, %v", a.String(), err)
+	}
+}
+
+func TestExecutorOverhead(t *testing.T) {
+	task := mustResources(t, "cpus:1;mem:128")
+	exec := task.Add(ExecutorOverhead(""))
+	// The reference /state example: task {"cpus":1.0,...,"mem":128.0}, executor {"cpus":1.1,...,"mem":160.0}.
+	if got := string(exec.SummaryJSON()); got != `{"cpus":1.1,"disk":0.0,"gpus":0.0,"mem":160.0}` {
+		t.Errorf("executor summary = %s", got)
+	}
+	if got := ExecutorOverhead("ads").String(); got != "cpus(ads):0.1;mem(ads):32" {
+		t.Errorf("overhead = %q", got)
+	}
+}
