@@ -280,3 +280,21 @@ func TestExecutorOverhead(t *testing.T) {
 		t.Errorf("overhead = %q", got)
 	}
 }
+
+func TestAccountingUnnormalized(t *testing.T) {
+	// Hand-built lists may repeat a name and leave the role empty.
+	agent := Resources{{Name: "cpus", Value: ScalarValue(1)}}
+	task := Resources{{Name: "cpus", Role: "*", Value: ScalarValue(1)}, {Name: "cpus", Role: "*", Value: ScalarValue(1)}}
+	if agent.Contains(task) {
+		t.Error("cpus:1 must not contain cpus:1 twice")
+	}
+	if _, err := agent.Subtract(task); err == nil {
+		t.Error("Subtract of cpus:2 from cpus:1 succeeded")
+	}
+	if got := agent.Add(task).String(); got != "cpus:3" {
+		t.Errorf("Add = %q", got)
+	}
+	if _, err := ParseResources(`[{"name":"cpus","type":"SCALAR","scalar":{"value":1}}] trailing`, "*"); err == nil {
+		t.Error("trailing data after the JSON array accepted")
+	}
+}
