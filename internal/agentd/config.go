@@ -9,6 +9,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/zk"
 )
 
 // Config is the validated agent configuration built from the flags.
@@ -107,7 +108,7 @@ func NewConfig(v *flags.Values) (*Config, error) {
 		return nil, fmt.Errorf("--authenticate_http_readonly/--authenticate_http_readwrite need credentials: set --http_credentials to a JSON file like {\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]}")
 	}
 	if m := c.Master; m != "" && strings.HasPrefix(m, "zk://") {
-		if _, _, err := ParseZKURL(m); err != nil {
+		if _, err := zk.ParseURL(m); err != nil {
 			return nil, fmt.Errorf("Failed to load flag 'master': %v", err)
 		}
 	}
@@ -147,33 +148,4 @@ func LoadCredentials(s string) (map[string]string, error) {
 		return nil, fmt.Errorf("no credentials found")
 	}
 	return out, nil
-}
-
-// ParseZKURL splits zk://[user:pass@]h1:p1,h2:p2/path into servers and path.
-func ParseZKURL(u string) (servers []string, path string, err error) {
-	rest, ok := strings.CutPrefix(u, "zk://")
-	if !ok {
-		return nil, "", fmt.Errorf("'%s' is not a zk:// URL", u)
-	}
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		rest = rest[at+1:]
-	}
-	hosts, p, ok := strings.Cut(rest, "/")
-	if !ok || hosts == "" {
-		return nil, "", fmt.Errorf("'%s' is not of the form zk://host:port[,host:port...]/path", u)
-	}
-	for _, h := range strings.Split(hosts, ",") {
-		if h == "" {
-			return nil, "", fmt.Errorf("empty host in '%s'", u)
-		}
-		if !strings.Contains(h, ":") {
-			h += ":2181"
-		}
-		servers = append(servers, h)
-	}
-	path = "/" + strings.Trim(p, "/")
-	if path == "/" {
-		return nil, "", fmt.Errorf("'%s' has no znode path (e.g. zk://host:2181/mesos)", u)
-	}
-	return servers, path, nil
 }
