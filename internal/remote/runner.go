@@ -63,6 +63,11 @@ type Runner struct {
 // Run runs cmd on every target and returns the results in target order.
 // Cancelling ctx closes open sessions; unfinished nodes report ErrCancelled.
 func (r *Runner) Run(ctx context.Context, targets []Target, cmd string) []Result {
+	return r.RunEach(ctx, targets, func(int) string { return cmd })
+}
+
+// RunEach is Run with a command per target.
+func (r *Runner) RunEach(ctx context.Context, targets []Target, cmdOf func(i int) string) []Result {
 	results := make([]Result, len(targets))
 	for i, t := range targets {
 		results[i] = Result{Node: t.Name, Target: t, ExitCode: -1}
@@ -92,7 +97,7 @@ func (r *Runner) Run(ctx context.Context, targets []Target, cmd string) []Result
 					if r.OnStart != nil {
 						r.OnStart(i)
 					}
-					r.runOne(ctx, i, res, cmd)
+					r.runOne(ctx, i, res, cmdOf(i))
 				}
 				if r.OnDone != nil {
 					r.OnDone(i, res)
