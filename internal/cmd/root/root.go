@@ -6,6 +6,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/build"
+	"github.com/mesosctl/mesosctl/internal/cmd/agent"
+	"github.com/mesosctl/mesosctl/internal/cmd/ex"
+	"github.com/mesosctl/mesosctl/internal/cmd/login"
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
@@ -71,6 +74,9 @@ daemon, 'mesosctl agentd'.`,
 		ip.NewCmdIP(f, nil),
 		ip.NewCmdName(f, nil),
 		completion.NewCmdCompletion(f, nil),
+		ex.NewCmdEx(f, nil),
+		login.NewCmdLogin(f, nil),
+		agent.NewCmdAgent(f),
 	} {
 		cmd.AddCommand(sub)
 	}
