@@ -7,11 +7,11 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmd/agent"
-	"github.com/mesosctl/mesosctl/internal/cmd/ex"
-	"github.com/mesosctl/mesosctl/internal/cmd/login"
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
+	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
+	"github.com/mesosctl/mesosctl/internal/cmd/login"
 	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
 	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
