@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
@@ -250,5 +251,39 @@ func TestExBuiltBinary(t *testing.T) {
 	}
 	if string(out) != "-- lxb001 --\nok\n-- lxb002 --\nok\n" {
 		t.Fatalf("stdout %q", out)
+	}
+}
+
+func TestExCancelExits130(t *testing.T) {
+	setup(t, 2, "root")
+	ios, _, out, errOut := iostreams.Test()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	start := time.Now()
+	code := mesosctl.Run(ctx, ios, []string{"mesosctl", "ex", "lxb00[1-2]", "echo started; sleep 30"})
+	if code != cmdutil.ExitCancel || time.Since(start) > 10*time.Second {
+		t.Fatalf("exit %d after %v; stderr %s", code, time.Since(start), errOut)
+	}
+	if strings.Count(errOut.String(), ": cancelled") != 2 || strings.Count(out.String(), "started") != 2 {
+		t.Fatalf("stdout %q stderr %q", out, errOut)
+	}
+}
+
+func TestExProgressOnStderrOnly(t *testing.T) {
+	setup(t, 2, "root")
+	code, out, errOut := run(t, "ex", "--progress=always", "lxb00[1-2]", "sleep 1.4; echo done-$((1+1))")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if out != "-- lxb001 --\ndone-2\n-- lxb002 --\ndone-2\n" {
+		t.Fatalf("stdout %q", out)
+	}
+	if !strings.Contains(errOut, "0/2 done, slowest: lxb001 1.") || !strings.HasSuffix(errOut, "\r\x1b[K") {
+		t.Fatalf("stderr %q lacks the progress line or its erasure", errOut)
+	}
+	// Piped stderr with the default (auto): no progress line.
+	code, _, errOut = run(t, "ex", "lxb001", "sleep 1.2")
+	if code != 0 || errOut != "" {
+		t.Fatalf("auto on a pipe: exit %d stderr %q", code, errOut)
 	}
 }
