@@ -103,18 +103,21 @@ for t in mesosctl pdsh clush; do
   fi
 done
 
-now() { date +%s.%N; }
-declare -A TIMES
+declare -A TIMES CPU
+TIMEFORMAT='%R %U %S'
 for r in $(seq 1 "$RUNS"); do
   for t in mesosctl pdsh clush; do   # interleaved so drift hits all alike
-    s=$(now); "run_$t" >/dev/null 2>&1; e=$(now)
-    TIMES[$t]+="$(echo "$e - $s" | bc) "
+    read -r wall usr sys < <( { time "run_$t" >/dev/null 2>&1; } 2>&1 )
+    TIMES[$t]+="$wall "
+    CPU[$t]+="$(echo "$usr + $sys" | bc) "
   done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 M=$(echo "${TIMES[mesosctl]}" | median); P=$(echo "${TIMES[pdsh]}" | median); C=$(echo "${TIMES[clush]}" | median)
-printf '\n%d nodes, `hostname`, median of %d runs (%d CPUs)\n' "$N" "$RUNS" "$(nproc)"
-printf '%-10s %10s   %s\n' tool "median s" "all runs"
-printf '%-10s %10.3f   %s\n' mesosctl "$M" "${TIMES[mesosctl]}" pdsh "$P" "${TIMES[pdsh]}" clush "$C" "${TIMES[clush]}"
+printf '\n%d nodes, `hostname`, median of %d runs (%d CPUs, load %s)\n' "$N" "$RUNS" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+printf '%-10s %10s %14s   %s\n' tool "wall s" "client CPU s" "all runs (wall)"
+for t in mesosctl pdsh clush; do
+  printf '%-10s %10.3f %14.3f   %s\n' "$t" "$(echo "${TIMES[$t]}" | median)" "$(echo "${CPU[$t]}" | median)" "${TIMES[$t]}"
+done
 printf '\nmesosctl/clush = %.2f   mesosctl/pdsh = %.2f   (goal: mesosctl/clush <= 0.60)\n' \
   "$(echo "$M / $C" | bc -l)" "$(echo "$M / $P" | bc -l)"
