@@ -272,6 +272,15 @@ func (s *Server) Stop() {
 	}
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	<-done
+	// Forked connection handlers die asynchronously and may briefly still
+	// hold the listening socket: wait until connections are refused.
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
 }
 
 // Restart stops the server and starts it again on the same address.
