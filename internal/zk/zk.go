@@ -145,10 +145,19 @@ func Register(ctx context.Context, zkURL string, timeout time.Duration, id strin
 		retry := time.NewTicker(time.Second)
 		defer retry.Stop()
 		registered := false
+		var watch <-chan gozk.Event
 		for {
 			select {
 			case <-rctx.Done():
 				return
+			case ev := <-watch:
+				// Our node changed or went away (deleted, session lost):
+				// check and re-create.
+				watch = nil
+				if ev.Type == gozk.EventNodeDeleted || ev.Type == gozk.EventNotWatching {
+					log.Warn("agent znode disappeared; re-registering", "znode", r.znode)
+				}
+				registered = false
 			case ev := <-events:
 				switch ev.State {
 				case gozk.StateHasSession:
@@ -166,6 +175,11 @@ func Register(ctx context.Context, zkURL string, timeout time.Duration, id strin
 				}
 				log.Info("Registered in ZooKeeper", "znode", r.znode)
 				registered = true
+				if ok, _, ch, err := conn.ExistsW(r.znode); err == nil && ok {
+					watch = ch
+				} else {
+					registered = false
+				}
 			}
 		}
 	}()
