@@ -1,12 +1,13 @@
 package mesos
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // UnreservedRole is the role of unreserved resources.
@@ -42,10 +43,16 @@ func ValidateRole(role string) error {
 	if role == "" {
 		return fmt.Errorf("empty role")
 	}
+	if !utf8.ValidString(role) {
+		return fmt.Errorf("role %q is not valid UTF-8", role)
+	}
 	for _, c := range role {
 		if unicode.IsSpace(c) || unicode.IsControl(c) {
 			return fmt.Errorf("role %q contains whitespace or control characters", role)
 		}
+	}
+	if strings.ContainsAny(role, reservedChars) {
+		return fmt.Errorf("role %q contains one of %s", role, reservedChars)
 	}
 	for _, comp := range strings.Split(role, "/") {
 		switch {
@@ -67,13 +74,18 @@ func ValidateRole(role string) error {
 // protobuf-JSON Resource objects. Resources without a role get defaultRole
 // ("" means "*"). Entries of the same name and role are summed. Zero values
 // are kept (so "cpus:0" is present, as for Mesos' auto-detection); use
-// NonEmpty to drop them. A "file://" value must be read by the caller.
+// NonEmpty to drop them. Whitespace around names and values (a trailing
+// newline from a flag file) is ignored. A "file://" value must be read by
+// the caller.
 func ParseResources(s, defaultRole string) (Resources, error) {
 	if defaultRole == "" {
 		defaultRole = UnreservedRole
 	}
 	if err := ValidateRole(defaultRole); err != nil {
 		return nil, fmt.Errorf("invalid default role: %v", err)
+	}
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("invalid resources %q: not valid UTF-8", s)
 	}
 	if t := strings.TrimSpace(s); strings.HasPrefix(t, "[") {
 		return parseResourcesJSON(s, defaultRole)
@@ -108,15 +120,12 @@ func parseResourceToken(tok, defaultRole string) (Resource, error) {
 		role = strings.TrimSpace(key[open+1 : closeP])
 		key = key[:open]
 	}
-	return newResource(strings.TrimSpace(key), role, parts[1])
+	return newResource(strings.TrimSpace(key), role, strings.TrimSpace(parts[1]))
 }
 
 func newResource(name, role, text string) (Resource, error) {
-	if name == "" {
-		return Resource{}, fmt.Errorf("empty resource name")
-	}
-	if strings.ContainsAny(name, "(){}[]:;,") {
-		return Resource{}, fmt.Errorf("bad resource name %q", name)
+	if err := validName(name); err != nil {
+		return Resource{}, err
 	}
 	if err := ValidateRole(role); err != nil {
 		return Resource{}, err
@@ -126,6 +135,20 @@ func newResource(name, role, text string) (Resource, error) {
 		return Resource{}, err
 	}
 	return checkResource(Resource{Name: name, Role: role, Value: v})
+}
+
+// reservedChars may not appear in resource names, roles or set items: they
+// delimit the text form.
+const reservedChars = "(){}[]:;,"
+
+func validName(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty resource name")
+	}
+	if strings.ContainsAny(name, reservedChars) || strings.TrimSpace(name) != name {
+		return fmt.Errorf("bad resource name %q (no surrounding spaces, none of %s)", name, reservedChars)
+	}
+	return nil
 }
 
 func checkResource(r Resource) (Resource, error) {
@@ -138,17 +161,18 @@ func checkResource(r Resource) (Resource, error) {
 	return r, nil
 }
 
-// jsonResource is the protobuf JSON form of mesos.Resource.
+// jsonResource is the protobuf JSON form of mesos.Resource. Numbers may also
+// be JSON strings and the type an enum number, as protobuf JSON allows.
 type jsonResource struct {
-	Name   string `json:"name"`
-	Type   string `json:"type"`
+	Name   string   `json:"name"`
+	Type   flexType `json:"type"`
 	Scalar *struct {
-		Value *float64 `json:"value"`
+		Value *flexFloat `json:"value"`
 	} `json:"scalar,omitempty"`
 	Ranges *struct {
 		Range []struct {
-			Begin *uint64 `json:"begin"`
-			End   *uint64 `json:"end"`
+			Begin *flexUint `json:"begin"`
+			End   *flexUint `json:"end"`
 		} `json:"range"`
 	} `json:"ranges,omitempty"`
 	Set *struct {
@@ -161,10 +185,63 @@ type jsonResource struct {
 	} `json:"reservations,omitempty"`
 }
 
+// flexType is a Value.Type given as "SCALAR" or as its enum number.
+type flexType string
+
+func (t *flexType) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = flexType(s)
+		return nil
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil || n < 0 || n > int(Text) {
+		return fmt.Errorf("bad resource type %s", b)
+	}
+	*t = flexType(ValueType(n).String())
+	return nil
+}
+
+// flexFloat is a double given as a JSON number or string.
+type flexFloat float64
+
+func (f *flexFloat) UnmarshalJSON(b []byte) error {
+	var v float64
+	if err := json.Unmarshal(b, &v); err == nil {
+		*f = flexFloat(v)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("bad number %s", b)
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !number.MatchString(s) {
+		return fmt.Errorf("bad number %s", b)
+	}
+	*f = flexFloat(v)
+	return nil
+}
+
+// flexUint is a uint64 given as a JSON number or string.
+type flexUint uint64
+
+func (u *flexUint) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		s = string(b)
+	}
+	v, err := parseUint(s)
+	if err != nil {
+		return fmt.Errorf("bad non-negative integer %s", b)
+	}
+	*u = flexUint(v)
+	return nil
+}
+
 func parseResourcesJSON(s, defaultRole string) (Resources, error) {
 	var in []jsonResource
-	dec := json.NewDecoder(strings.NewReader(s))
-	if err := dec.Decode(&in); err != nil {
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
 		return nil, fmt.Errorf("invalid resources JSON: %v", err)
 	}
 	var out Resources
@@ -181,8 +258,8 @@ func parseResourcesJSON(s, defaultRole string) (Resources, error) {
 }
 
 func (jr jsonResource) resource(defaultRole string) (Resource, error) {
-	if jr.Name == "" {
-		return Resource{}, fmt.Errorf("empty resource name")
+	if err := validName(jr.Name); err != nil {
+		return Resource{}, err
 	}
 	role := defaultRole
 	if jr.Role != "" {
@@ -194,7 +271,7 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 	if err := ValidateRole(role); err != nil {
 		return Resource{}, err
 	}
-	t, err := ParseValueType(jr.Type)
+	t, err := ParseValueType(string(jr.Type))
 	if err != nil {
 		return Resource{}, err
 	}
@@ -204,10 +281,10 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 		if jr.Scalar == nil || jr.Scalar.Value == nil {
 			return Resource{}, fmt.Errorf("SCALAR resource without \"scalar\":{\"value\":...}")
 		}
-		if err := validScalar(*jr.Scalar.Value); err != nil {
+		if err := validScalar(float64(*jr.Scalar.Value)); err != nil {
 			return Resource{}, err
 		}
-		v = ScalarValue(*jr.Scalar.Value)
+		v = ScalarValue(float64(*jr.Scalar.Value))
 	case Ranges:
 		if jr.Ranges == nil {
 			return Resource{}, fmt.Errorf("RANGES resource without \"ranges\":{\"range\":[...]}")
@@ -220,12 +297,17 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 			if *r.Begin > *r.End {
 				return Resource{}, fmt.Errorf("range %d-%d has begin > end", *r.Begin, *r.End)
 			}
-			rs = append(rs, Range{*r.Begin, *r.End})
+			rs = append(rs, Range{uint64(*r.Begin), uint64(*r.End)})
 		}
 		v = RangesValue(rs...)
 	case Set:
 		if jr.Set == nil {
 			return Resource{}, fmt.Errorf("SET resource without \"set\":{\"item\":[...]}")
+		}
+		for _, it := range jr.Set.Item {
+			if it == "" || strings.ContainsAny(it, reservedChars+" \n") {
+				return Resource{}, fmt.Errorf("bad set item %q (must be non-empty, without spaces or any of %s)", it, reservedChars)
+			}
 		}
 		v = SetValue(jr.Set.Item...)
 	case Text:
@@ -261,6 +343,24 @@ func (r Resources) merge(res Resource) (Resources, error) {
 		return out, nil
 	}
 	return append(r, res), nil
+}
+
+// normalized returns a copy of r with entries of the same name and role merged.
+func (r Resources) normalized() Resources {
+	out := make(Resources, 0, len(r))
+	for _, res := range r {
+		if res.Role == "" {
+			res.Role = UnreservedRole
+		}
+		if i := out.index(res.Name, res.Role); i >= 0 {
+			if out[i].Value.Type == res.Value.Type {
+				out[i].Value = out[i].Value.add(res.Value)
+			}
+			continue
+		}
+		out = append(out, res)
+	}
+	return out
 }
 
 // String returns the canonical text form (`cpus:2;mem:1024;ports:[31000-32000]`,
@@ -396,7 +496,8 @@ func (r Resources) Flatten(role string) Resources {
 // Contains reports whether r holds at least o, per name and role: scalars
 // ≥, ranges and sets ⊇. Zero-valued entries of o are always contained.
 func (r Resources) Contains(o Resources) bool {
-	for _, res := range o {
+	r = r.normalized()
+	for _, res := range o.normalized() {
 		if res.Value.IsEmpty() {
 			continue
 		}
@@ -412,7 +513,7 @@ func (r Resources) Contains(o Resources) bool {
 // role; entries that become empty are dropped. Entries of o whose type
 // conflicts with r are ignored.
 func (r Resources) Add(o Resources) Resources {
-	out := append(Resources(nil), r...)
+	out := r.normalized()
 	for _, res := range o {
 		if res.Value.IsEmpty() {
 			continue
@@ -427,8 +528,8 @@ func (r Resources) Add(o Resources) Resources {
 // Subtract returns r − o per name and role. It fails, naming the first
 // shortfall, unless r.Contains(o). Entries that become empty are dropped.
 func (r Resources) Subtract(o Resources) (Resources, error) {
-	out := append(Resources(nil), r...)
-	for _, res := range o {
+	out := r.normalized()
+	for _, res := range o.normalized() {
 		if res.Value.IsEmpty() {
 			continue
 		}
@@ -488,13 +589,43 @@ func (r Resources) SummaryJSON() []byte {
 	return append(b, '}')
 }
 
-// appendJSONString appends s as a JSON string (encoding/json escaping rules).
+// appendJSONString appends s as a JSON string, escaped as encoding/json does
+// with HTML escaping off (invalid UTF-8 becomes U+FFFD).
 func appendJSONString(b []byte, s string) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // FullResource is the protobuf JSON form of one mesos.Resource as endpoints
