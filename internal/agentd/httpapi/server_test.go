@@ -19,8 +19,10 @@ func (fakeSource) State() api.State {
 		Attributes: json.RawMessage(`{"rack":3.0}`), Flags: map[string]string{"port": "5051"},
 		Frameworks: []api.Framework{}, CompletedFrameworks: []api.Framework{}}
 }
-func (fakeSource) Flags() map[string]string { return map[string]string{"port": "5051", "work_dir": "/w"} }
-func (fakeSource) Version() api.Version     { return api.Version{Version: "1.11.0", BuildTime: 5} }
+func (fakeSource) Flags() map[string]string {
+	return map[string]string{"port": "5051", "work_dir": "/w"}
+}
+func (fakeSource) Version() api.Version { return api.Version{Version: "1.11.0", BuildTime: 5} }
 func (fakeSource) Metrics() map[string]float64 {
 	return map[string]float64{"slave/tasks_running": 1, "system/cpus_total": 2}
 }

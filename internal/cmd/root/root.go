@@ -7,6 +7,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/build"
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
+	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
 	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
@@ -66,6 +67,7 @@ daemon, 'mesosctl agentd'.`,
 	for _, sub := range []*cobra.Command{
 		version.NewCmdVersion(f, nil),
 		agentdcmd.NewCmdAgentd(f, nil),
+		agentscmd.NewCmdAgents(f, nil),
 		nodesetcmd.NewCmdNodeset(f, nil),
 		nodes.NewCmdNodes(f, nil),
 		ip.NewCmdIP(f, nil),
