@@ -249,3 +249,30 @@ func TestCredentialsFromFile(t *testing.T) {
 		t.Fatalf("/state with credentials: %d", resp.StatusCode)
 	}
 }
+
+func TestCobraPassesMesosSyntaxThrough(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	var got []string
+	cmd := NewCmdAgentd(&cmdutil.Factory{IOStreams: ios}, func(o *Options) error { got = o.Args; return nil })
+	args := []string{"--work_dir=/w", "--no-switch_user", "--port", "5052", "--help"}
+	cmd.SetArgs(args)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != strings.Join(args, " ") {
+		t.Fatalf("args = %q", got)
+	}
+}
+
+func TestTornCheckpointReported(t *testing.T) {
+	work := t.TempDir()
+	base := []string{"--work_dir=" + work, "--ip=127.0.0.1", "--port=0", "--config_dir=", "--hostname=h1"}
+	_, stop, _ := startAgent(t, base...)
+	stop()
+	id, _ := os.Readlink(filepath.Join(work, "meta", "slaves", "latest"))
+	os.WriteFile(filepath.Join(work, "meta", "slaves", id, "slave.info"), []byte(`{"id":`), 0o644)
+	_, errOut, err := runAgent(t, base...)
+	if err == nil || !strings.Contains(errOut, "torn") || !strings.Contains(errOut, "rm -f") {
+		t.Fatalf("torn slave.info: %v\n%s", err, errOut)
+	}
+}
