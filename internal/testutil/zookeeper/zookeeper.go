@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	gozk "github.com/go-zookeeper/zk"
 )
 
 const (
@@ -25,7 +27,7 @@ const (
 
 // Server is a running ZooKeeper.
 type Server struct {
-	t       testing.TB
+	t       testing.TB // nil when started with Launch
 	dir     string
 	Port    int
 	cmd     *exec.Cmd
@@ -38,28 +40,46 @@ func (s *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
 // URL returns zk://127.0.0.1:<port><path>.
 func (s *Server) URL(path string) string { return "zk://" + s.Addr() + path }
 
-// Start starts ZooKeeper; the test fails (never skips) when it is missing.
+// Start starts ZooKeeper for a test; the test fails (never skips) when it
+// is missing. It is stopped and its data removed by t.Cleanup.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	if _, err := os.Stat(jar); err != nil {
-		t.Fatalf("ZooKeeper not installed (%s missing): apt-get install zookeeper", jar)
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Fatalf("java not found: apt-get install default-jre-headless zookeeper")
-	}
-	s := &Server{t: t, dir: t.TempDir(), Port: freePort(t)}
-	cfg := fmt.Sprintf("tickTime=500\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\nadmin.enableServer=false\nminSessionTimeout=1000\nmaxSessionTimeout=60000\n4lw.commands.whitelist=ruok\n",
-		filepath.Join(s.dir, "data"), s.Port)
-	if err := os.WriteFile(filepath.Join(s.dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
+	s, err := launch(t, t.TempDir(), port)
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
-	s.start()
 	return s
 }
 
-func (s *Server) start() {
-	s.t.Helper()
+// Launch starts ZooKeeper outside of tests (demos, the test cluster) with
+// its data in dir on 127.0.0.1:port. Call Stop when done.
+func Launch(dir string, port int) (*Server, error) { return launch(nil, dir, port) }
+
+func launch(t testing.TB, dir string, port int) (*Server, error) {
+	if _, err := os.Stat(jar); err != nil {
+		return nil, fmt.Errorf("ZooKeeper not installed (%s missing): apt-get install zookeeper", jar)
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		return nil, fmt.Errorf("java not found: apt-get install default-jre-headless zookeeper")
+	}
+	s := &Server{t: t, dir: dir, Port: port}
+	cfg := fmt.Sprintf("tickTime=500\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\nadmin.enableServer=false\nminSessionTimeout=1000\nmaxSessionTimeout=60000\n4lw.commands.whitelist=ruok\n",
+		filepath.Join(s.dir, "data"), s.Port)
+	if err := os.WriteFile(filepath.Join(s.dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) start() error {
 	cp := confDir + ":" + jar
 	// Debian splits the dependencies into /usr/share/java.
 	for _, dep := range []string{"slf4j-api.jar", "slf4j-simple.jar", "log4j-1.2.jar", "netty.jar",
@@ -74,7 +94,7 @@ func (s *Server) start() {
 	}
 	logf, err := os.OpenFile(filepath.Join(s.dir, "zookeeper.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	cmd := exec.Command("java", "-Xmx128m", "-Dzookeeper.log.dir="+s.dir, "-Dzookeeper.root.logger=WARN,CONSOLE",
 		"-cp", cp, "org.apache.zookeeper.server.ZooKeeperServerMain", filepath.Join(s.dir, "zoo.cfg"))
@@ -82,7 +102,7 @@ func (s *Server) start() {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		s.t.Fatalf("start ZooKeeper: %v", err)
+		return fmt.Errorf("start ZooKeeper: %v", err)
 	}
 	logf.Close()
 	s.cmd = cmd
@@ -90,19 +110,20 @@ func (s *Server) start() {
 	go func() { s.waitErr <- cmd.Wait() }()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if s.ruok() {
-			return
+		if s.ruok() && s.sessionOK() {
+			return nil
 		}
 		select {
 		case err := <-s.waitErr:
 			log, _ := os.ReadFile(filepath.Join(s.dir, "zookeeper.log"))
 			s.cmd = nil
-			s.t.Fatalf("ZooKeeper exited: %v\n%s", err, log)
+			return fmt.Errorf("ZooKeeper exited: %v\n%s", err, log)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 	log, _ := os.ReadFile(filepath.Join(s.dir, "zookeeper.log"))
-	s.t.Fatalf("ZooKeeper did not answer on %s within 30s\n%s", s.Addr(), log)
+	s.Stop()
+	return fmt.Errorf("ZooKeeper did not answer on %s within 30s\n%s", s.Addr(), log)
 }
 
 func (s *Server) ruok() bool {
@@ -119,6 +140,32 @@ func (s *Server) ruok() bool {
 	return strings.HasPrefix(line, "imok")
 }
 
+type quiet struct{}
+
+func (quiet) Printf(string, ...any) {}
+
+// sessionOK reports whether a client session can be established (ruok
+// answers before the server accepts sessions).
+func (s *Server) sessionOK() bool {
+	conn, events, err := gozk.Connect([]string{s.Addr()}, 5*time.Second, gozk.WithLogger(quiet{}), gozk.WithLogInfo(false))
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	timeout := time.After(2 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			if ev.State == gozk.StateHasSession {
+				_, _, err := conn.Exists("/")
+				return err == nil
+			}
+		case <-timeout:
+			return false
+		}
+	}
+}
+
 // Stop kills the server (idempotent).
 func (s *Server) Stop() {
 	if s.cmd == nil {
@@ -133,17 +180,24 @@ func (s *Server) Stop() {
 }
 
 // Restart stops the server and starts it again on the same port and data.
-func (s *Server) Restart() {
-	s.t.Helper()
+// Started by Start, a failure fails the test; started by Launch, it is
+// returned.
+func (s *Server) Restart() error {
 	s.Stop()
-	s.start()
+	err := s.start()
+	if err != nil && s.t != nil {
+		s.t.Helper()
+		s.t.Fatal(err)
+	}
+	return err
 }
 
-func freePort(t testing.TB) int {
+// FreePort returns a currently free TCP port on 127.0.0.1.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

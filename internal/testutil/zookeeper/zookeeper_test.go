@@ -9,7 +9,7 @@ import (
 
 func TestStartRestart(t *testing.T) {
 	s := Start(t)
-	conn, _, err := gozk.Connect([]string{s.Addr()}, 5*time.Second, gozk.WithLogInfo(false))
+	conn, _, err := gozk.Connect([]string{s.Addr()}, 5*time.Second, gozk.WithLogger(quiet{}), gozk.WithLogInfo(false))
 	if err != nil {
 		t.Fatal(err)
 	}
