@@ -160,7 +160,20 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, "no live agents found")
 		return nil
 	}
-	return opts.Output.Print(opts.IO, agents, table(agents))
+	if err := opts.Output.Print(opts.IO, agents, table(agents)); err != nil {
+		return err
+	}
+	failed := 0
+	for _, a := range agents {
+		if a.Error != "" {
+			failed++
+			fmt.Fprintf(opts.IO.ErrOut, "%s (%s): %s\n", a.Hostname, a.Address, a.Error)
+		}
+	}
+	if failed > 0 {
+		return &cmdutil.PartialError{Failed: failed, Total: len(agents)}
+	}
+	return nil
 }
 
 // zkAgents lists registry entries, bounded by timeout (the ZooKeeper

@@ -3,6 +3,7 @@ package agents
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	agent "github.com/mesosctl/mesosctl/internal/agentd"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
+	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/render"
 	"github.com/mesosctl/mesosctl/internal/testutil/zookeeper"
@@ -163,6 +165,43 @@ func TestAgentsFromMaster(t *testing.T) {
 	out, _, err = run(t, &Options{Master: strings.TrimPrefix(master.URL, "http://")})
 	if err != nil || !strings.Contains(out, "m-S3") {
 		t.Errorf("--master: %v %s", err, out)
+	}
+}
+
+func TestAgentsUnreachableIsPartial(t *testing.T) {
+	srv := zookeeper.Start(t)
+	url := srv.URL("/mesos")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// A registry entry whose agent does not answer.
+	reg, err := zk.Register(ctx, url, 5*time.Second, "dead-S0", zk.AgentEntry{ID: "dead-S0", Hostname: "dead",
+		Port: 1, Resources: json.RawMessage(`{"cpus":1.0}`), Attributes: json.RawMessage(`{}`),
+		Address: zk.Address{IP: "127.0.0.1", Port: 1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	startAgentd(t, url, "rack:1")
+	u, _ := zk.ParseURL(url)
+	conn, _, _ := zk.Connect(u, 10*time.Second, nil)
+	defer conn.Close()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if e, _ := zk.ListAgents(conn, "/mesos"); len(e) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("agents did not register")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	out, errOut, err := run(t, &Options{ZK: url, Timeout: 2 * time.Second})
+	var pe *cmdutil.PartialError
+	if !errors.As(err, &pe) || pe.Failed != 1 || pe.Total != 2 || cmdutil.ExitCodeOf(err) != 3 {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(out, "unreachable") || !strings.Contains(errOut, "dead (127.0.0.1:1)") {
+		t.Errorf("out:\n%s\nerr:\n%s", out, errOut)
 	}
 }
 
