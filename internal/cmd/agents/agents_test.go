@@ -67,7 +67,7 @@ func run(t *testing.T, opts *Options) (string, string, error) {
 func TestAgentsFromZooKeeper(t *testing.T) {
 	srv := zookeeper.Start(t)
 	url := srv.URL("/mesos")
-	startAgentd(t, url, "rack:1")
+	addr1 := startAgentd(t, url, "rack:1")
 	startAgentd(t, url, "rack:2")
 	u, _ := zk.ParseURL(url)
 	conn, _, err := zk.Connect(u, 10*time.Second, nil)
@@ -85,6 +85,17 @@ func TestAgentsFromZooKeeper(t *testing.T) {
 			t.Fatalf("agents did not register: %v", e)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+
+	resp, err := http.Get("http://" + addr1 + "/metrics/snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]float64
+	json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	if m["slave/registered"] != 1 {
+		t.Errorf("slave/registered = %v", m["slave/registered"])
 	}
 
 	out, _, err := run(t, &Options{ZK: url})
