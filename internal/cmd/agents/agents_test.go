@@ -227,3 +227,23 @@ func TestAgentsErrors(t *testing.T) {
 		t.Errorf("unreachable master: %v", err)
 	}
 }
+
+func TestAgentsTTYAndPiped(t *testing.T) {
+	master := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"slaves":[{"id":"m-S1","hostname":"lxb002","port":5051,"pid":"slave(1)@10.0.0.2:5051",
+		"resources":{"cpus":4.0,"disk":10.0,"gpus":0.0,"mem":512.0},"used_resources":{"cpus":0.0,"disk":0.0,"gpus":0.0,"mem":0.0},
+		"attributes":{"rack":2.0}}]}`)
+	}))
+	defer master.Close()
+	for _, tty := range []bool{false, true} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetStdoutTTY(tty)
+		opts := &Options{IO: ios, Master: strings.TrimPrefix(master.URL, "http://"), Timeout: 5 * time.Second}
+		if err := Run(context.Background(), opts); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "lxb002") || !strings.Contains(out.String(), "0/4") || !strings.Contains(out.String(), "rack:2") {
+			t.Errorf("tty=%v:\n%s", tty, out)
+		}
+	}
+}
