@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/itchyny/gojq"
 
@@ -45,7 +46,8 @@ type jqProgram struct {
 	expr  string
 	query *gojq.Query
 	code  *gojq.Code
-	order *keyOrder // of the current run, used by the native functions
+	mu    sync.Mutex // one run at a time: order belongs to the run
+	order *keyOrder  // of the current run, used by the native functions
 }
 
 func compileJQ(expr string) (*jqProgram, error) {
@@ -173,6 +175,8 @@ func (p *jqProgram) run(w io.Writer, input []byte, raw, compact bool) error {
 	if err != nil {
 		return err
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.order = order
 	defer func() { p.order = nil }()
 	iter := p.code.Run(v)
