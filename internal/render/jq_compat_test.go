@@ -93,6 +93,9 @@ var jqFilters = []string{
 	".attributes | map_values(tostring)",
 	"[.attributes | .[]?]",
 	".x.y.z",
+	"{(.hostname): 1, z: 2}",
+	"{z: 0, (.flags.port): .resources.cpus, (.hostname): 1, a: 2}",
+	"[.frameworks[].executors[] | {(.id): .resources.cpus}] | add",
 }
 
 func TestJQMatchesRealJQ(t *testing.T) {
