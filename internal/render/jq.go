@@ -29,6 +29,8 @@ def recurse: recurse(_mesosctl_iter?);
 def paths: path(..) | select(. != []);
 def paths(f): path(.. | select(f)) | select(. != []);
 def leaf_paths: paths(scalars);
+def _mesosctl_add(a; b): b as $b | a as $a |
+  if ($a | type) == "object" and ($b | type) == "object" then _mesosctl_objadd($a; $b) else $a + $b end;
 def tojson: _mesosctl_tojson;
 def tostring: if type == "string" then . else _mesosctl_tojson end;
 .`
@@ -61,6 +63,7 @@ func compileJQ(expr string) (*jqProgram, error) {
 	p.code, err = gojq.Compile(q,
 		gojq.WithFunction("_mesosctl_keys_unsorted", 0, 0, p.keysUnsorted),
 		gojq.WithFunction("_mesosctl_tojson", 0, 0, p.toJSON),
+		gojq.WithFunction("_mesosctl_objadd", 2, 2, p.objAdd),
 		gojq.WithEnvironLoader(os.Environ))
 	if err != nil {
 		return nil, cmdutil.FlagErrorf("invalid --jq expression %q: %s", expr, err)
@@ -68,12 +71,17 @@ func compileJQ(expr string) (*jqProgram, error) {
 	return p, nil
 }
 
-var termType = reflect.TypeOf((*gojq.Term)(nil))
+var (
+	termType  = reflect.TypeOf((*gojq.Term)(nil))
+	queryType = reflect.TypeOf((*gojq.Query)(nil))
+)
 
 // rewriteIter turns every iteration suffix X[] in the query into
 // (X | _mesosctl_iter), which visits object values in input order (gojq's
 // own .[] visits them in sorted key order). Both are path expressions, so
-// path(), |= and del() keep working.
+// path(), |= and del() keep working. It also turns a + b into
+// _mesosctl_add(a; b) so that merged objects keep jq's key order (left
+// keys first, then new keys from the right).
 func rewriteIter(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -81,6 +89,13 @@ func rewriteIter(v reflect.Value) {
 			return
 		}
 		rewriteIter(v.Elem())
+		if v.Type() == queryType {
+			if q := v.Interface().(*gojq.Query); q.Op == gojq.OpAdd {
+				left, right := q.Left, q.Right
+				*q = gojq.Query{Term: &gojq.Term{Type: gojq.TermTypeFunc,
+					Func: &gojq.Func{Name: "_mesosctl_add", Args: []*gojq.Query{left, right}}}}
+			}
+		}
 		if v.Type() == termType {
 			t := v.Interface().(*gojq.Term)
 			for {
@@ -112,6 +127,26 @@ func rewriteIter(v reflect.Value) {
 			rewriteIter(v.Index(i))
 		}
 	}
+}
+
+// objAdd merges two objects as jq's + does, recording the key order of
+// the result: the left object's keys, then the right's new ones.
+func (p *jqProgram) objAdd(_ any, args []any) any {
+	a, b := args[0].(map[string]any), args[1].(map[string]any)
+	m := make(map[string]any, len(a)+len(b))
+	seq := make([]string, 0, len(a)+len(b))
+	for _, k := range p.order.keys(a) {
+		m[k] = a[k]
+		seq = append(seq, k)
+	}
+	for _, k := range p.order.keys(b) {
+		if _, ok := m[k]; !ok {
+			seq = append(seq, k)
+		}
+		m[k] = b[k]
+	}
+	p.order.record(m, seq)
+	return m
 }
 
 func (p *jqProgram) toJSON(v any, _ []any) any {

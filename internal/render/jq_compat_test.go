@@ -96,6 +96,14 @@ var jqFilters = []string{
 	"{(.hostname): 1, z: 2}",
 	"{z: 0, (.flags.port): .resources.cpus, (.hostname): 1, a: 2}",
 	"[.frameworks[].executors[] | {(.id): .resources.cpus}] | add",
+	"{a: 1} + .attributes",
+	".resources + {x: 1} + {cpus: 0.5}",
+	"[(1, 2) + (10, 20)]",
+	"[(\"a\", \"b\") + (\"c\", \"d\")]",
+	"[.capabilities + [\"X\"], null + 1, 1 + null, .attributes.rack + 0.5]",
+	"reduce .frameworks[].executors[] as $e ({}; . + {($e.id): $e.resources})",
+	"[.frameworks[].executors[].resources] | add",
+	".attributes | .rack += 1",
 }
 
 func TestJQMatchesRealJQ(t *testing.T) {
