@@ -6,10 +6,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/build"
+	"github.com/mesosctl/mesosctl/internal/cmd/agent"
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
 	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
+	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
+	"github.com/mesosctl/mesosctl/internal/cmd/login"
 	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
 	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
@@ -73,6 +76,9 @@ daemon, 'mesosctl agentd'.`,
 		ip.NewCmdIP(f, nil),
 		ip.NewCmdName(f, nil),
 		completion.NewCmdCompletion(f, nil),
+		ex.NewCmdEx(f, nil),
+		login.NewCmdLogin(f, nil),
+		agent.NewCmdAgent(f),
 	} {
 		cmd.AddCommand(sub)
 	}
