@@ -1,12 +1,6 @@
 package render
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"math"
 	"reflect"
 	"strings"
 	"unsafe"
@@ -189,79 +183,5 @@ func walkObjects(v reflect.Value, f func(*gojq.Object)) {
 		for i := 0; i < v.Len(); i++ {
 			walkObjects(v.Index(i), f)
 		}
-	}
-}
-
-// decodeOrdered decodes one JSON value into the types gojq works on
-// (numbers as float64, like jq 1.6), recording object key order in o.
-func decodeOrdered(data []byte, o *keyOrder) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodeValue(dec, o)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("invalid JSON: trailing data after the first value")
-	}
-	return v, nil
-}
-
-func decodeValue(dec *json.Decoder, o *keyOrder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			m := map[string]any{}
-			var seq []string
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, fmt.Errorf("invalid JSON: %w", err)
-				}
-				k := kt.(string)
-				v, err := decodeValue(dec, o)
-				if err != nil {
-					return nil, err
-				}
-				if _, dup := m[k]; !dup {
-					seq = append(seq, k)
-				}
-				m[k] = v
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("invalid JSON: %w", err)
-			}
-			if o != nil {
-				o.record(m, seq)
-			}
-			return m, nil
-		case '[':
-			a := []any{}
-			for dec.More() {
-				v, err := decodeValue(dec, o)
-				if err != nil {
-					return nil, err
-				}
-				a = append(a, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("invalid JSON: %w", err)
-			}
-			return a, nil
-		}
-		return nil, fmt.Errorf("invalid JSON: unexpected %v", t)
-	case json.Number:
-		f, err := t.Float64()
-		if err != nil && !math.IsInf(f, 0) {
-			return nil, fmt.Errorf("invalid JSON number %s", t)
-		}
-		return f, nil // out of range: ±Inf, printed as ±DBL_MAX like jq
-	default:
-		return t, nil // nil, bool, string
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -356,6 +357,63 @@ func BenchmarkTablePiped(b *testing.B) {
 	for b.Loop() {
 		out.Reset()
 		if err := t.Render(ios); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// bigState is an agent /state with n tasks, built from the testdata task.
+func bigState(b *testing.B, n int) json.RawMessage {
+	data, err := os.ReadFile("testdata/state.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		b.Fatal(err)
+	}
+	task := `{"id":"t%d","name":"t","framework_id":"f","executor_id":"","slave_id":"s","state":"TASK_RUNNING",` +
+		`"resources":{"cpus":0.125,"disk":0.0,"gpus":0.0,"mem":128.0},"role":"*","statuses":[{"state":"TASK_RUNNING","timestamp":1700000001.6}]}`
+	tasks := make([]string, n)
+	for i := range tasks {
+		tasks[i] = strings.Replace(task, "%d", strconv.Itoa(i), 1)
+	}
+	doc["frameworks"] = json.RawMessage(`[{"id":"f","executors":[{"id":"e","tasks":[` + strings.Join(tasks, ",") + `]}]}]`)
+	out, err := json.Marshal(doc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+func BenchmarkJQBigState(b *testing.B) {
+	data := bigState(b, 5000)
+	b.SetBytes(int64(len(data)))
+	for _, expr := range []string{".frameworks[].executors[].tasks[] | {id,state}", "[.frameworks[].executors[].tasks[].resources.cpus] | add"} {
+		b.Run(expr, func(b *testing.B) {
+			o := Options{JQ: expr, Compact: true}
+			if err := o.Validate(); err != nil {
+				b.Fatal(err)
+			}
+			ios, _, out, _ := iostreams.Test()
+			for b.Loop() {
+				out.Reset()
+				if err := o.Print(ios, data, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkJSONBigState(b *testing.B) {
+	data := bigState(b, 5000)
+	b.SetBytes(int64(len(data)))
+	o := Options{Format: "json"}
+	ios, _, out, _ := iostreams.Test()
+	for b.Loop() {
+		out.Reset()
+		if err := o.Print(ios, data, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
