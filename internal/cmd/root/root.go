@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/build"
+	"github.com/mesosctl/mesosctl/internal/cmd/dev"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 )
@@ -46,6 +47,7 @@ daemon, 'mesosctl agentd'.`,
 
 	for _, sub := range []*cobra.Command{
 		version.NewCmdVersion(f, nil),
+		dev.NewCmdDev(f),
 	} {
 		cmd.AddCommand(sub)
 	}
