@@ -34,6 +34,10 @@ type Options struct {
 	// Exe is the mesosctl binary (it becomes /usr/sbin/mesos-slave in the
 	// nodes and runs the node init and the systemctl shim). Required.
 	Exe string
+	// AgentExe is the program behind /usr/sbin/mesos-slave in the nodes
+	// (default Exe, i.e. mesosctl agentd). Tests of the cluster itself may
+	// use a stand-in script.
+	AgentExe string
 	// SSHPort (default 22) and AgentPort (default 5051) on each node.
 	SSHPort   int
 	AgentPort int
@@ -120,6 +124,12 @@ func (o *Options) defaults() error {
 	o.Exe = exe
 	if _, err := os.Stat(o.Exe); err != nil {
 		return fmt.Errorf("mesosctl binary: %w (run make build)", err)
+	}
+	if o.AgentExe == "" {
+		o.AgentExe = o.Exe
+	}
+	if o.AgentExe, err = filepath.Abs(o.AgentExe); err != nil {
+		return err
 	}
 	return nil
 }
@@ -285,7 +295,7 @@ func runQuiet(name string, args ...string) error {
 // startNode prepares the node directory and starts its init in new
 // namespaces; it returns once sshd accepts connections.
 func (c *Cluster) startNode(n *Node, o Options) (*os.Process, error) {
-	spec := &NodeSpec{Name: n.Name, IP: n.IP, Dir: n.Dir, Exe: c.Exe, SSHPort: c.SSHPort,
+	spec := &NodeSpec{Name: n.Name, IP: n.IP, Dir: n.Dir, Exe: c.Exe, AgentExe: o.AgentExe, SSHPort: c.SSHPort,
 		AgentPort: c.AgentPort, Master: c.ZooKeeper, NoAgent: o.NoAgent}
 	if err := prepareNodeDir(spec); err != nil {
 		return nil, fmt.Errorf("%s: %w", n.Name, err)
@@ -384,7 +394,7 @@ func prepareNodeDir(s *NodeSpec) error {
 		}
 	}
 	for _, name := range []string{"mesos-slave", "mesos-agent"} {
-		if err := os.Symlink(s.Exe, up("usr-sbin", name)); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := os.Symlink(s.AgentExe, up("usr-sbin", name)); err != nil && !errors.Is(err, os.ErrExist) {
 			return err
 		}
 	}

@@ -27,6 +27,7 @@ type NodeSpec struct {
 	IP        string `json:"ip"`         // 127.0.1.N: sshd and agent listen here
 	Dir       string `json:"dir"`        // <cluster dir>/<name> on the host
 	Exe       string `json:"exe"`        // the mesosctl binary
+	AgentExe  string `json:"agent_exe"`  // behind /usr/sbin/mesos-slave (default Exe)
 	SSHPort   int    `json:"ssh_port"`   // 22
 	AgentPort int    `json:"agent_port"` // 5051
 	Master    string `json:"master"`     // zk://127.0.0.1:PORT/mesos

@@ -177,8 +177,14 @@ func isAgent(pid int) bool {
 	if err != nil {
 		return false
 	}
-	argv0, _, _ := bytes.Cut(cmd, []byte{0})
-	return bytes.HasSuffix(argv0, []byte("mesos-slave")) || bytes.HasSuffix(argv0, []byte("mesos-agent"))
+	// argv[0] is the agent, or an interpreter running the agent script.
+	args := bytes.Split(cmd, []byte{0})
+	for i := 0; i < 2 && i < len(args); i++ {
+		if bytes.HasSuffix(args[i], []byte("/mesos-slave")) || bytes.HasSuffix(args[i], []byte("/mesos-agent")) {
+			return true
+		}
+	}
+	return false
 }
 
 // stopAgent sends SIGTERM to the agent's main process only
