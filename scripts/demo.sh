@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-/tmp/mesosctl-cluster}
 SUBNET=${CLUSTER_SUBNET:-127.0.1}
+# CLUSTER_AGENT_EXE: run another agent binary as /usr/sbin/mesos-slave.
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "demo: needs root (namespaces, mounts, sshd on port 22): sudo make demo" >&2
@@ -56,7 +57,7 @@ fi
 trap 'echo; echo "demo: interrupted, tearing the cluster down"; mesosctl dev cluster down --dir "$DIR"; exit 130' INT TERM
 
 step "A 4-node cluster on this machine: namespaces lxb001…lxb004, sshd and agent on each, ZooKeeper"
-run "mesosctl dev cluster up --dir $DIR --subnet $SUBNET"
+run "mesosctl dev cluster up --dir $DIR --subnet $SUBNET${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
 export MESOSCTL_CONFIG="$DIR/config.yaml"
 run "ssh lxb003 'hostname; ls /etc/mesos-slave /var/lib/mesos'"
 if has ex; then run "mesosctl ex lxb00[1-4] hostname"; fi

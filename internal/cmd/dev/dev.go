@@ -48,14 +48,15 @@ A ZooKeeper server runs on 127.0.0.1. The host is left unchanged.`,
 
 // UpOptions are the inputs of `dev cluster up`.
 type UpOptions struct {
-	IO      *iostreams.IOStreams
-	Exe     string
-	Dir     string
-	Nodes   int
-	Prefix  string
-	Subnet  string
-	NoAgent bool
-	Timeout time.Duration
+	IO       *iostreams.IOStreams
+	Exe      string
+	Dir      string
+	Nodes    int
+	Prefix   string
+	Subnet   string
+	NoAgent  bool
+	AgentExe string
+	Timeout  time.Duration
 }
 
 func newCmdUp(f *cmdutil.Factory) *cobra.Command {
@@ -75,6 +76,7 @@ func newCmdUp(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Prefix, "prefix", "lxb", "node name prefix (names are prefix + 3 digits)")
 	cmd.Flags().StringVar(&opts.Subnet, "subnet", "127.0.1", "first three octets of the node addresses")
 	cmd.Flags().BoolVar(&opts.NoAgent, "no-agent", false, "do not start the agents (start them with systemctl start mesos-slave)")
+	cmd.Flags().StringVar(&opts.AgentExe, "agent-exe", "", "program behind /usr/sbin/mesos-slave in the nodes (default: this mesosctl, i.e. agentd; e.g. a real Mesos agent)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Second, "how long each part may take to start")
 	return cmd
 }
@@ -86,7 +88,7 @@ func RunUp(opts *UpOptions) error {
 	}
 	c, err := testcluster.Start(testcluster.Options{
 		Dir: opts.Dir, Nodes: opts.Nodes, Prefix: opts.Prefix, Subnet: opts.Subnet,
-		Exe: opts.Exe, NoAgent: opts.NoAgent, Timeout: opts.Timeout, Log: opts.IO.ErrOut,
+		Exe: opts.Exe, AgentExe: opts.AgentExe, NoAgent: opts.NoAgent, Timeout: opts.Timeout, Log: opts.IO.ErrOut,
 	})
 	if err != nil {
 		return err
