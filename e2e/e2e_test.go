@@ -45,17 +45,18 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	c, err = testcluster.Start(testcluster.Options{Exe: exe, Subnet: "127.0.202", Log: os.Stderr})
+	c, err = testcluster.Start(testcluster.Options{Exe: exe, Subnet: "127.0.202", KillWithParent: true, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the 4-node test cluster:", err)
 		return 1
 	}
 	code := m.Run()
+	cgroups := c.Cgroups()
 	if err := c.Down(); err != nil {
 		fmt.Fprintln(os.Stderr, "tearing the test cluster down:", err)
 		code = 1
 	}
-	if left := testcluster.Leftovers(c, nil); len(left) > 0 {
+	if left := testcluster.Leftovers(c, cgroups); len(left) > 0 {
 		fmt.Fprintln(os.Stderr, "left after teardown:\n  "+strings.Join(left, "\n  "))
 		code = 1
 	}

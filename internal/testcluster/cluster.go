@@ -46,6 +46,10 @@ type Options struct {
 	NoAgent bool
 	// Timeout bounds the start of each part (default 30s).
 	Timeout time.Duration
+	// KillWithParent makes the nodes and ZooKeeper die with the process
+	// that started them (tests: a killed or timed-out test binary leaves
+	// nothing running). `dev cluster up` leaves it off.
+	KillWithParent bool
 	// Log receives progress lines (nil: silent).
 	Log io.Writer
 }
@@ -226,7 +230,7 @@ func Start(o Options) (c *Cluster, err error) {
 		defer wg.Done()
 		zkDir := filepath.Join(dir, "zookeeper")
 		if zkErr = os.MkdirAll(zkDir, 0o755); zkErr == nil {
-			c.ZKPid, zkErr = startZooKeeper(zkDir, c.ZKPort, o.Timeout)
+			c.ZKPid, zkErr = startZooKeeper(zkDir, c.ZKPort, o.Timeout, o.KillWithParent)
 		}
 		fmt.Fprintf(o.Log, "zookeeper    %s (%.1fs)\n", c.ZooKeeper, time.Since(start).Seconds())
 	}()
@@ -320,6 +324,9 @@ func (c *Cluster) startNode(n *Node, o Options) (*os.Process, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWPID,
 		Setsid:     true,
+	}
+	if o.KillWithParent {
+		cmd.SysProcAttr.Pdeathsig = unix.SIGKILL
 	}
 	err = cmd.Start()
 	w.Close()

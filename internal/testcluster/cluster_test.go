@@ -58,7 +58,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	shared, err = Start(Options{Exe: exe, AgentExe: agent, NoAgent: true, Subnet: "127.0.201", Log: os.Stderr})
+	shared, err = Start(Options{Exe: exe, AgentExe: agent, NoAgent: true, Subnet: "127.0.201", KillWithParent: true, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the test cluster:", err)
 		return 1
@@ -242,7 +242,7 @@ func TestZooKeeperAnswers(t *testing.T) {
 // container, and checks that Down removes processes, mounts, cgroups and
 // the cluster dir.
 func TestTeardownLeavesNothing(t *testing.T) {
-	c, err := Start(Options{Exe: exe, NoAgent: true, Nodes: 2, Subnet: "127.0.203", Timeout: 20 * time.Second})
+	c, err := Start(Options{Exe: exe, NoAgent: true, Nodes: 2, Subnet: "127.0.203", KillWithParent: true, Timeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

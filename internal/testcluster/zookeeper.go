@@ -20,7 +20,7 @@ const (
 // startZooKeeper runs a standalone ZooKeeper server (Debian package) on
 // 127.0.0.1 with its data under dir, in its own process group. It returns
 // the pid once the server answers ruok on the port.
-func startZooKeeper(dir string, port int, timeout time.Duration) (pid int, err error) {
+func startZooKeeper(dir string, port int, timeout time.Duration, dieWithParent bool) (pid int, err error) {
 	if _, err := os.Stat(zkJar); err != nil {
 		return 0, fmt.Errorf("ZooKeeper not found (%s): install the Debian package zookeeper (scripts/install-deps.sh)", zkJar)
 	}
@@ -48,6 +48,9 @@ func startZooKeeper(dir string, port int, timeout time.Duration) (pid int, err e
 		"org.apache.zookeeper.server.ZooKeeperServerMain", cfg)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if dieWithParent {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("starting ZooKeeper: %w", err)
 	}
