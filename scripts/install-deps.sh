@@ -4,7 +4,7 @@
 # /state compatibility), pdsh and clustershell (the peers in benchmarks),
 # procps/psmisc (ps, pstree), sudo. Idempotent; needs root.
 set -euo pipefail
-pkgs=(openssh-server openssh-client zookeeper jq pdsh clustershell procps psmisc iproute2 sudo util-linux)
+pkgs=(openssh-server openssh-client zookeeper jq pdsh clustershell procps psmisc iproute2 sudo util-linux curl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
