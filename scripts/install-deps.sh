@@ -2,7 +2,8 @@
 # Installs the Debian packages mesosctl's tests and demo use: OpenSSH (real
 # sshd for the multi-node cluster), ZooKeeper (real server), jq (to check
 # /state compatibility), pdsh and clustershell (the peers in benchmarks),
-# procps/psmisc (ps, pstree), sudo. Idempotent; needs root.
+# procps/psmisc (ps, pstree), sudo, curl (demo and e2e read /state as an
+# operator does). Idempotent; needs root.
 set -euo pipefail
 pkgs=(openssh-server openssh-client zookeeper jq pdsh clustershell procps psmisc iproute2 sudo util-linux curl)
 missing=()
