@@ -80,6 +80,9 @@ type Cluster struct {
 	// CgroupParents lists <hierarchy>/mesos dirs that did not exist before
 	// the cluster started; Down removes them when empty.
 	CgroupParents []string `json:"cgroup_parents,omitempty"`
+	// AbsentHostPaths are the node paths (/etc/mesos-slave, …) that did not
+	// exist on the host at start; Leftovers checks they still do not.
+	AbsentHostPaths []string `json:"absent_host_paths,omitempty"`
 
 	procs map[int]*os.Process
 }
@@ -189,6 +192,11 @@ func Start(o Options) (c *Cluster, err error) {
 	}
 	// Save early so that Down can clean up after a failed start too.
 	c.CgroupParents = missingCgroupParents()
+	for _, p := range []string{NodeConfigDir, NodeWorkDir, NodeLogDir, AgentBinary, "/usr/sbin/mesos-agent"} {
+		if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
+			c.AbsentHostPaths = append(c.AbsentHostPaths, p)
+		}
+	}
 	if err := writeJSON(filepath.Join(dir, StateFile), c); err != nil {
 		return nil, err
 	}

@@ -225,8 +225,8 @@ func mountsUnder(dir string) []string {
 // Leftovers lists what of the cluster is still on the host after Down:
 // live processes that mention the cluster dir, mounts under it, the dir
 // itself, /etc/mesos-slave, /var/lib/mesos, /var/log/mesos and
-// /usr/sbin/mesos-slave on the host (the cluster never creates them), and
-// the given cgroups. Tests assert it is empty.
+// /usr/sbin/mesos-slave on the host if they were absent at start (the
+// cluster never creates them), and the given cgroups. Tests assert it is empty.
 func Leftovers(c *Cluster, cgroups []string) []string {
 	var out []string
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
@@ -253,7 +253,7 @@ func Leftovers(c *Cluster, cgroups []string) []string {
 	if _, err := os.Stat(c.Dir); err == nil {
 		out = append(out, "dir "+c.Dir)
 	}
-	for _, p := range []string{NodeConfigDir, NodeWorkDir, NodeLogDir, AgentBinary, "/usr/sbin/mesos-agent"} {
+	for _, p := range c.AbsentHostPaths {
 		if _, err := os.Lstat(p); err == nil {
 			out = append(out, "host path "+p)
 		}
