@@ -242,13 +242,17 @@ func Start(o Options) (c *Cluster, err error) {
 		}
 		fmt.Fprintf(o.Log, "zookeeper    %s (%.1fs)\n", c.ZooKeeper, time.Since(start).Seconds())
 	}()
+	hosts, err := c.hostsFile()
+	if err != nil {
+		return c, err
+	}
 	var mu sync.Mutex
 	errs := make([]error, len(c.Nodes))
 	for i := range c.Nodes {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			p, err := c.startNode(&c.Nodes[i], o)
+			p, err := c.startNode(&c.Nodes[i], o, hosts)
 			errs[i] = err
 			if p != nil {
 				mu.Lock()
@@ -306,10 +310,10 @@ func runQuiet(name string, args ...string) error {
 
 // startNode prepares the node directory and starts its init in new
 // namespaces; it returns once sshd accepts connections.
-func (c *Cluster) startNode(n *Node, o Options) (*os.Process, error) {
+func (c *Cluster) startNode(n *Node, o Options, hosts []byte) (*os.Process, error) {
 	spec := &NodeSpec{Name: n.Name, IP: n.IP, Dir: n.Dir, Exe: c.Exe, AgentExe: o.AgentExe, SSHPort: c.SSHPort,
 		AgentPort: c.AgentPort, Master: c.ZooKeeper, NoAgent: o.NoAgent}
-	if err := prepareNodeDir(spec); err != nil {
+	if err := prepareNodeDir(spec, hosts); err != nil {
 		return nil, fmt.Errorf("%s: %w", n.Name, err)
 	}
 	t0 := time.Now()
@@ -384,9 +388,27 @@ func tail(path string) string {
 	return s
 }
 
-// prepareNodeDir creates the per-node directories, overlay layers, host
-// key, sshd_config, systemctl shim and node.json.
-func prepareNodeDir(s *NodeSpec) error {
+// hostsFile is the nodes' /etc/hosts: the host's, plus every node's name,
+// so that lxb002 resolves inside lxb001 (the host's file is not changed).
+func (c *Cluster) hostsFile() ([]byte, error) {
+	b, err := os.ReadFile("/etc/hosts")
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		b = append(b, '\n')
+	}
+	b = append(b, "\n# mesosctl test cluster\n"...)
+	for _, n := range c.Nodes {
+		b = append(b, fmt.Sprintf("%s\t%s\n", n.IP, n.Name)...)
+	}
+	return b, nil
+}
+
+// prepareNodeDir creates the per-node directories, overlay layers (with the
+// node's /etc/hostname and /etc/hosts), host key, sshd_config, systemctl
+// shim and node.json.
+func prepareNodeDir(s *NodeSpec, hosts []byte) error {
 	for _, d := range []string{s.ConfigDir(), s.WorkDir(), s.LogDir(), filepath.Join(s.Dir, "ssh")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
@@ -407,6 +429,12 @@ func prepareNodeDir(s *NodeSpec) error {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
+	}
+	if err := os.WriteFile(up("etc", "hostname"), []byte(s.Name+"\n"), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(up("etc", "hosts"), hosts, 0o644); err != nil {
+		return err
 	}
 	for _, name := range []string{"mesos-slave", "mesos-agent"} {
 		if err := os.Symlink(s.AgentExe, up("usr-sbin", name)); err != nil && !errors.Is(err, os.ErrExist) {
