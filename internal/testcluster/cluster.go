@@ -436,6 +436,13 @@ func prepareNodeDir(s *NodeSpec, hosts []byte) error {
 	if err := os.WriteFile(up("etc", "hosts"), hosts, 0o644); err != nil {
 		return err
 	}
+	// /etc/mesos/zk as the Mesos packages have it (mesos-init-wrapper).
+	if err := os.MkdirAll(up("etc", "mesos"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(up("etc", "mesos", "zk"), []byte(s.Master+"\n"), 0o644); err != nil {
+		return err
+	}
 	for _, name := range []string{"mesos-slave", "mesos-agent"} {
 		if err := os.Symlink(s.AgentExe, up("usr-sbin", name)); err != nil && !errors.Is(err, os.ErrExist) {
 			return err

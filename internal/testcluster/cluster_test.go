@@ -97,6 +97,9 @@ func TestNodesHaveTheirOwnHostnameFilesAndProcesses(t *testing.T) {
 	if out := ssh(t, shared, "lxb001", "cat /etc/hostname; getent hosts lxb004"); out != "lxb001\n127.0.201.4     lxb004\n" {
 		t.Errorf("lxb001 /etc/hostname, getent hosts lxb004: %q", out)
 	}
+	if out := ssh(t, shared, "lxb002", "cat /etc/mesos/zk"); out != shared.ZooKeeper+"\n" {
+		t.Errorf("lxb002 /etc/mesos/zk = %q", out)
+	}
 	// /etc/mesos-slave is per node and backed by the node dir on the host.
 	ssh(t, shared, "lxb001", "echo os:centos7 > /etc/mesos-slave/attributes")
 	b, err := os.ReadFile(filepath.Join(shared.Nodes[0].Dir, "etc-mesos-slave", "attributes"))
