@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -328,5 +329,34 @@ func TestStartRefusesBusyAddressesAndBadOptions(t *testing.T) {
 	}
 	if _, err := Start(Options{Exe: exe, Dir: shared.Dir}); err == nil || !strings.Contains(err.Error(), "already up") {
 		t.Errorf("same dir: %v", err)
+	}
+}
+
+// TestDownAfterTheNodesDied: down still cleans up when the node inits and
+// ZooKeeper are already gone (a crash, kill -9).
+func TestDownAfterTheNodesDied(t *testing.T) {
+	c, err := Start(Options{Exe: exe, NoAgent: true, Nodes: 1, Subnet: "127.0.206", KillWithParent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = syscall.Kill(c.Nodes[0].InitPid, syscall.SIGKILL)
+	_ = syscall.Kill(-c.ZKPid, syscall.SIGKILL)
+	time.Sleep(100 * time.Millisecond)
+	loaded, err := Load(c.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if err := loaded.Down(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Errorf("Down took %s", d)
+	}
+	if err := c.Down(); err != nil { // reaps our child; the dir is gone
+		t.Fatal(err)
+	}
+	if left := Leftovers(c, nil); len(left) > 0 {
+		t.Errorf("left: %v", left)
 	}
 }

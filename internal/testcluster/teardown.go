@@ -53,15 +53,18 @@ func (c *Cluster) Down() error {
 		thaw(cg)
 	}
 	var errs []error
+	var killed []Node
 	for _, n := range c.Nodes {
 		if n.InitPid > 0 && c.isOurInit(n) {
 			_ = unix.Kill(n.InitPid, unix.SIGKILL)
+			killed = append(killed, n)
+		} else if p, ok := c.procs[n.InitPid]; ok {
+			// Our child that already died: reap it.
+			_, _ = p.Wait()
+			delete(c.procs, n.InitPid)
 		}
 	}
-	for _, n := range c.Nodes {
-		if n.InitPid <= 0 {
-			continue
-		}
+	for _, n := range killed {
 		if err := c.waitGone(n.InitPid); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
 		}
