@@ -42,7 +42,7 @@ step() { printf '\n%s## %s%s\n' "$B" "$*" "$R"; }
 note() { printf '%s# %s%s\n' "$D" "$*" "$R"; }
 run() { printf '%s$ %s%s\n' "$B" "$1" "$R"; eval "$1"; }
 # has CMD...: true when `mesosctl CMD...` exists in this build.
-has() { mesosctl "$@" --help 2>/dev/null | grep -q "mesosctl $* "; }
+has() { mesosctl "$@" --help 2>/dev/null | sed -n '/^Usage:/{n;p;q;}' | grep -q "^ *mesosctl $* "; }
 ssh() { command ssh -F "$DIR/ssh_config" "$@"; }
 ip() { echo "$SUBNET.${1#lxb00}"; }
 wait_agent() { # node: wait until its /state answers again after a restart
