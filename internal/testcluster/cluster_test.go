@@ -169,6 +169,11 @@ func TestSystemctlShimManagesTheNodesAgent(t *testing.T) {
 		t.Errorf("after stop: %q", out)
 	}
 	ssh(t, shared, node, "kill -0 "+execs[1])
+	// stop and try-restart of a stopped agent, start of a running one:
+	// no-ops that succeed, as with systemd.
+	ssh(t, shared, node, "systemctl stop mesos-slave && systemctl try-restart mesos-slave && ! systemctl -q is-active mesos-slave")
+	ssh(t, shared, node, "systemctl --no-pager start mesos-slave.service && p=$(cat /run/mesos-slave.pid) && systemctl start mesos-slave && test $p = $(cat /run/mesos-slave.pid)")
+	ssh(t, shared, node, "systemctl stop mesos-slave")
 	// Other nodes are not affected.
 	if out, err := shared.SSH("lxb003", "systemctl is-active mesos-slave"); err == nil {
 		t.Errorf("lxb003: %q", out)
