@@ -5,11 +5,12 @@
 #   scripts/cluster.sh up [--nodes N] [--dir D] [--subnet 127.0.1] [--no-agent]
 #   scripts/cluster.sh status [--dir D]
 #   scripts/cluster.sh down [--dir D]
+#   scripts/cluster.sh env [--dir D]            # export MESOSCTL_CONFIG=…
 #   scripts/cluster.sh ssh lxb001 [command]     # ssh -F <dir>/ssh_config …
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -eq 0 ]; then
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -24,9 +25,9 @@ case "$verb" in
   ssh)
     dir=${CLUSTER_DIR:-/tmp/mesosctl-cluster}
     exec ssh -F "$dir/ssh_config" "$@" ;;
-  up|down|status)
+  up|down|status|env)
     exec bin/mesosctl dev cluster "$verb" "$@" ;;
   *)
-    echo "cluster.sh: unknown verb '$verb': use up, down, status or ssh" >&2
+    echo "cluster.sh: unknown verb '$verb': use up, down, status, env or ssh" >&2
     exit 2 ;;
 esac

@@ -42,7 +42,7 @@ on 127.0.1.N:22, the agent (mesosctl agentd as /usr/sbin/mesos-slave) on
 127.0.1.N:5051 and a systemctl shim for 'systemctl restart mesos-slave'.
 A ZooKeeper server runs on 127.0.0.1. The host is left unchanged.`,
 	}
-	cmd.AddCommand(newCmdUp(f), newCmdDown(f), newCmdStatus(f))
+	cmd.AddCommand(newCmdUp(f), newCmdDown(f), newCmdStatus(f), newCmdEnv(f))
 	return cmd
 }
 
@@ -184,6 +184,26 @@ func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dir, "dir", DefaultDir, "directory of the cluster")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func newCmdEnv(f *cmdutil.Factory) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:     "env",
+		Short:   "Print shell exports that point mesosctl at a test cluster",
+		Example: "  $ eval \"$(mesosctl dev cluster env)\"",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := testcluster.Load(dir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IOStreams.Out, "export MESOSCTL_CONFIG=%s\n", c.ConfigFile)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", DefaultDir, "directory of the cluster")
 	return cmd
 }
 

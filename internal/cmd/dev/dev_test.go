@@ -71,6 +71,10 @@ func TestClusterUpStatusDown(t *testing.T) {
 		t.Errorf("status --json: %v\n%s", err, out)
 	}
 
+	out, _, code = run("dev", "cluster", "env", "--dir", dir)
+	if code != 0 || out != "export MESOSCTL_CONFIG="+dir+"/config.yaml\n" {
+		t.Errorf("env: exit %d %q", code, out)
+	}
 	out, errOut, code = run("dev", "cluster", "up", "--dir", dir)
 	if code == 0 || !strings.Contains(errOut, "already up in "+dir) {
 		t.Errorf("second up: exit %d %q", code, errOut)
