@@ -7,7 +7,7 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
 BIN      := bin/mesosctl
 
-.PHONY: help build test unit lint deps completions docs demo demo-down clean
+.PHONY: help build test unit lint deps completions docs demo demo-down clean release-check release-snapshot
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,14 @@ completions: ## regenerate completions/ from the command tree
 	$(GO) run ./cmd/mesosctl completion zsh > completions/_mesosctl
 	$(GO) run ./cmd/mesosctl completion fish > completions/mesosctl.fish
 	$(GO) run ./cmd/mesosctl completion powershell > completions/mesosctl.ps1
+
+GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1
+
+release-check: ## validate goreleaser.yaml (goreleaser is run with go run, not a module dependency)
+	$(GO) run $(GORELEASER) check -f goreleaser.yaml
+
+release-snapshot: ## build the release archives locally into dist/ (no publishing)
+	$(GO) run $(GORELEASER) release -f goreleaser.yaml --snapshot --clean
 
 demo: ## on a fresh machine: install deps, start a 4-node cluster, walk through the operator workflows
 	bash scripts/demo.sh

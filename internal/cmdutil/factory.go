@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"github.com/mesosctl/mesosctl/internal/config"
+	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 )
 
@@ -13,8 +14,21 @@ type Factory struct {
 	// Executable is the path of the running binary (for self-exec).
 	Executable func() string
 
+	// ConfigOptions are filled in by the root command's PersistentPreRunE
+	// (the --config flag and the executing command's flags) before RunE
+	// runs; Config reads them on its first call.
+	ConfigOptions config.LoadOptions
+
 	// Config returns the loaded configuration, including the inventory. It
 	// is valid only after the root command's PersistentPreRunE has bound
-	// the executing command's flags.
+	// the executing command's flags. Errors are usage errors (exit 2).
 	Config func() (*config.Config, error)
+
+	// Inventory resolves node names, groups and node sets against the
+	// configuration and ~/.ssh/config. Depends on Config.
+	Inventory func() (*inventory.Inventory, error)
+
+	// Getenv reads the environment (os.Getenv; replaced in tests), e.g.
+	// for the NODES default node set.
+	Getenv func(string) string
 }

@@ -19,20 +19,20 @@ type Config struct {
 // Defaults apply to every node unless the node overrides them, and to every
 // command unless a flag overrides them.
 type Defaults struct {
-	ZooKeeper       string        `mapstructure:"zookeeper" json:"zookeeper,omitempty" yaml:"zookeeper,omitempty"`             // zk://host:2181/mesos
-	Master          string        `mapstructure:"master" json:"master,omitempty" yaml:"master,omitempty"`                      // host:5050 of a Mesos master
-	Fanout          int           `mapstructure:"fanout" json:"fanout" yaml:"fanout"`                                          // parallel nodes, default 64
-	ConnectTimeout  time.Duration `mapstructure:"connect_timeout" json:"connect_timeout" yaml:"connect_timeout"`               // SSH/HTTP connect, default 10s
-	CommandTimeout  time.Duration `mapstructure:"command_timeout" json:"command_timeout" yaml:"command_timeout"`               // per node, 0 = none
-	SSHUser         string        `mapstructure:"ssh_user" json:"ssh_user,omitempty" yaml:"ssh_user,omitempty"`                // default: ssh_config, then $USER
-	SSHPort         int           `mapstructure:"ssh_port" json:"ssh_port,omitempty" yaml:"ssh_port,omitempty"`                // default: ssh_config, then 22
-	IdentityFile    string        `mapstructure:"identity_file" json:"identity_file,omitempty" yaml:"identity_file,omitempty"` // default: ssh_config, agent, ~/.ssh/id_*
-	KnownHostsFile  string        `mapstructure:"known_hosts" json:"known_hosts,omitempty" yaml:"known_hosts,omitempty"`       // default ~/.ssh/known_hosts
-	SSHConfigFile   string        `mapstructure:"ssh_config" json:"ssh_config,omitempty" yaml:"ssh_config,omitempty"`          // default ~/.ssh/config
-	AgentPort       int           `mapstructure:"agent_port" json:"agent_port" yaml:"agent_port"`                              // default 5051
-	RestartCommand  string        `mapstructure:"restart_command" json:"restart_command" yaml:"restart_command"`               // default "systemctl restart mesos-slave"
-	AgentConfigDir  string        `mapstructure:"agent_config_dir" json:"agent_config_dir" yaml:"agent_config_dir"`            // default /etc/mesos-slave
-	AgentWorkDir    string        `mapstructure:"agent_work_dir" json:"agent_work_dir" yaml:"agent_work_dir"`                  // default /var/lib/mesos
+	ZooKeeper       string        `mapstructure:"zookeeper" json:"zookeeper,omitempty" yaml:"zookeeper,omitempty"`                      // zk://host:2181/mesos
+	Master          string        `mapstructure:"master" json:"master,omitempty" yaml:"master,omitempty"`                               // host:5050 of a Mesos master
+	Fanout          int           `mapstructure:"fanout" json:"fanout" yaml:"fanout"`                                                   // parallel nodes, default 64
+	ConnectTimeout  time.Duration `mapstructure:"connect_timeout" json:"connect_timeout" yaml:"connect_timeout"`                        // SSH/HTTP connect, default 10s
+	CommandTimeout  time.Duration `mapstructure:"command_timeout" json:"command_timeout" yaml:"command_timeout"`                        // per node, 0 = none
+	SSHUser         string        `mapstructure:"ssh_user" json:"ssh_user,omitempty" yaml:"ssh_user,omitempty"`                         // default: ssh_config, then $USER
+	SSHPort         int           `mapstructure:"ssh_port" json:"ssh_port,omitempty" yaml:"ssh_port,omitempty"`                         // default: ssh_config, then 22
+	IdentityFile    string        `mapstructure:"identity_file" json:"identity_file,omitempty" yaml:"identity_file,omitempty"`          // default: ssh_config, agent, ~/.ssh/id_*
+	KnownHostsFile  string        `mapstructure:"known_hosts" json:"known_hosts,omitempty" yaml:"known_hosts,omitempty"`                // default ~/.ssh/known_hosts
+	SSHConfigFile   string        `mapstructure:"ssh_config" json:"ssh_config,omitempty" yaml:"ssh_config,omitempty"`                   // default ~/.ssh/config
+	AgentPort       int           `mapstructure:"agent_port" json:"agent_port" yaml:"agent_port"`                                       // default 5051
+	RestartCommand  string        `mapstructure:"restart_command" json:"restart_command" yaml:"restart_command"`                        // default "systemctl restart mesos-slave"
+	AgentConfigDir  string        `mapstructure:"agent_config_dir" json:"agent_config_dir" yaml:"agent_config_dir"`                     // default /etc/mesos-slave
+	AgentWorkDir    string        `mapstructure:"agent_work_dir" json:"agent_work_dir" yaml:"agent_work_dir"`                           // default /var/lib/mesos
 	HTTPCredentials string        `mapstructure:"http_credentials" json:"http_credentials,omitempty" yaml:"http_credentials,omitempty"` // principal:secret for agent write calls
 }
 

@@ -2,15 +2,18 @@ package mesosctl
 
 import (
 	"os"
+	"sync"
 
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/config"
+	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 )
 
 // NewFactory wires the lazy dependencies of every command, in dependency
 // order.
 func NewFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
-	f := &cmdutil.Factory{IOStreams: ios}
+	f := &cmdutil.Factory{IOStreams: ios, Getenv: os.Getenv}
 	f.Executable = func() string {
 		exe, err := os.Executable()
 		if err != nil {
@@ -18,5 +21,45 @@ func NewFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 		}
 		return exe
 	}
+	f.Config = configFunc(f)       // depends on ConfigOptions (set by root's PersistentPreRunE), Getenv
+	f.Inventory = inventoryFunc(f) // depends on Config
 	return f
+}
+
+func configFunc(f *cmdutil.Factory) func() (*config.Config, error) {
+	var (
+		once sync.Once
+		cfg  *config.Config
+		err  error
+	)
+	return func() (*config.Config, error) {
+		once.Do(func() {
+			opts := f.ConfigOptions
+			if opts.Getenv == nil {
+				opts.Getenv = f.Getenv
+			}
+			cfg, err = config.Load(opts)
+			err = cmdutil.UsageError(err)
+		})
+		return cfg, err
+	}
+}
+
+func inventoryFunc(f *cmdutil.Factory) func() (*inventory.Inventory, error) {
+	var (
+		once sync.Once
+		inv  *inventory.Inventory
+		err  error
+	)
+	return func() (*inventory.Inventory, error) {
+		once.Do(func() {
+			var cfg *config.Config
+			if cfg, err = f.Config(); err != nil {
+				return
+			}
+			inv, err = inventory.New(cfg)
+			err = cmdutil.UsageError(err)
+		})
+		return inv, err
+	}
 }

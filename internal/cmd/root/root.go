@@ -6,9 +6,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/build"
+	"github.com/mesosctl/mesosctl/internal/cmd/completion"
 	"github.com/mesosctl/mesosctl/internal/cmd/dev"
+	"github.com/mesosctl/mesosctl/internal/cmd/ip"
+	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
+	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/config"
 )
 
 // Command groups, in the order help shows them.
@@ -30,6 +35,9 @@ It reaches many nodes over SSH and HTTP (run commands on node sets like
 lxb00[1-4], read agent state with jq filters, change attributes and resources
 safely, submit and follow tasks), and it contains a Mesos-compatible agent
 daemon, 'mesosctl agentd'.`,
+		Example: `  $ mesosctl nodes
+  $ NODES='lxb00[1-4]' mesosctl ip
+  $ mesosctl nodeset -f lxb001 lxb002 lxb003`,
 		Version:       build.Current().Version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -41,15 +49,43 @@ daemon, 'mesosctl agentd'.`,
 		&cobra.Group{ID: GroupTasks, Title: "Task commands:"},
 		&cobra.Group{ID: GroupDaemon, Title: "Daemon:"},
 	)
+	cmd.PersistentFlags().String("config", "", "configuration file (default $XDG_CONFIG_HOME/mesosctl/config.yaml, or $MESOSCTL_CONFIG)")
+	// Config is loaded lazily by the commands that need it; this hook only
+	// records where it comes from and which flags override it.
+	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		path, _ := c.Flags().GetString("config")
+		f.ConfigOptions = config.LoadOptions{Path: path, Flags: c.Flags(), Getenv: f.Getenv}
+		return nil
+	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.UsageError(err)
 	})
 
 	for _, sub := range []*cobra.Command{
 		version.NewCmdVersion(f, nil),
+		nodesetcmd.NewCmdNodeset(f, nil),
+		nodes.NewCmdNodes(f, nil),
+		ip.NewCmdIP(f, nil),
+		ip.NewCmdName(f, nil),
+		completion.NewCmdCompletion(f, nil),
 		dev.NewCmdDev(f),
 	} {
 		cmd.AddCommand(sub)
 	}
+	UsageArgs(cmd)
 	return cmd
+}
+
+// UsageArgs makes positional-argument errors of cmd and its subcommands
+// (cobra.ExactArgs and friends) usage errors, so that they exit 2 like bad
+// flags.
+func UsageArgs(cmd *cobra.Command) {
+	if orig := cmd.Args; orig != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			return cmdutil.UsageError(orig(c, args))
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		UsageArgs(sub)
+	}
 }

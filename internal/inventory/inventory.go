@@ -1,0 +1,364 @@
+// Package inventory resolves node names to everything needed to reach them
+// (address, SSH user, port, identity files, jump host, agent URL, paths),
+// combining the configuration's inventory, ~/.ssh/config and DNS, and maps
+// names to IP addresses and back.
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kevinburke/ssh_config"
+
+	"github.com/mesosctl/mesosctl/internal/config"
+	"github.com/mesosctl/mesosctl/internal/nodeset"
+)
+
+// DefaultSSHPort is used when neither the inventory, ssh_config nor the
+// defaults give a port.
+const DefaultSSHPort = 22
+
+// Node is a fully resolved node: every field is filled in.
+type Node struct {
+	Name           string   `json:"name"`
+	Address        string   `json:"address"` // host name or IP to dial
+	SSHUser        string   `json:"ssh_user"`
+	SSHPort        int      `json:"ssh_port"`
+	IdentityFiles  []string `json:"identity_files,omitempty"`
+	ProxyJump      string   `json:"proxy_jump,omitempty"`
+	AgentPort      int      `json:"agent_port"`
+	RestartCommand string   `json:"restart_command"`
+	AgentConfigDir string   `json:"agent_config_dir"`
+	AgentWorkDir   string   `json:"agent_work_dir"`
+	// InInventory is false for names resolved only through ssh_config/DNS.
+	InInventory bool `json:"in_inventory"`
+}
+
+// AgentURL is the base URL of the node's agent, e.g. http://127.0.1.1:5051.
+func (n Node) AgentURL() string {
+	return "http://" + net.JoinHostPort(n.Address, strconv.Itoa(n.AgentPort))
+}
+
+// SSHAddr is host:port for SSH.
+func (n Node) SSHAddr() string {
+	return net.JoinHostPort(n.Address, strconv.Itoa(n.SSHPort))
+}
+
+// Resolver does DNS look-ups; *net.Resolver satisfies it.
+type Resolver interface {
+	LookupHost(ctx context.Context, host string) ([]string, error)
+	LookupAddr(ctx context.Context, addr string) ([]string, error)
+}
+
+// Inventory answers questions about nodes.
+type Inventory struct {
+	cfg    *config.Config
+	ssh    *ssh_config.Config // nil when there is no ssh config file
+	byName map[string]config.Node
+	// Resolver is used for DNS; nil means net.DefaultResolver.
+	Resolver Resolver
+	// CurrentUser is the SSH user of last resort; "" means $USER.
+	CurrentUser string
+	home        string
+}
+
+// New builds an inventory from cfg and the ssh config file
+// (cfg.Defaults.SSHConfigFile, else ~/.ssh/config; a missing file is fine).
+func New(cfg *config.Config) (*Inventory, error) {
+	inv := &Inventory{cfg: cfg, byName: make(map[string]config.Node, len(cfg.Nodes))}
+	inv.home, _ = os.UserHomeDir()
+	for _, n := range cfg.Nodes {
+		inv.byName[n.Name] = n
+	}
+	path := cfg.Defaults.SSHConfigFile
+	if path == "" {
+		path = filepath.Join(inv.home, ".ssh", "config")
+	}
+	path = inv.expandTilde(path)
+	f, err := os.Open(path)
+	switch {
+	case err == nil:
+		defer f.Close()
+		c, err := ssh_config.Decode(f)
+		if err != nil {
+			return nil, fmt.Errorf("ssh config %s: %v", path, err)
+		}
+		inv.ssh = c
+	case errors.Is(err, fs.ErrNotExist) && cfg.Defaults.SSHConfigFile == "":
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("ssh config %s (from ssh_config in %s) does not exist", path, orNone(cfg.Path))
+	default:
+		return nil, fmt.Errorf("ssh config: %v", err)
+	}
+	return inv, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "the configuration"
+	}
+	return s
+}
+
+func (inv *Inventory) expandTilde(p string) string {
+	if p == "~" {
+		return inv.home
+	}
+	if strings.HasPrefix(p, "~/") {
+		return filepath.Join(inv.home, p[2:])
+	}
+	return p
+}
+
+func (inv *Inventory) resolver() Resolver {
+	if inv.Resolver != nil {
+		return inv.Resolver
+	}
+	return net.DefaultResolver
+}
+
+func (inv *Inventory) sshGet(alias, key string) string {
+	if inv.ssh == nil {
+		return ""
+	}
+	v, _ := inv.ssh.Get(alias, key)
+	return strings.ReplaceAll(v, "%h", alias)
+}
+
+func (inv *Inventory) sshGetAll(alias, key string) []string {
+	if inv.ssh == nil {
+		return nil
+	}
+	v, _ := inv.ssh.GetAll(alias, key)
+	return v
+}
+
+// Names returns the inventory's node names in file order.
+func (inv *Inventory) Names() []string {
+	out := make([]string, len(inv.cfg.Nodes))
+	for i, n := range inv.cfg.Nodes {
+		out[i] = n.Name
+	}
+	return out
+}
+
+// Groups returns the names of the groups defined in the configuration,
+// sorted.
+func (inv *Inventory) Groups() []string {
+	out := make([]string, 0, len(inv.cfg.Groups))
+	for g := range inv.cfg.Groups {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Group returns the node names of a group, expanded. "all" is every
+// inventory node unless a group of that name is defined.
+func (inv *Inventory) Group(name string) ([]string, error) {
+	return nodeset.Expand("@"+name, inv.GroupResolver())
+}
+
+// GroupResolver resolves @group references in node sets.
+func (inv *Inventory) GroupResolver() nodeset.GroupResolver {
+	return config.GroupResolver(inv.cfg)
+}
+
+// Expand expands a node set expression, resolving @groups.
+func (inv *Inventory) Expand(expr string) ([]string, error) {
+	return nodeset.Expand(expr, inv.GroupResolver())
+}
+
+// GroupsOf returns the defined groups that contain name, sorted.
+func (inv *Inventory) GroupsOf(name string) []string {
+	var out []string
+	for _, g := range inv.Groups() {
+		members, err := inv.Group(g)
+		if err == nil && slices.Contains(members, name) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Node resolves one name: the inventory entry first, then ssh_config
+// (HostName, User, Port, IdentityFile, ProxyJump), then the configuration's
+// defaults. Names that are not in the inventory still resolve, so that
+// any host ssh can reach can be used.
+func (inv *Inventory) Node(name string) (Node, error) {
+	if !nodeset.ValidName(name) {
+		return Node{}, fmt.Errorf("%q is not a valid node name", name)
+	}
+	d := inv.cfg.Defaults
+	c, ok := inv.byName[name]
+	n := Node{Name: name, InInventory: ok}
+
+	n.Address = first(c.Address, inv.sshGet(name, "HostName"), name)
+
+	u := first(c.SSHUser, inv.sshGet(name, "User"), d.SSHUser, inv.CurrentUser)
+	if u == "" {
+		u = currentUser()
+	}
+	n.SSHUser = u
+
+	n.SSHPort = c.SSHPort
+	if n.SSHPort == 0 {
+		if p := inv.sshGet(name, "Port"); p != "" {
+			v, err := strconv.Atoi(p)
+			if err != nil || v < 1 || v > 65535 {
+				return Node{}, fmt.Errorf("node %s: ssh config Port %q is not a port number", name, p)
+			}
+			n.SSHPort = v
+		}
+	}
+	if n.SSHPort == 0 {
+		n.SSHPort = d.SSHPort
+	}
+	if n.SSHPort == 0 {
+		n.SSHPort = DefaultSSHPort
+	}
+
+	var ids []string
+	if c.IdentityFile != "" {
+		ids = append(ids, c.IdentityFile)
+	}
+	ids = append(ids, inv.sshGetAll(name, "IdentityFile")...)
+	if d.IdentityFile != "" {
+		ids = append(ids, d.IdentityFile)
+	}
+	for _, id := range ids {
+		id = inv.expandTilde(strings.Trim(id, `"`))
+		if !slices.Contains(n.IdentityFiles, id) {
+			n.IdentityFiles = append(n.IdentityFiles, id)
+		}
+	}
+	n.ProxyJump = inv.sshGet(name, "ProxyJump")
+	if strings.EqualFold(n.ProxyJump, "none") {
+		n.ProxyJump = ""
+	}
+
+	n.AgentPort = firstInt(c.AgentPort, d.AgentPort, config.DefaultAgentPort)
+	n.RestartCommand = first(c.RestartCommand, d.RestartCommand, config.DefaultRestartCommand)
+	n.AgentConfigDir = first(c.AgentConfigDir, d.AgentConfigDir, config.DefaultAgentConfigDir)
+	n.AgentWorkDir = first(c.AgentWorkDir, d.AgentWorkDir, config.DefaultAgentWorkDir)
+	return n, nil
+}
+
+// Nodes expands a node set and resolves every name.
+func (inv *Inventory) Nodes(expr string) ([]Node, error) {
+	names, err := inv.Expand(expr)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Node, 0, len(names))
+	for _, name := range names {
+		n, err := inv.Node(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// IP returns an IP address for name: its inventory address or ssh_config
+// HostName (resolved if it is a host name), else a DNS look-up of name.
+// IPv4 addresses are preferred.
+func (inv *Inventory) IP(ctx context.Context, name string) (string, error) {
+	if ip := net.ParseIP(name); ip != nil {
+		return ip.String(), nil
+	}
+	host := name
+	if c, ok := inv.byName[name]; ok && c.Address != "" {
+		host = c.Address
+	} else if h := inv.sshGet(name, "HostName"); h != "" {
+		host = h
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.String(), nil
+	}
+	addrs, err := inv.resolver().LookupHost(ctx, host)
+	if err != nil || len(addrs) == 0 {
+		how := "not in the inventory or ssh config, and DNS does not know it"
+		if host != name {
+			how = fmt.Sprintf("its address %s does not resolve", host)
+		}
+		return "", fmt.Errorf("no IP address for %s: %s", name, how)
+	}
+	for _, a := range addrs {
+		if ip := net.ParseIP(a); ip != nil && ip.To4() != nil {
+			return a, nil
+		}
+	}
+	return addrs[0], nil
+}
+
+// Name returns the node name for an IP address: the inventory node with
+// that address, else the ssh_config Host whose HostName is that address,
+// else reverse DNS.
+func (inv *Inventory) Name(ctx context.Context, ip string) (string, error) {
+	parsed := net.ParseIP(ip)
+	if parsed == nil {
+		return "", fmt.Errorf("%q is not an IP address", ip)
+	}
+	for _, n := range inv.cfg.Nodes {
+		if a := net.ParseIP(n.Address); a != nil && a.Equal(parsed) {
+			return n.Name, nil
+		}
+	}
+	if inv.ssh != nil {
+		for _, h := range inv.ssh.Hosts {
+			for _, p := range h.Patterns {
+				alias := p.String()
+				if alias == "" || strings.ContainsAny(alias, "*?!") {
+					continue
+				}
+				if a := net.ParseIP(inv.sshGet(alias, "HostName")); a != nil && a.Equal(parsed) {
+					return alias, nil
+				}
+			}
+		}
+	}
+	names, err := inv.resolver().LookupAddr(ctx, parsed.String())
+	if err != nil || len(names) == 0 {
+		return "", fmt.Errorf("no name for %s: not in the inventory or ssh config, and reverse DNS does not know it", ip)
+	}
+	return strings.TrimSuffix(names[0], "."), nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstInt(vals ...int) int {
+	for _, v := range vals {
+		if v != 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+func currentUser() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "root"
+}

@@ -1,0 +1,398 @@
+// Package nodeset expands and folds ClusterShell-style node sets such as
+// "lxb00[1-4,7],!lxb003", "rack[1-2]n[01-04]" or "@rack1". It is pure (no
+// I/O): groups are resolved through a callback supplied by the caller.
+package nodeset
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// MaxNodes bounds how many names one expression may expand to, so that a
+// typo such as "n[1-999999999]" fails fast instead of exhausting memory.
+const MaxNodes = 100000
+
+// maxGroupDepth bounds nested @group references (and so breaks cycles).
+const maxGroupDepth = 16
+
+// GroupResolver returns the members of a group (each member may itself be a
+// node set expression). It returns an error for an unknown group.
+type GroupResolver func(name string) ([]string, error)
+
+// Error is a syntax or semantic error in a node set expression. Pos is the
+// 1-based character position of the problem (0 when not tied to one).
+type Error struct {
+	Expr string
+	Pos  int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Pos > 0 {
+		return fmt.Sprintf("bad node set %q: %s at position %d", e.Expr, e.Msg, e.Pos)
+	}
+	return fmt.Sprintf("bad node set %q: %s", e.Expr, e.Msg)
+}
+
+// Expand returns the node names of expr in the order they first appear,
+// without duplicates. Elements are separated by ',' (union); an element
+// preceded by '!' is removed from what came before it ("a[1-4]!a2" and
+// "a[1-4],!a2" mean the same). "@name" asks groups for the members of a
+// group; groups may be nil when no groups exist.
+func Expand(expr string, groups GroupResolver) ([]string, error) {
+	return expand(expr, groups, 0)
+}
+
+// Count returns how many distinct names expr expands to.
+func Count(expr string, groups GroupResolver) (int, error) {
+	names, err := Expand(expr, groups)
+	return len(names), err
+}
+
+// orderedSet keeps insertion order and supports removal.
+type orderedSet struct {
+	names []string
+	index map[string]int // name -> position in names; removed names have names[i] == ""
+	live  int
+}
+
+func (s *orderedSet) add(n string) {
+	if _, ok := s.index[n]; ok {
+		return
+	}
+	s.index[n] = len(s.names)
+	s.names = append(s.names, n)
+	s.live++
+}
+
+func (s *orderedSet) remove(n string) {
+	if i, ok := s.index[n]; ok {
+		s.names[i] = ""
+		delete(s.index, n)
+		s.live--
+	}
+}
+
+func (s *orderedSet) list() []string {
+	out := make([]string, 0, s.live)
+	for _, n := range s.names {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func expand(expr string, groups GroupResolver, depth int) ([]string, error) {
+	if strings.TrimSpace(expr) == "" {
+		return nil, &Error{Expr: expr, Msg: "empty"}
+	}
+	// Split at top-level ',' and '!' (commas inside brackets separate ranges).
+	type segment struct {
+		op    byte // 0 for the first, ',' or '!'
+		start int
+		text  string
+	}
+	var segs []segment
+	op, start, br := byte(0), 0, 0
+	for i := 0; i <= len(expr); i++ {
+		if i < len(expr) {
+			switch c := expr[i]; {
+			case c == '[':
+				br++
+				continue
+			case c == ']':
+				if br > 0 {
+					br--
+				}
+				continue
+			case br > 0 || (c != ',' && c != '!'):
+				continue
+			}
+		}
+		segs = append(segs, segment{op: op, start: start, text: expr[start:i]})
+		if i < len(expr) {
+			op, start = expr[i], i+1
+		}
+	}
+	set := &orderedSet{index: map[string]int{}}
+	for k, s := range segs {
+		lead := len(s.text) - len(strings.TrimLeft(s.text, " \t\n"))
+		elem := strings.TrimSpace(s.text)
+		if elem == "" {
+			nextIsBang := k+1 < len(segs) && segs[k+1].op == '!'
+			if nextIsBang && s.op != '!' {
+				continue // "a,!b" or a leading "!b"
+			}
+			if k == len(segs)-1 && s.op == ',' {
+				return nil, &Error{Expr: expr, Pos: s.start, Msg: "trailing ','"}
+			}
+			return nil, &Error{Expr: expr, Pos: s.start + 1, Msg: "empty element"}
+		}
+		names, err := expandElement(expr, s.start+lead, elem, groups, depth)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if s.op == '!' {
+				set.remove(n)
+				continue
+			}
+			set.add(n)
+			if set.live > MaxNodes {
+				return nil, &Error{Expr: expr, Msg: fmt.Sprintf("expands to more than %d nodes", MaxNodes)}
+			}
+		}
+	}
+	return set.list(), nil
+}
+
+// part of a pattern: a literal or a bracketed list of ranges.
+type part struct {
+	lit    string
+	ranges []rng // nil for literals
+}
+
+type rng struct {
+	lo, hi, step int64
+	pad          int
+}
+
+func (r rng) count() int64 { return (r.hi-r.lo)/r.step + 1 }
+
+func expandElement(expr string, off int, elem string, groups GroupResolver, depth int) ([]string, error) {
+	if elem[0] == '@' {
+		name := elem[1:]
+		if name == "" {
+			return nil, &Error{Expr: expr, Pos: off + 2, Msg: "missing group name after '@'"}
+		}
+		for j := 0; j < len(name); j++ {
+			if !isNameByte(name[j]) {
+				return nil, &Error{Expr: expr, Pos: off + 2 + j, Msg: fmt.Sprintf("unexpected %q in group name", name[j])}
+			}
+		}
+		if groups == nil {
+			return nil, &Error{Expr: expr, Pos: off + 1, Msg: fmt.Sprintf("unknown group %q (no groups are defined)", name)}
+		}
+		if depth >= maxGroupDepth {
+			return nil, &Error{Expr: expr, Pos: off + 1, Msg: fmt.Sprintf("group %q nests too deeply (a group that contains itself?)", name)}
+		}
+		members, err := groups(name)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, m := range members {
+			names, err := expand(m, groups, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("group %q: %w", name, err)
+			}
+			out = append(out, names...)
+			if len(out) > MaxNodes {
+				return nil, &Error{Expr: expr, Msg: fmt.Sprintf("expands to more than %d nodes", MaxNodes)}
+			}
+		}
+		return out, nil
+	}
+	parts, err := parsePattern(expr, off, elem)
+	if err != nil {
+		return nil, err
+	}
+	total := int64(1)
+	for _, p := range parts {
+		if p.ranges == nil {
+			continue
+		}
+		var n int64
+		for _, r := range p.ranges {
+			n += r.count()
+			if n > MaxNodes {
+				break
+			}
+		}
+		total *= n
+		if total > MaxNodes {
+			return nil, &Error{Expr: expr, Pos: off + 1, Msg: fmt.Sprintf("expands to more than %d nodes", MaxNodes)}
+		}
+	}
+	out := []string{""}
+	for _, p := range parts {
+		if p.ranges == nil {
+			for k := range out {
+				out[k] += p.lit
+			}
+			continue
+		}
+		next := make([]string, 0, len(out))
+		for _, prefix := range out {
+			for _, r := range p.ranges {
+				for v := r.lo; v <= r.hi; v += r.step {
+					next = append(next, prefix+formatNum(v, r.pad))
+				}
+			}
+		}
+		out = next
+	}
+	return out, nil
+}
+
+func formatNum(v int64, pad int) string {
+	s := strconv.FormatInt(v, 10)
+	if len(s) < pad {
+		s = strings.Repeat("0", pad-len(s)) + s
+	}
+	return s
+}
+
+// isNameByte reports whether c may appear literally in a node name.
+func isNameByte(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	case c == '-', c == '_', c == '.', c == ':', c == '+', c == '%', c == '=':
+		return true
+	}
+	return false
+}
+
+// maxDigits keeps range bounds well inside int64.
+const maxDigits = 15
+
+func parsePattern(expr string, off int, elem string) ([]part, error) {
+	var parts []part
+	var lit strings.Builder
+	i := 0
+	for i < len(elem) {
+		c := elem[i]
+		switch {
+		case c == '[':
+			open := i
+			end := strings.IndexByte(elem[i:], ']')
+			if end < 0 {
+				return nil, &Error{Expr: expr, Pos: off + open + 1, Msg: "unterminated '['"}
+			}
+			body := elem[i+1 : i+end]
+			if k := strings.IndexByte(body, '['); k >= 0 {
+				return nil, &Error{Expr: expr, Pos: off + i + 1 + k + 1, Msg: "nested '['"}
+			}
+			ranges, err := parseRanges(expr, off+i+1, body)
+			if err != nil {
+				return nil, err
+			}
+			if lit.Len() > 0 {
+				parts = append(parts, part{lit: lit.String()})
+				lit.Reset()
+			}
+			parts = append(parts, part{ranges: ranges})
+			i += end + 1
+		case c == ']':
+			return nil, &Error{Expr: expr, Pos: off + i + 1, Msg: "unmatched ']'"}
+		case isNameByte(c):
+			lit.WriteByte(c)
+			i++
+		default:
+			what := fmt.Sprintf("%q", string(rune(c)))
+			if c >= 0x80 {
+				what = "non-ASCII character"
+			} else if c == ' ' {
+				what = "space"
+			}
+			return nil, &Error{Expr: expr, Pos: off + i + 1, Msg: "unexpected " + what}
+		}
+	}
+	if lit.Len() > 0 {
+		parts = append(parts, part{lit: lit.String()})
+	}
+	return parts, nil
+}
+
+// parseRanges parses "1-4,7,08-10,1-9/2"; off is the 0-based offset of body
+// in expr.
+func parseRanges(expr string, off int, body string) ([]rng, error) {
+	if body == "" {
+		return nil, &Error{Expr: expr, Pos: off, Msg: "empty '[]'"}
+	}
+	var out []rng
+	pos := 0
+	for _, item := range strings.Split(body, ",") {
+		p := off + pos + 1 // 1-based position of the item
+		pos += len(item) + 1
+		if item == "" {
+			return nil, &Error{Expr: expr, Pos: p, Msg: "empty range"}
+		}
+		spec, stepStr, hasStep := strings.Cut(item, "/")
+		loStr, hiStr, isRange := strings.Cut(spec, "-")
+		lo, err := parseBound(expr, p, loStr)
+		if err != nil {
+			return nil, err
+		}
+		r := rng{lo: lo, hi: lo, step: 1}
+		if len(loStr) > 1 && loStr[0] == '0' {
+			r.pad = len(loStr)
+		}
+		if isRange {
+			hp := p + len(loStr) + 1
+			hi, err := parseBound(expr, hp, hiStr)
+			if err != nil {
+				return nil, err
+			}
+			if hi < lo {
+				return nil, &Error{Expr: expr, Pos: p, Msg: fmt.Sprintf("range %s-%s goes backwards", loStr, hiStr)}
+			}
+			if len(hiStr) > 1 && hiStr[0] == '0' && len(hiStr) != len(loStr) {
+				return nil, &Error{Expr: expr, Pos: hp, Msg: fmt.Sprintf("range %s-%s mixes paddings", loStr, hiStr)}
+			}
+			if r.pad == 0 && len(hiStr) > 1 && hiStr[0] == '0' {
+				r.pad = len(hiStr)
+			}
+			r.hi = hi
+		}
+		if hasStep {
+			sp := p + len(spec) + 1
+			if !isRange {
+				return nil, &Error{Expr: expr, Pos: sp, Msg: "a step needs a range (lo-hi/step)"}
+			}
+			st, err := parseBound(expr, sp+1, stepStr)
+			if err != nil {
+				return nil, err
+			}
+			if st == 0 {
+				return nil, &Error{Expr: expr, Pos: sp + 1, Msg: "step must be at least 1"}
+			}
+			r.step = st
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func parseBound(expr string, pos int, s string) (int64, error) {
+	if s == "" {
+		return 0, &Error{Expr: expr, Pos: pos, Msg: "missing number"}
+	}
+	if len(s) > maxDigits {
+		return 0, &Error{Expr: expr, Pos: pos, Msg: fmt.Sprintf("number %q is too long", s)}
+	}
+	for j := 0; j < len(s); j++ {
+		if s[j] < '0' || s[j] > '9' {
+			return 0, &Error{Expr: expr, Pos: pos + j, Msg: fmt.Sprintf("unexpected %q in range (want digits, '-', ',' or '/')", string(rune(s[j])))}
+		}
+	}
+	v, _ := strconv.ParseInt(s, 10, 64)
+	return v, nil
+}
+
+// ValidName reports whether name can appear in a node set as a plain name
+// (and so can be folded).
+func ValidName(name string) bool {
+	if name == "" || name[0] == '@' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if !isNameByte(name[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,245 @@
+package nodeset
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func testGroups(name string) ([]string, error) {
+	switch name {
+	case "rack1":
+		return []string{"lxb00[1-4]"}, nil
+	case "rack2":
+		return []string{"lxb005", "lxb006"}, nil
+	case "all":
+		return []string{"@rack1", "@rack2"}, nil
+	case "loop":
+		return []string{"@loop"}, nil
+	}
+	return nil, fmt.Errorf("unknown group %q (known: all, rack1, rack2)", name)
+}
+
+func TestExpand(t *testing.T) {
+	tests := []struct {
+		expr string
+		want string // comma-joined
+	}{
+		{"lxb001", "lxb001"},
+		{"lxb00[1-4,7]", "lxb001,lxb002,lxb003,lxb004,lxb007"},
+		{"lxb[001-003]", "lxb001,lxb002,lxb003"},
+		{"n[8-10]", "n8,n9,n10"},
+		{"n[08-10]", "n08,n09,n10"},
+		{"n[098-101]", "n098,n099,n100,n101"},
+		{"rack[1-2]n[01-02]", "rack1n01,rack1n02,rack2n01,rack2n02"},
+		{"a,b,a", "a,b"},
+		{"b,a", "b,a"},
+		{"lxb00[1-4,7],!lxb003", "lxb001,lxb002,lxb004,lxb007"},
+		{"lxb00[1-4]!lxb002", "lxb001,lxb003,lxb004"},
+		{"lxb00[1-4]!lxb00[2-3],lxb002", "lxb001,lxb004,lxb002"},
+		{"!lxb001", ""},
+		{"n[1-9/4]", "n1,n5,n9"},
+		{"n[0]", "n0"},
+		{" a , b ", "a,b"},
+		{"10.0.0.[1-3]", "10.0.0.1,10.0.0.2,10.0.0.3"},
+		{"agent[01-02].dc1", "agent01.dc1,agent02.dc1"},
+		{"@rack2", "lxb005,lxb006"},
+		{"@all!lxb00[2-5]", "lxb001,lxb006"},
+		{"@rack1,lxb001,@rack2", "lxb001,lxb002,lxb003,lxb004,lxb005,lxb006"},
+	}
+	for _, tt := range tests {
+		got, err := Expand(tt.expr, testGroups)
+		if err != nil {
+			t.Errorf("Expand(%q): %v", tt.expr, err)
+			continue
+		}
+		if strings.Join(got, ",") != tt.want {
+			t.Errorf("Expand(%q) = %q, want %q", tt.expr, strings.Join(got, ","), tt.want)
+		}
+	}
+}
+
+func TestExpandErrors(t *testing.T) {
+	tests := []struct {
+		expr, want string
+	}{
+		{"lxb[1-", `bad node set "lxb[1-": unterminated '[' at position 4`},
+		{"lxb[]", `bad node set "lxb[]": empty '[]' at position 4`},
+		{"lxb[1-x]", `unexpected "x" in range`},
+		{"lxb[3-1]", `range 3-1 goes backwards at position 5`},
+		{"lxb]", `unmatched ']' at position 4`},
+		{"a,,b", `empty element at position 3`},
+		{"a,", `trailing ',' at position 2`},
+		{",a", `empty element at position 1`},
+		{"", `bad node set "": empty`},
+		{"a b", `unexpected space at position 2`},
+		{"a;b", `unexpected ";" at position 2`},
+		{"n[1-1000000]", `expands to more than 100000 nodes`},
+		{"n[1-1000]m[1-1000]", `expands to more than 100000 nodes`},
+		{"n[8-010]", `mixes paddings`},
+		{"n[1/2]", `a step needs a range`},
+		{"n[1-4/0]", `step must be at least 1`},
+		{"n[1-9999999999999999]", `too long`},
+		{"@", `missing group name after '@'`},
+		{"@nope", `unknown group "nope" (known: all, rack1, rack2)`},
+		{"@loop", `nests too deeply`},
+		{"a!!b", `empty element`},
+		{"n[[1]]", `nested '['`},
+	}
+	for _, tt := range tests {
+		_, err := Expand(tt.expr, testGroups)
+		if err == nil {
+			t.Errorf("Expand(%q): no error, want %q", tt.expr, tt.want)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Expand(%q) error = %q, want it to contain %q", tt.expr, err, tt.want)
+		}
+	}
+	if _, err := Expand("@rack1", nil); err == nil || !strings.Contains(err.Error(), "no groups are defined") {
+		t.Errorf("nil resolver: %v", err)
+	}
+	var ne *Error
+	if _, err := Expand("x[", nil); !errors.As(err, &ne) || ne.Pos != 2 {
+		t.Errorf("want *Error at 2, got %#v", err)
+	}
+}
+
+func TestFold(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"lxb001,lxb002,lxb003", "lxb[001-003]"},
+		{"lxb001,lxb002,lxb003,lxb007", "lxb[001-003,007]"},
+		{"n8,n9,n10", "n[8-10]"},
+		{"n08,n09,n10", "n[08-10]"},
+		{"n10,n9,n8,n9", "n[8-10]"},
+		{"a", "a"},
+		{"b,a", "a,b"},
+		{"lxb1,lxb01", "lxb[1,01]"},
+		{"rack1n01,rack1n02,rack2n01", "rack1n[01-02],rack2n01"},
+		{"web1.dc,web2.dc,db1", "db1,web[1-2].dc"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		var in []string
+		if tt.in != "" {
+			in = strings.Split(tt.in, ",")
+		}
+		got := Fold(in)
+		if got != tt.want {
+			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got == "" {
+			continue
+		}
+		back, err := Expand(got, nil)
+		if err != nil || !slices.Equal(back, Sort(in)) {
+			t.Errorf("Expand(Fold(%q)) = %q, %v; want %q", tt.in, back, err, Sort(in))
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	n, err := Count("lxb00[1-4,7],!lxb003", nil)
+	if err != nil || n != 4 {
+		t.Fatalf("Count = %d, %v", n, err)
+	}
+}
+
+func TestFromArgsOrEnv(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "NODES" {
+				return v
+			}
+			return ""
+		}
+	}
+	if got, err := FromArgsOrEnv([]string{"a[1-2]", "b"}, env("zzz")); err != nil || got != "a[1-2],b" {
+		t.Errorf("args: %q %v", got, err)
+	}
+	if got, err := FromArgsOrEnv(nil, env("lxb00[1-4]")); err != nil || got != "lxb00[1-4]" {
+		t.Errorf("env: %q %v", got, err)
+	}
+	if _, err := FromArgsOrEnv(nil, env("")); !errors.Is(err, ErrNoNodeSet) {
+		t.Errorf("none: %v", err)
+	}
+}
+
+func TestWithExclude(t *testing.T) {
+	expr := WithExclude("lxb00[1-5]", []string{"lxb00[2,4]", "!lxb005"})
+	got, err := Expand(expr, nil)
+	if err != nil || strings.Join(got, ",") != "lxb001,lxb003" {
+		t.Errorf("%s -> %q %v", expr, got, err)
+	}
+}
+
+func FuzzExpand(f *testing.F) {
+	for _, s := range []string{"lxb00[1-4,7],!lxb003", "rack[1-2]n[01-04]", "@rack1!lxb002", "n[1-9/2]", "a,,b", "[", "x[1-]", "@loop"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		names, err := Expand(s, testGroups)
+		if err != nil {
+			var ne *Error
+			if errors.As(err, &ne) && ne.Pos > len(s)+1 {
+				t.Fatalf("position %d beyond input %q", ne.Pos, s)
+			}
+			return
+		}
+		if len(names) > MaxNodes {
+			t.Fatalf("%d names", len(names))
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			if seen[n] {
+				t.Fatalf("duplicate %q in Expand(%q)", n, s)
+			}
+			seen[n] = true
+		}
+	})
+}
+
+func FuzzFoldRoundTrip(f *testing.F) {
+	f.Add("lxb001 lxb002 lxb003 lxb007")
+	f.Add("n8 n9 n10 n08 n1 n01")
+	f.Add("rack1n01 rack1n02 a b 10.0.0.1")
+	f.Fuzz(func(t *testing.T, s string) {
+		var names []string
+		for _, n := range strings.Fields(s) {
+			if ValidName(n) {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			return
+		}
+		folded := Fold(names)
+		got, err := Expand(folded, nil)
+		if err != nil {
+			t.Fatalf("Expand(Fold(%q)) = Expand(%q): %v", names, folded, err)
+		}
+		if want := Sort(names); !slices.Equal(got, want) {
+			t.Fatalf("Expand(Fold(%q)) = Expand(%q) = %q, want %q", names, folded, got, want)
+		}
+	})
+}
+
+func BenchmarkExpand(b *testing.B) {
+	for b.Loop() {
+		if _, err := Expand("lxb[0001-4096],!lxb00[10-99]", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFold(b *testing.B) {
+	names, _ := Expand("lxb[0001-4096]", nil)
+	for b.Loop() {
+		Fold(names)
+	}
+}
