@@ -471,7 +471,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 	if err := os.WriteFile(s.sshdConfig(), []byte(sshd), 0o644); err != nil {
 		return err
 	}
-	shim := fmt.Sprintf("#!/bin/sh\n# systemctl shim of the mesosctl test cluster: acts on this node's agent.\nexec %s dev systemctl --spec %s \"$@\"\n",
+	shim := fmt.Sprintf("#!/bin/sh\n# systemctl shim of the mesosctl test cluster: acts on this node's agent.\nexec %s dev systemctl --spec %s -- \"$@\"\n",
 		shellQuote(s.Exe), shellQuote(s.specPath()))
 	if err := os.WriteFile(s.shimPath(), []byte(shim), 0o755); err != nil {
 		return err

@@ -23,9 +23,10 @@ const DefaultDir = "/tmp/mesosctl-cluster"
 // NewCmdDev builds the hidden `dev` command group.
 func NewCmdDev(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:    "dev <command>",
-		Short:  "Developer tools: the multi-node test cluster",
-		Hidden: true,
+		Use:     "dev <command>",
+		Short:   "Developer tools: the multi-node test cluster",
+		Example: "  $ sudo mesosctl dev cluster up\n  $ sudo mesosctl dev cluster down",
+		Hidden:  true,
 	}
 	cmd.AddCommand(newCmdCluster(f), newCmdNodeInit(f), newCmdSystemctl(f))
 	return cmd
@@ -33,8 +34,9 @@ func NewCmdDev(f *cmdutil.Factory) *cobra.Command {
 
 func newCmdCluster(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "cluster <up|down|status>",
-		Short: "Start, stop or show a multi-node test cluster on this machine (needs root)",
+		Use:     "cluster <up|down|status|env>",
+		Example: "  $ sudo mesosctl dev cluster up --nodes 4\n  $ eval \"$(mesosctl dev cluster env)\"\n  $ mesosctl dev cluster status\n  $ sudo mesosctl dev cluster down",
+		Short:   "Start, stop or show a multi-node test cluster on this machine (needs root)",
 		Long: `A test cluster is N nodes lxb001… on this machine. Each node is a set of
 Linux namespaces (mount, UTS, PID) sharing the host network, with its own
 hostname, /etc/mesos-slave, /var/lib/mesos and /var/log/mesos, an OpenSSH sshd
@@ -128,9 +130,10 @@ func nodeSet(prefix string, n int) string {
 func newCmdDown(f *cmdutil.Factory) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
-		Use:   "down",
-		Short: "Tear a test cluster down: processes, mounts, cgroups, directory",
-		Args:  cobra.NoArgs,
+		Use:     "down",
+		Example: "  $ sudo mesosctl dev cluster down\n  $ sudo mesosctl dev cluster down --dir /tmp/c8",
+		Short:   "Tear a test cluster down: processes, mounts, cgroups, directory",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := testcluster.Load(dir)
 			if err != nil {
@@ -151,9 +154,10 @@ func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
 	var dir string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Show the nodes of a test cluster and whether sshd and the agent answer",
-		Args:  cobra.NoArgs,
+		Use:     "status",
+		Example: "  $ mesosctl dev cluster status\n  $ mesosctl dev cluster status --json",
+		Short:   "Show the nodes of a test cluster and whether sshd and the agent answer",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := testcluster.Load(dir)
 			if err != nil {
@@ -217,10 +221,11 @@ func upDown(b bool) string {
 func newCmdNodeInit(f *cmdutil.Factory) *cobra.Command {
 	var spec string
 	cmd := &cobra.Command{
-		Use:    "node-init --spec <node.json>",
-		Short:  "PID 1 of a test cluster node (started by the cluster in new namespaces)",
-		Hidden: true,
-		Args:   cobra.NoArgs,
+		Use:     "node-init --spec <node.json>",
+		Example: "  (started by the test cluster in new namespaces; not for people)",
+		Short:   "PID 1 of a test cluster node (started by the cluster in new namespaces)",
+		Hidden:  true,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return testcluster.NodeInit(spec)
 		},
@@ -231,23 +236,24 @@ func newCmdNodeInit(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newCmdSystemctl(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:                "systemctl --spec <node.json> <verb> <unit>...",
-		Short:              "The systemctl shim inside a test cluster node",
-		Hidden:             true,
-		DisableFlagParsing: true,
+	var spec string
+	cmd := &cobra.Command{
+		Use:     "systemctl --spec <node.json> -- <verb> <unit>...",
+		Short:   "The systemctl shim inside a test cluster node",
+		Example: "  $ mesosctl dev systemctl --spec /tmp/mesosctl-cluster/lxb001/node.json -- restart mesos-slave",
+		Hidden:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 || args[0] != "--spec" {
-				return cmdutil.FlagErrorf("usage: mesosctl dev systemctl --spec <node.json> <verb> <unit>...")
-			}
-			spec, err := testcluster.ReadNodeSpec(args[1])
+			s, err := testcluster.ReadNodeSpec(spec)
 			if err != nil {
 				return err
 			}
-			if rc := testcluster.Systemctl(spec, args[2:], f.IOStreams.Out, f.IOStreams.ErrOut); rc != 0 {
+			if rc := testcluster.Systemctl(s, args, f.IOStreams.Out, f.IOStreams.ErrOut); rc != 0 {
 				return &cmdutil.ExitStatusError{Code: rc}
 			}
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&spec, "spec", "", "node.json written by the cluster")
+	_ = cmd.MarkFlagRequired("spec")
+	return cmd
 }

@@ -106,7 +106,9 @@ func TestNodeSet(t *testing.T) {
 
 func TestSystemctlUsage(t *testing.T) {
 	cmd := newCmdSystemctl(nil)
-	if err := cmd.RunE(cmd, []string{"restart", "mesos-slave"}); err == nil || !strings.Contains(err.Error(), "--spec") {
+	cmd.SetArgs([]string{"--", "restart", "mesos-slave"})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "spec") {
 		t.Errorf("no --spec: %v", err)
 	}
 }
