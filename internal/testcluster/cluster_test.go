@@ -233,6 +233,16 @@ func TestClientFiles(t *testing.T) {
 		cfg.Nodes[0].SSHUser != "root" || strings.Join(cfg.Groups["mesos-agents"], ",") != "lxb001,lxb002,lxb003,lxb004" {
 		t.Errorf("config.yaml:\n%s", b)
 	}
+	// mesosctl itself loads the inventory (strict config loading).
+	for _, tc := range []struct{ args, want string }{
+		{"ip lxb003", "127.0.201.3\n"},
+		{"nodeset -e @mesos-agents", "lxb001 lxb002 lxb003 lxb004\n"},
+	} {
+		out, err := exec.Command(exe, append([]string{"--config", shared.ConfigFile}, strings.Fields(tc.args)...)...).CombinedOutput()
+		if err != nil || string(out) != tc.want {
+			t.Errorf("mesosctl --config config.yaml %s: %q, %v; want %q", tc.args, out, err, tc.want)
+		}
+	}
 	// Plain OpenSSH with the written ssh_config and known_hosts, strict
 	// host key checking, by name.
 	out, err := exec.Command("ssh", "-F", shared.SSHConfig, "-o", "StrictHostKeyChecking=yes", "lxb003", "hostname").CombinedOutput()
