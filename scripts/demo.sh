@@ -59,6 +59,8 @@ trap 'echo; echo "demo: interrupted, tearing the cluster down"; mesosctl dev clu
 step "A 4-node cluster on this machine: namespaces lxb001…lxb004, sshd and agent on each, ZooKeeper"
 run "mesosctl dev cluster up --dir $DIR --subnet $SUBNET${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
 export MESOSCTL_CONFIG="$DIR/config.yaml"
+run "export MESOSCTL_CONFIG=$DIR/config.yaml"
+if has nodes; then run "mesosctl nodes"; fi
 run "ssh lxb003 'hostname; ls /etc/mesos-slave /var/lib/mesos'"
 if has ex; then run "mesosctl ex lxb00[1-4] hostname"; fi
 
