@@ -25,12 +25,14 @@ func ExpandNodeSet(f *Factory, args, exclude []string) ([]string, error) {
 	if err != nil {
 		return nil, UsageError(err)
 	}
-	expr = nodeset.WithExclude(expr, exclude)
-	names, err := nodeset.Expand(expr, LazyGroups(f))
+	names, err := nodeset.ExpandExclude(expr, exclude, LazyGroups(f))
 	if err != nil {
 		return nil, UsageError(err)
 	}
 	if len(names) == 0 {
+		if len(exclude) > 0 {
+			return nil, FlagErrorf("node set %q without %q is empty", expr, strings.Join(exclude, ","))
+		}
 		return nil, FlagErrorf("node set %q is empty", expr)
 	}
 	return names, nil

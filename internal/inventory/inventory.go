@@ -142,6 +142,18 @@ func (inv *Inventory) sshGetAll(alias, key string) []string {
 	return v
 }
 
+// KnownHostsFile is the known_hosts file to check host keys against:
+// defaults.known_hosts (with ~ expanded), else ~/.ssh/known_hosts.
+func (inv *Inventory) KnownHostsFile() string {
+	if p := inv.cfg.Defaults.KnownHostsFile; p != "" {
+		return inv.expandTilde(p)
+	}
+	return filepath.Join(inv.home, ".ssh", "known_hosts")
+}
+
+// Config returns the configuration the inventory was built from.
+func (inv *Inventory) Config() *config.Config { return inv.cfg }
+
 // Names returns the inventory's node names in file order.
 func (inv *Inventory) Names() []string {
 	out := make([]string, len(inv.cfg.Nodes))

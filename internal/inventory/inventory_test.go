@@ -188,3 +188,18 @@ func TestMissingSSHConfig(t *testing.T) {
 		t.Errorf("explicit missing ssh config: %v", err)
 	}
 }
+
+func TestKnownHostsFile(t *testing.T) {
+	home, _ := os.UserHomeDir()
+	inv, err := New(&config.Config{Defaults: config.Defaults{SSHConfigFile: "/dev/null", KnownHostsFile: "~/kh"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := inv.KnownHostsFile(); got != filepath.Join(home, "kh") {
+		t.Error(got)
+	}
+	inv, _ = New(&config.Config{Defaults: config.Defaults{SSHConfigFile: "/dev/null"}})
+	if got := inv.KnownHostsFile(); got != filepath.Join(home, ".ssh", "known_hosts") {
+		t.Error(got)
+	}
+}

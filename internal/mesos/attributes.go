@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Attribute is one agent attribute: a SCALAR, RANGES or TEXT value.
@@ -26,10 +27,13 @@ func (a Attribute) String() string { return a.Name + ":" + a.Value.String() }
 // trailing '\r' ignored (Mesos keeps both; they only ever come from
 // hand-edited files).
 func ParseAttributes(s string) (Attributes, error) {
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("invalid attributes %q: not valid UTF-8", s)
+	}
 	var out Attributes
 	tokens := strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '\n' })
 	for _, tok := range tokens {
-		tok = strings.TrimRight(tok, "\r")
+		tok = strings.TrimRight(tok, " \r")
 		if strings.TrimSpace(tok) == "" {
 			continue
 		}

@@ -1,12 +1,13 @@
 package mesos
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // UnreservedRole is the role of unreserved resources.
@@ -42,10 +43,16 @@ func ValidateRole(role string) error {
 	if role == "" {
 		return fmt.Errorf("empty role")
 	}
+	if !utf8.ValidString(role) {
+		return fmt.Errorf("role %q is not valid UTF-8", role)
+	}
 	for _, c := range role {
 		if unicode.IsSpace(c) || unicode.IsControl(c) {
 			return fmt.Errorf("role %q contains whitespace or control characters", role)
 		}
+	}
+	if strings.ContainsAny(role, reservedChars) {
+		return fmt.Errorf("role %q contains one of %s", role, reservedChars)
 	}
 	for _, comp := range strings.Split(role, "/") {
 		switch {
@@ -74,6 +81,9 @@ func ParseResources(s, defaultRole string) (Resources, error) {
 	}
 	if err := ValidateRole(defaultRole); err != nil {
 		return nil, fmt.Errorf("invalid default role: %v", err)
+	}
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("invalid resources %q: not valid UTF-8", s)
 	}
 	if t := strings.TrimSpace(s); strings.HasPrefix(t, "[") {
 		return parseResourcesJSON(s, defaultRole)
@@ -112,11 +122,8 @@ func parseResourceToken(tok, defaultRole string) (Resource, error) {
 }
 
 func newResource(name, role, text string) (Resource, error) {
-	if name == "" {
-		return Resource{}, fmt.Errorf("empty resource name")
-	}
-	if strings.ContainsAny(name, "(){}[]:;,") {
-		return Resource{}, fmt.Errorf("bad resource name %q", name)
+	if err := validName(name); err != nil {
+		return Resource{}, err
 	}
 	if err := ValidateRole(role); err != nil {
 		return Resource{}, err
@@ -126,6 +133,20 @@ func newResource(name, role, text string) (Resource, error) {
 		return Resource{}, err
 	}
 	return checkResource(Resource{Name: name, Role: role, Value: v})
+}
+
+// reservedChars may not appear in resource names, roles or set items: they
+// delimit the text form.
+const reservedChars = "(){}[]:;,"
+
+func validName(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty resource name")
+	}
+	if strings.ContainsAny(name, reservedChars) || strings.TrimSpace(name) != name {
+		return fmt.Errorf("bad resource name %q (no surrounding spaces, none of %s)", name, reservedChars)
+	}
+	return nil
 }
 
 func checkResource(r Resource) (Resource, error) {
@@ -138,17 +159,18 @@ func checkResource(r Resource) (Resource, error) {
 	return r, nil
 }
 
-// jsonResource is the protobuf JSON form of mesos.Resource.
+// jsonResource is the protobuf JSON form of mesos.Resource. Numbers may also
+// be JSON strings and the type an enum number, as protobuf JSON allows.
 type jsonResource struct {
-	Name   string `json:"name"`
-	Type   string `json:"type"`
+	Name   string   `json:"name"`
+	Type   flexType `json:"type"`
 	Scalar *struct {
-		Value *float64 `json:"value"`
+		Value *flexFloat `json:"value"`
 	} `json:"scalar,omitempty"`
 	Ranges *struct {
 		Range []struct {
-			Begin *uint64 `json:"begin"`
-			End   *uint64 `json:"end"`
+			Begin *flexUint `json:"begin"`
+			End   *flexUint `json:"end"`
 		} `json:"range"`
 	} `json:"ranges,omitempty"`
 	Set *struct {
@@ -159,6 +181,60 @@ type jsonResource struct {
 		Type string `json:"type"`
 		Role string `json:"role"`
 	} `json:"reservations,omitempty"`
+}
+
+// flexType is a Value.Type given as "SCALAR" or as its enum number.
+type flexType string
+
+func (t *flexType) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = flexType(s)
+		return nil
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil || n < 0 || n > int(Text) {
+		return fmt.Errorf("bad resource type %s", b)
+	}
+	*t = flexType(ValueType(n).String())
+	return nil
+}
+
+// flexFloat is a double given as a JSON number or string.
+type flexFloat float64
+
+func (f *flexFloat) UnmarshalJSON(b []byte) error {
+	var v float64
+	if err := json.Unmarshal(b, &v); err == nil {
+		*f = flexFloat(v)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("bad number %s", b)
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !number.MatchString(s) {
+		return fmt.Errorf("bad number %s", b)
+	}
+	*f = flexFloat(v)
+	return nil
+}
+
+// flexUint is a uint64 given as a JSON number or string.
+type flexUint uint64
+
+func (u *flexUint) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		s = string(b)
+	}
+	v, err := parseUint(s)
+	if err != nil {
+		return fmt.Errorf("bad non-negative integer %s", b)
+	}
+	*u = flexUint(v)
+	return nil
 }
 
 func parseResourcesJSON(s, defaultRole string) (Resources, error) {
@@ -181,8 +257,8 @@ func parseResourcesJSON(s, defaultRole string) (Resources, error) {
 }
 
 func (jr jsonResource) resource(defaultRole string) (Resource, error) {
-	if jr.Name == "" {
-		return Resource{}, fmt.Errorf("empty resource name")
+	if err := validName(jr.Name); err != nil {
+		return Resource{}, err
 	}
 	role := defaultRole
 	if jr.Role != "" {
@@ -194,7 +270,7 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 	if err := ValidateRole(role); err != nil {
 		return Resource{}, err
 	}
-	t, err := ParseValueType(jr.Type)
+	t, err := ParseValueType(string(jr.Type))
 	if err != nil {
 		return Resource{}, err
 	}
@@ -204,10 +280,10 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 		if jr.Scalar == nil || jr.Scalar.Value == nil {
 			return Resource{}, fmt.Errorf("SCALAR resource without \"scalar\":{\"value\":...}")
 		}
-		if err := validScalar(*jr.Scalar.Value); err != nil {
+		if err := validScalar(float64(*jr.Scalar.Value)); err != nil {
 			return Resource{}, err
 		}
-		v = ScalarValue(*jr.Scalar.Value)
+		v = ScalarValue(float64(*jr.Scalar.Value))
 	case Ranges:
 		if jr.Ranges == nil {
 			return Resource{}, fmt.Errorf("RANGES resource without \"ranges\":{\"range\":[...]}")
@@ -220,12 +296,17 @@ func (jr jsonResource) resource(defaultRole string) (Resource, error) {
 			if *r.Begin > *r.End {
 				return Resource{}, fmt.Errorf("range %d-%d has begin > end", *r.Begin, *r.End)
 			}
-			rs = append(rs, Range{*r.Begin, *r.End})
+			rs = append(rs, Range{uint64(*r.Begin), uint64(*r.End)})
 		}
 		v = RangesValue(rs...)
 	case Set:
 		if jr.Set == nil {
 			return Resource{}, fmt.Errorf("SET resource without \"set\":{\"item\":[...]}")
+		}
+		for _, it := range jr.Set.Item {
+			if it == "" || strings.ContainsAny(it, reservedChars+" \n") {
+				return Resource{}, fmt.Errorf("bad set item %q (must be non-empty, without spaces or any of %s)", it, reservedChars)
+			}
 		}
 		v = SetValue(jr.Set.Item...)
 	case Text:
@@ -488,13 +569,43 @@ func (r Resources) SummaryJSON() []byte {
 	return append(b, '}')
 }
 
-// appendJSONString appends s as a JSON string (encoding/json escaping rules).
+// appendJSONString appends s as a JSON string, escaped as encoding/json does
+// with HTML escaping off (invalid UTF-8 becomes U+FFFD).
 func appendJSONString(b []byte, s string) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // FullResource is the protobuf JSON form of one mesos.Resource as endpoints

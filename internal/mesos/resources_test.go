@@ -225,3 +225,31 @@ func TestAccounting(t *testing.T) {
 		t.Errorf("fixed point sum = %q", sum.String())
 	}
 }
+
+func TestParseResourcesJSONProtobufVariants(t *testing.T) {
+	// proto3 JSON: enum numbers, 64-bit integers and doubles as strings; extra fields ignored.
+	in := `[{"name":"cpus","type":0,"scalar":{"value":"1.5"},"allocation_info":{"role":"*"}},
+	        {"name":"ports","type":"RANGES","ranges":{"range":[{"begin":"31000","end":"31005"}]}},
+	        {"name":"bugs","type":2,"set":{"item":["a"]}}]`
+	r, err := ParseResources(in, "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.String(); got != "cpus:1.5;ports:[31000-31005];bugs:{a}" {
+		t.Errorf("got %q", got)
+	}
+	for _, bad := range []string{
+		`[{"name":"cpus","type":7,"scalar":{"value":1}}]`,
+		`[{"name":"cpus","type":"SCALAR","scalar":{"value":"x"}}]`,
+		`[{"name":"cpus","type":"SCALAR","scalar":{"value":"NaN"}}]`,
+		`[{"name":"p","type":"RANGES","ranges":{"range":[{"begin":-1,"end":2}]}}]`,
+		`[{"name":"p","type":"RANGES","ranges":{"range":[{"begin":"1.5","end":2}]}}]`,
+		`[{"name":"b","type":"SET","set":{"item":["a,b"]}}]`,
+		`[{"name":"c:d","type":"SCALAR","scalar":{"value":1}}]`,
+		`[{"name":"cpus","type":"SCALAR","scalar":{"value":1},"role":"a b"}]`,
+	} {
+		if _, err := ParseResources(bad, "*"); err == nil {
+			t.Errorf("ParseResources(%s): no error", bad)
+		}
+	}
+}

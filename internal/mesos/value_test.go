@@ -155,3 +155,16 @@ func TestValueContainsSubtract(t *testing.T) {
 		t.Error("scalar equality wrong")
 	}
 }
+
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"uote`, `back\slash`, "nl\ncr\rtab\t", "\x01\x1f", "<&>", "ünï", "\u2028\u2029", "bad\xffutf8"} {
+		var buf strings.Builder
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(s)
+		want := strings.TrimSuffix(buf.String(), "\n")
+		if got := string(appendJSONString(nil, s)); got != want {
+			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}

@@ -33,35 +33,32 @@ func FromArgsOrEnv(args []string, getenv func(string) string) (string, error) {
 	return "", ErrNoNodeSet
 }
 
-// WithExclude appends exclusions (each a node set, as given to -x/--exclude)
-// to expr.
-func WithExclude(expr string, exclude []string) string {
+// ExpandExclude expands expr and removes every node of the exclude node
+// sets (each expanded on its own, as given to -x/--exclude).
+func ExpandExclude(expr string, exclude []string, groups GroupResolver) ([]string, error) {
+	names, err := Expand(expr, groups)
+	if err != nil || len(exclude) == 0 {
+		return names, err
+	}
+	drop := map[string]bool{}
 	for _, x := range exclude {
-		for _, e := range splitTop(x) {
-			if e = strings.TrimSpace(e); e != "" {
-				expr += "!" + strings.TrimPrefix(e, "!")
-			}
+		x = strings.TrimPrefix(strings.TrimSpace(x), "!")
+		if x == "" {
+			continue
+		}
+		xs, err := Expand(x, groups)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range xs {
+			drop[n] = true
 		}
 	}
-	return expr
-}
-
-// splitTop splits s at commas outside brackets.
-func splitTop(s string) []string {
-	var out []string
-	br, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '[':
-			br++
-		case ']':
-			br--
-		case ',':
-			if br == 0 {
-				out = append(out, s[start:i])
-				start = i + 1
-			}
+	out := names[:0]
+	for _, n := range names {
+		if !drop[n] {
+			out = append(out, n)
 		}
 	}
-	return append(out, s[start:])
+	return out, nil
 }

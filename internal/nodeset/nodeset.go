@@ -38,8 +38,11 @@ func (e *Error) Error() string {
 // Expand returns the node names of expr in the order they first appear,
 // without duplicates. Elements are separated by ',' (union); an element
 // preceded by '!' is removed from what came before it ("a[1-4]!a2" and
-// "a[1-4],!a2" mean the same). "@name" asks groups for the members of a
-// group; groups may be nil when no groups exist.
+// "a[1-4],!a2" mean the same); '&' keeps only what is also in the element
+// (intersection) and '^' keeps what is in exactly one of the two (symmetric
+// difference), as in ClusterShell. Operators apply left to right. "@name"
+// asks groups for the members of a group; groups may be nil when no groups
+// exist.
 func Expand(expr string, groups GroupResolver) ([]string, error) {
 	return expand(expr, groups, 0)
 }
@@ -88,9 +91,9 @@ func expand(expr string, groups GroupResolver, depth int) ([]string, error) {
 	if strings.TrimSpace(expr) == "" {
 		return nil, &Error{Expr: expr, Msg: "empty"}
 	}
-	// Split at top-level ',' and '!' (commas inside brackets separate ranges).
+	// Split at top-level operators (commas inside brackets separate ranges).
 	type segment struct {
-		op    byte // 0 for the first, ',' or '!'
+		op    byte // 0 for the first, ',', '!', '&' or '^'
 		start int
 		text  string
 	}
@@ -107,7 +110,7 @@ func expand(expr string, groups GroupResolver, depth int) ([]string, error) {
 					br--
 				}
 				continue
-			case br > 0 || (c != ',' && c != '!'):
+			case br > 0 || !isOp(c):
 				continue
 			}
 		}
@@ -121,8 +124,8 @@ func expand(expr string, groups GroupResolver, depth int) ([]string, error) {
 		lead := len(s.text) - len(strings.TrimLeft(s.text, " \t\n"))
 		elem := strings.TrimSpace(s.text)
 		if elem == "" {
-			nextIsBang := k+1 < len(segs) && segs[k+1].op == '!'
-			if nextIsBang && s.op != '!' {
+			nextIsOp := k+1 < len(segs) && segs[k+1].op != ','
+			if nextIsOp && (s.op == ',' || s.op == 0) {
 				continue // "a,!b" or a leading "!b"
 			}
 			if k == len(segs)-1 && s.op == ',' {
@@ -134,19 +137,47 @@ func expand(expr string, groups GroupResolver, depth int) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range names {
-			if s.op == '!' {
+		switch s.op {
+		case '!':
+			for _, n := range names {
 				set.remove(n)
-				continue
 			}
-			set.add(n)
-			if set.live > MaxNodes {
-				return nil, &Error{Expr: expr, Msg: fmt.Sprintf("expands to more than %d nodes", MaxNodes)}
+		case '&':
+			keep := make(map[string]bool, len(names))
+			for _, n := range names {
+				keep[n] = true
 			}
+			for _, n := range set.list() {
+				if !keep[n] {
+					set.remove(n)
+				}
+			}
+		case '^':
+			seen := make(map[string]bool, len(names))
+			for _, n := range names {
+				if seen[n] {
+					continue
+				}
+				seen[n] = true
+				if _, ok := set.index[n]; ok {
+					set.remove(n)
+				} else {
+					set.add(n)
+				}
+			}
+		default:
+			for _, n := range names {
+				set.add(n)
+			}
+		}
+		if set.live > MaxNodes {
+			return nil, &Error{Expr: expr, Msg: fmt.Sprintf("expands to more than %d nodes", MaxNodes)}
 		}
 	}
 	return set.list(), nil
 }
+
+func isOp(c byte) bool { return c == ',' || c == '!' || c == '&' || c == '^' }
 
 // part of a pattern: a literal or a bracketed list of ranges.
 type part struct {

@@ -41,6 +41,11 @@ func TestExpand(t *testing.T) {
 		{"lxb00[1-4]!lxb00[2-3],lxb002", "lxb001,lxb004,lxb002"},
 		{"!lxb001", ""},
 		{"n[1-9/4]", "n1,n5,n9"},
+		{"n[1-5]&n[4-9]", "n4,n5"},
+		{"n[1-3]^n[2-4]", "n1,n4"},
+		{"n[1-3],&n2", "n2"},
+		{"@all&lxb00[5-9]", "lxb005,lxb006"},
+		{"n[1-4]!n2,n2&n[2-3]", "n3,n2"},
 		{"n[0]", "n0"},
 		{" a , b ", "a,b"},
 		{"10.0.0.[1-3]", "10.0.0.1,10.0.0.2,10.0.0.3"},
@@ -87,6 +92,8 @@ func TestExpandErrors(t *testing.T) {
 		{"@loop", `nests too deeply`},
 		{"a!!b", `empty element`},
 		{"n[[1]]", `nested '['`},
+		{"a&&b", `empty element`},
+		{"a^", `empty element`},
 	}
 	for _, tt := range tests {
 		_, err := Expand(tt.expr, testGroups)
@@ -170,11 +177,13 @@ func TestFromArgsOrEnv(t *testing.T) {
 	}
 }
 
-func TestWithExclude(t *testing.T) {
-	expr := WithExclude("lxb00[1-5]", []string{"lxb00[2,4]", "!lxb005"})
-	got, err := Expand(expr, nil)
+func TestExpandExclude(t *testing.T) {
+	got, err := ExpandExclude("lxb00[1-6]", []string{"lxb00[2,4]", "!lxb005", "lxb00[1-6]!lxb00[1-5]", " "}, nil)
 	if err != nil || strings.Join(got, ",") != "lxb001,lxb003" {
-		t.Errorf("%s -> %q %v", expr, got, err)
+		t.Errorf("got %q %v", got, err)
+	}
+	if _, err := ExpandExclude("a", []string{"b[1-"}, nil); err == nil || !strings.Contains(err.Error(), `bad node set "b[1-"`) {
+		t.Errorf("bad exclude: %v", err)
 	}
 }
 

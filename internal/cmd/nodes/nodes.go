@@ -82,10 +82,10 @@ func Run(opts *Options) error {
 			expr = ""
 		}
 		if expr != "" {
-			names, err = inv.Expand(nodeset.WithExclude(expr, opts.Exclude))
+			names, err = nodeset.ExpandExclude(expr, opts.Exclude, inv.GroupResolver())
 		}
 	} else {
-		names, err = inv.Expand(nodeset.WithExclude(strings.Join(opts.Exprs, ","), opts.Exclude))
+		names, err = nodeset.ExpandExclude(strings.Join(opts.Exprs, ","), opts.Exclude, inv.GroupResolver())
 	}
 	if err != nil {
 		return cmdutil.UsageError(err)

@@ -101,8 +101,7 @@ func Run(opts *Options) error {
 	if err != nil {
 		return cmdutil.UsageError(err)
 	}
-	expr = ns.WithExclude(expr, opts.Exclude)
-	names, err := ns.Expand(expr, opts.Groups)
+	names, err := ns.ExpandExclude(expr, opts.Exclude, opts.Groups)
 	if err != nil {
 		return cmdutil.UsageError(err)
 	}

@@ -51,7 +51,9 @@ daemon, 'mesosctl agentd'.`,
 	)
 	cmd.PersistentFlags().String("config", "", "configuration file (default $XDG_CONFIG_HOME/mesosctl/config.yaml, or $MESOSCTL_CONFIG)")
 	// Config is loaded lazily by the commands that need it; this hook only
-	// records where it comes from and which flags override it.
+	// records where it comes from and which flags override it. Subcommands
+	// may add PersistentPreRunE hooks of their own: run the root's too.
+	cobra.EnableTraverseRunHooks = true
 	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
 		path, _ := c.Flags().GetString("config")
 		f.ConfigOptions = config.LoadOptions{Path: path, Flags: c.Flags(), Getenv: f.Getenv}

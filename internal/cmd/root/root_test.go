@@ -184,3 +184,27 @@ func TestArgErrorsAreUsageErrors(t *testing.T) {
 		t.Fatalf("got %v (exit %d), want a usage error", err, cmdutil.ExitCodeOf(err))
 	}
 }
+
+func TestRootHookRunsWithSubcommandHooks(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	os.WriteFile(p, []byte("defaults: {fanout: 7}\n"), 0o600)
+	ios, _, out, _ := iostreams.Test()
+	f := mesosctl.NewFactory(ios)
+	cmd := root.NewCmdRoot(f)
+	ran := false
+	noun := &cobra.Command{Use: "noun", PersistentPreRunE: func(*cobra.Command, []string) error { ran = true; return nil }}
+	noun.AddCommand(&cobra.Command{Use: "verb", RunE: func(*cobra.Command, []string) error {
+		cfg, err := f.Config()
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(ios.Out, cfg.Defaults.Fanout)
+		return nil
+	}})
+	cmd.AddCommand(noun)
+	cmd.SetArgs([]string{"noun", "verb", "--config", p})
+	if err := cmd.Execute(); err != nil || !ran || out.String() != "7" {
+		t.Fatalf("err %v, noun hook ran %v, out %q", err, ran, out)
+	}
+}

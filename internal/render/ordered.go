@@ -1,0 +1,241 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"strings"
+	"unsafe"
+
+	"github.com/itchyny/gojq"
+)
+
+// keyOrder remembers the key order of JSON objects so that output can keep
+// it the way jq does, although gojq works on Go maps (which have none).
+//
+//   - Objects decoded from the input are recorded by map identity: gojq hands
+//     input maps through unchanged (".flags", ".frameworks[].tasks[]"), so
+//     they print in input order.
+//   - Objects the query builds ({id,state}) or modifies (. + {x:1}, del(.a))
+//     are new maps. They take the order of the best-matching known key
+//     sequence: the object constructions in the query text (in the order
+//     written) and the distinct key sequences of the input; keys the match
+//     does not cover follow in order of first appearance, then sorted.
+type keyOrder struct {
+	byPtr   map[unsafe.Pointer][]string
+	seqs    [][]string
+	seqID   map[string]int
+	posting map[string][]int
+	rank    map[string]int
+}
+
+func newKeyOrder() *keyOrder {
+	return &keyOrder{
+		byPtr:   map[unsafe.Pointer][]string{},
+		seqID:   map[string]int{},
+		posting: map[string][]int{},
+		rank:    map[string]int{},
+	}
+}
+
+func (o *keyOrder) addSeq(seq []string) {
+	if len(seq) == 0 {
+		return
+	}
+	sig := strings.Join(seq, "\x00")
+	if _, ok := o.seqID[sig]; ok {
+		return
+	}
+	id := len(o.seqs)
+	o.seqID[sig] = id
+	o.seqs = append(o.seqs, seq)
+	for _, k := range seq {
+		o.posting[k] = append(o.posting[k], id)
+		if _, ok := o.rank[k]; !ok {
+			o.rank[k] = len(o.rank)
+		}
+	}
+}
+
+func (o *keyOrder) record(m map[string]any, seq []string) {
+	o.byPtr[reflect.ValueOf(m).UnsafePointer()] = seq
+	o.addSeq(seq)
+}
+
+// keys returns the keys of m in the order jq would print them.
+func (o *keyOrder) keys(m map[string]any) []string {
+	if o == nil {
+		return sortedKeys(m)
+	}
+	if seq, ok := o.byPtr[reflect.ValueOf(m).UnsafePointer()]; ok && len(seq) == len(m) {
+		return seq
+	}
+	// Best template: most keys in common, then fewest extra keys, then the
+	// earliest (query constructions come first).
+	counts := map[int]int{}
+	for k := range m {
+		for _, id := range o.posting[k] {
+			counts[id]++
+		}
+	}
+	best, bestN, bestExtra := -1, 0, 0
+	for id, n := range counts {
+		extra := len(o.seqs[id]) - n
+		if n > bestN || (n == bestN && (extra < bestExtra || (extra == bestExtra && id < best))) {
+			best, bestN, bestExtra = id, n, extra
+		}
+	}
+	out := make([]string, 0, len(m))
+	used := make(map[string]bool, len(m))
+	if best >= 0 {
+		for _, k := range o.seqs[best] {
+			if _, ok := m[k]; ok && !used[k] {
+				out = append(out, k)
+				used[k] = true
+			}
+		}
+	}
+	if len(out) == len(m) {
+		return out
+	}
+	var ranked, rest []string
+	for _, k := range sortedKeys(m) {
+		if used[k] {
+			continue
+		}
+		if _, ok := o.rank[k]; ok {
+			ranked = append(ranked, k)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	// insertion sort by rank: these lists are short.
+	for i := 1; i < len(ranked); i++ {
+		for j := i; j > 0 && o.rank[ranked[j]] < o.rank[ranked[j-1]]; j-- {
+			ranked[j], ranked[j-1] = ranked[j-1], ranked[j]
+		}
+	}
+	out = append(out, ranked...)
+	return append(out, rest...)
+}
+
+// addQuery records the key order of every object construction with static
+// keys in q ({resources,attributes}, {"a": 1, b: 2}).
+func (o *keyOrder) addQuery(q *gojq.Query) {
+	walkObjects(reflect.ValueOf(q), func(obj *gojq.Object) {
+		var seq []string
+		for _, kv := range obj.KeyVals {
+			switch {
+			case kv.Key != "":
+				seq = append(seq, strings.TrimPrefix(kv.Key, "$")) // {$x} builds {"x": $x}
+			case kv.KeyString != nil && kv.KeyString.Queries == nil:
+				seq = append(seq, kv.KeyString.Str)
+			}
+		}
+		o.addSeq(seq)
+	})
+}
+
+var objectType = reflect.TypeOf((*gojq.Object)(nil))
+
+// walkObjects visits every *gojq.Object in the parsed query, in source order.
+func walkObjects(v reflect.Value, f func(*gojq.Object)) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		if v.Type() == objectType {
+			f(v.Interface().(*gojq.Object))
+		}
+		walkObjects(v.Elem(), f)
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				walkObjects(v.Field(i), f)
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			walkObjects(v.Index(i), f)
+		}
+	}
+}
+
+// decodeOrdered decodes one JSON value into the types gojq works on
+// (numbers as float64, like jq 1.6), recording object key order in o.
+func decodeOrdered(data []byte, o *keyOrder) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	v, err := decodeValue(dec, o)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("invalid JSON: trailing data after the first value")
+	}
+	return v, nil
+}
+
+func decodeValue(dec *json.Decoder, o *keyOrder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			m := map[string]any{}
+			var seq []string
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, fmt.Errorf("invalid JSON: %w", err)
+				}
+				k := kt.(string)
+				v, err := decodeValue(dec, o)
+				if err != nil {
+					return nil, err
+				}
+				if _, dup := m[k]; !dup {
+					seq = append(seq, k)
+				}
+				m[k] = v
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, fmt.Errorf("invalid JSON: %w", err)
+			}
+			if o != nil {
+				o.record(m, seq)
+			}
+			return m, nil
+		case '[':
+			a := []any{}
+			for dec.More() {
+				v, err := decodeValue(dec, o)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, fmt.Errorf("invalid JSON: %w", err)
+			}
+			return a, nil
+		}
+		return nil, fmt.Errorf("invalid JSON: unexpected %v", t)
+	case json.Number:
+		f, err := t.Float64()
+		if err != nil && !math.IsInf(f, 0) {
+			return nil, fmt.Errorf("invalid JSON number %s", t)
+		}
+		return f, nil // out of range: ±Inf, printed as ±DBL_MAX like jq
+	default:
+		return t, nil // nil, bool, string
+	}
+}
