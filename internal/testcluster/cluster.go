@@ -443,6 +443,23 @@ func prepareNodeDir(s *NodeSpec, hosts []byte) error {
 	if err := os.WriteFile(up("etc", "mesos", "zk"), []byte(s.Master+"\n"), 0o644); err != nil {
 		return err
 	}
+	// `service mesos-slave restart` (no systemd in the node) goes through
+	// /etc/init.d, which hands over to the systemctl shim.
+	if err := os.MkdirAll(up("etc", "init.d"), 0o755); err != nil {
+		return err
+	}
+	initd := "#!/bin/sh\n# mesosctl test cluster: the agent is managed by the systemctl shim.\nexec /usr/bin/systemctl \"${1:-status}\" mesos-slave.service\n"
+	if err := os.WriteFile(up("etc", "init.d", "mesos-slave"), []byte(initd), 0o755); err != nil {
+		return err
+	}
+	journal := "#!/bin/sh\n# journalctl shim of the mesosctl test cluster: shows the agent's console log.\n" +
+		"n=+1; f=\nwhile [ $# -gt 0 ]; do case \"$1\" in\n" +
+		"  -f|--follow) f=-f;;\n  -n|--lines) n=$2; shift;;\n  -n*) n=${1#-n};;\n  --lines=*) n=${1#--lines=};;\n" +
+		"  -e|--pager-end) n=1000;;\nesac; shift; done\n" +
+		"exec tail $f -n \"$n\" " + AgentConsole + "\n"
+	if err := os.WriteFile(filepath.Join(s.Dir, "journalctl"), []byte(journal), 0o755); err != nil {
+		return err
+	}
 	for _, name := range []string{"mesos-slave", "mesos-agent"} {
 		if err := os.Symlink(s.AgentExe, up("usr-sbin", name)); err != nil && !errors.Is(err, os.ErrExist) {
 			return err

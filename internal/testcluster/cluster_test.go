@@ -169,6 +169,11 @@ func TestSystemctlShimManagesTheNodesAgent(t *testing.T) {
 		t.Errorf("after stop: %q", out)
 	}
 	ssh(t, shared, node, "kill -0 "+execs[1])
+	// The other ways operators touch the service: service(8) and journalctl.
+	ssh(t, shared, node, "service mesos-slave restart && systemctl -q is-active mesos-slave")
+	if out := ssh(t, shared, node, "echo console-line >> /var/log/mesos/mesos-slave.console.log; journalctl -u mesos-slave -n 1 --no-pager"); out != "console-line\n" {
+		t.Errorf("journalctl -u mesos-slave -n 1: %q", out)
+	}
 	// stop and try-restart of a stopped agent, start of a running one:
 	// no-ops that succeed, as with systemd.
 	ssh(t, shared, node, "systemctl stop mesos-slave && systemctl try-restart mesos-slave && ! systemctl -q is-active mesos-slave")

@@ -103,6 +103,9 @@ func setupNode(s *NodeSpec) error {
 		{s.LogDir(), NodeLogDir},
 		{s.shimPath(), hostSystemctl},
 	}
+	if _, err := os.Stat(hostJournalctl); err == nil {
+		binds = append(binds, struct{ src, dst string }{filepath.Join(s.Dir, "journalctl"), hostJournalctl})
+	}
 	for _, b := range binds {
 		if err := unix.Mount(b.src, b.dst, "", unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("bind mount %s on %s: %w", b.src, b.dst, err)

@@ -46,6 +46,7 @@ const (
 	specFileName   = "node.json"
 	systemctlShim  = "systemctl"
 	hostSystemctl  = "/usr/bin/systemctl"
+	hostJournalctl = "/usr/bin/journalctl"
 	nodeReadyToken = "ready"
 )
 
