@@ -23,9 +23,8 @@ func (a Attribute) String() string { return a.Name + ":" + a.Value.String() }
 // ParseAttributes parses the --attributes flag value: attributes separated by
 // ';' or newlines, each split on its FIRST ':' (so "a:b:c" is attribute a
 // with TEXT "b:c"). Values follow ParseValue; SET values, an empty name or an
-// empty value are errors. Surrounding whitespace of a name is trimmed and a
-// trailing '\r' ignored (Mesos keeps both; they only ever come from
-// hand-edited files).
+// empty value are errors. Whitespace around names and values (tabs, '\r' of
+// CRLF files) is ignored; Mesos removes only spaces.
 func ParseAttributes(s string) (Attributes, error) {
 	if !utf8.ValidString(s) {
 		return nil, fmt.Errorf("invalid attributes %q: not valid UTF-8", s)
@@ -33,7 +32,7 @@ func ParseAttributes(s string) (Attributes, error) {
 	var out Attributes
 	tokens := strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '\n' })
 	for _, tok := range tokens {
-		tok = strings.TrimRight(tok, " \r")
+		tok = strings.TrimRight(tok, " \t\r")
 		if strings.TrimSpace(tok) == "" {
 			continue
 		}
@@ -51,7 +50,7 @@ func parseAttribute(tok string) (Attribute, error) {
 	if !ok {
 		return Attribute{}, fmt.Errorf("Invalid attribute key:value pair (no ':')")
 	}
-	name = strings.TrimSpace(name)
+	name, text = strings.TrimSpace(name), strings.TrimSpace(text)
 	if name == "" {
 		return Attribute{}, fmt.Errorf("Invalid attribute key:value pair (empty name)")
 	}

@@ -97,3 +97,24 @@ func FuzzParseAttributes(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseStateJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"cpus":8.0,"disk":97000.0,"gpus":0.0,"mem":14895.0,"ports":"[31000-32000]"}`,
+		`{"os":"centos7","rack":3.0,"keys":"[1000-1500]"}`, `{}`, `[]`, `{"a":null}`, `{"a":"{x, y}"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if r, err := ParseSummary(data); err == nil {
+			r2, err := ParseSummary(r.SummaryJSON())
+			if err != nil || r2.String() != r.Flatten(UnreservedRole).String() && !(r2.Contains(r) && r.Contains(r2)) {
+				t.Fatalf("summary round trip of %s: %q → %q, %v", data, r.String(), r2.String(), err)
+			}
+		}
+		if a, err := ParseV0Attributes(data); err == nil {
+			_ = a.V0JSON()
+			_ = a.V1JSON()
+		}
+	})
+}

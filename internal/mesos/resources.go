@@ -74,7 +74,9 @@ func ValidateRole(role string) error {
 // protobuf-JSON Resource objects. Resources without a role get defaultRole
 // ("" means "*"). Entries of the same name and role are summed. Zero values
 // are kept (so "cpus:0" is present, as for Mesos' auto-detection); use
-// NonEmpty to drop them. A "file://" value must be read by the caller.
+// NonEmpty to drop them. Whitespace around names and values (a trailing
+// newline from a flag file) is ignored. A "file://" value must be read by
+// the caller.
 func ParseResources(s, defaultRole string) (Resources, error) {
 	if defaultRole == "" {
 		defaultRole = UnreservedRole
@@ -118,7 +120,7 @@ func parseResourceToken(tok, defaultRole string) (Resource, error) {
 		role = strings.TrimSpace(key[open+1 : closeP])
 		key = key[:open]
 	}
-	return newResource(strings.TrimSpace(key), role, parts[1])
+	return newResource(strings.TrimSpace(key), role, strings.TrimSpace(parts[1]))
 }
 
 func newResource(name, role, text string) (Resource, error) {
@@ -239,8 +241,7 @@ func (u *flexUint) UnmarshalJSON(b []byte) error {
 
 func parseResourcesJSON(s, defaultRole string) (Resources, error) {
 	var in []jsonResource
-	dec := json.NewDecoder(strings.NewReader(s))
-	if err := dec.Decode(&in); err != nil {
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
 		return nil, fmt.Errorf("invalid resources JSON: %v", err)
 	}
 	var out Resources
@@ -342,6 +343,24 @@ func (r Resources) merge(res Resource) (Resources, error) {
 		return out, nil
 	}
 	return append(r, res), nil
+}
+
+// normalized returns a copy of r with entries of the same name and role merged.
+func (r Resources) normalized() Resources {
+	out := make(Resources, 0, len(r))
+	for _, res := range r {
+		if res.Role == "" {
+			res.Role = UnreservedRole
+		}
+		if i := out.index(res.Name, res.Role); i >= 0 {
+			if out[i].Value.Type == res.Value.Type {
+				out[i].Value = out[i].Value.add(res.Value)
+			}
+			continue
+		}
+		out = append(out, res)
+	}
+	return out
 }
 
 // String returns the canonical text form (`cpus:2;mem:1024;ports:[31000-32000]`,
@@ -477,7 +496,8 @@ func (r Resources) Flatten(role string) Resources {
 // Contains reports whether r holds at least o, per name and role: scalars
 // ≥, ranges and sets ⊇. Zero-valued entries of o are always contained.
 func (r Resources) Contains(o Resources) bool {
-	for _, res := range o {
+	r = r.normalized()
+	for _, res := range o.normalized() {
 		if res.Value.IsEmpty() {
 			continue
 		}
@@ -493,7 +513,7 @@ func (r Resources) Contains(o Resources) bool {
 // role; entries that become empty are dropped. Entries of o whose type
 // conflicts with r are ignored.
 func (r Resources) Add(o Resources) Resources {
-	out := append(Resources(nil), r...)
+	out := r.normalized()
 	for _, res := range o {
 		if res.Value.IsEmpty() {
 			continue
@@ -508,8 +528,8 @@ func (r Resources) Add(o Resources) Resources {
 // Subtract returns r − o per name and role. It fails, naming the first
 // shortfall, unless r.Contains(o). Entries that become empty are dropped.
 func (r Resources) Subtract(o Resources) (Resources, error) {
-	out := append(Resources(nil), r...)
-	for _, res := range o {
+	out := r.normalized()
+	for _, res := range o.normalized() {
 		if res.Value.IsEmpty() {
 			continue
 		}

@@ -253,3 +253,48 @@ func TestParseResourcesJSONProtobufVariants(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFlagFileWhitespace(t *testing.T) {
+	r, err := ParseResources("cpus:2;mem:1024\n", "*")
+	if err != nil || r.String() != "cpus:2;mem:1024" {
+		t.Errorf("resources with trailing newline: %q, %v", r.String(), err)
+	}
+	r, err = ParseResources("cpus:2;\n\tmem : 1024\r\n", "*")
+	if err != nil || r.String() != "cpus:2;mem:1024" {
+		t.Errorf("resources with CRLF and tabs: %q, %v", r.String(), err)
+	}
+	a, err := ParseAttributes("os:\tcentos7\t\r\nrack:3\t\n")
+	if err != nil || a.String() != "os:centos7;rack:3" || a[1].Value.Type != Scalar {
+		t.Errorf("attributes with tabs: %q, %v", a.String(), err)
+	}
+}
+
+func TestExecutorOverhead(t *testing.T) {
+	task := mustResources(t, "cpus:1;mem:128")
+	exec := task.Add(ExecutorOverhead(""))
+	// The reference /state example: task {"cpus":1.0,...,"mem":128.0}, executor {"cpus":1.1,...,"mem":160.0}.
+	if got := string(exec.SummaryJSON()); got != `{"cpus":1.1,"disk":0.0,"gpus":0.0,"mem":160.0}` {
+		t.Errorf("executor summary = %s", got)
+	}
+	if got := ExecutorOverhead("ads").String(); got != "cpus(ads):0.1;mem(ads):32" {
+		t.Errorf("overhead = %q", got)
+	}
+}
+
+func TestAccountingUnnormalized(t *testing.T) {
+	// Hand-built lists may repeat a name and leave the role empty.
+	agent := Resources{{Name: "cpus", Value: ScalarValue(1)}}
+	task := Resources{{Name: "cpus", Role: "*", Value: ScalarValue(1)}, {Name: "cpus", Role: "*", Value: ScalarValue(1)}}
+	if agent.Contains(task) {
+		t.Error("cpus:1 must not contain cpus:1 twice")
+	}
+	if _, err := agent.Subtract(task); err == nil {
+		t.Error("Subtract of cpus:2 from cpus:1 succeeded")
+	}
+	if got := agent.Add(task).String(); got != "cpus:3" {
+		t.Errorf("Add = %q", got)
+	}
+	if _, err := ParseResources(`[{"name":"cpus","type":"SCALAR","scalar":{"value":1}}] trailing`, "*"); err == nil {
+		t.Error("trailing data after the JSON array accepted")
+	}
+}

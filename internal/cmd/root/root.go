@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/build"
+	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
 	"github.com/mesosctl/mesosctl/internal/cmd/dev"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
@@ -65,6 +66,7 @@ daemon, 'mesosctl agentd'.`,
 
 	for _, sub := range []*cobra.Command{
 		version.NewCmdVersion(f, nil),
+		agentdcmd.NewCmdAgentd(f, nil),
 		nodesetcmd.NewCmdNodeset(f, nil),
 		nodes.NewCmdNodes(f, nil),
 		ip.NewCmdIP(f, nil),

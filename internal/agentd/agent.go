@@ -1,0 +1,346 @@
+package agentd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
+	"github.com/mesosctl/mesosctl/internal/build"
+	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/zk"
+)
+
+// MesosVersion is the Mesos release whose agent surface agentd implements.
+const MesosVersion = "1.11.0"
+
+// VersionLine is what --version prints.
+func VersionLine() string {
+	return fmt.Sprintf("mesosctl-agentd %s (mesos %s compatible)", build.Current().Version, MesosVersion)
+}
+
+// Agent is a running agent.
+type Agent struct {
+	cfg       *Config
+	log       *slog.Logger
+	id        string
+	info      mesos.AgentInfo // total resources after detection
+	rt        Runtime
+	start     time.Time
+	pid       string
+	server    *httpapi.Server
+	mu        sync.Mutex
+	recoverTS time.Duration
+}
+
+// Run starts the agent and blocks until ctx is done or a fatal error
+// occurs. Identity errors are *RecoveryError (exit 1 with Mesos' hint).
+func Run(ctx context.Context, cfg *Config) error {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &Agent{cfg: cfg, log: log, start: time.Now()}
+	log.Info("Build: " + build.Current().Date + " (mesosctl " + build.Current().Version + ")")
+	log.Info("Version: " + MesosVersion)
+	log.Info("Flags at startup: " + cfg.Flags.CommandLine())
+	for _, d := range cfg.Flags.Deprecated {
+		log.Warn(fmt.Sprintf("Loaded deprecated flag '%s'", d))
+	}
+	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
+		return fmt.Errorf("Failed to create --work_dir '%s': %v", cfg.WorkDir, err)
+	}
+	res, err := mesos.DetectResources(cfg.Resources, cfg.WorkDir, cfg.DefaultRole)
+	if err != nil {
+		return fmt.Errorf("Failed to determine agent resources: %v", err)
+	}
+	hostname, err := a.resolveHostname()
+	if err != nil {
+		return err
+	}
+	a.info = mesos.AgentInfo{Hostname: hostname, Port: cfg.Port, Resources: res,
+		Attributes: cfg.Attributes, Domain: cfg.Domain}
+	log.Info("Agent resources: " + res.String())
+	log.Info("Agent attributes: [ " + cfg.Attributes.String() + " ]")
+	log.Info("Agent hostname: " + hostname)
+
+	// Bind before recovery so that the port clash is reported early and
+	// /health answers while recovering.
+	bindIP := cfg.IP
+	if bindIP == "" {
+		bindIP = "0.0.0.0"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(bindIP, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("Failed to bind to %s:%d: %v (is another agent running? use --port)", bindIP, cfg.Port, err)
+	}
+	advertise := cfg.IP
+	if advertise == "" || advertise == "0.0.0.0" {
+		advertise = firstIP(hostname)
+	}
+	a.pid = fmt.Sprintf("slave(1)@%s:%d", advertise, ln.Addr().(*net.TCPAddr).Port)
+
+	metaDir := filepath.Join(cfg.WorkDir, "meta")
+	log.Info(fmt.Sprintf("Recovering state from '%s'", metaDir))
+	recStart := time.Now()
+	ident, err := RecoverIdentity(cfg.WorkDir, cfg.ReconfigurationPolicy, a.info)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	a.id = ident.ID
+	if ident.New {
+		log.Info("Starting as new agent " + a.id)
+	} else {
+		log.Info("Recovered agent " + a.id)
+	}
+	factory := cfg.NewRuntime
+	if factory == nil {
+		factory = func(RuntimeEnv) (Runtime, error) { return NoRuntime{}, nil }
+	}
+	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Resources: res,
+		MetaDir: filepath.Join(metaDir, "slaves", a.id), SandboxRoot: filepath.Join(cfg.WorkDir, "slaves", a.id)})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("Failed to create the task runtime: %v", err)
+	}
+	a.server = httpapi.New(httpapi.Config{Source: a, Credentials: cfg.Credentials,
+		AuthenticateReadonly: cfg.AuthReadonly, AuthenticateReadwrite: cfg.AuthReadwrite, Logger: log})
+	a.rt.Register(a.server)
+
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.server.Serve(sctx, ln, nil) }()
+
+	if err := a.rt.Recover(ctx); err != nil {
+		cancel()
+		<-serveErr
+		return &RecoveryError{WorkDir: cfg.WorkDir, Err: err}
+	}
+	a.mu.Lock()
+	a.recoverTS = time.Since(recStart)
+	a.mu.Unlock()
+	a.server.MarkRecovered()
+	log.Info("Finished recovery")
+	log.Info("Agent " + a.id + " listening on " + ln.Addr().String())
+
+	var reg *zk.Registration
+	if strings.HasPrefix(cfg.Master, "zk://") {
+		reg, err = zk.Register(sctx, cfg.Master, cfg.Flags.Duration("zk_session_timeout"), a.id, a.zkInfo(), log)
+		if err != nil {
+			log.Error("ZooKeeper registration failed; will keep retrying", "err", err)
+		}
+	} else if cfg.Master != "" {
+		log.Info("Master " + cfg.Master + " configured; agentd runs standalone and does not register with a Mesos master")
+	}
+	if cfg.Ready != nil {
+		cfg.Ready(ln.Addr().String())
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		runErr = err
+	}
+	log.Info("Agent shutting down")
+	if reg != nil {
+		reg.Close()
+	}
+	cancel()
+	shCtx, shCancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer shCancel()
+	if err := a.rt.Shutdown(shCtx); err != nil {
+		log.Error("runtime shutdown failed", "err", err)
+	}
+	if runErr != nil && !errors.Is(runErr, net.ErrClosed) {
+		return runErr
+	}
+	return nil
+}
+
+func (a *Agent) resolveHostname() (string, error) {
+	if a.cfg.Hostname != "" {
+		return a.cfg.Hostname, nil
+	}
+	if !a.cfg.HostnameLookup && a.cfg.IP != "" {
+		return a.cfg.IP, nil
+	}
+	h, err := os.Hostname()
+	if err != nil {
+		return "", fmt.Errorf("Failed to get hostname: %v (set --hostname)", err)
+	}
+	return h, nil
+}
+
+func firstIP(host string) string {
+	addrs, err := net.LookupHost(host)
+	if err == nil {
+		for _, ad := range addrs {
+			if ip := net.ParseIP(ad); ip != nil && ip.To4() != nil {
+				return ad
+			}
+		}
+	}
+	return "127.0.0.1"
+}
+
+// ID returns the agent ID.
+func (a *Agent) ID() string { return a.id }
+
+func (a *Agent) zkInfo() zk.AgentEntry {
+	_, portStr, _ := net.SplitHostPort(strings.TrimPrefix(a.pid, "slave(1)@"))
+	port, _ := strconv.Atoi(portStr)
+	ip, _, _ := net.SplitHostPort(strings.TrimPrefix(a.pid, "slave(1)@"))
+	return zk.AgentEntry{ID: a.id, Hostname: a.info.Hostname, Port: port, PID: a.pid,
+		Resources:  json.RawMessage(a.info.Resources.SummaryJSON()),
+		Attributes: json.RawMessage(a.info.Attributes.V0JSON()), Version: MesosVersion,
+		Address: zk.Address{Hostname: a.info.Hostname, IP: ip, Port: port}}
+}
+
+// --- httpapi.Source ---
+
+// State returns the v0 /state document.
+func (a *Agent) State() api.State {
+	bi := build.Current()
+	v := a.Version()
+	res := a.info.Resources
+	alloc := a.rt.Allocated()
+	active, completed := a.rt.Frameworks()
+	if active == nil {
+		active = []api.Framework{}
+	}
+	if completed == nil {
+		completed = []api.Framework{}
+	}
+	st := api.State{
+		Version: v.Version, GitSHA: v.GitSHA, GitTag: v.GitTag, BuildDate: v.BuildDate,
+		BuildTime: v.BuildTime, BuildUser: v.BuildUser,
+		StartTime: api.Float(float64(a.start.UnixNano()) / 1e9), ID: a.id, PID: a.pid,
+		Hostname: a.info.Hostname, Capabilities: Capabilities,
+		Resources:                    res.SummaryJSON(),
+		ReservedResources:            map[string]json.RawMessage{},
+		UnreservedResources:          res.Unreserved().SummaryJSON(),
+		ReservedResourcesFull:        map[string]json.RawMessage{},
+		UnreservedResourcesFull:      res.Unreserved().FullJSON(),
+		ReservedResourcesAllocated:   map[string]json.RawMessage{},
+		UnreservedResourcesAllocated: alloc.Unreserved().SummaryJSON(),
+		ResourceProviders:            []json.RawMessage{},
+		Attributes:                   a.info.Attributes.V0JSON(),
+		LogDir:                       a.cfg.LogDir,
+		Flags:                        a.cfg.Flags.Map(),
+		Frameworks:                   active,
+		CompletedFrameworks:          completed,
+	}
+	_ = bi
+	if a.cfg.Domain != "" && json.Valid([]byte(a.cfg.Domain)) {
+		st.Domain = json.RawMessage(a.cfg.Domain)
+	}
+	for role, r := range res.ByRole() {
+		st.ReservedResources[role] = r.SummaryJSON()
+		st.ReservedResourcesFull[role] = r.FullJSON()
+	}
+	for role, r := range alloc.ByRole() {
+		st.ReservedResourcesAllocated[role] = r.SummaryJSON()
+	}
+	return st
+}
+
+// Flags returns every flag with a value.
+func (a *Agent) Flags() map[string]string { return a.cfg.Flags.Map() }
+
+// Version returns /version.
+func (a *Agent) Version() api.Version {
+	bi := build.Current()
+	v := api.Version{Version: MesosVersion, BuildDate: bi.Date, BuildUser: "mesosctl"}
+	if t, err := time.Parse(time.RFC3339, bi.Date); err == nil {
+		v.BuildDate = t.UTC().Format("2006-01-02 15:04:05")
+		v.BuildTime = t.Unix()
+	}
+	if bi.Commit != "none" {
+		v.GitSHA = bi.Commit
+	}
+	v.GitTag = bi.Version
+	return v
+}
+
+// Metrics returns /metrics/snapshot.
+func (a *Agent) Metrics() map[string]float64 {
+	m := map[string]float64{}
+	res := a.info.Resources
+	alloc := a.rt.Allocated()
+	for _, n := range []string{"cpus", "mem", "disk", "gpus"} {
+		total, used := res.Scalar(n), alloc.Scalar(n)
+		m["slave/"+n+"_total"] = total
+		m["slave/"+n+"_used"] = used
+		pct := 0.0
+		if total > 0 {
+			pct = used / total
+		}
+		m["slave/"+n+"_percent"] = pct
+		m["slave/"+n+"_revocable_total"] = 0
+		m["slave/"+n+"_revocable_used"] = 0
+		m["slave/"+n+"_revocable_percent"] = 0
+	}
+	m["slave/registered"] = 0
+	m["slave/uptime_secs"] = time.Since(a.start).Seconds()
+	m["slave/recovery_errors"] = 0
+	a.mu.Lock()
+	m["slave/recovery_time_secs"] = a.recoverTS.Seconds()
+	a.mu.Unlock()
+	for _, k := range []string{"tasks_staging", "tasks_starting", "tasks_running", "tasks_killing",
+		"tasks_finished", "tasks_failed", "tasks_killed", "tasks_lost", "tasks_gone",
+		"executors_registering", "executors_running", "executors_terminating",
+		"executors_terminated", "executors_preempted", "frameworks_active",
+		"container_launch_errors", "valid_status_updates", "invalid_status_updates",
+		"valid_framework_messages", "invalid_framework_messages"} {
+		m["slave/"+k] = 0
+	}
+	m["slave/executor_directory_max_allowed_age_secs"] = a.cfg.Flags.Duration("gc_delay").Seconds()
+	for k, v := range a.rt.Metrics() {
+		m[k] = v
+	}
+	systemMetrics(m)
+	return m
+}
+
+func systemMetrics(m map[string]float64) {
+	m["system/cpus_total"] = float64(runtime.NumCPU())
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		f := strings.Fields(string(b))
+		if len(f) >= 3 {
+			for i, k := range []string{"system/load_1min", "system/load_5min", "system/load_15min"} {
+				v, _ := strconv.ParseFloat(f[i], 64)
+				m[k] = v
+			}
+		}
+	}
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err == nil {
+		unit := float64(si.Unit)
+		m["system/mem_total_bytes"] = float64(si.Totalram) * unit
+		m["system/mem_free_bytes"] = float64(si.Freeram) * unit
+	}
+}
+
+// Containers returns the runtime's containers.
+func (a *Agent) Containers() []api.Container { return a.rt.Containers() }
+
+// Frameworks returns the runtime's frameworks.
+func (a *Agent) Frameworks() (active, completed []api.Framework) { return a.rt.Frameworks() }
+
+// AgentInfo returns the GET_AGENT agent_info.
+func (a *Agent) AgentInfo() api.AgentInfo { return v1AgentInfo(a.id, a.info) }

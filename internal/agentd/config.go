@@ -1,0 +1,151 @@
+package agentd
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/flags"
+	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/zk"
+)
+
+// Config is the validated agent configuration built from the flags.
+type Config struct {
+	Flags *flags.Values
+
+	WorkDir               string
+	RuntimeDir            string
+	LogDir                string
+	IP                    string
+	Port                  int
+	Hostname              string // "" = derive at start
+	HostnameLookup        bool
+	Master                string
+	DefaultRole           string
+	Resources             mesos.Resources // as configured, before auto-detection
+	Attributes            mesos.Attributes
+	ReconfigurationPolicy string
+	Domain                string
+	Credentials           map[string]string
+	AuthReadonly          bool
+	AuthReadwrite         bool
+
+	// Logger receives the agent's log (default: discard).
+	Logger *slog.Logger
+	// NewRuntime builds the task runtime (default: NoRuntime).
+	NewRuntime RuntimeFactory
+	// Ready, if set, is called with the bound HTTP address once the agent
+	// has recovered and serves everything.
+	Ready func(addr string)
+}
+
+// NewConfig validates loaded flags. Any bad value (malformed resources or
+// attributes, unknown policy, unreadable credentials) is an error naming the
+// flag: the agent never starts half-configured.
+func NewConfig(v *flags.Values) (*Config, error) {
+	c := &Config{
+		Flags:                 v,
+		WorkDir:               v.String("work_dir"),
+		RuntimeDir:            v.String("runtime_dir"),
+		LogDir:                v.String("log_dir"),
+		IP:                    v.String("ip"),
+		Port:                  v.Int("port"),
+		Hostname:              v.String("hostname"),
+		HostnameLookup:        v.Bool("hostname_lookup"),
+		Master:                v.String("master"),
+		DefaultRole:           v.String("default_role"),
+		ReconfigurationPolicy: v.String("reconfiguration_policy"),
+		Domain:                v.String("domain"),
+		AuthReadonly:          v.Bool("authenticate_http_readonly"),
+		AuthReadwrite:         v.Bool("authenticate_http_readwrite"),
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return nil, fmt.Errorf("Failed to load flag 'port': Failed to load value '%d': not a TCP port (0-65535)", c.Port)
+	}
+	if err := mesos.ValidateRole(c.DefaultRole); err != nil {
+		return nil, fmt.Errorf("Failed to load flag 'default_role': %v", err)
+	}
+	if s, ok := v.Get("resources"); ok {
+		r, err := mesos.ParseResources(s, c.DefaultRole)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to load flag 'resources': %v", err)
+		}
+		c.Resources = r
+	}
+	if s, ok := v.Get("attributes"); ok && s != "" {
+		a, err := mesos.ParseAttributes(s)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to load flag 'attributes': %v", err)
+		}
+		c.Attributes = a
+	}
+	switch c.ReconfigurationPolicy {
+	case mesos.PolicyEqual, mesos.PolicyAdditive:
+	default:
+		return nil, fmt.Errorf("Failed to load flag 'reconfiguration_policy': unknown policy '%s' (use 'equal' or 'additive')", c.ReconfigurationPolicy)
+	}
+	switch r := v.String("recover"); r {
+	case "reconnect", "cleanup":
+	default:
+		return nil, fmt.Errorf("Failed to load flag 'recover': unknown value '%s' (use 'reconnect' or 'cleanup')", r)
+	}
+	for _, name := range strings.Split(v.String("containerizers"), ",") {
+		if name != "mesos" && name != "docker" {
+			return nil, fmt.Errorf("Failed to load flag 'containerizers': unknown containerizer '%s' (use 'mesos' and/or 'docker')", name)
+		}
+	}
+	if s, ok := v.Get("http_credentials"); ok && s != "" {
+		creds, err := LoadCredentials(s)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to load flag 'http_credentials': %v", err)
+		}
+		c.Credentials = creds
+	}
+	if (c.AuthReadonly || c.AuthReadwrite) && len(c.Credentials) == 0 {
+		return nil, fmt.Errorf("--authenticate_http_readonly/--authenticate_http_readwrite need credentials: set --http_credentials to a JSON file like {\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]}")
+	}
+	if m := c.Master; m != "" && strings.HasPrefix(m, "zk://") {
+		if _, err := zk.ParseURL(m); err != nil {
+			return nil, fmt.Errorf("Failed to load flag 'master': %v", err)
+		}
+	}
+	return c, nil
+}
+
+// LoadCredentials reads Mesos' credentials JSON
+// ({"credentials":[{"principal":"p","secret":"s"}]}) from a path, a
+// file:// URL, or inline JSON.
+func LoadCredentials(s string) (map[string]string, error) {
+	data := []byte(s)
+	if !strings.HasPrefix(strings.TrimSpace(s), "{") {
+		path := strings.TrimPrefix(s, "file://")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read '%s': %v", path, err)
+		}
+		data = b
+	}
+	var doc struct {
+		Credentials []struct {
+			Principal string `json:"principal"`
+			Secret    string `json:"secret"`
+		} `json:"credentials"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("not valid credentials JSON (expected {\"credentials\":[{\"principal\":…,\"secret\":…}]}): %v", err)
+	}
+	out := map[string]string{}
+	for i, c := range doc.Credentials {
+		if c.Principal == "" {
+			return nil, fmt.Errorf("credential %d has no principal", i)
+		}
+		out[c.Principal] = c.Secret
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no credentials found")
+	}
+	return out, nil
+}

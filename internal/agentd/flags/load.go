@@ -1,0 +1,499 @@
+package flags
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Source says where a flag's value came from.
+type Source string
+
+// Sources, from lowest to highest precedence.
+const (
+	FromDefault     Source = "default"
+	FromEnv         Source = "environment"
+	FromConfigDir   Source = "config_dir"
+	FromCommandLine Source = "command line"
+)
+
+// ErrHelp and ErrVersion are returned by Load when --help / --version was
+// given; the caller prints Usage / the version and exits 0.
+var (
+	ErrHelp    = errors.New("help requested")
+	ErrVersion = errors.New("version requested")
+)
+
+// Values are the loaded flags.
+type Values struct {
+	vals   map[string]string
+	source map[string]Source
+	// Deprecated lists aliases that were used ("Loaded deprecated flag 'x'").
+	Deprecated []string
+}
+
+// Get returns the value of name and whether it has one.
+func (v *Values) Get(name string) (string, bool) {
+	s, ok := v.vals[name]
+	return s, ok
+}
+
+// String returns the value of name ("" if unset).
+func (v *Values) String(name string) string { return v.vals[name] }
+
+// Has reports whether name has a value.
+func (v *Values) Has(name string) bool { _, ok := v.vals[name]; return ok }
+
+// Source reports where the value of name came from.
+func (v *Values) Source(name string) Source { return v.source[name] }
+
+// Bool returns a boolean flag (false if unset).
+func (v *Values) Bool(name string) bool { b, _ := ParseBool(v.vals[name]); return b }
+
+// Int returns an integer flag (0 if unset).
+func (v *Values) Int(name string) int { n, _ := strconv.Atoi(v.vals[name]); return n }
+
+// Duration returns a duration flag (0 if unset).
+func (v *Values) Duration(name string) time.Duration { d, _ := ParseDuration(v.vals[name]); return d }
+
+// Map returns every flag that has a value, as strings (for /flags).
+func (v *Values) Map() map[string]string {
+	m := make(map[string]string, len(v.vals))
+	for k, s := range v.vals {
+		m[k] = s
+	}
+	return m
+}
+
+// CommandLine renders the values as Mesos logs them at start-up
+// ("--name=value" sorted by name).
+func (v *Values) CommandLine() string {
+	names := make([]string, 0, len(v.vals))
+	for k := range v.vals {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("--%s=%q", n, v.vals[n])
+	}
+	return strings.Join(parts, " ")
+}
+
+// Set overrides a value (tests and programmatic configuration).
+func (v *Values) Set(name, value string) error {
+	def, ok := Lookup(name)
+	if !ok {
+		return fmt.Errorf("Failed to load unknown flag '%s'", name)
+	}
+	val, err := normalize(def, value)
+	if err != nil {
+		return err
+	}
+	v.vals[def.Name] = val
+	v.source[def.Name] = FromCommandLine
+	return nil
+}
+
+type assignment struct {
+	name  string // as written
+	value string
+	bare  bool // --name without value
+	neg   bool // --no-name
+	where string
+}
+
+// Load builds the flag values from argv (without the program name), the
+// environment (os.Environ form) and the config_dir named by argv, env or
+// the default. Precedence: command line > config_dir files > MESOS_* env >
+// defaults. It returns ErrHelp / ErrVersion for --help / --version.
+func Load(args, environ []string) (*Values, error) {
+	cli, err := parseArgs(args, "command line")
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range cli {
+		switch a.name {
+		case "help":
+			return nil, ErrHelp
+		case "version":
+			return nil, ErrVersion
+		}
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(k, "MESOS_") {
+			continue
+		}
+		env[strings.ToLower(strings.TrimPrefix(k, "MESOS_"))] = val
+	}
+
+	// Locate config_dir: command line, then environment, then default.
+	configDir, explicit := ConfigDirDefault, false
+	if val, ok := env["config_dir"]; ok {
+		configDir, explicit = val, true
+	}
+	for _, a := range cli {
+		if a.name == "config_dir" {
+			if a.bare || a.neg {
+				return nil, fmt.Errorf("Failed to load flag 'config_dir': missing value")
+			}
+			configDir, explicit = a.value, true
+		}
+	}
+	var fromDir []assignment
+	if configDir != "" {
+		fromDir, err = readConfigDir(configDir, explicit)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	v := &Values{vals: map[string]string{}, source: map[string]Source{}}
+	for _, def := range Defs {
+		if def.HasDefault {
+			v.vals[def.Name] = def.Default
+			v.source[def.Name] = FromDefault
+		}
+	}
+	// Environment: unknown names are ignored, as in Mesos.
+	envNames := make([]string, 0, len(env))
+	for k := range env {
+		envNames = append(envNames, k)
+	}
+	sort.Strings(envNames)
+	for _, k := range envNames {
+		def, ok := Lookup(k)
+		if !ok || k == "help" || k == "version" {
+			continue
+		}
+		val, err := resolve(def, env[k], "environment variable MESOS_"+strings.ToUpper(k))
+		if err != nil {
+			return nil, err
+		}
+		v.vals[def.Name] = val
+		v.source[def.Name] = FromEnv
+	}
+	if err := v.apply(fromDir, FromConfigDir); err != nil {
+		return nil, err
+	}
+	if err := v.apply(cli, FromCommandLine); err != nil {
+		return nil, err
+	}
+	v.vals["config_dir"] = configDir
+	if _, ok := v.vals["work_dir"]; !ok || v.vals["work_dir"] == "" {
+		return nil, errors.New("Flag 'work_dir' is required, but it was not provided")
+	}
+	return v, nil
+}
+
+// apply loads one layer; a flag given twice within the layer is an error.
+func (v *Values) apply(as []assignment, src Source) error {
+	seen := map[string]string{}
+	for _, a := range as {
+		def, ok := Lookup(a.name)
+		if !ok {
+			if strings.HasPrefix(a.name, "no-") {
+				if d2, ok2 := Lookup(strings.TrimPrefix(a.name, "no-")); ok2 {
+					def, a.neg = d2, true
+					ok = true
+				}
+			}
+			if !ok {
+				return fmt.Errorf("Failed to load unknown flag '%s'%s", a.name, at(a.where))
+			}
+		}
+		if prev, dup := seen[def.Name]; dup {
+			return fmt.Errorf("Flag '%s' is already loaded via name '%s'%s", strings.TrimPrefix(a.name, "no-"), prev, at(a.where))
+		}
+		seen[def.Name] = strings.TrimPrefix(a.name, "no-")
+		if def.Alias != "" && strings.TrimPrefix(a.name, "no-") == def.Alias {
+			v.Deprecated = append(v.Deprecated, def.Alias)
+		}
+		var val string
+		switch {
+		case a.neg:
+			if def.Kind != Bool {
+				return fmt.Errorf("Failed to load non-boolean flag '%s' via '%s'%s", def.Name, a.name, at(a.where))
+			}
+			if !a.bare {
+				return fmt.Errorf("Failed to load boolean flag '%s' via '%s' with value '%s'%s", def.Name, a.name, a.value, at(a.where))
+			}
+			val = "false"
+		case a.bare:
+			if def.Kind != Bool {
+				return fmt.Errorf("Failed to load non-boolean flag '%s': missing value%s", def.Name, at(a.where))
+			}
+			val = "true"
+		default:
+			var err error
+			val, err = resolve(def, a.value, a.where)
+			if err != nil {
+				return err
+			}
+		}
+		v.vals[def.Name] = val
+		v.source[def.Name] = src
+	}
+	return nil
+}
+
+func at(where string) string {
+	if where == "" || where == "command line" {
+		return ""
+	}
+	return " (from " + where + ")"
+}
+
+// resolve expands file:// (except for path flags) and validates the value.
+func resolve(def *Def, value, where string) (string, error) {
+	if def.Kind != Path && strings.HasPrefix(value, "file://") {
+		path := strings.TrimPrefix(value, "file://")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("Failed to load flag '%s'%s: failed to read '%s': %v", def.Name, at(where), path, err)
+		}
+		value = strings.TrimRight(string(b), "\n")
+	}
+	val, err := normalize(def, value)
+	if err != nil {
+		return "", fmt.Errorf("%v%s", err, at(where))
+	}
+	return val, nil
+}
+
+// normalize validates value for def and returns its canonical string.
+func normalize(def *Def, value string) (string, error) {
+	bad := func(what string) error {
+		return fmt.Errorf("Failed to load flag '%s': Failed to load value '%s': %s", def.Name, value, what)
+	}
+	switch def.Kind {
+	case Bool:
+		b, ok := ParseBool(value)
+		if !ok {
+			return "", bad("Expecting a boolean (e.g., true or false)")
+		}
+		return strconv.FormatBool(b), nil
+	case Int:
+		if _, err := strconv.Atoi(strings.TrimSpace(value)); err != nil {
+			return "", bad("Expecting an integer")
+		}
+		return strings.TrimSpace(value), nil
+	case Float:
+		if _, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err != nil {
+			return "", bad("Expecting a number")
+		}
+	case Duration:
+		if _, err := ParseDuration(value); err != nil {
+			return "", bad(err.Error())
+		}
+	case Bytes:
+		if _, err := ParseBytes(value); err != nil {
+			return "", bad(err.Error())
+		}
+	}
+	return value, nil
+}
+
+// ParseBool accepts true/1 and false/0, as stout does.
+func ParseBool(s string) (bool, bool) {
+	switch s {
+	case "true", "1":
+		return true, true
+	case "false", "0":
+		return false, true
+	}
+	return false, false
+}
+
+var durationRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs|mins|hrs|days|weeks)\s*$`)
+
+var durationUnits = map[string]time.Duration{
+	"ns": time.Nanosecond, "us": time.Microsecond, "ms": time.Millisecond, "secs": time.Second,
+	"mins": time.Minute, "hrs": time.Hour, "days": 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
+}
+
+// ParseDuration parses Mesos duration syntax (5secs, 1mins, 1.5hrs, 1weeks).
+func ParseDuration(s string) (time.Duration, error) {
+	m := durationRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("Invalid duration '%s' (expected a number and one of ns, us, ms, secs, mins, hrs, days, weeks, e.g. '5secs')", s)
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	return time.Duration(f * float64(durationUnits[m[2]])), nil
+}
+
+var bytesRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB)\s*$`)
+
+// ParseBytes parses Mesos byte sizes (512MB, 2GB).
+func ParseBytes(s string) (uint64, error) {
+	m := bytesRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("Invalid bytes '%s' (expected a number and one of B, KB, MB, GB, TB, e.g. '2GB')", s)
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	mult := map[string]float64{"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}[m[2]]
+	return uint64(f * mult), nil
+}
+
+// parseArgs splits argv into assignments. "--name value" takes the next
+// argument as the value unless the flag is boolean or the next argument
+// starts with "--".
+func parseArgs(args []string, where string) ([]assignment, error) {
+	var out []assignment
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			if i+1 < len(args) {
+				return nil, fmt.Errorf("Unexpected argument '%s'", args[i+1])
+			}
+			break
+		}
+		if !strings.HasPrefix(arg, "--") {
+			if strings.HasPrefix(arg, "-") && len(arg) > 1 {
+				name := strings.TrimLeft(arg, "-")
+				return nil, fmt.Errorf("Failed to load unknown flag '%s' (Mesos flags start with '--', e.g. '--%s')", name, name)
+			}
+			return nil, fmt.Errorf("Unexpected argument '%s' (flags are written --name=value)", arg)
+		}
+		body := strings.TrimPrefix(arg, "--")
+		name, value, hasValue := strings.Cut(body, "=")
+		if name == "" {
+			return nil, fmt.Errorf("Failed to parse flag '%s': empty name", arg)
+		}
+		a := assignment{name: name, value: value, where: where}
+		if !hasValue {
+			a.bare = true
+			base := strings.TrimPrefix(name, "no-")
+			def, known := Lookup(name)
+			if !known {
+				def, known = Lookup(base)
+			}
+			if known && def.Kind != Bool && !strings.HasPrefix(name, "no-") && i+1 < len(args) &&
+				!strings.HasPrefix(args[i+1], "--") {
+				a.value, a.bare = args[i+1], false
+				i++
+			}
+		}
+		if strings.HasPrefix(name, "no-") {
+			if _, known := Lookup(name); !known {
+				a.neg = true
+				a.name = name
+			}
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+var backupName = regexp.MustCompile(`(dpkg-|rpmsave|rpmnew|rpmorig|~$|\.in$|^\.)`)
+
+// readConfigDir turns a mesos-init-wrapper flag-file directory into
+// assignments: regular files are --name=<content> (trailing newlines
+// stripped), "?name" files are bare --name, attributes/ and resources/
+// sub-directories give k:v pairs joined with ';'.
+func readConfigDir(dir string, explicit bool) ([]assignment, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) && !explicit {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("Failed to load flag 'config_dir': cannot read directory '%s': %v", dir, err)
+	}
+	var out []assignment
+	for _, e := range entries { // ReadDir sorts by name, like the shell glob
+		name := e.Name()
+		if backupName.MatchString(name) {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to load flag file '%s': %v", path, err)
+		}
+		if fi.IsDir() {
+			if name != "attributes" && name != "resources" {
+				continue
+			}
+			joined, err := joinDir(path)
+			if err != nil {
+				return nil, err
+			}
+			if joined != "" {
+				out = append(out, assignment{name: name, value: joined, where: "directory " + path})
+			}
+			continue
+		}
+		if !fi.Mode().IsRegular() {
+			continue
+		}
+		if bare, ok := strings.CutPrefix(name, "?"); ok {
+			a := assignment{name: bare, bare: true, where: "file " + path}
+			if strings.HasPrefix(bare, "no-") {
+				if _, known := Lookup(bare); !known {
+					a.neg = true
+				}
+			}
+			out = append(out, a)
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to load flag '%s': cannot read flag file '%s': %v", name, path, err)
+		}
+		out = append(out, assignment{name: name, value: strings.TrimRight(string(b), "\n"), where: "file " + path})
+	}
+	return out, nil
+}
+
+func joinDir(dir string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("Failed to read flag directory '%s': %v", dir, err)
+	}
+	var parts []string
+	for _, e := range entries {
+		if backupName.MatchString(e.Name()) || e.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("Failed to read flag file '%s': %v", path, err)
+		}
+		val := strings.TrimRight(string(b), "\n")
+		if val == "" {
+			continue
+		}
+		parts = append(parts, e.Name()+":"+val)
+	}
+	return strings.Join(parts, ";"), nil
+}
+
+// Usage renders Mesos-style help for prog.
+func Usage(prog string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: %s [options]\n\n", prog)
+	for _, def := range Defs {
+		flag := "--" + def.Name + "=VALUE"
+		if def.Kind == Bool {
+			flag = "--[no-]" + def.Name
+		}
+		fmt.Fprintf(&b, "  %-45s %s", flag, def.Help)
+		if def.HasDefault && def.Default != "" {
+			fmt.Fprintf(&b, " (default: %s)", def.Default)
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("\nFlags are also read from MESOS_<NAME> environment variables and from the\n" +
+		"files of --config_dir (default " + ConfigDirDefault + "); the command line wins over\n" +
+		"config_dir files, which win over the environment.\n")
+	return b.String()
+}

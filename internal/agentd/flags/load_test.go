@@ -1,0 +1,205 @@
+package flags
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func noDir(t *testing.T) string { t.Helper(); return "--config_dir=" } // empty = no flag files
+
+func TestLoadSyntaxes(t *testing.T) {
+	dir := t.TempDir()
+	v, err := Load([]string{"--work_dir=/w", "--port", "5052", "--no-switch_user", "--strict",
+		"--executor_registration_timeout=5mins", "--config_dir=" + dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := map[string]string{"work_dir": "/w", "port": "5052", "switch_user": "false", "strict": "true",
+		"executor_registration_timeout": "5mins", "containerizers": "mesos", "isolation": "posix/cpu,posix/mem"}
+	for k, want := range checks {
+		if got := v.String(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if v.Int("port") != 5052 || v.Duration("executor_registration_timeout") != 5*time.Minute {
+		t.Errorf("typed accessors wrong")
+	}
+	if _, ok := v.Get("master"); ok {
+		t.Errorf("master should have no value")
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "port"), "6000\n")
+	write(t, filepath.Join(dir, "containerizers"), "docker,mesos\n")
+	write(t, filepath.Join(dir, "?no-switch_user"), "")
+	write(t, filepath.Join(dir, "attributes", "rack"), "3\n")
+	write(t, filepath.Join(dir, "attributes", "os"), "centos7\n")
+	write(t, filepath.Join(dir, "attributes", "empty"), "")
+	write(t, filepath.Join(dir, "resources", "cpus"), "4")
+	write(t, filepath.Join(dir, "hostname.dpkg-old"), "bogus")
+	write(t, filepath.Join(dir, "gc_delay.rpmsave"), "bogus")
+	env := []string{"MESOS_PORT=7000", "MESOS_WORK_DIR=/envwork", "MESOS_isolation=cgroups/cpu",
+		"MESOS_UNKNOWN_THING=1", "MESOS_NO_SWITCH_USER=1", "MESOS_CONFIG_DIR=" + dir}
+	v, err := Load([]string{"--containerizers=mesos"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"port":           "6000",        // config_dir beats env
+		"containerizers": "mesos",       // command line beats config_dir
+		"work_dir":       "/envwork",    // env beats default
+		"isolation":      "cgroups/cpu", // lower-cased env name
+		"switch_user":    "false",       // ?no-switch_user
+		"attributes":     "os:centos7;rack:3",
+		"resources":      "cpus:4",
+		"config_dir":     dir,
+	}
+	for k, w := range want {
+		if got := v.String(k); got != w {
+			t.Errorf("%s = %q, want %q", k, got, w)
+		}
+	}
+	if v.Source("port") != FromConfigDir || v.Source("containerizers") != FromCommandLine ||
+		v.Source("work_dir") != FromEnv || v.Source("gc_delay") != FromDefault {
+		t.Errorf("sources wrong: %v %v %v %v", v.Source("port"), v.Source("containerizers"), v.Source("work_dir"), v.Source("gc_delay"))
+	}
+	if v.Has("hostname") {
+		t.Errorf("dpkg backup file must be skipped")
+	}
+}
+
+func TestFileURLValue(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "attrs"), "rack:1\n")
+	v, err := Load([]string{"--work_dir=/w", "--attributes=file://" + filepath.Join(dir, "attrs"), noDir(t)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.String("attributes") != "rack:1" {
+		t.Errorf("attributes = %q", v.String("attributes"))
+	}
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	unreadable := filepath.Join(dir, "ro")
+	write(t, filepath.Join(unreadable, "attributes"), "x")
+	bothDir := t.TempDir()
+	write(t, filepath.Join(bothDir, "attributes"), "rack:1")
+	write(t, filepath.Join(bothDir, "attributes", "../attributes.d/x"), "")
+	cases := []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"--work_dir=/w", "--foo=1", noDir(t)}, nil, "Failed to load unknown flag 'foo'"},
+		{[]string{"--work_dir=/w", "--port=1", "--port=2", noDir(t)}, nil, "Flag 'port' is already loaded via name 'port'"},
+		{[]string{"--work_dir=/w", "--slave_subsystems=cpu", "--agent_subsystems=cpu", noDir(t)}, nil, "already loaded"},
+		{[]string{noDir(t)}, nil, "Flag 'work_dir' is required, but it was not provided"},
+		{[]string{"--work_dir=/w", "--gc_delay=5 parsecs", noDir(t)}, nil, "Failed to load flag 'gc_delay': Failed to load value '5 parsecs'"},
+		{[]string{"--work_dir=/w", "--strict=maybe", noDir(t)}, nil, "Failed to load flag 'strict': Failed to load value 'maybe'"},
+		{[]string{"--work_dir=/w", "--port=abc", noDir(t)}, nil, "Failed to load flag 'port'"},
+		{[]string{"--work_dir=/w", "--fetcher_cache_size=2XB", noDir(t)}, nil, "Failed to load flag 'fetcher_cache_size'"},
+		{[]string{"--work_dir=/w", "--no-port", noDir(t)}, nil, "non-boolean flag 'port'"},
+		{[]string{"--work_dir=/w", "--no-strict=true", noDir(t)}, nil, "boolean flag 'strict' via 'no-strict' with value"},
+		{[]string{"--work_dir=/w", "--port", noDir(t)}, nil, "missing value"},
+		{[]string{"--work_dir=/w", "-port=1", noDir(t)}, nil, "Mesos flags start with '--'"},
+		{[]string{"--work_dir=/w", "stray", noDir(t)}, nil, "Unexpected argument 'stray'"},
+		{[]string{"--work_dir=/w", "--config_dir=/nonexistent/dir"}, nil, "cannot read directory '/nonexistent/dir'"},
+		{[]string{"--work_dir=/w", "--attributes=file:///nonexistent/x", noDir(t)}, nil, "failed to read '/nonexistent/x'"},
+		{[]string{"--work_dir=/w", "--gc_delay=1", noDir(t)}, []string{}, "Invalid duration '1'"},
+		{[]string{"--work_dir=/w", noDir(t)}, []string{"MESOS_GC_DELAY=soon"}, "environment variable MESOS_GC_DELAY"},
+	}
+	for _, c := range cases {
+		_, err := Load(c.args, c.env)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Load(%q, %q) = %v, want error containing %q", c.args, c.env, err, c.want)
+		}
+	}
+}
+
+func TestConfigDirUnknownAndBadFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "work_dir"), "/w")
+	write(t, filepath.Join(dir, "bogus_flag"), "1")
+	_, err := Load([]string{"--config_dir=" + dir}, nil)
+	if err == nil || !strings.Contains(err.Error(), "Failed to load unknown flag 'bogus_flag'") || !strings.Contains(err.Error(), filepath.Join(dir, "bogus_flag")) {
+		t.Fatalf("err = %v", err)
+	}
+	dir2 := t.TempDir()
+	write(t, filepath.Join(dir2, "work_dir"), "/w")
+	write(t, filepath.Join(dir2, "gc_delay"), "forever\n")
+	_, err = Load([]string{"--config_dir=" + dir2}, nil)
+	if err == nil || !strings.Contains(err.Error(), "'gc_delay'") || !strings.Contains(err.Error(), "forever") {
+		t.Fatalf("err = %v", err)
+	}
+	// attributes file and directory → already loaded (as with mesos-init-wrapper).
+	dir3 := t.TempDir()
+	write(t, filepath.Join(dir3, "work_dir"), "/w")
+	write(t, filepath.Join(dir3, "attributes", "rack"), "1")
+	write(t, filepath.Join(dir3, "attributes.txt"), "")
+	if _, err := Load([]string{"--config_dir=" + dir3}, nil); err == nil {
+		t.Fatalf("attributes.txt is unknown flag; want error")
+	}
+	// A missing default config_dir is fine.
+	if _, err := Load([]string{"--work_dir=/w"}, nil); err != nil && !strings.Contains(err.Error(), "unknown flag") {
+		// /etc/mesos-slave may exist on a test host; only its absence is asserted elsewhere.
+		t.Logf("default config_dir present: %v", err)
+	}
+}
+
+func TestHelpVersion(t *testing.T) {
+	if _, err := Load([]string{"--help"}, nil); !errors.Is(err, ErrHelp) {
+		t.Errorf("--help: %v", err)
+	}
+	if _, err := Load([]string{"--version"}, nil); !errors.Is(err, ErrVersion) {
+		t.Errorf("--version: %v", err)
+	}
+	u := Usage("mesos-slave")
+	for _, s := range []string{"Usage: mesos-slave [options]", "--work_dir=VALUE", "--[no-]switch_user", "(default: 5051)"} {
+		if !strings.Contains(u, s) {
+			t.Errorf("usage lacks %q", s)
+		}
+	}
+}
+
+func TestParseDurationBytes(t *testing.T) {
+	for s, want := range map[string]time.Duration{"5secs": 5 * time.Second, "1mins": time.Minute,
+		"15mins": 15 * time.Minute, "1weeks": 7 * 24 * time.Hour, "1.5hrs": 90 * time.Minute, "0ns": 0, "10ms": 10 * time.Millisecond} {
+		got, err := ParseDuration(s)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v", s, got, err)
+		}
+	}
+	if b, err := ParseBytes("2GB"); err != nil || b != 2<<30 {
+		t.Errorf("ParseBytes(2GB) = %d, %v", b, err)
+	}
+	for _, bad := range []string{"", "5", "5s", "-1secs", "secs"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add("--work_dir=/w --port 5 --no-strict")
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = Load(append(strings.Fields(s), "--config_dir="), nil)
+	})
+}

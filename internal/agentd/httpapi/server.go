@@ -1,0 +1,455 @@
+// Package httpapi is the agent's HTTP surface: the v0 endpoints (/state,
+// /flags, /health, /version, /metrics/snapshot, /containers), the v1
+// operator API (POST /api/v1), a Prometheus /metrics endpoint, Mesos-style
+// routing (/slave(1)/ prefix, trailing-slash stripping, ?jsonp=) and HTTP
+// basic authentication with the mesos-agent-readonly / -readwrite realms.
+//
+// The agent provides the data through Source; the task runtime adds v1 call
+// handlers with HandleCall and extra routes (e.g. /files/*) with Handle.
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+)
+
+// Source is what the server reads from the agent to answer requests. All
+// methods must be safe for concurrent use.
+type Source interface {
+	State() api.State                                // the full v0 /state document
+	Flags() map[string]string                        // every flag with a value, as strings
+	Version() api.Version                            // /version
+	Metrics() map[string]float64                     // /metrics/snapshot keys
+	Containers() []api.Container                     // all containers (the server filters)
+	Frameworks() (active, completed []api.Framework) // for the v1 GET_* calls
+	AgentInfo() api.AgentInfo                        // GET_AGENT
+}
+
+// CallHandler answers one v1 call type. A nil result with a nil error is
+// 200 with an empty body; a *StatusError (see CodedError) picks the status.
+type CallHandler func(ctx context.Context, call *api.Call) (any, error)
+
+// StatusError is an error carrying the HTTP status it maps to.
+type StatusError struct {
+	Status  int
+	Message string
+}
+
+func (e *StatusError) Error() string { return e.Message }
+
+// CodedError returns an error that the server answers with status and msg
+// as a text/plain body (e.g. CodedError(404, "Container X cannot be found")).
+func CodedError(status int, msg string) error { return &StatusError{Status: status, Message: msg} }
+
+// Realms of Mesos' agent HTTP authentication.
+const (
+	RealmReadonly  = "mesos-agent-readonly"
+	RealmReadwrite = "mesos-agent-readwrite"
+)
+
+// DefaultMaxBody is the largest request body the v1 API reads.
+const DefaultMaxBody = 4 << 20
+
+// Config configures a Server.
+type Config struct {
+	Source Source
+	// Credentials maps principal → secret (from --http_credentials).
+	Credentials map[string]string
+	// AuthenticateReadonly / AuthenticateReadwrite mirror
+	// --authenticate_http_readonly / --authenticate_http_readwrite.
+	AuthenticateReadonly  bool
+	AuthenticateReadwrite bool
+	// MaxBody limits v1 request bodies (DefaultMaxBody when 0).
+	MaxBody int64
+	Logger  *slog.Logger
+}
+
+// Server is the agent's HTTP handler.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	recovered atomic.Bool
+	mu        sync.RWMutex
+	calls     map[string]CallHandler
+	extra     *http.ServeMux
+	extraSet  bool
+	routes    map[string]route
+	prom      http.Handler
+}
+
+type route struct {
+	realm   string // "" = no authentication
+	handler http.HandlerFunc
+	// duringRecovery: served while the agent is still recovering.
+	duringRecovery bool
+}
+
+// New returns a server with every built-in endpoint and v1 call registered.
+// It answers 503 on /state and /api/v1 until MarkRecovered is called.
+func New(cfg Config) *Server {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, calls: map[string]CallHandler{}, extra: http.NewServeMux()}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&metricsCollector{src: cfg.Source})
+	s.prom = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	s.routes = map[string]route{
+		"/state":            {RealmReadonly, s.serveState, false},
+		"/state.json":       {RealmReadonly, s.serveState, false},
+		"/flags":            {RealmReadonly, s.serveFlags, true},
+		"/health":           {"", s.serveHealth, true},
+		"/version":          {"", s.serveVersion, true},
+		"/metrics/snapshot": {RealmReadonly, s.serveMetricsSnapshot, true},
+		"/metrics":          {RealmReadonly, s.prom.ServeHTTP, true},
+		"/containers":       {RealmReadonly, s.serveContainers, true},
+		"/api/v1":           {RealmReadwrite, s.serveAPI, false},
+	}
+	s.registerBuiltinCalls()
+	return s
+}
+
+// MarkRecovered ends the recovery phase: /state and /api/v1 start answering.
+func (s *Server) MarkRecovered() { s.recovered.Store(true) }
+
+// Recovered reports whether MarkRecovered was called.
+func (s *Server) Recovered() bool { return s.recovered.Load() }
+
+// HandleCall registers (or replaces) the handler of a v1 call type.
+func (s *Server) HandleCall(callType string, h CallHandler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[callType] = h
+}
+
+// Handle adds a route (net/http ServeMux pattern, e.g. "/files/") in the
+// readonly realm. Built-in endpoints take precedence.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.extra.Handle(pattern, h)
+	s.extraSet = true
+}
+
+var delegatePrefix = regexp.MustCompile(`^/slave\(\d+\)`)
+
+// ServeHTTP implements http.Handler with Mesos' routing rules.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	if loc := delegatePrefix.FindStringIndex(path); loc != nil {
+		path = path[loc[1]:]
+		if path == "" {
+			path = "/"
+		}
+	}
+	for len(path) > 1 && strings.HasSuffix(path, "/") {
+		path = strings.TrimSuffix(path, "/")
+	}
+	rt, ok := s.routes[path]
+	if !ok {
+		s.mu.RLock()
+		extraSet := s.extraSet
+		s.mu.RUnlock()
+		if extraSet {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = path
+			h, pattern := s.extra.Handler(r2)
+			if pattern != "" {
+				if !s.authenticate(w, r, RealmReadonly, s.cfg.AuthenticateReadonly) {
+					return
+				}
+				h.ServeHTTP(w, r2)
+				return
+			}
+		}
+		http.Error(w, fmt.Sprintf("No such endpoint %q", r.URL.Path), http.StatusNotFound)
+		return
+	}
+	if rt.realm != "" {
+		required := s.cfg.AuthenticateReadonly
+		if rt.realm == RealmReadwrite {
+			required = s.cfg.AuthenticateReadwrite
+		}
+		if !s.authenticate(w, r, rt.realm, required) {
+			return
+		}
+	}
+	if !rt.duringRecovery && !s.recovered.Load() {
+		http.Error(w, "Agent has not finished recovery", http.StatusServiceUnavailable)
+		return
+	}
+	rt.handler(w, r)
+}
+
+// authenticate enforces HTTP basic auth for realm when required. It writes
+// the 401 itself and returns false when the request may not proceed.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, realm string, required bool) bool {
+	if !required {
+		return true
+	}
+	user, pass, ok := r.BasicAuth()
+	if ok {
+		if secret, known := s.cfg.Credentials[user]; known &&
+			subtle.ConstantTimeCompare([]byte(secret), []byte(pass)) == 1 {
+			return true
+		}
+	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", realm))
+	msg := "Authentication required: this endpoint is in realm '" + realm +
+		"'; send HTTP basic credentials of a principal listed in --http_credentials"
+	if ok {
+		msg = "Authentication failed: unknown principal or wrong secret for realm '" + realm + "'"
+	}
+	http.Error(w, msg, http.StatusUnauthorized)
+	s.log.Warn("HTTP authentication failed", "path", r.URL.Path, "realm", realm, "remote", r.RemoteAddr)
+	return false
+}
+
+// writeJSON writes v as JSON, honouring ?jsonp=<callback>.
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "Failed to serialize response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if cb := r.URL.Query().Get("jsonp"); cb != "" && r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "%s(%s);", cb, b)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, r, http.StatusOK, s.cfg.Source.State())
+}
+
+func (s *Server) serveFlags(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, r, http.StatusOK, api.Flags{Flags: s.cfg.Source.Flags()})
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) serveVersion(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, r, http.StatusOK, s.cfg.Source.Version())
+}
+
+func (s *Server) serveMetricsSnapshot(w http.ResponseWriter, r *http.Request) {
+	m := s.cfg.Source.Metrics()
+	out := make(map[string]api.Float, len(m))
+	for k, v := range m {
+		out[k] = api.Float(v)
+	}
+	writeJSON(w, r, http.StatusOK, out)
+}
+
+func (s *Server) serveContainers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	cid, fid, eid := q.Get("container_id"), q.Get("framework_id"), q.Get("executor_id")
+	switch {
+	case cid != "" && fid == "" && eid == "":
+	case cid == "" && fid != "":
+	case cid == "" && fid == "" && eid == "":
+	default:
+		http.Error(w, "Supported query parameters are container_id only, framework_id only, or executor_id and framework_id only", http.StatusBadRequest)
+		return
+	}
+	out := []api.Container{}
+	for _, c := range s.cfg.Source.Containers() {
+		if c.Standalone || c.Nested() {
+			continue
+		}
+		if (cid != "" && c.ContainerID.Value != cid) || (fid != "" && c.FrameworkID != fid) ||
+			(eid != "" && c.ExecutorID != eid) {
+			continue
+		}
+		out = append(out, c)
+	}
+	writeJSON(w, r, http.StatusOK, out)
+}
+
+// serveAPI implements POST /api/v1 with the transport rules of Mesos:
+// 405 for other methods, 400 without Content-Type, 415 for an unsupported
+// one, 406 for an unacceptable Accept, 501 for unknown call types.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "Expecting a 'POST' request, received '"+r.Method+"'", http.StatusMethodNotAllowed)
+		return
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		http.Error(w, "Expecting 'Content-Type' to be present", http.StatusBadRequest)
+		return
+	}
+	mt := strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])
+	switch mt {
+	case "application/json":
+	case "application/x-protobuf", "application/recordio":
+		http.Error(w, "Content-Type '"+mt+"' is not supported by this agent; use 'application/json'", http.StatusUnsupportedMediaType)
+		return
+	default:
+		http.Error(w, "Expecting 'Content-Type' of application/json or application/x-protobuf", http.StatusUnsupportedMediaType)
+		return
+	}
+	if r.Header.Get("Message-Content-Type") != "" {
+		http.Error(w, "Expecting 'Message-Content-Type' header not to be set for non-streaming requests", http.StatusUnsupportedMediaType)
+		return
+	}
+	if r.Header.Get("Message-Accept") != "" {
+		http.Error(w, "Expecting 'Message-Accept' header not to be set for non-streaming responses", http.StatusNotAcceptable)
+		return
+	}
+	if !acceptsJSON(r.Header.Values("Accept")) {
+		http.Error(w, "Expecting 'Accept' to allow 'application/json'", http.StatusNotAcceptable)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(w, fmt.Sprintf("Request body is larger than %d bytes", s.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "Failed to read request body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	var call api.Call
+	if err := json.Unmarshal(body, &call); err != nil {
+		http.Error(w, "Failed to parse body into Call protobuf: "+describeJSONError(body, err), http.StatusBadRequest)
+		return
+	}
+	if call.Type == "" {
+		http.Error(w, "Failed to validate agent::Call: Expecting 'type' to be present", http.StatusBadRequest)
+		return
+	}
+	s.mu.RLock()
+	h := s.calls[call.Type]
+	s.mu.RUnlock()
+	if h == nil {
+		if _, known := api.CallTypeNumbers[call.Type]; !known || call.Type == api.CallUnknown {
+			http.Error(w, "Unsupported call type '"+call.Type+"'", http.StatusNotImplemented)
+			return
+		}
+		http.Error(w, "Call type '"+call.Type+"' is not implemented by this agent", http.StatusNotImplemented)
+		return
+	}
+	res, err := h(r.Context(), &call)
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) {
+			http.Error(w, se.Message, se.Status)
+			return
+		}
+		s.log.Error("v1 call failed", "type", call.Type, "err", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if res == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if sr, ok := res.(Status); ok {
+		w.WriteHeader(int(sr))
+		return
+	}
+	writeJSON(w, r, http.StatusOK, api.Response{Type: responseType(call.Type), Body: res})
+}
+
+// Status is a call result that is only an HTTP status (e.g. Status(202)
+// for "container already launched").
+type Status int
+
+func responseType(callType string) string {
+	switch callType {
+	case api.CallWaitNestedContainer:
+		return "WAIT_NESTED_CONTAINER"
+	}
+	return callType
+}
+
+func acceptsJSON(values []string) bool {
+	if len(values) == 0 {
+		return true
+	}
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+			switch mt {
+			case "", "*/*", "application/*", "application/json":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func describeJSONError(body []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("JSON syntax error at byte %d: %v", se.Offset, err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field '%s' has the wrong type: expected %v, got JSON %s", te.Field, te.Type, te.Value)
+	}
+	if len(body) == 0 {
+		return "empty body"
+	}
+	return err.Error()
+}
+
+// ListenAndServe serves on addr until ctx is done, then shuts down
+// gracefully (5s). ready, if non-nil, receives the bound address.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("failed to bind %s: %w", addr, err)
+	}
+	return s.Serve(ctx, ln, ready)
+}
+
+// Serve serves on ln until ctx is done.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, ready func(net.Addr)) error {
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+		return nil
+	}
+}

@@ -1,0 +1,142 @@
+// Package agentd implements `mesosctl agentd` (also invoked as mesos-agent
+// or mesos-slave): it takes exactly Mesos' flag syntax, builds the agent
+// configuration and runs the agent until SIGINT/SIGTERM.
+package agentd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	agent "github.com/mesosctl/mesosctl/internal/agentd"
+	"github.com/mesosctl/mesosctl/internal/agentd/flags"
+	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/iostreams"
+)
+
+// Options are the inputs of `mesosctl agentd`.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Args    []string
+	Environ func() []string
+	// Prog is the program name used for --help and log file names.
+	Prog string
+	// NewRuntime is passed to the agent (nil = NoRuntime).
+	NewRuntime agent.RuntimeFactory
+	// Ready is passed to the agent (tests).
+	Ready func(addr string)
+}
+
+// NewCmdAgentd builds the command; runF replaces the behaviour in tests.
+func NewCmdAgentd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Environ: os.Environ}
+	cmd := &cobra.Command{
+		Use:   "agentd [--name=value ...]",
+		Short: "Run a Mesos-compatible agent daemon (also: mesos-agent, mesos-slave)",
+		Long: `Run a Mesos-compatible agent daemon.
+
+agentd takes Apache Mesos' agent flags in Mesos syntax (--work_dir=/var/lib/mesos,
+--port=5051, --attributes='rack:3', --no-switch_user ...), MESOS_<NAME>
+environment variables, and the flag files of --config_dir (default
+/etc/mesos-slave, mesos-init-wrapper convention). The command line wins over
+config_dir files, which win over the environment. Run 'mesosctl agentd --help'
+for every flag; see docs/agentd.md.`,
+		Example: `  $ mesosctl agentd --work_dir=/var/lib/mesos --port=5051 --attributes='rack:3;os:centos7'
+  $ mesos-slave --work_dir=/var/lib/mesos --master=zk://127.0.0.1:2181/mesos`,
+		GroupID:            "daemon",
+		DisableFlagParsing: true,
+		SilenceUsage:       true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args = args
+			if opts.Prog == "" {
+				opts.Prog = progName()
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd, opts)
+		},
+	}
+	return cmd
+}
+
+func progName() string {
+	base := filepath.Base(os.Args[0])
+	if base == "mesos-slave" || base == "mesos-agent" {
+		return base
+	}
+	return "mesos-agent"
+}
+
+// Run loads the flags and runs the agent.
+func Run(cmd *cobra.Command, opts *Options) error {
+	vals, err := flags.Load(opts.Args, opts.Environ())
+	switch {
+	case errors.Is(err, flags.ErrHelp):
+		fmt.Fprint(opts.IO.Out, flags.Usage(opts.Prog))
+		return nil
+	case errors.Is(err, flags.ErrVersion):
+		fmt.Fprintln(opts.IO.Out, agent.VersionLine())
+		return nil
+	case err != nil:
+		return cmdutil.FlagErrorf("%v", err)
+	}
+	cfg, err := agent.NewConfig(vals)
+	if err != nil {
+		return cmdutil.FlagErrorf("%v", err)
+	}
+	logger, closeLog, err := newLogger(opts.IO.ErrOut, vals, opts.Prog)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	cfg.Logger = logger
+	cfg.NewRuntime = opts.NewRuntime
+	cfg.Ready = opts.Ready
+	if err := agent.Run(cmd.Context(), cfg); err != nil {
+		logger.Error(err.Error())
+		var re *agent.RecoveryError
+		if errors.As(err, &re) {
+			fmt.Fprintln(opts.IO.ErrOut, err)
+			return cmdutil.SilentError
+		}
+		return err
+	}
+	return nil
+}
+
+// newLogger logs to stderr (unless --quiet) and, with --log_dir, to
+// <log_dir>/<prog>.INFO, at --logging_level.
+func newLogger(stderr io.Writer, v *flags.Values, prog string) (*slog.Logger, func(), error) {
+	level := slog.LevelInfo
+	switch strings.ToUpper(v.String("logging_level")) {
+	case "WARNING":
+		level = slog.LevelWarn
+	case "ERROR":
+		level = slog.LevelError
+	}
+	var writers []io.Writer
+	if !v.Bool("quiet") {
+		writers = append(writers, stderr)
+	}
+	closer := func() {}
+	if dir := v.String("log_dir"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("Failed to create --log_dir '%s': %v", dir, err)
+		}
+		f, err := os.OpenFile(filepath.Join(dir, prog+".INFO"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("Failed to open log file in --log_dir '%s': %v", dir, err)
+		}
+		writers = append(writers, f)
+		closer = func() { f.Close() }
+	}
+	h := slog.NewTextHandler(io.MultiWriter(writers...), &slog.HandlerOptions{Level: level})
+	return slog.New(h), closer, nil
+}
