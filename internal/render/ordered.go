@@ -54,6 +54,9 @@ func (o *keyOrder) addSeq(seq []string) {
 	o.seqID[sig] = id
 	o.seqs = append(o.seqs, seq)
 	for _, k := range seq {
+		if k == dynamicKey {
+			continue
+		}
 		o.posting[k] = append(o.posting[k], id)
 		if _, ok := o.rank[k]; !ok {
 			o.rank[k] = len(o.rank)
@@ -89,18 +92,36 @@ func (o *keyOrder) keys(m map[string]any) []string {
 			best, bestN, bestExtra = id, n, extra
 		}
 	}
-	out := make([]string, 0, len(m))
 	used := make(map[string]bool, len(m))
+	var tmpl []string
 	if best >= 0 {
-		for _, k := range o.seqs[best] {
-			if _, ok := m[k]; ok && !used[k] {
-				out = append(out, k)
+		tmpl = o.seqs[best]
+		for _, k := range tmpl {
+			if _, ok := m[k]; ok {
 				used[k] = true
 			}
 		}
 	}
-	if len(out) == len(m) {
-		return out
+	others := o.uncovered(m, used)
+	out := make([]string, 0, len(m))
+	for _, k := range tmpl {
+		switch {
+		case k == dynamicKey:
+			out = append(out, others...)
+			others = nil
+		case used[k]:
+			out = append(out, k)
+			used[k] = false // once
+		}
+	}
+	return append(out, others...)
+}
+
+// uncovered returns the keys of m not in used: those seen in the input or
+// query first, in order of first appearance, then the rest sorted.
+func (o *keyOrder) uncovered(m map[string]any, used map[string]bool) []string {
+	if len(used) == len(m) {
+		return nil
 	}
 	var ranked, rest []string
 	for _, k := range sortedKeys(m) {
@@ -119,8 +140,7 @@ func (o *keyOrder) keys(m map[string]any) []string {
 			ranked[j], ranked[j-1] = ranked[j-1], ranked[j]
 		}
 	}
-	out = append(out, ranked...)
-	return append(out, rest...)
+	return append(ranked, rest...)
 }
 
 // addQuery records the key order of every object construction with static
@@ -134,11 +154,17 @@ func (o *keyOrder) addQuery(q *gojq.Query) {
 				seq = append(seq, strings.TrimPrefix(kv.Key, "$")) // {$x} builds {"x": $x}
 			case kv.KeyString != nil && kv.KeyString.Queries == nil:
 				seq = append(seq, kv.KeyString.Str)
+			default: // computed key: its place in the construction
+				seq = append(seq, dynamicKey)
 			}
 		}
 		o.addSeq(seq)
 	})
 }
+
+// dynamicKey marks the position of a computed key ({(.k): v}) in a
+// construction's key sequence; it cannot occur in JSON text from a decoder.
+const dynamicKey = "\x00"
 
 var objectType = reflect.TypeOf((*gojq.Object)(nil))
 

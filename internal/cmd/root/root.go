@@ -6,10 +6,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/build"
+	"github.com/mesosctl/mesosctl/internal/cmd/agent"
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
+	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
 	"github.com/mesosctl/mesosctl/internal/cmd/dev"
+	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
+	"github.com/mesosctl/mesosctl/internal/cmd/login"
 	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
 	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
@@ -67,11 +71,15 @@ daemon, 'mesosctl agentd'.`,
 	for _, sub := range []*cobra.Command{
 		version.NewCmdVersion(f, nil),
 		agentdcmd.NewCmdAgentd(f, nil),
+		agentscmd.NewCmdAgents(f, nil),
 		nodesetcmd.NewCmdNodeset(f, nil),
 		nodes.NewCmdNodes(f, nil),
 		ip.NewCmdIP(f, nil),
 		ip.NewCmdName(f, nil),
 		completion.NewCmdCompletion(f, nil),
+		ex.NewCmdEx(f, nil),
+		login.NewCmdLogin(f, nil),
+		agent.NewCmdAgent(f),
 		dev.NewCmdDev(f),
 	} {
 		cmd.AddCommand(sub)

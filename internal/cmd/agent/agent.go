@@ -1,0 +1,23 @@
+// Package agent implements the `mesosctl agent` noun; each verb lives in
+// its own package below this one.
+package agent
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/mesosctl/mesosctl/internal/cmd/agent/ps"
+	"github.com/mesosctl/mesosctl/internal/cmdutil"
+)
+
+// NewCmdAgent builds `mesosctl agent` and its verbs.
+func NewCmdAgent(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "agent <command>",
+		Short:   "Inspect and change Mesos agents on a node set",
+		GroupID: "agents",
+	}
+	cmd.AddCommand(
+		ps.NewCmdPs(f, nil),
+	)
+	return cmd
+}

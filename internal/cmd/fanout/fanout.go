@@ -1,0 +1,221 @@
+// Package fanout is the plumbing shared by commands that run something over
+// SSH on a node set (ex, agent ps): the fan-out flags, resolution of node
+// names to SSH targets, running with progress, printing, and exit codes.
+package fanout
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/nodeset"
+	"github.com/mesosctl/mesosctl/internal/remote"
+)
+
+// Settings are what the configuration contributes to a fan-out.
+type Settings struct {
+	Fanout         int
+	ConnectTimeout time.Duration
+	CommandTimeout time.Duration
+	KnownHostsFile string
+}
+
+// Options are the fan-out flags and the injected dependencies.
+type Options struct {
+	IO *iostreams.IOStreams
+
+	// Expand turns NODESET arguments (or $NODES) minus -x into names.
+	Expand func(args, exclude []string) ([]string, error)
+	// Resolve turns names into SSH targets.
+	Resolve func(names []string) ([]remote.Target, error)
+	// Settings reads defaults from the configuration.
+	Settings func() (Settings, error)
+
+	Fanout            int
+	Timeout           time.Duration
+	ConnectTimeout    time.Duration
+	AcceptNewHostKeys bool
+	Progress          string // never, auto, always
+	Exclude           []string
+	// ProgressDelay is how long a fan-out runs before the progress line
+	// appears (1s; tests shorten it).
+	ProgressDelay time.Duration
+}
+
+// Wire fills the dependencies from the factory.
+func Wire(f *cmdutil.Factory, o *Options) {
+	o.IO = f.IOStreams
+	o.Expand = func(args, exclude []string) ([]string, error) { return cmdutil.ExpandNodeSet(f, args, exclude) }
+	o.Resolve = func(names []string) ([]remote.Target, error) {
+		inv, err := f.Inventory()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]remote.Target, len(names))
+		for i, n := range names {
+			node, err := inv.Node(n)
+			if err != nil {
+				return nil, cmdutil.UsageError(err)
+			}
+			out[i] = remote.Target{Name: n, Addr: node.SSHAddr(), User: node.SSHUser,
+				IdentityFiles: node.IdentityFiles, ProxyJump: node.ProxyJump}
+		}
+		return out, nil
+	}
+	o.Settings = func() (Settings, error) {
+		inv, err := f.Inventory()
+		if err != nil {
+			return Settings{}, err
+		}
+		d := inv.Config().Defaults
+		return Settings{Fanout: d.Fanout, ConnectTimeout: d.ConnectTimeout, CommandTimeout: d.CommandTimeout,
+			KnownHostsFile: inv.KnownHostsFile()}, nil
+	}
+}
+
+// AddFlags registers the fan-out flags on cmd.
+func AddFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
+	fs := cmd.Flags()
+	fs.IntVar(&o.Fanout, "fanout", 0, "run on at most `N` nodes at once (default 64, or defaults.fanout)")
+	fs.DurationVar(&o.Timeout, "timeout", 0, "per-node time limit for connect plus command, e.g. 30s (default none, or defaults.command_timeout)")
+	fs.DurationVar(&o.ConnectTimeout, "connect-timeout", 0, "SSH connect and handshake time limit (default 10s)")
+	fs.BoolVar(&o.AcceptNewHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (changed keys are always refused)")
+	fs.StringVar(&o.Progress, "progress", "auto", "progress line on stderr: never, auto (terminal only), always")
+	cmdutil.AddExcludeFlag(f, cmd, &o.Exclude)
+}
+
+// Validate checks the flag values.
+func (o *Options) Validate() error {
+	switch o.Progress {
+	case "never", "auto", "always":
+	default:
+		return cmdutil.FlagErrorf("invalid --progress %q: use never, auto or always", o.Progress)
+	}
+	if o.Fanout < 0 {
+		return cmdutil.FlagErrorf("--fanout must be at least 1")
+	}
+	if o.Timeout < 0 || o.ConnectTimeout < 0 {
+		return cmdutil.FlagErrorf("timeouts must not be negative")
+	}
+	return nil
+}
+
+// Job is one fan-out.
+type Job struct {
+	Targets []remote.Target
+	Command func(t remote.Target) string
+	Mode    remote.Mode
+	// Printer, when true, prints results as they come (header, stream or
+	// gather mode); when false the caller prints from the results.
+	Print bool
+}
+
+// Run runs the job and returns the results in node-set order.
+func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
+	s := Settings{}
+	if o.Settings != nil {
+		var err error
+		if s, err = o.Settings(); err != nil {
+			return nil, err
+		}
+	}
+	if o.Fanout > 0 {
+		s.Fanout = o.Fanout
+	}
+	if o.ConnectTimeout > 0 {
+		s.ConnectTimeout = o.ConnectTimeout
+	}
+	if o.Timeout > 0 {
+		s.CommandTimeout = o.Timeout
+	}
+	d := &remote.Dialer{KnownHostsFile: s.KnownHostsFile, AcceptNewHostKeys: o.AcceptNewHostKeys,
+		ConnectTimeout: s.ConnectTimeout}
+	defer d.Close()
+
+	names := make([]string, len(job.Targets))
+	for i, t := range job.Targets {
+		names[i] = t.Name
+	}
+	var prog *remote.Progress
+	if o.Progress == "always" || (o.Progress == "auto" && o.IO.IsStderrTTY()) {
+		prog = &remote.Progress{W: o.IO.ErrOut, Names: names, Delay: o.ProgressDelay, Width: o.IO.TerminalWidth()}
+		prog.Start()
+	}
+	var pr *remote.Printer
+	if job.Print {
+		pr = remote.NewPrinter(o.IO.Out, o.IO.ErrOut, job.Mode, names)
+		pr.Fold = nodeset.Fold
+		pr.Progress = prog
+	}
+	r := &remote.Runner{Concurrency: s.Fanout, Timeout: s.CommandTimeout, Dial: d.Dial, Forget: d.Forget,
+		NoCapture: job.Print && job.Mode == remote.ModeStream}
+	if pr != nil && job.Mode == remote.ModeStream {
+		r.Output = pr.Writers
+	}
+	r.OnStart = func(i int) {
+		if prog != nil {
+			prog.NodeStarted(i)
+		}
+	}
+	r.OnDone = func(i int, res *remote.Result) {
+		if prog != nil {
+			prog.NodeDone(i, res.Failed())
+		}
+		if pr != nil {
+			pr.Done(i, res)
+		}
+	}
+	results := runEach(ctx, r, job)
+	if prog != nil {
+		prog.Stop()
+	}
+	if pr != nil {
+		pr.Progress = nil
+		pr.Finish(results)
+	}
+	if ctx.Err() != nil {
+		return results, cmdutil.CancelError
+	}
+	return results, nil
+}
+
+// runEach runs the job's per-target command; targets sharing one command
+// string (the usual case) run as one fan-out.
+func runEach(ctx context.Context, r *remote.Runner, job Job) []remote.Result {
+	cmds := make([]string, len(job.Targets))
+	same := true
+	for i, t := range job.Targets {
+		cmds[i] = job.Command(t)
+		if cmds[i] != cmds[0] {
+			same = false
+		}
+	}
+	if len(cmds) == 0 {
+		return nil
+	}
+	if same {
+		return r.Run(ctx, job.Targets, cmds[0])
+	}
+	// Different commands (e.g. sudo only for non-root users): run the
+	// groups one after the other would lose overlap, so run per-target
+	// commands through one Runner by index.
+	return r.RunEach(ctx, job.Targets, func(i int) string { return cmds[i] })
+}
+
+// ExitError maps results to the command's error: nil when every node
+// succeeded; otherwise a PartialError (exit 3).
+func ExitError(results []remote.Result) error {
+	failed := 0
+	for i := range results {
+		if results[i].Failed() {
+			failed++
+		}
+	}
+	if failed == 0 {
+		return nil
+	}
+	return &cmdutil.PartialError{Failed: failed, Total: len(results)}
+}

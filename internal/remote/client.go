@@ -1,0 +1,401 @@
+// Package remote runs commands on many nodes over SSH
+// (golang.org/x/crypto/ssh): authentication from ssh-agent and identity
+// files, strict host-key checking against known_hosts, ProxyJump, timeouts
+// and keep-alives, and a fan-out Runner with bounded concurrency whose
+// results the Printer shows per node, streamed, or gathered.
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+// Target is one fully resolved node to reach.
+type Target struct {
+	Name          string   // node name as the user wrote it (lxb001)
+	Addr          string   // host:port
+	User          string   // SSH user
+	IdentityFiles []string // private keys to offer; defaults when empty
+	ProxyJump     string   // [user@]host[:port] of one jump host, or ""
+}
+
+// Defaults for Dialer fields left zero.
+const (
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultKeepAlive      = 15 * time.Second
+	keepAliveMaxMissed    = 3
+)
+
+// Dialer opens authenticated SSH connections. One Dialer serves one run:
+// it loads keys and known_hosts once and reuses connections per target.
+type Dialer struct {
+	// KnownHostsFile defaults to ~/.ssh/known_hosts.
+	KnownHostsFile string
+	// AcceptNewHostKeys appends unknown host keys to KnownHostsFile
+	// instead of refusing them. Changed keys are always refused.
+	AcceptNewHostKeys bool
+	// ConnectTimeout bounds TCP connect plus SSH handshake and auth.
+	ConnectTimeout time.Duration
+	// KeepAlive is the interval of keepalive@openssh.com requests; a
+	// connection missing 3 in a row is closed. Negative disables them.
+	KeepAlive time.Duration
+	// AgentSocket defaults to $SSH_AUTH_SOCK; "-" disables the agent.
+	AgentSocket string
+	// HomeDir defaults to $HOME; default identity files live in HomeDir/.ssh.
+	HomeDir string
+
+	initOnce sync.Once
+	hostKeys *HostKeys
+	agentSig []ssh.Signer
+
+	mu      sync.Mutex
+	signers map[string]*signerEntry
+	conns   map[string]*connEntry
+	closed  bool
+}
+
+type signerEntry struct {
+	once   sync.Once
+	signer ssh.Signer
+	err    error
+}
+
+type connEntry struct {
+	once   sync.Once
+	client *ssh.Client
+	err    error
+	extra  []*ssh.Client // jump host
+}
+
+func (d *Dialer) init() {
+	d.initOnce.Do(func() {
+		home := d.HomeDir
+		if home == "" {
+			home, _ = os.UserHomeDir()
+			d.HomeDir = home
+		}
+		if d.KnownHostsFile == "" {
+			d.KnownHostsFile = filepath.Join(home, ".ssh", "known_hosts")
+		}
+		d.hostKeys = NewHostKeys(d.KnownHostsFile, d.AcceptNewHostKeys)
+		if d.ConnectTimeout <= 0 {
+			d.ConnectTimeout = DefaultConnectTimeout
+		}
+		if d.KeepAlive == 0 {
+			d.KeepAlive = DefaultKeepAlive
+		}
+		d.signers = map[string]*signerEntry{}
+		d.conns = map[string]*connEntry{}
+		sock := d.AgentSocket
+		if sock == "" {
+			sock = os.Getenv("SSH_AUTH_SOCK")
+		}
+		if sock != "" && sock != "-" {
+			if c, err := net.DialTimeout("unix", sock, time.Second); err == nil {
+				if s, err := agent.NewClient(c).Signers(); err == nil {
+					d.agentSig = s
+				}
+				// The agent connection stays open: its signers sign through it.
+			}
+		}
+	})
+}
+
+func (d *Dialer) signer(path string) (ssh.Signer, error) {
+	d.mu.Lock()
+	e, ok := d.signers[path]
+	if !ok {
+		e = &signerEntry{}
+		d.signers[path] = e
+	}
+	d.mu.Unlock()
+	e.once.Do(func() {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			e.err = err
+			return
+		}
+		e.signer, e.err = ssh.ParsePrivateKey(b)
+		var pe *ssh.PassphraseMissingError
+		if errors.As(e.err, &pe) {
+			e.err = fmt.Errorf("identity file %s is encrypted: load it into ssh-agent (ssh-add %s)", path, path)
+		}
+	})
+	return e.signer, e.err
+}
+
+// authSigners are the keys offered for t: the agent's, then the identity
+// files (the defaults ~/.ssh/id_ed25519, id_ecdsa, id_rsa when t names none).
+func (d *Dialer) authSigners(t Target) ([]ssh.Signer, error) {
+	signers := append([]ssh.Signer(nil), d.agentSig...)
+	files := t.IdentityFiles
+	explicit := len(files) > 0
+	if !explicit {
+		for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
+			files = append(files, filepath.Join(d.HomeDir, ".ssh", n))
+		}
+	}
+	var firstErr error
+	for _, f := range files {
+		s, err := d.signer(f)
+		if err != nil {
+			if explicit && firstErr == nil {
+				firstErr = fmt.Errorf("identity file: %w", err)
+			}
+			continue
+		}
+		signers = append(signers, s)
+	}
+	if len(signers) == 0 {
+		if firstErr != nil {
+			return nil, firstErr
+		}
+		return nil, errors.New("no SSH keys: start ssh-agent with a key loaded, or configure an identity file")
+	}
+	return signers, nil
+}
+
+// Dial returns a connected, authenticated client for t, reusing an open
+// connection to the same user@addr from this Dialer.
+func (d *Dialer) Dial(ctx context.Context, t Target) (*ssh.Client, error) {
+	d.init()
+	key := t.User + "@" + t.Addr + "|" + t.ProxyJump
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil, errors.New("dialer closed")
+	}
+	e, ok := d.conns[key]
+	if !ok {
+		e = &connEntry{}
+		d.conns[key] = e
+	}
+	d.mu.Unlock()
+	e.once.Do(func() {
+		e.client, e.extra, e.err = d.dial(ctx, t)
+	})
+	if e.err != nil {
+		// Do not cache failures: a later call may retry.
+		d.mu.Lock()
+		if d.conns[key] == e {
+			delete(d.conns, key)
+		}
+		d.mu.Unlock()
+	}
+	return e.client, e.err
+}
+
+// Forget closes and drops the cached connection to t (after a timeout or
+// cancellation left it in an unknown state).
+func (d *Dialer) Forget(t Target) {
+	key := t.User + "@" + t.Addr + "|" + t.ProxyJump
+	d.mu.Lock()
+	e := d.conns[key]
+	delete(d.conns, key)
+	d.mu.Unlock()
+	if e != nil && e.client != nil {
+		e.client.Close()
+		for _, x := range e.extra {
+			x.Close()
+		}
+	}
+}
+
+// Close closes every connection the Dialer opened.
+func (d *Dialer) Close() error {
+	d.mu.Lock()
+	conns := d.conns
+	d.conns = map[string]*connEntry{}
+	d.closed = true
+	d.mu.Unlock()
+	for _, e := range conns {
+		if e.client != nil {
+			e.client.Close()
+		}
+		for _, x := range e.extra {
+			x.Close()
+		}
+	}
+	return nil
+}
+
+func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, []*ssh.Client, error) {
+	if t.Addr == "" {
+		return nil, nil, errors.New("no address")
+	}
+	signers, err := d.authSigners(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.ConnectTimeout)
+	defer cancel()
+
+	var conn net.Conn
+	var jumps []*ssh.Client
+	if t.ProxyJump != "" {
+		jt, err := parseJump(t.ProxyJump, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		jc, _, err := d.dial(ctx, jt)
+		if err != nil {
+			return nil, nil, fmt.Errorf("jump host %s: %w", t.ProxyJump, err)
+		}
+		jumps = append(jumps, jc)
+		conn, err = dialVia(ctx, jc, t.Addr)
+		if err != nil {
+			jc.Close()
+			return nil, nil, fmt.Errorf("connect to %s via %s: %w", t.Addr, t.ProxyJump, err)
+		}
+	} else {
+		var nd net.Dialer
+		conn, err = nd.DialContext(ctx, "tcp", t.Addr)
+		if err != nil {
+			return nil, nil, connectError(ctx, t.Addr, d.ConnectTimeout, err)
+		}
+	}
+	closeJumps := func() {
+		for _, j := range jumps {
+			j.Close()
+		}
+	}
+	// The handshake obeys the same deadline and is cut short by ctx.
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	cfg := &ssh.ClientConfig{
+		User:              t.User,
+		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signers...)},
+		HostKeyCallback:   d.hostKeys.Callback(t.Addr),
+		HostKeyAlgorithms: d.hostKeys.Algorithms(t.Addr, conn.RemoteAddr()),
+		Timeout:           d.ConnectTimeout,
+	}
+	c, chans, reqs, err := ssh.NewClientConn(conn, t.Addr, cfg)
+	stopped := stop()
+	if err != nil {
+		conn.Close()
+		closeJumps()
+		var he *HostKeyError
+		if errors.As(err, &he) {
+			return nil, nil, he
+		}
+		if ctx.Err() != nil || !stopped {
+			return nil, nil, connectError(ctx, t.Addr, d.ConnectTimeout, ctx.Err())
+		}
+		if strings.Contains(err.Error(), "unable to authenticate") {
+			return nil, nil, fmt.Errorf("authentication as %q refused by %s: check the SSH user and that your key is in its authorized_keys", t.User, t.Addr)
+		}
+		return nil, nil, fmt.Errorf("ssh handshake with %s: %w", t.Addr, err)
+	}
+	conn.SetDeadline(time.Time{})
+	client := ssh.NewClient(c, chans, reqs)
+	if d.KeepAlive > 0 {
+		go keepAlive(client, d.KeepAlive)
+	}
+	return client, jumps, nil
+}
+
+func connectError(ctx context.Context, addr string, timeout time.Duration, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("connect to %s: timed out after %v", addr, timeout)
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return fmt.Errorf("connect to %s: %w", addr, context.Canceled)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return fmt.Errorf("connect to %s: %v", addr, oe.Err)
+	}
+	return fmt.Errorf("connect to %s: %v", addr, err)
+}
+
+func dialVia(ctx context.Context, jc *ssh.Client, addr string) (net.Conn, error) {
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		c, err := jc.Dial("tcp", addr)
+		ch <- res{c, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.c, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.c != nil {
+				r.c.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// parseJump parses ProxyJump's [user@]host[:port]; the user defaults to
+// the target's, the port to 22.
+func parseJump(spec string, t Target) (Target, error) {
+	if strings.Contains(spec, ",") {
+		spec = spec[:strings.Index(spec, ",")] // one hop is supported
+	}
+	spec = strings.TrimPrefix(spec, "ssh://")
+	user := t.User
+	if i := strings.LastIndex(spec, "@"); i >= 0 {
+		user, spec = spec[:i], spec[i+1:]
+	}
+	host, port := spec, "22"
+	if h, p, err := net.SplitHostPort(spec); err == nil {
+		host, port = h, p
+	}
+	if host == "" {
+		return Target{}, fmt.Errorf("bad ProxyJump %q: want [user@]host[:port]", spec)
+	}
+	if _, err := strconv.Atoi(port); err != nil {
+		return Target{}, fmt.Errorf("bad ProxyJump port in %q", spec)
+	}
+	return Target{Name: host, Addr: net.JoinHostPort(host, port), User: user, IdentityFiles: t.IdentityFiles}, nil
+}
+
+func keepAlive(c *ssh.Client, every time.Duration) {
+	done := make(chan struct{})
+	go func() { c.Wait(); close(done) }()
+	tk := time.NewTicker(every)
+	defer tk.Stop()
+	missed := 0
+	for {
+		select {
+		case <-done:
+			return
+		case <-tk.C:
+			replied := make(chan error, 1)
+			go func() { _, _, err := c.SendRequest("keepalive@openssh.com", true, nil); replied <- err }()
+			select {
+			case err := <-replied:
+				if err != nil {
+					return
+				}
+				missed = 0
+			case <-time.After(every):
+				missed++
+				if missed >= keepAliveMaxMissed {
+					c.Close()
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}
+}

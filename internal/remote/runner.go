@@ -1,0 +1,242 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// DefaultConcurrency is the fan-out used when Runner.Concurrency is zero.
+const DefaultConcurrency = 64
+
+// Errors a Result can carry besides connection failures.
+var (
+	ErrTimeout   = errors.New("timed out")
+	ErrCancelled = errors.New("cancelled")
+)
+
+// Result is what happened on one node.
+type Result struct {
+	Node     string
+	Target   Target
+	ExitCode int // remote exit status; -1 when the command did not finish
+	Stdout   []byte
+	Stderr   []byte
+	Start    time.Time
+	Duration time.Duration
+	Err      error // connection, auth, host key, timeout or cancellation; nil when the command ran
+}
+
+// Failed reports whether the node did not run the command to a zero exit.
+func (r *Result) Failed() bool { return r.Err != nil || r.ExitCode != 0 }
+
+// Runner runs one command on many targets.
+type Runner struct {
+	// Concurrency bounds how many nodes are worked on at once (default 64).
+	Concurrency int
+	// Timeout bounds each node's connect plus command; 0 means none.
+	Timeout time.Duration
+	// Dial connects to a target. Required (usually (*Dialer).Dial).
+	Dial func(context.Context, Target) (*ssh.Client, error)
+	// Forget drops a connection left in an unknown state (optional).
+	Forget func(Target)
+	// Output, when set, gives the writers that receive node i's stdout and
+	// stderr as it arrives (stream mode). Nil writers discard.
+	Output func(i int) (stdout, stderr io.Writer)
+	// NoCapture leaves Result.Stdout/Stderr empty (saves memory when
+	// output is streamed).
+	NoCapture bool
+	// OnStart and OnDone are called as each node starts and finishes
+	// (from worker goroutines).
+	OnStart func(i int)
+	OnDone  func(i int, r *Result)
+}
+
+// Run runs cmd on every target and returns the results in target order.
+// Cancelling ctx closes open sessions; unfinished nodes report ErrCancelled.
+func (r *Runner) Run(ctx context.Context, targets []Target, cmd string) []Result {
+	return r.RunEach(ctx, targets, func(int) string { return cmd })
+}
+
+// RunEach is Run with a command per target.
+func (r *Runner) RunEach(ctx context.Context, targets []Target, cmdOf func(i int) string) []Result {
+	results := make([]Result, len(targets))
+	for i, t := range targets {
+		results[i] = Result{Node: t.Name, Target: t, ExitCode: -1}
+	}
+	workers := r.Concurrency
+	if workers <= 0 {
+		workers = DefaultConcurrency
+	}
+	if workers > len(targets) {
+		workers = len(targets)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(targets) {
+					return
+				}
+				res := &results[i]
+				if ctx.Err() != nil {
+					res.Err = ErrCancelled
+				} else {
+					if r.OnStart != nil {
+						r.OnStart(i)
+					}
+					r.runOne(ctx, i, res, cmdOf(i))
+				}
+				if r.OnDone != nil {
+					r.OnDone(i, res)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func (r *Runner) runOne(parent context.Context, i int, res *Result, cmd string) {
+	res.Start = time.Now()
+	defer func() { res.Duration = time.Since(res.Start) }()
+	ctx := parent
+	var cancel context.CancelFunc
+	if r.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(parent, r.Timeout)
+	} else {
+		ctx, cancel = context.WithCancel(parent)
+	}
+	defer cancel()
+
+	var stdout, stderr io.Writer
+	if r.Output != nil {
+		stdout, stderr = r.Output(i)
+	}
+	var outBuf, errBuf *bytes.Buffer
+	if !r.NoCapture {
+		outBuf, errBuf = &bytes.Buffer{}, &bytes.Buffer{}
+		stdout, stderr = tee(outBuf, stdout), tee(errBuf, stderr)
+	}
+	code, err := r.exec(ctx, res.Target, cmd, stdout, stderr)
+	if outBuf != nil {
+		res.Stdout, res.Stderr = outBuf.Bytes(), errBuf.Bytes()
+	}
+	res.ExitCode = code
+	if err != nil {
+		switch {
+		case parent.Err() != nil:
+			res.Err = ErrCancelled
+		case ctx.Err() != nil:
+			res.Err = fmt.Errorf("%w after %v", ErrTimeout, r.Timeout)
+		default:
+			res.Err = err
+		}
+	}
+}
+
+func tee(buf *bytes.Buffer, w io.Writer) io.Writer {
+	if w == nil {
+		return buf
+	}
+	return io.MultiWriter(buf, w)
+}
+
+// exec runs cmd in a new session on t's connection and returns its exit
+// status.
+func (r *Runner) exec(ctx context.Context, t Target, cmd string, stdout, stderr io.Writer) (int, error) {
+	client, err := r.Dial(ctx, t)
+	if err != nil {
+		return -1, err
+	}
+	abort := func() { client.Close() }
+	if r.Forget != nil {
+		abort = func() { r.Forget(t) }
+	}
+	return RunSession(ctx, client, cmd, nil, stdout, stderr, abort)
+}
+
+// RunSession runs cmd in a new session of client, with no PTY and no
+// environment requests. When ctx ends first, the session is sent SIGKILL
+// and abort is called, which must close the connection (OpenSSH then hangs
+// up the remote command); RunSession returns once the session's output has
+// been drained, with ctx's error.
+func RunSession(ctx context.Context, client *ssh.Client, cmd string, stdin io.Reader, stdout, stderr io.Writer, abort func()) (int, error) {
+	sess, err := client.NewSession()
+	if err != nil {
+		if ctx.Err() != nil {
+			return -1, ctx.Err()
+		}
+		return -1, fmt.Errorf("open session: %w", err)
+	}
+	defer sess.Close()
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
+	stop := context.AfterFunc(ctx, func() {
+		sess.Signal(ssh.SIGKILL)
+		sess.Close()
+		if abort != nil {
+			abort()
+		} else {
+			client.Close()
+		}
+	})
+	defer stop()
+	if err := sess.Start(cmd); err != nil {
+		if ctx.Err() != nil {
+			return -1, ctx.Err()
+		}
+		return -1, fmt.Errorf("start command: %w", err)
+	}
+	err = sess.Wait()
+	if !stop() {
+		// ctx ended: the AfterFunc closed the connection, so Wait has
+		// returned with all output copied.
+		return -1, ctx.Err()
+	}
+	return exitStatus(err)
+}
+
+func exitStatus(err error) (int, error) {
+	if err == nil {
+		return 0, nil
+	}
+	var ee *ssh.ExitError
+	if errors.As(err, &ee) {
+		if ee.Signal() != "" && ee.ExitStatus() == 0 {
+			return 128 + signalNumber(ee.Signal()), nil
+		}
+		return ee.ExitStatus(), nil
+	}
+	var em *ssh.ExitMissingError
+	if errors.As(err, &em) {
+		return -1, errors.New("the remote command ended without an exit status (connection lost?)")
+	}
+	return -1, err
+}
+
+func signalNumber(sig string) int {
+	for n, name := range map[int]string{1: "HUP", 2: "INT", 3: "QUIT", 6: "ABRT", 9: "KILL", 13: "PIPE", 14: "ALRM", 15: "TERM"} {
+		if strings.TrimPrefix(sig, "SIG") == name {
+			return n
+		}
+	}
+	return 0
+}
