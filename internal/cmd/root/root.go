@@ -10,6 +10,7 @@ import (
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
 	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
+	"github.com/mesosctl/mesosctl/internal/cmd/dev"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
 	"github.com/mesosctl/mesosctl/internal/cmd/login"
@@ -79,6 +80,7 @@ daemon, 'mesosctl agentd'.`,
 		ex.NewCmdEx(f, nil),
 		login.NewCmdLogin(f, nil),
 		agent.NewCmdAgent(f),
+		dev.NewCmdDev(f),
 	} {
 		cmd.AddCommand(sub)
 	}
