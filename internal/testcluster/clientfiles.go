@@ -1,7 +1,6 @@
 package testcluster
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,8 +8,6 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/config"
 )
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // writeClientFiles writes known_hosts, ssh_config, the mesosctl inventory
 // config.yaml and env.sh into the cluster dir.

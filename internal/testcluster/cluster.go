@@ -2,6 +2,7 @@ package testcluster
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -572,7 +573,7 @@ func Load(dir string) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{procs: map[int]*os.Process{}}
-	if err := jsonUnmarshal(b, c); err != nil {
+	if err := json.Unmarshal(b, c); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(abs, StateFile), err)
 	}
 	return c, nil
