@@ -54,7 +54,18 @@ if [ -f "$DIR/cluster.json" ]; then
   note "a cluster from an earlier run is in $DIR: tearing it down first"
   mesosctl dev cluster down --dir "$DIR"
 fi
-trap 'echo; echo "demo: interrupted, tearing the cluster down"; mesosctl dev cluster down --dir "$DIR"; exit 130' INT TERM
+# Ctrl-C or a failing step tears the cluster down; a finished demo leaves it
+# up. (mesosctl exits 130 on Ctrl-C itself, so bash may not see SIGINT: the
+# EXIT trap covers that case.)
+finished=
+cleanup() {
+  if [ -z "$finished" ] && [ -f "$DIR/cluster.json" ]; then
+    echo; echo "demo: stopped before the end, tearing the cluster down"
+    mesosctl dev cluster down --dir "$DIR"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 step "A 4-node cluster on this machine: namespaces lxb001…lxb004, sshd and agent on each, ZooKeeper"
 run "mesosctl dev cluster up --dir $DIR --subnet $SUBNET${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
@@ -103,5 +114,6 @@ else
   note "not in this build yet: mesosctl exec (mesos-execute); this step runs once it lands"
 fi
 
+finished=1
 printf '\n%sThe cluster keeps running.%s Try:\n  export MESOSCTL_CONFIG=%s\n  ssh -F %s lxb002\n  make demo-down      # or: sudo bin/mesosctl dev cluster down --dir %s\n' \
   "$B" "$R" "$DIR/config.yaml" "$DIR/ssh_config" "$DIR"
