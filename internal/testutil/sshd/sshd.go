@@ -297,3 +297,37 @@ func WriteKnownHosts(path string, servers []*Server) error {
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
+
+// Inventory writes a mesosctl configuration naming servers lxb001… (with
+// their addresses and ports), the SSH user, the client key and a
+// known_hosts file holding their keys, plus an empty ssh_config; it
+// returns the configuration's path. Point MESOSCTL_CONFIG at it.
+func Inventory(tb testing.TB, servers []*Server, user string) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	kh := filepath.Join(dir, "known_hosts")
+	if err := WriteKnownHosts(kh, servers); err != nil {
+		tb.Fatal(err)
+	}
+	sshCfg := filepath.Join(dir, "ssh_config")
+	if err := os.WriteFile(sshCfg, nil, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "defaults:\n  ssh_user: %s\n  ssh_config: %s\n  known_hosts: %s\n", user, sshCfg, kh)
+	if len(servers) > 0 {
+		fmt.Fprintf(&b, "  identity_file: %s\n", servers[0].Keys.ClientKeyPath)
+	}
+	b.WriteString("nodes:\n")
+	for i, s := range servers {
+		fmt.Fprintf(&b, "  - name: lxb%03d\n    address: %s\n    ssh_port: %d\n", i+1, s.Host, s.Port)
+	}
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// KnownHostsPath is the known_hosts file Inventory wrote next to cfg.
+func KnownHostsPath(cfg string) string { return filepath.Join(filepath.Dir(cfg), "known_hosts") }
