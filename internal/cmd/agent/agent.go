@@ -15,6 +15,8 @@ func NewCmdAgent(f *cmdutil.Factory) *cobra.Command {
 		Use:     "agent <command>",
 		Short:   "Inspect and change Mesos agents on a node set",
 		GroupID: "agents",
+		Example: `  $ mesosctl agent ps lxb00[1-4]
+  $ NODES=@mesos-agents mesosctl agent ps`,
 	}
 	cmd.AddCommand(
 		ps.NewCmdPs(f, nil),
