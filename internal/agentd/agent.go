@@ -43,6 +43,7 @@ type Agent struct {
 	server    *httpapi.Server
 	mu        sync.Mutex
 	recoverTS time.Duration
+	reg       *zk.Registration
 }
 
 // Run starts the agent and blocks until ctx is done or a fatal error
@@ -141,8 +142,11 @@ func Run(ctx context.Context, cfg *Config) error {
 	if strings.HasPrefix(cfg.Master, "zk://") {
 		reg, err = zk.Register(sctx, cfg.Master, cfg.Flags.Duration("zk_session_timeout"), a.id, a.zkInfo(), log)
 		if err != nil {
-			log.Error("ZooKeeper registration failed; will keep retrying", "err", err)
+			log.Error("ZooKeeper registration failed", "err", err)
 		}
+		a.mu.Lock()
+		a.reg = reg
+		a.mu.Unlock()
 	} else if cfg.Master != "" {
 		log.Info("Master " + cfg.Master + " configured; agentd runs standalone and does not register with a Mesos master")
 	}
@@ -295,10 +299,13 @@ func (a *Agent) Metrics() map[string]float64 {
 		m["slave/"+n+"_revocable_used"] = 0
 		m["slave/"+n+"_revocable_percent"] = 0
 	}
-	m["slave/registered"] = 0
 	m["slave/uptime_secs"] = time.Since(a.start).Seconds()
 	m["slave/recovery_errors"] = 0
 	a.mu.Lock()
+	m["slave/registered"] = 0
+	if a.reg.Registered() {
+		m["slave/registered"] = 1
+	}
 	m["slave/recovery_time_secs"] = a.recoverTS.Seconds()
 	a.mu.Unlock()
 	for _, k := range []string{"tasks_staging", "tasks_starting", "tasks_running", "tasks_killing",

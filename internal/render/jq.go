@@ -4,45 +4,157 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/itchyny/gojq"
 
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 )
 
-// orderedPrelude redefines the few builtins whose result order differs
-// between gojq (sorted keys) and jq (input order), on top of a native
-// keys-in-input-order function.
-const orderedPrelude = `def keys_unsorted: _mesosctl_keys_unsorted; ` +
-	`def to_entries: [keys_unsorted[] as $k | {key: $k, value: .[$k]}]; ` +
-	`def with_entries(f): to_entries | map(f) | from_entries; `
+// orderedPrelude redefines the builtins whose results depend on object key
+// order, so that they follow the input order as jq's do, on top of two
+// native functions bound to the run's keyOrder. The user's query is
+// rewritten to iterate objects (X[]) with _mesosctl_iter (see rewriteIter).
+const orderedPrelude = `
+def keys_unsorted: _mesosctl_keys_unsorted;
+def _mesosctl_iter: if type == "object" then .[keys_unsorted[]] else .[] end;
+def to_entries: [keys_unsorted[] as $k | {key: $k, value: .[$k]}];
+def with_entries(f): to_entries | map(f) | from_entries;
+def map(f): [_mesosctl_iter | f];
+def recurse: recurse(_mesosctl_iter?);
+def paths: path(..) | select(. != []);
+def paths(f): path(.. | select(f)) | select(. != []);
+def leaf_paths: paths(scalars);
+def _mesosctl_add(a; b): b as $b | a as $a |
+  if ($a | type) == "object" and ($b | type) == "object" then _mesosctl_objadd($a; $b) else $a + $b end;
+def tojson: _mesosctl_tojson;
+def tostring: if type == "string" then . else _mesosctl_tojson end;
+.`
+
+var preludeDefs = func() []*gojq.FuncDef {
+	q, err := gojq.Parse(orderedPrelude)
+	if err != nil {
+		panic("render: bad jq prelude: " + err.Error())
+	}
+	return q.FuncDefs
+}()
 
 // jqProgram is a compiled --jq expression.
 type jqProgram struct {
 	expr  string
 	query *gojq.Query
 	code  *gojq.Code
-	order *keyOrder // of the current run, used by keys_unsorted
+	mu    sync.Mutex // one run at a time: order belongs to the run
+	order *keyOrder  // of the current run, used by the native functions
 }
 
 func compileJQ(expr string) (*jqProgram, error) {
-	if _, err := gojq.Parse(expr); err != nil {
+	q, err := gojq.Parse(expr)
+	if err != nil {
 		return nil, cmdutil.FlagErrorf("invalid --jq expression %q: %s", expr, describeJQError(expr, err))
 	}
-	p := &jqProgram{expr: expr}
-	q, err := gojq.Parse(orderedPrelude + expr)
-	if err != nil { // e.g. module directives, which must come first
-		q, _ = gojq.Parse(expr)
-	}
-	p.query = q
+	p := &jqProgram{expr: expr, query: q}
+	rewriteIter(reflect.ValueOf(q))
+	q.FuncDefs = append(append([]*gojq.FuncDef{}, preludeDefs...), q.FuncDefs...)
 	p.code, err = gojq.Compile(q,
 		gojq.WithFunction("_mesosctl_keys_unsorted", 0, 0, p.keysUnsorted),
-		gojq.WithEnvironLoader(func() []string { return nil }))
+		gojq.WithFunction("_mesosctl_tojson", 0, 0, p.toJSON),
+		gojq.WithFunction("_mesosctl_objadd", 2, 2, p.objAdd),
+		gojq.WithEnvironLoader(os.Environ))
 	if err != nil {
 		return nil, cmdutil.FlagErrorf("invalid --jq expression %q: %s", expr, err)
 	}
 	return p, nil
+}
+
+var (
+	termType  = reflect.TypeOf((*gojq.Term)(nil))
+	queryType = reflect.TypeOf((*gojq.Query)(nil))
+)
+
+// rewriteIter turns every iteration suffix X[] in the query into
+// (X | _mesosctl_iter), which visits object values in input order (gojq's
+// own .[] visits them in sorted key order). Both are path expressions, so
+// path(), |= and del() keep working. It also turns a + b into
+// _mesosctl_add(a; b) so that merged objects keep jq's key order (left
+// keys first, then new keys from the right).
+func rewriteIter(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		rewriteIter(v.Elem())
+		if v.Type() == queryType {
+			if q := v.Interface().(*gojq.Query); q.Op == gojq.OpAdd {
+				left, right := q.Left, q.Right
+				*q = gojq.Query{Term: &gojq.Term{Type: gojq.TermTypeFunc,
+					Func: &gojq.Func{Name: "_mesosctl_add", Args: []*gojq.Query{left, right}}}}
+			}
+		}
+		if v.Type() == termType {
+			t := v.Interface().(*gojq.Term)
+			for {
+				i := slices.IndexFunc(t.SuffixList, func(s *gojq.Suffix) bool { return s.Iter })
+				if i < 0 {
+					break
+				}
+				left := *t
+				left.SuffixList = t.SuffixList[:i:i]
+				rest := t.SuffixList[i+1:]
+				if t.SuffixList[i].Optional { // X[]? parses as one suffix
+					rest = append([]*gojq.Suffix{{Optional: true}}, rest...)
+				}
+				*t = gojq.Term{Type: gojq.TermTypeQuery, SuffixList: rest, Query: &gojq.Query{
+					Op:    gojq.OpPipe,
+					Left:  &gojq.Query{Term: &left},
+					Right: &gojq.Query{Term: &gojq.Term{Type: gojq.TermTypeFunc, Func: &gojq.Func{Name: "_mesosctl_iter"}}},
+				}}
+			}
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				rewriteIter(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			rewriteIter(v.Index(i))
+		}
+	}
+}
+
+// objAdd merges two objects as jq's + does, recording the key order of
+// the result: the left object's keys, then the right's new ones.
+func (p *jqProgram) objAdd(_ any, args []any) any {
+	a, b := args[0].(map[string]any), args[1].(map[string]any)
+	m := make(map[string]any, len(a)+len(b))
+	seq := make([]string, 0, len(a)+len(b))
+	for _, k := range p.order.keys(a) {
+		m[k] = a[k]
+		seq = append(seq, k)
+	}
+	for _, k := range p.order.keys(b) {
+		if _, ok := m[k]; !ok {
+			seq = append(seq, k)
+		}
+		m[k] = b[k]
+	}
+	p.order.record(m, seq)
+	return m
+}
+
+func (p *jqProgram) toJSON(v any, _ []any) any {
+	enc := &jqEncoder{order: p.order}
+	if err := enc.encode(v, 0); err != nil {
+		return err
+	}
+	return enc.buf.String()
 }
 
 func describeJQError(expr string, err error) string {
@@ -98,6 +210,8 @@ func (p *jqProgram) run(w io.Writer, input []byte, raw, compact bool) error {
 	if err != nil {
 		return err
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.order = order
 	defer func() { p.order = nil }()
 	iter := p.code.Run(v)

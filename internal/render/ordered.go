@@ -1,12 +1,6 @@
 package render
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"math"
 	"reflect"
 	"strings"
 	"unsafe"
@@ -54,6 +48,9 @@ func (o *keyOrder) addSeq(seq []string) {
 	o.seqID[sig] = id
 	o.seqs = append(o.seqs, seq)
 	for _, k := range seq {
+		if k == dynamicKey {
+			continue
+		}
 		o.posting[k] = append(o.posting[k], id)
 		if _, ok := o.rank[k]; !ok {
 			o.rank[k] = len(o.rank)
@@ -89,18 +86,36 @@ func (o *keyOrder) keys(m map[string]any) []string {
 			best, bestN, bestExtra = id, n, extra
 		}
 	}
-	out := make([]string, 0, len(m))
 	used := make(map[string]bool, len(m))
+	var tmpl []string
 	if best >= 0 {
-		for _, k := range o.seqs[best] {
-			if _, ok := m[k]; ok && !used[k] {
-				out = append(out, k)
+		tmpl = o.seqs[best]
+		for _, k := range tmpl {
+			if _, ok := m[k]; ok {
 				used[k] = true
 			}
 		}
 	}
-	if len(out) == len(m) {
-		return out
+	others := o.uncovered(m, used)
+	out := make([]string, 0, len(m))
+	for _, k := range tmpl {
+		switch {
+		case k == dynamicKey:
+			out = append(out, others...)
+			others = nil
+		case used[k]:
+			out = append(out, k)
+			used[k] = false // once
+		}
+	}
+	return append(out, others...)
+}
+
+// uncovered returns the keys of m not in used: those seen in the input or
+// query first, in order of first appearance, then the rest sorted.
+func (o *keyOrder) uncovered(m map[string]any, used map[string]bool) []string {
+	if len(used) == len(m) {
+		return nil
 	}
 	var ranked, rest []string
 	for _, k := range sortedKeys(m) {
@@ -119,8 +134,7 @@ func (o *keyOrder) keys(m map[string]any) []string {
 			ranked[j], ranked[j-1] = ranked[j-1], ranked[j]
 		}
 	}
-	out = append(out, ranked...)
-	return append(out, rest...)
+	return append(ranked, rest...)
 }
 
 // addQuery records the key order of every object construction with static
@@ -134,11 +148,17 @@ func (o *keyOrder) addQuery(q *gojq.Query) {
 				seq = append(seq, strings.TrimPrefix(kv.Key, "$")) // {$x} builds {"x": $x}
 			case kv.KeyString != nil && kv.KeyString.Queries == nil:
 				seq = append(seq, kv.KeyString.Str)
+			default: // computed key: its place in the construction
+				seq = append(seq, dynamicKey)
 			}
 		}
 		o.addSeq(seq)
 	})
 }
+
+// dynamicKey marks the position of a computed key ({(.k): v}) in a
+// construction's key sequence; it cannot occur in JSON text from a decoder.
+const dynamicKey = "\x00"
 
 var objectType = reflect.TypeOf((*gojq.Object)(nil))
 
@@ -163,79 +183,5 @@ func walkObjects(v reflect.Value, f func(*gojq.Object)) {
 		for i := 0; i < v.Len(); i++ {
 			walkObjects(v.Index(i), f)
 		}
-	}
-}
-
-// decodeOrdered decodes one JSON value into the types gojq works on
-// (numbers as float64, like jq 1.6), recording object key order in o.
-func decodeOrdered(data []byte, o *keyOrder) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodeValue(dec, o)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("invalid JSON: trailing data after the first value")
-	}
-	return v, nil
-}
-
-func decodeValue(dec *json.Decoder, o *keyOrder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			m := map[string]any{}
-			var seq []string
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, fmt.Errorf("invalid JSON: %w", err)
-				}
-				k := kt.(string)
-				v, err := decodeValue(dec, o)
-				if err != nil {
-					return nil, err
-				}
-				if _, dup := m[k]; !dup {
-					seq = append(seq, k)
-				}
-				m[k] = v
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("invalid JSON: %w", err)
-			}
-			if o != nil {
-				o.record(m, seq)
-			}
-			return m, nil
-		case '[':
-			a := []any{}
-			for dec.More() {
-				v, err := decodeValue(dec, o)
-				if err != nil {
-					return nil, err
-				}
-				a = append(a, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("invalid JSON: %w", err)
-			}
-			return a, nil
-		}
-		return nil, fmt.Errorf("invalid JSON: unexpected %v", t)
-	case json.Number:
-		f, err := t.Float64()
-		if err != nil && !math.IsInf(f, 0) {
-			return nil, fmt.Errorf("invalid JSON number %s", t)
-		}
-		return f, nil // out of range: ±Inf, printed as ±DBL_MAX like jq
-	default:
-		return t, nil // nil, bool, string
 	}
 }

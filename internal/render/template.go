@@ -18,10 +18,10 @@ type templateProgram struct {
 
 // templateFuncs are the helpers available to --template, besides the
 // text/template builtins. tablerow is bound per run.
-func templateFuncs(rows *[][]string) template.FuncMap {
+func templateFuncs(rows *[][]string, order *keyOrder) template.FuncMap {
 	return template.FuncMap{
 		"json": func(v any) (string, error) {
-			enc := &jqEncoder{}
+			enc := &jqEncoder{order: order}
 			if err := enc.encode(v, 0); err != nil {
 				return "", err
 			}
@@ -75,7 +75,7 @@ func plainString(v any) string {
 }
 
 func compileTemplate(src string) (*templateProgram, error) {
-	t, err := template.New("--template").Option("missingkey=zero").Funcs(templateFuncs(nil)).Parse(src)
+	t, err := template.New("--template").Option("missingkey=zero").Funcs(templateFuncs(nil, nil)).Parse(src)
 	if err != nil {
 		return nil, cmdutil.FlagErrorf("invalid --template: %s", strings.TrimPrefix(err.Error(), "template: "))
 	}
@@ -83,7 +83,8 @@ func compileTemplate(src string) (*templateProgram, error) {
 }
 
 func (p *templateProgram) run(w io.Writer, input []byte) error {
-	v, err := decodeOrdered(input, nil)
+	order := newKeyOrder()
+	v, err := decodeOrdered(input, order)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func (p *templateProgram) run(w io.Writer, input []byte) error {
 	if err != nil {
 		return err
 	}
-	t.Funcs(templateFuncs(&rows))
+	t.Funcs(templateFuncs(&rows, order))
 	var out bytes.Buffer
 	if err := t.Execute(&out, toTemplateValue(v)); err != nil {
 		return fmt.Errorf("--template failed: %s", strings.TrimPrefix(err.Error(), "template: "))

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
@@ -115,7 +116,11 @@ type Registration struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	once   sync.Once
+	ok     atomic.Bool
 }
+
+// Registered reports whether the znode is currently known to exist.
+func (r *Registration) Registered() bool { return r != nil && r.ok.Load() }
 
 // AgentsPath is the parent of the agents' znodes under a Mesos path.
 func AgentsPath(base string) string { return path.Join(base, "agents") }
@@ -145,14 +150,26 @@ func Register(ctx context.Context, zkURL string, timeout time.Duration, id strin
 		retry := time.NewTicker(time.Second)
 		defer retry.Stop()
 		registered := false
+		var watch <-chan gozk.Event
 		for {
 			select {
 			case <-rctx.Done():
 				return
+			case ev := <-watch:
+				// Our node changed or went away (deleted, session lost):
+				// check and re-create.
+				watch = nil
+				r.ok.Store(false)
+				if ev.Type == gozk.EventNodeDeleted || ev.Type == gozk.EventNotWatching {
+					log.Warn("agent znode disappeared; re-registering", "znode", r.znode)
+				}
+				registered = false
 			case ev := <-events:
 				switch ev.State {
 				case gozk.StateHasSession:
 					registered = false
+				case gozk.StateDisconnected:
+					r.ok.Store(false)
 				case gozk.StateExpired:
 					log.Warn("ZooKeeper session expired; re-registering agent", "znode", r.znode)
 					registered = false
@@ -166,6 +183,12 @@ func Register(ctx context.Context, zkURL string, timeout time.Duration, id strin
 				}
 				log.Info("Registered in ZooKeeper", "znode", r.znode)
 				registered = true
+				r.ok.Store(true)
+				if ok, _, ch, err := conn.ExistsW(r.znode); err == nil && ok {
+					watch = ch
+				} else {
+					registered = false
+				}
 			}
 		}
 	}()

@@ -16,6 +16,8 @@ func NewCmdAgent(f *cmdutil.Factory) *cobra.Command {
 		Short:   "Inspect and change Mesos agents on a node set",
 		Example: "  $ mesosctl agent ps 'lxb00[1-4]'",
 		GroupID: "agents",
+		Example: `  $ mesosctl agent ps lxb00[1-4]
+  $ NODES=@mesos-agents mesosctl agent ps`,
 	}
 	cmd.AddCommand(
 		ps.NewCmdPs(f, nil),

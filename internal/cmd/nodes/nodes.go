@@ -3,12 +3,9 @@
 package nodes
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/nodeset"
+	"github.com/mesosctl/mesosctl/internal/render"
 )
 
 // Options are the inputs of `mesosctl nodes`.
@@ -25,7 +23,7 @@ type Options struct {
 	Getenv    func(string) string
 	Exprs     []string
 	Exclude   []string
-	Output    string // "table" or "json"
+	Output    render.Options
 }
 
 // Row is one node as printed (and as JSON with -o json).
@@ -52,8 +50,8 @@ here, so that 'mesosctl nodes' always shows the whole inventory).`,
   $ mesosctl nodes @rack1 -x lxb003`,
 		GroupID: "nodes",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Output != "table" && opts.Output != "json" {
-				return cmdutil.FlagErrorf("invalid --output %q: use table or json", opts.Output)
+			if err := opts.Output.Validate(); err != nil {
+				return err
 			}
 			opts.Exprs = args
 			if runF != nil {
@@ -63,8 +61,7 @@ here, so that 'mesosctl nodes' always shows the whole inventory).`,
 		},
 		ValidArgsFunction: cmdutil.NodeSetCompletion(f),
 	}
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	render.AddOutputFlags(cmd, &opts.Output)
 	cmdutil.AddExcludeFlag(f, cmd, &opts.Exclude)
 	return cmd
 }
@@ -102,54 +99,24 @@ func Run(opts *Options) error {
 		}
 		rows = append(rows, Row{Node: n, AgentURL: n.AgentURL(), Groups: groups})
 	}
-	return Print(opts.IO, opts.Output, rows)
+	return Print(opts.IO, &opts.Output, rows)
 }
 
-// Print writes rows as a table or JSON. It is a variable so that the shared
-// renderer (internal/render) can replace this local printer.
-var Print = func(ios *iostreams.IOStreams, format string, rows []Row) error {
-	if format == "json" {
-		if rows == nil {
-			rows = []Row{}
-		}
-		enc := json.NewEncoder(ios.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+// Print writes rows in the selected output format.
+func Print(ios *iostreams.IOStreams, out *render.Options, rows []Row) error {
+	if rows == nil {
+		rows = []Row{}
 	}
-	if len(rows) == 0 {
+	if len(rows) == 0 && !out.IsStructured() {
 		if ios.IsStdoutTTY() {
 			fmt.Fprintln(ios.ErrOut, "no nodes (add some under nodes: in the configuration file, see docs/configuration.md)")
 		}
 		return nil
 	}
-	header := []string{"NAME", "ADDRESS", "USER", "PORT", "AGENT", "GROUPS"}
-	table := make([][]string, len(rows))
-	for i, r := range rows {
-		table[i] = []string{r.Name, r.Address, r.SSHUser, strconv.Itoa(r.SSHPort), r.AgentURL, strings.Join(r.Groups, ",")}
-	}
-	return printTable(ios.Out, ios.IsStdoutTTY(), header, table)
-}
-
-// printTable aligns columns under a header on a terminal, and writes
-// tab-separated rows without header to a pipe.
-func printTable(w io.Writer, tty bool, header []string, rows [][]string) error {
-	if !tty {
-		for _, r := range rows {
-			if _, err := fmt.Fprintln(w, strings.Join(r, "\t")); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	table := &render.Table{Headers: []string{"NAME", "ADDRESS", "USER", "PORT", "AGENT", "GROUPS"},
+		Align: []render.Align{render.AlignLeft, render.AlignLeft, render.AlignLeft, render.AlignRight}}
 	for _, r := range rows {
-		for i := range r {
-			if r[i] == "" {
-				r[i] = "-"
-			}
-		}
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+		table.AddRow(r.Name, r.Address, r.SSHUser, strconv.Itoa(r.SSHPort), r.AgentURL, strings.Join(r.Groups, ","))
 	}
-	return tw.Flush()
+	return out.Print(ios, rows, table)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/render"
 )
 
 func TestNewCmdNodes(t *testing.T) {
@@ -17,7 +18,7 @@ func TestNewCmdNodes(t *testing.T) {
 	}{
 		{"", "table", "", ""},
 		{"-o json @rack1 lxb009", "json", "@rack1 lxb009", ""},
-		{"--output xml", "", "", `invalid --output "xml"`},
+		{"--output xml", "", "", `invalid output format "xml"`},
 	}
 	for _, tt := range tests {
 		ios, _, _, _ := iostreams.Test()
@@ -33,7 +34,7 @@ func TestNewCmdNodes(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got.Output != tt.output || strings.Join(got.Exprs, " ") != tt.exprs {
+		if err != nil || got.Output.Format != tt.output || strings.Join(got.Exprs, " ") != tt.exprs {
 			t.Errorf("%q: %+v %v", tt.args, got, err)
 		}
 	}
@@ -42,11 +43,11 @@ func TestNewCmdNodes(t *testing.T) {
 func TestPrintEmpty(t *testing.T) {
 	ios, _, out, errOut := iostreams.Test()
 	ios.SetStdoutTTY(true)
-	if err := Print(ios, "table", nil); err != nil || out.Len() != 0 || !strings.Contains(errOut.String(), "no nodes") {
+	if err := Print(ios, &render.Options{Format: "table"}, nil); err != nil || out.Len() != 0 || !strings.Contains(errOut.String(), "no nodes") {
 		t.Errorf("tty: %q %q %v", out, errOut, err)
 	}
 	ios, _, out, _ = iostreams.Test()
-	if err := Print(ios, "json", nil); err != nil || out.String() != "[]\n" {
+	if err := Print(ios, &render.Options{Format: "json"}, nil); err != nil || out.String() != "[]\n" {
 		t.Errorf("json: %q %v", out, err)
 	}
 }

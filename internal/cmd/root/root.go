@@ -8,7 +8,9 @@ import (
 	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmd/agent"
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
+	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
+	"github.com/mesosctl/mesosctl/internal/cmd/dev"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
 	"github.com/mesosctl/mesosctl/internal/cmd/login"
@@ -69,6 +71,7 @@ daemon, 'mesosctl agentd'.`,
 	for _, sub := range []*cobra.Command{
 		version.NewCmdVersion(f, nil),
 		agentdcmd.NewCmdAgentd(f, nil),
+		agentscmd.NewCmdAgents(f, nil),
 		nodesetcmd.NewCmdNodeset(f, nil),
 		nodes.NewCmdNodes(f, nil),
 		ip.NewCmdIP(f, nil),
@@ -77,6 +80,7 @@ daemon, 'mesosctl agentd'.`,
 		ex.NewCmdEx(f, nil),
 		login.NewCmdLogin(f, nil),
 		agent.NewCmdAgent(f),
+		dev.NewCmdDev(f),
 	} {
 		cmd.AddCommand(sub)
 	}

@@ -1,0 +1,106 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestDemoScript runs `make demo`'s script as a person does (on its own
+// cluster) and `demo.sh down` after it, and checks that the workflows
+// printed their commands and the expected output.
+func TestDemoScript(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo-cluster")
+	env := append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_SUBNET=127.0.207", "NO_COLOR=1")
+	demo := exec.Command("bash", "../scripts/demo.sh")
+	demo.Env = env
+	out, err := demo.CombinedOutput()
+	down := exec.Command("bash", "../scripts/demo.sh", "down")
+	down.Env = env
+	downOut, downErr := down.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo.sh: %v\n%s", err, out)
+	}
+	if downErr != nil || !strings.Contains(string(downOut), "is down") {
+		t.Errorf("demo.sh down: %v\n%s", downErr, downOut)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("%s still exists after demo.sh down", dir)
+	}
+	s := string(out)
+	for _, want := range []string{
+		"$ mesosctl dev cluster up --dir " + dir,
+		"$ ssh lxb001 'ps -eo pid,args | grep [m]esos-slave'",
+		"/usr/sbin/mesos-slave --ip=127.0.207.1 --port=5051",
+		"$ curl -s http://127.0.207.1:5051/state | jq '{resources,attributes}'",
+		`"rack": 3`,
+		`"ports": "[21000-29000]"`,
+		"mesos,docker\nmesos,docker\nmesos,docker\nmesos,docker\n",
+		"The cluster keeps running.",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("demo output:\n%s", s)
+	}
+}
+
+// TestDemoCtrlC: Ctrl-C during the demo (SIGINT to its process group, as
+// a terminal sends it) tears the cluster down.
+func TestDemoCtrlC(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo-cluster")
+	demo := exec.Command("bash", "../scripts/demo.sh")
+	demo.Env = append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_SUBNET=127.0.208", "NO_COLOR=1")
+	demo.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out syncBuffer
+	demo.Stdout, demo.Stderr = &out, &out
+	if err := demo.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := os.Stat(filepath.Join(dir, "cluster.json")); err == nil {
+			_ = exec.Command(exe, "dev", "cluster", "down", "--dir", dir).Run()
+		}
+	})
+	deadline := time.Now().Add(3 * time.Minute)
+	for !strings.Contains(out.String(), "## 1.") {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(-demo.Process.Pid, syscall.SIGKILL)
+			t.Fatalf("demo did not reach step 1:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = syscall.Kill(-demo.Process.Pid, syscall.SIGINT)
+	err := demo.Wait()
+	if err == nil || !strings.Contains(out.String(), "demo: stopped before the end, tearing the cluster down") ||
+		!strings.Contains(out.String(), "is down.") {
+		t.Errorf("after Ctrl-C: %v\n%s", err, out.String())
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("%s still exists after Ctrl-C", dir)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

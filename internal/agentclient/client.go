@@ -1,0 +1,186 @@
+// Package agentclient is a typed HTTP client for Mesos-style agent (and
+// master) endpoints: /state, /flags, /health, /version and the v1 operator
+// API. It works against real Apache Mesos agents and against agentd.
+package agentclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+)
+
+// DefaultTimeout bounds each request when the caller's context has no
+// deadline.
+const DefaultTimeout = 10 * time.Second
+
+// Client talks to one agent.
+type Client struct {
+	// BaseURL is http://host:port (a bare host:port is accepted by New).
+	BaseURL string
+	// User and Password are HTTP basic credentials (empty = none).
+	User, Password string
+	// Timeout per request (DefaultTimeout when 0).
+	Timeout time.Duration
+	HTTP    *http.Client
+}
+
+// New returns a client for addr ("host:port" or a URL).
+func New(addr string) *Client {
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	return &Client{BaseURL: strings.TrimRight(addr, "/"), HTTP: http.DefaultClient}
+}
+
+// HTTPError is a non-2xx answer.
+type HTTPError struct {
+	URL    string
+	Status int
+	Body   string
+}
+
+func (e *HTTPError) Error() string {
+	msg := strings.TrimSpace(e.Body)
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return fmt.Sprintf("%s: 401 Unauthorized (set http_credentials in the mesosctl config): %s", e.URL, msg)
+	case http.StatusServiceUnavailable:
+		return fmt.Sprintf("%s: 503 (agent still recovering? retry shortly): %s", e.URL, msg)
+	}
+	return fmt.Sprintf("%s: HTTP %d: %s", e.URL, e.Status, msg)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body []byte, hdr map[string]string) ([]byte, int, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		t := c.Timeout
+		if t == 0 {
+			t = DefaultTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
+	if err != nil {
+		return nil, 0, err
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	if c.User != "" {
+		req.SetBasicAuth(c.User, c.Password)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, resp.StatusCode, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return b, resp.StatusCode, &HTTPError{URL: c.BaseURL + path, Status: resp.StatusCode, Body: string(b)}
+	}
+	return b, resp.StatusCode, nil
+}
+
+// GetJSON GETs path and returns the raw JSON body.
+func (c *Client) GetJSON(ctx context.Context, path string) (json.RawMessage, error) {
+	b, _, err := c.do(ctx, http.MethodGet, path, nil, map[string]string{"Accept": "application/json"})
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(b) {
+		return nil, fmt.Errorf("%s%s: answer is not JSON", c.BaseURL, path)
+	}
+	return b, nil
+}
+
+// State returns /state as raw JSON (field order preserved).
+func (c *Client) State(ctx context.Context) (json.RawMessage, error) { return c.GetJSON(ctx, "/state") }
+
+// StateTyped returns /state decoded.
+func (c *Client) StateTyped(ctx context.Context) (*api.State, error) {
+	raw, err := c.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var st api.State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, fmt.Errorf("%s/state: %v", c.BaseURL, err)
+	}
+	return &st, nil
+}
+
+// Flags returns /flags as a map.
+func (c *Client) Flags(ctx context.Context) (map[string]string, error) {
+	raw, err := c.GetJSON(ctx, "/flags")
+	if err != nil {
+		return nil, err
+	}
+	var f api.Flags
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, err
+	}
+	return f.Flags, nil
+}
+
+// Health returns nil when /health answers 200.
+func (c *Client) Health(ctx context.Context) error {
+	_, _, err := c.do(ctx, http.MethodGet, "/health", nil, nil)
+	return err
+}
+
+// Version returns /version.
+func (c *Client) Version(ctx context.Context) (*api.Version, error) {
+	raw, err := c.GetJSON(ctx, "/version")
+	if err != nil {
+		return nil, err
+	}
+	var v api.Version
+	return &v, json.Unmarshal(raw, &v)
+}
+
+// Call posts a v1 call and decodes the response body (the object under
+// the "<type>" key) into resp when resp is non-nil.
+func (c *Client) Call(ctx context.Context, call *api.Call, resp any) error {
+	body, err := json.Marshal(call)
+	if err != nil {
+		return err
+	}
+	b, _, err := c.do(ctx, http.MethodPost, "/api/v1", body,
+		map[string]string{"Content-Type": "application/json", "Accept": "application/json"})
+	if err != nil || resp == nil || len(bytes.TrimSpace(b)) == 0 {
+		return err
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(b, &env); err != nil {
+		return fmt.Errorf("%s/api/v1: bad response: %v", c.BaseURL, err)
+	}
+	var typ string
+	_ = json.Unmarshal(env["type"], &typ)
+	inner, ok := env[api.ResponseField(typ)]
+	if !ok {
+		return nil
+	}
+	return json.Unmarshal(inner, resp)
+}

@@ -1,0 +1,326 @@
+// Package agents implements `mesosctl agents`: the live agents of a
+// cluster, from agentd's ZooKeeper registry and/or a Mesos master's /slaves.
+package agents
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gozk "github.com/go-zookeeper/zk"
+	"github.com/spf13/cobra"
+
+	"github.com/mesosctl/mesosctl/internal/agentclient"
+	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/zk"
+)
+
+// Options are the inputs of `mesosctl agents`.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Config  func() (string, time.Duration, error) // zookeeper URL and timeout from the config file
+	ZK      string
+	Master  string
+	Timeout time.Duration
+	Output  render.Options
+}
+
+// Agent is one row of the output (its JSON form with -o json).
+type Agent struct {
+	ID            string          `json:"id"`
+	Hostname      string          `json:"hostname"`
+	Address       string          `json:"address"`
+	Source        string          `json:"source"` // zookeeper or master
+	Resources     json.RawMessage `json:"resources"`
+	UsedResources json.RawMessage `json:"used_resources"`
+	Attributes    json.RawMessage `json:"attributes"`
+	Tasks         *int            `json:"tasks"`
+	Version       string          `json:"version,omitempty"`
+	Error         string          `json:"error,omitempty"`
+}
+
+// NewCmdAgents builds the command; runF replaces the behaviour in tests.
+func NewCmdAgents(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams}
+	opts.Config = func() (string, time.Duration, error) {
+		if f.Config == nil {
+			return "", 0, nil
+		}
+		cfg, err := f.Config()
+		if err != nil {
+			return "", 0, err
+		}
+		return cfg.Defaults.ZooKeeper, cfg.Defaults.ConnectTimeout, nil
+	}
+	cmd := &cobra.Command{
+		Use:   "agents",
+		Short: "List live agents (from ZooKeeper or a Mesos master)",
+		Long: `List the live agents of a cluster.
+
+Agents come from agentd's ZooKeeper registry (<path>/agents/<agent_id>) and,
+when a Mesos master is leading (a json.info_* znode under the same path) or
+--master is given, from the master's /slaves endpoint. The ZooKeeper URL is
+--zk or defaults.zookeeper of the mesosctl config.`,
+		Example: `  $ mesosctl agents --zk zk://127.0.0.1:2181/mesos
+  $ mesosctl agents --master 10.0.0.1:5050 -o json
+  $ mesosctl agents --jq '.[].hostname'`,
+		GroupID: "agents",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.ZK, "zk", "", "ZooKeeper URL `zk://host:port[,host:port]/path` (default: defaults.zookeeper)")
+	cmd.Flags().StringVar(&opts.Master, "master", "", "Mesos master `host:port` to read /slaves from")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Second, "timeout for ZooKeeper and HTTP requests")
+	render.AddOutputFlags(cmd, &opts.Output)
+	return cmd
+}
+
+// Run lists the agents.
+func Run(ctx context.Context, opts *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	zkURL := opts.ZK
+	if zkURL == "" && opts.Master == "" && opts.Config != nil {
+		u, _, err := opts.Config()
+		if err != nil {
+			return err
+		}
+		zkURL = u
+	}
+	if zkURL == "" && opts.Master == "" {
+		return cmdutil.FlagErrorf("no cluster given: use --zk zk://host:2181/mesos, --master host:5050, or set defaults.zookeeper in the config")
+	}
+	var agents []Agent
+	master := opts.Master
+	if zkURL != "" {
+		u, err := zk.ParseURL(zkURL)
+		if err != nil {
+			return cmdutil.FlagErrorf("--zk: %v", err)
+		}
+		conn, _, err := zk.Connect(u, opts.Timeout, nil)
+		if err != nil {
+			return fmt.Errorf("cannot connect to ZooKeeper %s: %v", strings.Join(u.Servers, ","), err)
+		}
+		entries, err := zkAgents(ctx, conn, u.Path, opts.Timeout)
+		if err == nil && master == "" {
+			if mi, merr := zk.DetectMaster(conn, u.Path); merr == nil {
+				master = mi.HostPort()
+			}
+		}
+		conn.Close()
+		if err != nil {
+			return fmt.Errorf("ZooKeeper %s: %v", zkURL, err)
+		}
+		agents = fillFromAgents(ctx, entries, opts.Timeout)
+	}
+	if master != "" {
+		fromMaster, err := masterAgents(ctx, master, opts.Timeout)
+		if err != nil {
+			return err
+		}
+		seen := map[string]int{}
+		for i, a := range agents {
+			seen[a.ID] = i
+		}
+		for _, a := range fromMaster {
+			if i, ok := seen[a.ID]; ok {
+				a.Tasks = agents[i].Tasks
+				agents[i] = a
+			} else {
+				agents = append(agents, a)
+			}
+		}
+	}
+	sort.Slice(agents, func(i, j int) bool {
+		if agents[i].Hostname != agents[j].Hostname {
+			return agents[i].Hostname < agents[j].Hostname
+		}
+		return agents[i].ID < agents[j].ID
+	})
+	if agents == nil {
+		agents = []Agent{}
+	}
+	if len(agents) == 0 && !opts.Output.IsStructured() {
+		fmt.Fprintln(opts.IO.ErrOut, "no live agents found")
+		return nil
+	}
+	if err := opts.Output.Print(opts.IO, agents, table(agents)); err != nil {
+		return err
+	}
+	failed := 0
+	for _, a := range agents {
+		if a.Error != "" {
+			failed++
+			fmt.Fprintf(opts.IO.ErrOut, "%s (%s): %s\n", a.Hostname, a.Address, a.Error)
+		}
+	}
+	if failed > 0 {
+		return &cmdutil.PartialError{Failed: failed, Total: len(agents)}
+	}
+	return nil
+}
+
+// zkAgents lists registry entries, bounded by timeout (the ZooKeeper
+// client queues requests while it is still connecting).
+func zkAgents(ctx context.Context, conn *gozk.Conn, path string, timeout time.Duration) ([]zk.AgentEntry, error) {
+	type result struct {
+		e   []zk.AgentEntry
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		e, err := zk.ListAgents(conn, path)
+		ch <- result{e, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.e, r.err
+	case <-time.After(timeout):
+		return nil, fmt.Errorf("no answer within %s (is ZooKeeper up?)", timeout)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// fillFromAgents turns registry entries into rows, asking every agent's
+// /state (concurrently) for used resources and task counts.
+func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.Duration) []Agent {
+	out := make([]Agent, len(entries))
+	var wg sync.WaitGroup
+	for i, e := range entries {
+		addr := e.Address.IP
+		if addr == "" {
+			addr = e.Hostname
+		}
+		out[i] = Agent{ID: e.ID, Hostname: e.Hostname, Address: addr + ":" + strconv.Itoa(e.Port),
+			Source: "zookeeper", Resources: e.Resources, Attributes: e.Attributes, Version: e.Version}
+		wg.Add(1)
+		go func(a *Agent) {
+			defer wg.Done()
+			c := agentclient.New(a.Address)
+			c.Timeout = timeout
+			st, err := c.StateTyped(ctx)
+			if err != nil {
+				a.Error = err.Error()
+				return
+			}
+			a.UsedResources = st.UnreservedResourcesAllocated
+			n := 0
+			for _, f := range st.Frameworks {
+				for _, ex := range f.Executors {
+					n += len(ex.Tasks)
+				}
+			}
+			a.Tasks = &n
+		}(&out[i])
+	}
+	wg.Wait()
+	return out
+}
+
+// masterAgents reads a Mesos master's /slaves.
+func masterAgents(ctx context.Context, master string, timeout time.Duration) ([]Agent, error) {
+	c := agentclient.New(master)
+	c.Timeout = timeout
+	raw, err := c.GetJSON(ctx, "/slaves")
+	if err != nil {
+		return nil, fmt.Errorf("master %s: %v", master, err)
+	}
+	var doc struct {
+		Slaves []struct {
+			ID            string          `json:"id"`
+			Hostname      string          `json:"hostname"`
+			Port          int             `json:"port"`
+			PID           string          `json:"pid"`
+			Resources     json.RawMessage `json:"resources"`
+			UsedResources json.RawMessage `json:"used_resources"`
+			Attributes    json.RawMessage `json:"attributes"`
+			Version       string          `json:"version"`
+			Active        bool            `json:"active"`
+		} `json:"slaves"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("master %s: /slaves is not the expected JSON: %v", master, err)
+	}
+	var out []Agent
+	for _, s := range doc.Slaves {
+		addr := s.Hostname + ":" + strconv.Itoa(s.Port)
+		if at := strings.LastIndex(s.PID, "@"); at >= 0 {
+			addr = s.PID[at+1:]
+		}
+		out = append(out, Agent{ID: s.ID, Hostname: s.Hostname, Address: addr, Source: "master",
+			Resources: s.Resources, UsedResources: s.UsedResources, Attributes: s.Attributes, Version: s.Version})
+	}
+	return out, nil
+}
+
+func scalar(raw json.RawMessage, name string) (float64, bool) {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return 0, false
+	}
+	v, ok := m[name].(float64)
+	return v, ok
+}
+
+func usedTotal(a Agent, name string) string {
+	total, ok := scalar(a.Resources, name)
+	if !ok {
+		return "-"
+	}
+	used, uok := scalar(a.UsedResources, name)
+	u := "-"
+	if uok {
+		u = strconv.FormatFloat(used, 'f', -1, 64)
+	}
+	return u + "/" + strconv.FormatFloat(total, 'f', -1, 64)
+}
+
+func attributes(raw json.RawMessage) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s:%v", k, m[k])
+	}
+	return strings.Join(parts, ";")
+}
+
+func table(agents []Agent) *render.Table {
+	t := &render.Table{Headers: []string{"id", "hostname", "address", "cpus", "mem", "disk", "attributes", "tasks"}}
+	for _, a := range agents {
+		tasks := "-"
+		if a.Tasks != nil {
+			tasks = strconv.Itoa(*a.Tasks)
+		}
+		if a.Error != "" {
+			tasks = "unreachable"
+		}
+		t.AddRow(a.ID, a.Hostname, a.Address, usedTotal(a, "cpus"), usedTotal(a, "mem"),
+			usedTotal(a, "disk"), attributes(a.Attributes), tasks)
+	}
+	return t
+}

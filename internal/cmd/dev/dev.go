@@ -1,0 +1,259 @@
+// Package dev implements the hidden `mesosctl dev` commands for developers:
+// `dev cluster up|down|status` (the multi-node test cluster on one machine)
+// and the node side of that cluster, `dev node-init` and `dev systemctl`.
+package dev
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/testcluster"
+)
+
+// DefaultDir is where `dev cluster up` puts the cluster unless --dir says.
+const DefaultDir = "/tmp/mesosctl-cluster"
+
+// NewCmdDev builds the hidden `dev` command group.
+func NewCmdDev(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "dev <command>",
+		Short:   "Developer tools: the multi-node test cluster",
+		Example: "  $ sudo mesosctl dev cluster up\n  $ sudo mesosctl dev cluster down",
+		Hidden:  true,
+	}
+	cmd.AddCommand(newCmdCluster(f), newCmdNodeInit(f), newCmdSystemctl(f))
+	return cmd
+}
+
+func newCmdCluster(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "cluster <up|down|status|env>",
+		Example: "  $ sudo mesosctl dev cluster up --nodes 4\n  $ eval \"$(mesosctl dev cluster env)\"\n  $ mesosctl dev cluster status\n  $ sudo mesosctl dev cluster down",
+		Short:   "Start, stop or show a multi-node test cluster on this machine (needs root)",
+		Long: `A test cluster is N nodes lxb001… on this machine. Each node is a set of
+Linux namespaces (mount, UTS, PID) sharing the host network, with its own
+hostname, /etc/mesos-slave, /var/lib/mesos and /var/log/mesos, an OpenSSH sshd
+on 127.0.1.N:22, the agent (mesosctl agentd as /usr/sbin/mesos-slave) on
+127.0.1.N:5051 and a systemctl shim for 'systemctl restart mesos-slave'.
+A ZooKeeper server runs on 127.0.0.1. The host is left unchanged.`,
+	}
+	cmd.AddCommand(newCmdUp(f), newCmdDown(f), newCmdStatus(f), newCmdEnv(f))
+	return cmd
+}
+
+// UpOptions are the inputs of `dev cluster up`.
+type UpOptions struct {
+	IO       *iostreams.IOStreams
+	Exe      string
+	Dir      string
+	Nodes    int
+	Prefix   string
+	Subnet   string
+	NoAgent  bool
+	AgentExe string
+	Timeout  time.Duration
+}
+
+func newCmdUp(f *cmdutil.Factory) *cobra.Command {
+	opts := &UpOptions{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:     "up",
+		Short:   "Start a test cluster and print how to reach it",
+		Example: "  $ sudo mesosctl dev cluster up\n  $ sudo mesosctl dev cluster up --nodes 8 --dir /tmp/c8 --subnet 127.0.2",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Exe = f.Executable()
+			return RunUp(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Dir, "dir", DefaultDir, "directory holding the cluster (removed by down)")
+	cmd.Flags().IntVarP(&opts.Nodes, "nodes", "n", 4, "number of nodes")
+	cmd.Flags().StringVar(&opts.Prefix, "prefix", "lxb", "node name prefix (names are prefix + 3 digits)")
+	cmd.Flags().StringVar(&opts.Subnet, "subnet", "127.0.1", "first three octets of the node addresses")
+	cmd.Flags().BoolVar(&opts.NoAgent, "no-agent", false, "do not start the agents (start them with systemctl start mesos-slave)")
+	cmd.Flags().StringVar(&opts.AgentExe, "agent-exe", "", "program behind /usr/sbin/mesos-slave in the nodes (default: this mesosctl, i.e. agentd; e.g. a real Mesos agent)")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Second, "how long each part may take to start")
+	return cmd
+}
+
+// RunUp starts the cluster; its processes outlive this command.
+func RunUp(opts *UpOptions) error {
+	if opts.Nodes < 1 || opts.Nodes > 250 {
+		return cmdutil.FlagErrorf("--nodes %d: want 1..250", opts.Nodes)
+	}
+	c, err := testcluster.Start(testcluster.Options{
+		Dir: opts.Dir, Nodes: opts.Nodes, Prefix: opts.Prefix, Subnet: opts.Subnet,
+		Exe: opts.Exe, AgentExe: opts.AgentExe, NoAgent: opts.NoAgent, Timeout: opts.Timeout, Log: opts.IO.ErrOut,
+	})
+	if err != nil {
+		return err
+	}
+	names := c.NodeNames()
+	set := names[0]
+	if len(names) > 1 {
+		set = fmt.Sprintf("%s…%s", names[0], names[len(names)-1])
+	}
+	out := opts.IO.Out
+	fmt.Fprintf(out, "Test cluster up in %s: %d nodes (%s), ZooKeeper %s\n\n", c.Dir, len(names), set, c.ZooKeeper)
+	fmt.Fprintf(out, "  export MESOSCTL_CONFIG=%s\n", c.ConfigFile)
+	fmt.Fprintf(out, "  ssh -F %s %s hostname\n", c.SSHConfig, names[0])
+	fmt.Fprintf(out, "  mesosctl ex %s hostname\n", nodeSet(opts.Prefix, len(names)))
+	fmt.Fprintf(out, "  curl -s http://%s:%d/state | jq '{resources,attributes}'\n", c.Nodes[0].IP, c.AgentPort)
+	down := "mesosctl dev cluster down"
+	if c.Dir != DefaultDir {
+		down += " --dir " + c.Dir
+	}
+	fmt.Fprintf(out, "  %s\n", down)
+	return nil
+}
+
+// nodeSet renders lxb00[1-4] for prefix lxb and 4 nodes.
+func nodeSet(prefix string, n int) string {
+	if n == 1 {
+		return testcluster.NodeName(prefix, 1)
+	}
+	first, last := testcluster.NodeName(prefix, 1), testcluster.NodeName(prefix, n)
+	i := 0
+	for i < len(first) && first[i] == last[i] {
+		i++
+	}
+	return fmt.Sprintf("%s[%s-%s]", first[:i], first[i:], last[i:])
+}
+
+func newCmdDown(f *cmdutil.Factory) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:     "down",
+		Example: "  $ sudo mesosctl dev cluster down\n  $ sudo mesosctl dev cluster down --dir /tmp/c8",
+		Short:   "Tear a test cluster down: processes, mounts, cgroups, directory",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := testcluster.Load(dir)
+			if err != nil {
+				return fmt.Errorf("%w; nothing to tear down", err)
+			}
+			if err := c.Down(); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IOStreams.Out, "Test cluster in %s is down.\n", c.Dir)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", DefaultDir, "directory of the cluster")
+	return cmd
+}
+
+func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
+	var dir string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "status",
+		Example: "  $ mesosctl dev cluster status\n  $ mesosctl dev cluster status --json",
+		Short:   "Show the nodes of a test cluster and whether sshd and the agent answer",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := testcluster.Load(dir)
+			if err != nil {
+				return err
+			}
+			st := c.Status()
+			if asJSON {
+				enc := json.NewEncoder(f.IOStreams.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			}
+			tw := tabwriter.NewWriter(f.IOStreams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NODE\tADDRESS\tINIT PID\tSSHD\tAGENT")
+			down := 0
+			for _, n := range st.Nodes {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", n.Name, n.IP, n.InitPid, upDown(n.SSHD), upDown(n.Agent))
+				if !n.SSHD || !n.Agent {
+					down++
+				}
+			}
+			fmt.Fprintf(tw, "zookeeper\t%s\t%d\t\t%s\n", strings.TrimPrefix(c.ZooKeeper, "zk://"), c.ZKPid, upDown(st.ZooKeeper))
+			tw.Flush()
+			if down > 0 || !st.ZooKeeper {
+				return cmdutil.SilentError
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", DefaultDir, "directory of the cluster")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func newCmdEnv(f *cmdutil.Factory) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:     "env",
+		Short:   "Print shell exports that point mesosctl at a test cluster",
+		Example: "  $ eval \"$(mesosctl dev cluster env)\"",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := testcluster.Load(dir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IOStreams.Out, "export MESOSCTL_CONFIG=%s\n", c.ConfigFile)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", DefaultDir, "directory of the cluster")
+	return cmd
+}
+
+func upDown(b bool) string {
+	if b {
+		return "up"
+	}
+	return "down"
+}
+
+func newCmdNodeInit(f *cmdutil.Factory) *cobra.Command {
+	var spec string
+	cmd := &cobra.Command{
+		Use:     "node-init --spec <node.json>",
+		Example: "  (started by the test cluster in new namespaces; not for people)",
+		Short:   "PID 1 of a test cluster node (started by the cluster in new namespaces)",
+		Hidden:  true,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return testcluster.NodeInit(spec)
+		},
+	}
+	cmd.Flags().StringVar(&spec, "spec", "", "node.json written by the cluster")
+	_ = cmd.MarkFlagRequired("spec")
+	return cmd
+}
+
+func newCmdSystemctl(f *cmdutil.Factory) *cobra.Command {
+	var spec string
+	cmd := &cobra.Command{
+		Use:     "systemctl --spec <node.json> -- <verb> <unit>...",
+		Short:   "The systemctl shim inside a test cluster node",
+		Example: "  $ mesosctl dev systemctl --spec /tmp/mesosctl-cluster/lxb001/node.json -- restart mesos-slave",
+		Hidden:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := testcluster.ReadNodeSpec(spec)
+			if err != nil {
+				return err
+			}
+			if rc := testcluster.Systemctl(s, args, f.IOStreams.Out, f.IOStreams.ErrOut); rc != 0 {
+				return &cmdutil.ExitStatusError{Code: rc}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&spec, "spec", "", "node.json written by the cluster")
+	_ = cmd.MarkFlagRequired("spec")
+	return cmd
+}
