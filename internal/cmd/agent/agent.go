@@ -14,7 +14,6 @@ func NewCmdAgent(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "agent <command>",
 		Short:   "Inspect and change Mesos agents on a node set",
-		Example: "  $ mesosctl agent ps 'lxb00[1-4]'",
 		GroupID: "agents",
 		Example: `  $ mesosctl agent ps lxb00[1-4]
   $ NODES=@mesos-agents mesosctl agent ps`,
