@@ -21,7 +21,9 @@ type env struct {
 	dialer     *Dialer
 }
 
-func newEnv(t *testing.T, n int, subnet string) *env {
+func newEnv(t *testing.T, n int, subnet string) *env { return newEnvTB(t, n, subnet) }
+
+func newEnvTB(t testing.TB, n int, subnet string) *env {
 	t.Helper()
 	servers := sshd.StartNodes(t, n, sshd.Options{Subnet: subnet})
 	e := &env{servers: servers, knownHosts: filepath.Join(t.TempDir(), "known_hosts")}
