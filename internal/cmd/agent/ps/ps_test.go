@@ -2,18 +2,15 @@ package ps_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mesosctl/mesosctl/internal/cmd/agent/ps"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/mesosctl"
-	"github.com/mesosctl/mesosctl/internal/testutil/sshd"
+	"github.com/mesosctl/mesosctl/internal/testcluster"
 )
 
 func run(t *testing.T, args ...string) (cmdutil.ExitCode, string, string) {
@@ -23,28 +20,39 @@ func run(t *testing.T, args ...string) (cmdutil.ExitCode, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-// TestAgentPs runs a fake agent (a copy of /bin/sh named mesos-slave, with
-// agent flags as arguments) and then none. Both nodes share this machine's
-// process table, so both see the same process.
+// TestAgentPs runs `agent ps` against a node of the test cluster: the node
+// has its own PID namespace, so its process list holds only what the test
+// starts there (agents of other tests running on this machine are not seen).
+// First a fake agent (a copy of /bin/sh named mesos-slave, with agent flags as
+// arguments), then none.
 func TestAgentPs(t *testing.T) {
-	servers := sshd.StartNodes(t, 2, sshd.Options{Subnet: "127.0.5"})
-	t.Setenv("MESOSCTL_CONFIG", sshd.Inventory(t, servers, "root"))
-	t.Setenv("NODES", "")
-	t.Setenv("SSH_AUTH_SOCK", "")
-
-	bin := filepath.Join(t.TempDir(), "mesos-slave")
-	sh, err := os.ReadFile("/bin/sh")
+	tmp := t.TempDir()
+	exe, err := testcluster.BuildBinary(tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(bin, sh, 0o755)
-	agent := exec.Command(bin, "-c", "sleep 60; :", "--master=zk://127.0.0.1:2181/mesos", "--work_dir=/var/lib/mesos")
-	if err := agent.Start(); err != nil {
+	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 2, Exe: exe,
+		Subnet: "127.0.209", NoAgent: true, KillWithParent: true})
+	if err != nil {
 		t.Fatal(err)
 	}
-	stop := func() { agent.Process.Kill(); agent.Wait() }
-	t.Cleanup(stop)
-	time.Sleep(100 * time.Millisecond)
+	t.Cleanup(func() {
+		if err := c.Down(); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Setenv("MESOSCTL_CONFIG", c.ConfigFile)
+	t.Setenv("NODES", "")
+	t.Setenv("SSH_AUTH_SOCK", "")
+
+	const bin = "/var/lib/mesos/fake-agent/mesos-slave" // per node: /var/lib/mesos is the node's own
+	start := "mkdir -p /var/lib/mesos/fake-agent && cp /bin/sh " + bin + " && " +
+		"(setsid " + bin + " -c 'sleep 60; :' --master=zk://127.0.0.1:2181/mesos --work_dir=/var/lib/mesos </dev/null >/dev/null 2>&1 &)"
+	for _, node := range c.NodeNames() {
+		if out, err := c.SSH(node, start); err != nil {
+			t.Fatalf("%s: starting the fake agent: %v\n%s", node, err, out)
+		}
+	}
 
 	code, out, errOut := run(t, "agent", "ps", "lxb00[1-2]")
 	if code != 0 {
@@ -55,7 +63,9 @@ func TestAgentPs(t *testing.T) {
 		t.Fatalf("stdout:\n%s\nwant:\n%s", out, want)
 	}
 
-	stop()
+	if out, err := c.SSH("lxb001", "pkill -x mesos-slave; sleep 0.2; ! pgrep -x mesos-slave"); err != nil {
+		t.Fatalf("stopping the fake agent: %v\n%s", err, out)
+	}
 	code, out, errOut = run(t, "agent", "ps", "lxb001")
 	if code != cmdutil.ExitPartial || out != "-- lxb001 --\n" ||
 		!strings.Contains(errOut, "lxb001: no Mesos agent process running (looked for mesos-slave, mesos-agent, mesosctl agentd)") {
