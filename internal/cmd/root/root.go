@@ -10,6 +10,8 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
 	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
 	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
+	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
+	"github.com/mesosctl/mesosctl/internal/cmd/executor"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/config"
@@ -62,6 +64,8 @@ daemon, 'mesosctl agentd'.`,
 
 	for _, sub := range []*cobra.Command{
 		version.NewCmdVersion(f, nil),
+		containerizer.NewCmdContainerizer(f),
+		executor.NewCmdExecutor(f),
 		nodesetcmd.NewCmdNodeset(f, nil),
 		nodes.NewCmdNodes(f, nil),
 		ip.NewCmdIP(f, nil),
