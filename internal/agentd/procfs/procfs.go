@@ -67,12 +67,15 @@ func Alive(pid int, start uint64) bool {
 
 // Children lists the direct children of pid.
 func Children(pid int) []int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	if err != nil {
-		return nil
+	// Each thread has its own children file (a Go program forks from any thread).
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var all []string
+	for _, t := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		all = append(all, strings.Fields(string(b))...)
 	}
 	var out []int
-	for _, f := range strings.Fields(string(b)) {
+	for _, f := range all {
 		if n, err := strconv.Atoi(f); err == nil {
 			out = append(out, n)
 		}

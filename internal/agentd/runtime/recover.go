@@ -103,7 +103,7 @@ func (r *Runtime) recoverTask(infoPath, run, fwName string) (*container, error) 
 	if ti.Launch == nil {
 		return nil, &checkpoint.CorruptError{Path: infoPath, Reason: "no launch info"}
 	}
-	c := &container{info: ti, task: ti.Task, done: make(chan struct{}), execRes: Res{ExecutorCPUs, ExecutorMemMB, 0}, frameName: fwName}
+	c := &container{info: ti, task: ti.Task, done: make(chan struct{}), recovered: true, execRes: Res{ExecutorCPUs, ExecutorMemMB, 0}, frameName: fwName}
 	c.task.Statuses = []checkpoint.Status{}
 	if pidText, err := checkpoint.ReadText(filepath.Join(r.paths.Runtime(ti.Launch.ContainerID), "pid")); err == nil {
 		f := strings.Fields(pidText)

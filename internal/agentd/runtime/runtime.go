@@ -127,6 +127,7 @@ type container struct {
 	pid       int
 	start     uint64
 	cmd       *exec.Cmd // nil when recovered
+	recovered bool      // adopted at recovery: liveness is polled, not waited for
 	done      chan struct{}
 	finished  bool
 	nUpdates  int
@@ -144,6 +145,7 @@ type Runtime struct {
 	containers map[string]*container // by task ID
 	allocated  Res
 	recErrors  int
+	closed     bool
 	ln         *net.UnixConn
 	stop       chan struct{}
 	wg         sync.WaitGroup
@@ -359,7 +361,9 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		info.Cgroup = g
 	}
 	fail := func(err error) error { info.Cgroup.Destroy(); return err }
+	r.mu.Lock()
 	c.info = taskInfo{Task: c.task, Spec: s, Launch: info}
+	r.mu.Unlock()
 	if err := checkpoint.WriteRecord(p.FrameworkInfo(fid), frameworkInfo{ID: fid, Name: s.FrameworkName, User: s.User, Role: "*"}); err != nil {
 		return fail(err)
 	}
@@ -405,9 +409,12 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	if err := cmd.Start(); err != nil {
 		return fail(fmt.Errorf("start container launcher: %w", err))
 	}
+	st, _ := procfs.StartTime(cmd.Process.Pid)
+	r.mu.Lock()
 	c.cmd = cmd
 	c.pid = cmd.Process.Pid
-	c.start, _ = procfs.StartTime(c.pid)
+	c.start = st
+	r.mu.Unlock()
 	_ = checkpoint.WriteText(p.ForkedPid(fid, eid, cid), fmt.Sprintf("%d\n", c.pid))
 	r.wg.Add(1)
 	go func() {
@@ -467,14 +474,14 @@ func (r *Runtime) poll() {
 	r.mu.Lock()
 	var live []*container
 	for _, c := range r.containers {
-		if !c.finished {
+		if !c.finished && c.info.Launch != nil {
 			live = append(live, c)
 		}
 	}
 	r.mu.Unlock()
 	for _, c := range live {
 		r.readUpdates(c)
-		if c.cmd == nil && !procfs.Alive(c.pid, c.start) {
+		if c.recovered && !procfs.Alive(c.pid, c.start) {
 			r.finish(c)
 		}
 	}
@@ -483,7 +490,7 @@ func (r *Runtime) poll() {
 // finish handles a container whose launcher has exited.
 func (r *Runtime) finish(c *container) {
 	r.mu.Lock()
-	if c.finished {
+	if c.finished || r.closed {
 		r.mu.Unlock()
 		return
 	}
@@ -525,11 +532,15 @@ func (r *Runtime) finish(c *container) {
 func (r *Runtime) Kill(tid string) error {
 	r.mu.Lock()
 	c, ok := r.containers[tid]
+	var finished bool
+	if ok {
+		finished = c.finished
+	}
 	r.mu.Unlock()
 	if !ok {
 		return &NotFoundError{tid}
 	}
-	if c.finished {
+	if finished {
 		return nil
 	}
 	if procfs.Alive(c.pid, c.start) {
@@ -621,6 +632,9 @@ func (r *Runtime) Metrics() map[string]float64 {
 // Close stops following containers without touching them (what a crash
 // of agentd looks like to the containers, minus zombies).
 func (r *Runtime) Close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
 	select {
 	case <-r.stop:
 	default:
@@ -651,7 +665,7 @@ func (r *Runtime) Shutdown(timeout time.Duration) error {
 			case <-c.done:
 				done = true
 			case <-time.After(100 * time.Millisecond):
-				if c.cmd == nil && !procfs.Alive(c.pid, c.start) {
+				if c.recovered && !procfs.Alive(c.pid, c.start) {
 					r.finish(c)
 				}
 			case <-deadline:
