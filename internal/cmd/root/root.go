@@ -10,8 +10,10 @@ import (
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
 	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
+	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
 	"github.com/mesosctl/mesosctl/internal/cmd/dev"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
+	"github.com/mesosctl/mesosctl/internal/cmd/executor"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
 	"github.com/mesosctl/mesosctl/internal/cmd/login"
 	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
@@ -72,6 +74,8 @@ daemon, 'mesosctl agentd'.`,
 		version.NewCmdVersion(f, nil),
 		agentdcmd.NewCmdAgentd(f, nil),
 		agentscmd.NewCmdAgents(f, nil),
+		containerizer.NewCmdContainerizer(f),
+		executor.NewCmdExecutor(f),
 		nodesetcmd.NewCmdNodeset(f, nil),
 		nodes.NewCmdNodes(f, nil),
 		ip.NewCmdIP(f, nil),

@@ -1,0 +1,227 @@
+// Package checkpoint persists agentd's task state under --work_dir/meta in
+// the Mesos work_dir layout: atomic whole-file writes, an append-only
+// status update log, and readers that detect torn or corrupt files.
+//
+// Difference from Mesos: Mesos writes protobuf messages, each prefixed by a
+// 4-byte native-endian length. agentd keeps the same framing (4-byte
+// little-endian uint32 length, then the payload) but the payload is JSON.
+// A whole-file checkpoint (framework.info, executor.info, task.info) is a
+// single such record; task.updates is a concatenation of records.
+package checkpoint
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// MaxRecord bounds one record; a larger length prefix means corruption.
+const MaxRecord = 16 << 20
+
+// CorruptError reports a checkpoint file that cannot be trusted.
+type CorruptError struct {
+	Path   string
+	Reason string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("corrupt checkpoint %s: %s", e.Path, e.Reason)
+}
+
+// WriteFile atomically replaces path with data: a temporary file in the
+// same directory is written, fsynced and renamed over path, and the
+// directory is fsynced. The final path is never opened for writing.
+func WriteFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".XXXXXX")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func frame(payload []byte) []byte {
+	b := make([]byte, 4, 4+len(payload))
+	binary.LittleEndian.PutUint32(b, uint32(len(payload)))
+	return append(b, payload...)
+}
+
+// WriteRecord atomically writes v as a single length-prefixed JSON record.
+func WriteRecord(path string, v any) error {
+	p, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return WriteFile(path, frame(p))
+}
+
+// ReadRecord reads a file written by WriteRecord into v. A short, oversized
+// or non-JSON file yields a *CorruptError.
+func ReadRecord(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	recs, rest, err := split(path, data)
+	if err != nil {
+		return err
+	}
+	if len(recs) != 1 || len(rest) != 0 {
+		return &CorruptError{path, fmt.Sprintf("expected one record, found %d (+%d trailing bytes)", len(recs), len(rest))}
+	}
+	if err := json.Unmarshal(recs[0], v); err != nil {
+		return &CorruptError{path, "bad JSON: " + err.Error()}
+	}
+	return nil
+}
+
+// AppendRecord appends v as one record to the log at path and fsyncs it.
+// A single write(2) on an O_APPEND file keeps records from interleaving.
+func AppendRecord(path string, v any) error {
+	p, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(frame(p)); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ReadLog returns the complete records of the log at path. A trailing
+// partial record (a write torn by a crash) is ignored and reported in torn;
+// a record that is complete but not valid JSON is a *CorruptError.
+func ReadLog(path string) (recs []json.RawMessage, torn error, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, rest, err := split(path, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, r := range raw {
+		if !json.Valid(r) {
+			return nil, nil, &CorruptError{path, fmt.Sprintf("record %d is not valid JSON", i)}
+		}
+		recs = append(recs, json.RawMessage(r))
+	}
+	if len(rest) > 0 {
+		torn = &CorruptError{path, fmt.Sprintf("ignored a torn trailing record of %d bytes", len(rest))}
+	}
+	return recs, torn, nil
+}
+
+func split(path string, data []byte) (recs [][]byte, rest []byte, err error) {
+	for len(data) > 0 {
+		if len(data) < 4 {
+			return recs, data, nil
+		}
+		n := binary.LittleEndian.Uint32(data)
+		if n > MaxRecord {
+			return nil, nil, &CorruptError{path, fmt.Sprintf("record length %d exceeds %d", n, MaxRecord)}
+		}
+		if uint32(len(data)-4) < n {
+			return recs, data, nil
+		}
+		recs = append(recs, data[4:4+n])
+		data = data[4+n:]
+	}
+	return recs, nil, nil
+}
+
+// WriteText atomically writes a small text file (pids, boot id).
+func WriteText(path, s string) error { return WriteFile(path, []byte(s)) }
+
+// ReadText reads a text file, trimmed.
+func ReadText(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(bytes.TrimSpace(b)), err
+}
+
+// ReadInt reads a text file holding one integer.
+func ReadInt(path string) (int, error) {
+	s, err := ReadText(path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(strings.Fields(s + " x")[0])
+	if err != nil {
+		return 0, &CorruptError{path, "not an integer"}
+	}
+	return n, nil
+}
+
+// Link atomically points the symlink at path to target (used for
+// runs/latest and slaves/latest).
+func Link(target, path string) error {
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	if err := os.Symlink(target, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// IsCorrupt reports whether err is a *CorruptError.
+func IsCorrupt(err error) bool {
+	var c *CorruptError
+	return errors.As(err, &c)
+}
+
+var _ = io.EOF

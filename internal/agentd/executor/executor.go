@@ -1,0 +1,131 @@
+// Package executor is `mesosctl executor`, the command executor. It runs
+// one task (sh -c '<command>' in its own process group, optionally in a
+// new PID namespace), and reports TASK_STARTING, TASK_RUNNING and the
+// terminal state with Mesos' messages. Every update is appended to the
+// task's checkpointed task.updates BEFORE agentd is told (a datagram on
+// <runtime_dir>/agent.sock), so updates made while agentd is down are
+// found at recovery. On SIGTERM it kills the task: SIGTERM to the task's
+// process group, SIGKILL after the grace period.
+package executor
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
+	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
+)
+
+// Run is the executor's main; it returns the exit code.
+func Run(i *launcher.Info) int {
+	p := i.Paths()
+	updates := p.TaskUpdates(i.FrameworkID, i.ExecutorID, i.ContainerID, i.TaskID)
+	send := func(st checkpoint.Status) error {
+		st.TaskID = i.TaskID
+		st.Timestamp = launcher.Now()
+		st.Source = "SOURCE_EXECUTOR"
+		if err := checkpoint.AppendRecord(updates, checkpoint.UpdateRecord{Type: "UPDATE", Status: st}); err != nil {
+			fmt.Fprintf(os.Stderr, "executor: checkpoint update: %v\n", err)
+			return err
+		}
+		launcher.Notify(i.RuntimeDir, i.ContainerID)
+		return nil
+	}
+	cs := &checkpoint.ContainerStatus{ContainerID: checkpoint.ContainerID{Value: i.ContainerID}, ExecutorPID: os.Getpid()}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	signal.Ignore(syscall.SIGHUP)
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+	if err := send(checkpoint.Status{State: checkpoint.TaskStarting}); err != nil {
+		return 1
+	}
+	c := i.TaskCmd()
+	c.Stdout, c.Stderr = os.Stdout, os.Stderr
+	if err := c.Start(); err != nil {
+		send(checkpoint.Status{State: checkpoint.TaskFailed, Reason: "REASON_COMMAND_EXECUTOR_FAILED",
+			Message: "Failed to launch command: " + err.Error(), ContainerStatus: cs})
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "Forked command at %d\n", c.Process.Pid)
+	send(checkpoint.Status{State: checkpoint.TaskRunning, ContainerStatus: cs})
+
+	var killed atomic.Bool
+	go func() {
+		<-sigs
+		killed.Store(true)
+		pg := -c.Process.Pid
+		fmt.Fprintf(os.Stderr, "Sending SIGTERM to process tree at pid %d\n", c.Process.Pid)
+		_ = syscall.Kill(pg, syscall.SIGTERM)
+		time.Sleep(i.GracePeriod)
+		fmt.Fprintf(os.Stderr, "Killing process tree at pid %d after the grace period\n", c.Process.Pid)
+		_ = syscall.Kill(pg, syscall.SIGKILL)
+	}()
+	_ = c.Wait()
+	// Reap anything the task left behind (we are a subreaper).
+	_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+	for {
+		if _, err := syscall.Wait4(-1, nil, syscall.WNOHANG, nil); err != nil {
+			break
+		}
+		time.Sleep(time.Millisecond)
+		if len(childrenOf(os.Getpid())) == 0 {
+			break
+		}
+	}
+	ws := c.ProcessState.Sys().(syscall.WaitStatus)
+	st := checkpoint.Status{ContainerStatus: cs}
+	switch {
+	case ws.Exited():
+		st.Message = fmt.Sprintf("Command exited with status %d", ws.ExitStatus())
+	case ws.Signaled():
+		st.Message = "Command terminated with signal " + strsignal(ws.Signal())
+	}
+	switch {
+	case i.Cgroup.OOMKilled():
+		st.State = checkpoint.TaskFailed
+		st.Reason = "REASON_CONTAINER_LIMITATION_MEMORY"
+		st.Source = "SOURCE_AGENT"
+		st.Message = fmt.Sprintf("Memory limit exceeded: Requested: %gMB; %s", i.Cgroup.MemLimitMB(), st.Message)
+	case killed.Load():
+		st.State = checkpoint.TaskKilled
+	case ws.Exited() && ws.ExitStatus() == 0:
+		st.State = checkpoint.TaskFinished
+	default:
+		st.State = checkpoint.TaskFailed
+	}
+	if send(st) != nil {
+		return 1
+	}
+	return 0
+}
+
+func childrenOf(pid int) []byte {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	return b
+}
+
+// strsignal mirrors glibc's strsignal for the common signals.
+func strsignal(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGKILL:
+		return "Killed"
+	case syscall.SIGTERM:
+		return "Terminated"
+	case syscall.SIGINT:
+		return "Interrupt"
+	case syscall.SIGSEGV:
+		return "Segmentation fault"
+	case syscall.SIGABRT:
+		return "Aborted"
+	case syscall.SIGHUP:
+		return "Hangup"
+	}
+	return s.String()
+}

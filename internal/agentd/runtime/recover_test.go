@@ -1,0 +1,145 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
+	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+)
+
+// crash simulates kill -9 of agentd: the runtime stops following its
+// containers and writes nothing more; the containers keep running.
+func crash(r *Runtime) { r.Close() }
+
+func TestRecoveryReconnectLoop(t *testing.T) {
+	e := newEnv(t, "cgroups/pids")
+	r := New(e.cfg)
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	const n = 30
+	pids := map[string]int{}
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("run%02d", i)
+		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Two tasks that finish while agentd is down.
+	r.Launch(TaskSpec{TaskID: "quick-ok", Command: "sleep 0.5", Resources: Res{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "quick-bad", Command: "sleep 0.5; exit 7", Resources: Res{CPUs: 0.1, Mem: 16}})
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("run%02d", i)
+		waitState(t, r, id, checkpoint.TaskRunning, 10*time.Second)
+		_, pids[id], _, _ = r.ContainerOf(id)
+	}
+	crash(r)
+	time.Sleep(1500 * time.Millisecond)
+	for round := 0; round < 3; round++ {
+		r = New(e.cfg)
+		if err := r.Recover(); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("run%02d", i)
+			tk, err := r.Get(id)
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			_, pid, _, _ := r.ContainerOf(id)
+			if tk.State != checkpoint.TaskRunning || pid != pids[id] || !procfs.Alive(pid, 0) || states(tk) != "TASK_STARTING,TASK_RUNNING" {
+				t.Fatalf("round %d: %s %s pid %d (was %d) statuses %s", round, id, tk.State, pid, pids[id], states(tk))
+			}
+		}
+		for id, want := range map[string]string{"quick-ok": "TASK_FINISHED/Command exited with status 0", "quick-bad": "TASK_FAILED/Command exited with status 7"} {
+			tk, _ := r.Wait(id, 5*time.Second)
+			if got := tk.State + "/" + last(tk).Message; got != want || len(tk.Statuses) != 3 {
+				cid, _, _, _ := r.ContainerOf(id)
+				b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", id, cid), "stderr"))
+				t.Logf("stderr: %s", b)
+				t.Fatalf("round %d: %s = %s (%s), want %s", round, id, got, states(tk), want)
+			}
+		}
+		if a := r.Allocated(); round > 0 && (a.CPUs < n*0.2-1e-6 || a.CPUs > n*0.2+1e-6) {
+			t.Fatalf("round %d: allocated %+v, want cpus %g", round, a, n*0.2)
+		}
+		if round < 2 {
+			crash(r)
+		}
+	}
+	t.Cleanup(func() {
+		r.Shutdown(20 * time.Second)
+		os.Remove(filepath.Join("/sys/fs/cgroup/pids", e.cfg.CgroupsRoot))
+	})
+}
+
+func TestRecoveryCleanup(t *testing.T) {
+	e := newEnv(t, "posix/cpu")
+	r := New(e.cfg)
+	r.Start()
+	r.Launch(TaskSpec{TaskID: "a", Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}})
+	waitState(t, r, "a", checkpoint.TaskRunning, 5*time.Second)
+	_, pid, _, _ := r.ContainerOf("a")
+	crash(r)
+	e.cfg.Recover = "cleanup"
+	r2 := e.start(t)
+	tk, _ := r2.Wait("a", 10*time.Second)
+	if tk.State != checkpoint.TaskKilled {
+		t.Fatalf("state %s (%s)", tk.State, states(tk))
+	}
+	for d := time.Now().Add(2 * time.Second); procfs.Alive(pid, 0) && time.Now().Before(d); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if procfs.Alive(pid, 0) {
+		t.Fatal("executor still alive after --recover=cleanup")
+	}
+}
+
+func TestRecoveryCorruptCheckpoint(t *testing.T) {
+	e := newEnv(t, "posix/cpu")
+	r := New(e.cfg)
+	r.Start()
+	r.Launch(TaskSpec{TaskID: "good", Command: "true", Resources: Res{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "torn", Command: "true", Resources: Res{CPUs: 0.1, Mem: 16}})
+	r.Wait("good", 5*time.Second)
+	r.Wait("torn", 5*time.Second)
+	fid := e.cfg.AgentID + "-mesosctl"
+	cidG, _, _, _ := r.ContainerOf("good")
+	cidT, _, _, _ := r.ContainerOf("torn")
+	r.Shutdown(5 * time.Second)
+	// Corrupt good's task.info; tear torn's update log.
+	os.WriteFile(r.paths.TaskInfo(fid, "good", cidG, "good"), []byte("\x05\x00\x00\x00{bad}"), 0o644)
+	f, _ := os.OpenFile(r.paths.TaskUpdates(fid, "torn", cidT, "torn"), os.O_APPEND|os.O_WRONLY, 0)
+	f.Write([]byte{0xff, 0, 0, 0, '{'})
+	f.Close()
+
+	e.cfg.Strict = true
+	err := New(e.cfg).Recover()
+	if err == nil || !strings.Contains(err.Error(), "corrupt checkpoint") || !strings.Contains(err.Error(), "task.info") {
+		t.Fatalf("strict recovery: %v", err)
+	}
+	e.cfg.Strict = false
+	r3 := New(e.cfg)
+	r3.cfg.Log = &strings.Builder{}
+	if err := r3.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	if m := r3.Metrics()["slave/recovery_errors"]; m != 1 {
+		t.Fatalf("recovery_errors = %v", m)
+	}
+	tk, err := r3.Get("torn")
+	if err != nil || tk.State != checkpoint.TaskFinished {
+		t.Fatalf("torn: %v %s", err, tk.State)
+	}
+	if log := r3.cfg.Log.(*strings.Builder).String(); !strings.Contains(log, "torn trailing record") || !strings.Contains(log, "Skipping corrupt checkpoint") {
+		t.Fatalf("log: %s", log)
+	}
+}

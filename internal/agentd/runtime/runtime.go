@@ -1,0 +1,678 @@
+// Package runtime is agentd's task runtime: it launches command tasks as
+// containers (mesosctl containerizer launch → mesosctl executor → sh -c),
+// applies the --isolation isolators, accounts resources, follows status
+// updates through the checkpoint, and recovers live containers after an
+// agentd restart.
+package runtime
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
+	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
+	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
+	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+)
+
+// Executor overhead added by Mesos to every command executor.
+const (
+	ExecutorCPUs  = 0.1
+	ExecutorMemMB = 32
+)
+
+// Config configures the runtime (from agentd flags).
+type Config struct {
+	WorkDir, RuntimeDir, AgentID string
+	Executable                   string   // the mesosctl binary
+	Isolation                    []string // normalised isolator names
+	CgroupsHierarchy             string   // --cgroups_hierarchy
+	CgroupsRoot                  string   // --cgroups_root
+	CgroupsEnableCFS             bool
+	GracePeriod                  time.Duration // --executor_shutdown_grace_period
+	Recover                      string        // reconnect | cleanup
+	Strict                       bool
+	Total                        Res // agent resources
+	Log                          io.Writer
+}
+
+// Res is the scalar resources the runtime accounts.
+type Res struct {
+	CPUs float64 `json:"cpus"`
+	Mem  float64 `json:"mem"`
+	Disk float64 `json:"disk"`
+}
+
+func (r Res) add(o Res) Res { return Res{r.CPUs + o.CPUs, r.Mem + o.Mem, r.Disk + o.Disk} }
+func (r Res) sub(o Res) Res { return Res{r.CPUs - o.CPUs, r.Mem - o.Mem, r.Disk - o.Disk} }
+
+// TaskSpec is a task launch request (the body of POST /mesosctl/v1/tasks).
+type TaskSpec struct {
+	FrameworkID   string            `json:"framework_id,omitempty"`
+	FrameworkName string            `json:"framework_name,omitempty"`
+	TaskID        string            `json:"task_id"`
+	Name          string            `json:"name"`
+	Command       string            `json:"command,omitempty"`
+	Argv          []string          `json:"argv,omitempty"`
+	Env           map[string]string `json:"env,omitempty"`
+	User          string            `json:"user,omitempty"`
+	Resources     Res               `json:"resources"`
+	PidsMax       int               `json:"pids_max,omitempty"`
+}
+
+// InsufficientError is returned when a launch does not fit (HTTP 409).
+type InsufficientError struct{ Need, Free Res }
+
+func (e *InsufficientError) Error() string {
+	return fmt.Sprintf("insufficient resources on agent: need cpus %g, mem %g; free cpus %g, mem %g",
+		round(e.Need.CPUs), round(e.Need.Mem), round(e.Free.CPUs), round(e.Free.Mem))
+}
+
+func round(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// ConflictError: the task ID is already in use (HTTP 409).
+type ConflictError struct{ TaskID string }
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("task %s already exists on this agent", e.TaskID)
+}
+
+// NotFoundError: unknown task (HTTP 404).
+type NotFoundError struct{ TaskID string }
+
+func (e *NotFoundError) Error() string { return fmt.Sprintf("task %s cannot be found", e.TaskID) }
+
+// Task is one task's record, shaped like Mesos' /state task object.
+type Task struct {
+	ID          string              `json:"id"`
+	Name        string              `json:"name"`
+	FrameworkID string              `json:"framework_id"`
+	ExecutorID  string              `json:"executor_id"`
+	SlaveID     string              `json:"slave_id"`
+	State       string              `json:"state"`
+	Resources   Res                 `json:"resources"`
+	Role        string              `json:"role"`
+	Statuses    []checkpoint.Status `json:"statuses"`
+	User        string              `json:"user,omitempty"`
+}
+
+type taskInfo struct {
+	Task
+	Spec   TaskSpec       `json:"spec"`
+	Launch *launcher.Info `json:"launch"`
+}
+
+type frameworkInfo struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	User string `json:"user"`
+	Role string `json:"role"`
+}
+
+// container is one running or finished executor run.
+type container struct {
+	info      taskInfo
+	task      Task
+	pid       int
+	start     uint64
+	cmd       *exec.Cmd // nil when recovered
+	recovered bool      // adopted at recovery: liveness is polled, not waited for
+	done      chan struct{}
+	finished  bool
+	nUpdates  int
+	execRes   Res
+	frameName string
+	user      string
+}
+
+// Runtime manages containers.
+type Runtime struct {
+	cfg   Config
+	paths checkpoint.Paths
+
+	mu         sync.Mutex
+	containers map[string]*container // by task ID
+	allocated  Res
+	recErrors  int
+	closed     bool
+	ln         *net.UnixConn
+	stop       chan struct{}
+	wg         sync.WaitGroup
+}
+
+// New returns a runtime; call Recover before launching.
+func New(cfg Config) *Runtime {
+	if cfg.CgroupsHierarchy == "" {
+		cfg.CgroupsHierarchy = "/sys/fs/cgroup"
+	}
+	if cfg.CgroupsRoot == "" {
+		cfg.CgroupsRoot = "mesos"
+	}
+	if cfg.Recover == "" {
+		cfg.Recover = "reconnect"
+	}
+	if cfg.Log == nil {
+		cfg.Log = os.Stderr
+	}
+	return &Runtime{cfg: cfg, paths: checkpoint.Paths{WorkDir: cfg.WorkDir, RuntimeDir: cfg.RuntimeDir, AgentID: cfg.AgentID},
+		containers: map[string]*container{}, stop: make(chan struct{})}
+}
+
+// NormalizeIsolation expands deprecated names as Mesos does (§6.4).
+func NormalizeIsolation(s string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		n = strings.TrimSpace(n)
+		var exp []string
+		switch n {
+		case "":
+		case "process":
+			exp = []string{"posix/cpu", "posix/mem"}
+		case "cgroups":
+			exp = []string{"cgroups/cpu", "cgroups/mem"}
+		case "posix/disk":
+			exp = []string{"disk/du"}
+		default:
+			exp = []string{n}
+		}
+		for _, e := range exp {
+			if !seen[e] {
+				seen[e] = true
+				out = append(out, e)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r *Runtime) has(iso string) bool {
+	for _, i := range r.cfg.Isolation {
+		if i == iso || (i == "cgroups/all" && strings.HasPrefix(iso, "cgroups/")) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Runtime) controllers() []string {
+	var cs []string
+	if r.has("cgroups/cpu") {
+		cs = append(cs, "cpu")
+	}
+	if r.has("cgroups/mem") {
+		cs = append(cs, "memory")
+	}
+	if r.has("cgroups/pids") {
+		cs = append(cs, "pids")
+	}
+	return cs
+}
+
+func (r *Runtime) logf(format string, a ...any) {
+	fmt.Fprintf(r.cfg.Log, format+"\n", a...)
+}
+
+// NewID returns a UUID v4 string (container IDs).
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// ExecutorName follows Mesos' command executor naming (§6.3).
+func ExecutorName(tid string, s TaskSpec) string {
+	if s.Command != "" || len(s.Argv) == 0 {
+		c := s.Command
+		if len(c) > 15 {
+			c = c[:12] + "..."
+		}
+		return fmt.Sprintf("Command Executor (Task: %s) (Command: sh -c '%s')", tid, c)
+	}
+	return fmt.Sprintf("Command Executor (Task: %s) (Command: [%s])", tid, strings.Join(s.Argv, ", "))
+}
+
+// Start opens the agent socket and starts the update poller. Call after Recover.
+func (r *Runtime) Start() error {
+	if err := os.MkdirAll(r.cfg.RuntimeDir, 0o755); err != nil {
+		return err
+	}
+	sock := r.paths.AgentSocket()
+	os.Remove(sock)
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sock, err)
+	}
+	r.ln = ln
+	r.wg.Add(2)
+	go func() {
+		defer r.wg.Done()
+		buf := make([]byte, 256)
+		for {
+			n, err := ln.Read(buf)
+			if err != nil {
+				return
+			}
+			r.refreshContainer(string(buf[:n]))
+		}
+	}()
+	go func() {
+		defer r.wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.stop:
+				return
+			case <-t.C:
+				r.poll()
+			}
+		}
+	}()
+	return nil
+}
+
+// Launch starts a command task. It is race-free under concurrent calls:
+// resources are reserved under the lock before anything is started.
+func (r *Runtime) Launch(s TaskSpec) (Task, error) {
+	if s.TaskID == "" {
+		return Task{}, fmt.Errorf("task_id is required")
+	}
+	if s.Command == "" && len(s.Argv) == 0 {
+		return Task{}, fmt.Errorf("task %s has neither command nor argv", s.TaskID)
+	}
+	if strings.ContainsAny(s.TaskID, "/\x00") || s.TaskID == "." || s.TaskID == ".." || s.TaskID == "latest" {
+		return Task{}, fmt.Errorf("invalid task ID %q", s.TaskID)
+	}
+	if s.FrameworkID == "" {
+		s.FrameworkID = r.cfg.AgentID + "-mesosctl"
+	}
+	if s.FrameworkName == "" {
+		s.FrameworkName = "mesos-execute instance"
+	}
+	if s.Name == "" {
+		s.Name = s.TaskID
+	}
+	execRes := Res{ExecutorCPUs, ExecutorMemMB, 0}
+	need := s.Resources.add(execRes)
+	r.mu.Lock()
+	if _, ok := r.containers[s.TaskID]; ok {
+		r.mu.Unlock()
+		return Task{}, &ConflictError{s.TaskID}
+	}
+	free := r.cfg.Total.sub(r.allocated)
+	if need.CPUs > free.CPUs+1e-9 || need.Mem > free.Mem+1e-9 || need.Disk > free.Disk+1e-9 {
+		r.mu.Unlock()
+		return Task{}, &InsufficientError{Need: need, Free: free}
+	}
+	r.allocated = r.allocated.add(need)
+	cid := NewID()
+	c := &container{done: make(chan struct{}), execRes: execRes, frameName: s.FrameworkName, user: s.User}
+	c.task = Task{ID: s.TaskID, Name: s.Name, FrameworkID: s.FrameworkID, SlaveID: r.cfg.AgentID,
+		State: checkpoint.TaskStaging, Resources: s.Resources, Role: "*", User: s.User,
+		Statuses: []checkpoint.Status{}}
+	r.containers[s.TaskID] = c
+	r.mu.Unlock()
+
+	if err := r.start(c, s, cid); err != nil {
+		r.mu.Lock()
+		delete(r.containers, s.TaskID)
+		r.allocated = r.allocated.sub(need)
+		r.mu.Unlock()
+		return Task{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return c.task, nil
+}
+
+func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
+	fid, eid, tid := s.FrameworkID, s.TaskID, s.TaskID
+	p := r.paths
+	sandbox := p.Sandbox(fid, eid, cid)
+	if err := os.MkdirAll(sandbox, 0o755); err != nil {
+		return err
+	}
+	_ = checkpoint.Link(cid, filepath.Join(filepath.Dir(sandbox), "latest"))
+	info := &launcher.Info{ContainerID: cid, AgentID: r.cfg.AgentID, FrameworkID: fid, ExecutorID: eid, TaskID: tid,
+		Shell: s.Command != "", Command: s.Command, Argv: s.Argv, Env: s.Env, User: s.User, Sandbox: sandbox,
+		WorkDir: r.cfg.WorkDir, RuntimeDir: r.cfg.RuntimeDir, PidNamespace: r.has("namespaces/pid"),
+		GracePeriod: r.cfg.GracePeriod, Executable: r.cfg.Executable}
+	if cs := r.controllers(); len(cs) > 0 {
+		g, err := cgroups.Create(cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: cs}, cid,
+			cgroups.Limits{CPUs: s.Resources.CPUs + ExecutorCPUs, MemMB: s.Resources.Mem + ExecutorMemMB, PidsMax: s.PidsMax, EnableCFS: r.cfg.CgroupsEnableCFS})
+		if err != nil {
+			return fmt.Errorf("isolate container %s: %w", cid, err)
+		}
+		info.Cgroup = g
+	}
+	fail := func(err error) error { info.Cgroup.Destroy(); return err }
+	r.mu.Lock()
+	c.info = taskInfo{Task: c.task, Spec: s, Launch: info}
+	r.mu.Unlock()
+	if err := checkpoint.WriteRecord(p.FrameworkInfo(fid), frameworkInfo{ID: fid, Name: s.FrameworkName, User: s.User, Role: "*"}); err != nil {
+		return fail(err)
+	}
+	if err := checkpoint.WriteRecord(p.ExecutorInfo(fid, eid), map[string]any{"executor_id": eid, "name": ExecutorName(tid, s), "source": tid}); err != nil {
+		return fail(err)
+	}
+	_ = os.MkdirAll(p.RunMeta(fid, eid, cid), 0o755)
+	_ = checkpoint.Link(cid, filepath.Join(p.ExecutorMeta(fid, eid), "runs", "latest"))
+	if err := checkpoint.WriteRecord(p.TaskInfo(fid, eid, cid, tid), c.info); err != nil {
+		return fail(err)
+	}
+	rt := p.Runtime(cid)
+	if err := checkpoint.WriteRecord(filepath.Join(rt, "launch_info.rec"), info); err != nil {
+		return fail(err)
+	}
+	li, _ := jsonMarshal(info)
+	if err := checkpoint.WriteFile(filepath.Join(rt, "launch_info"), li); err != nil {
+		return fail(err)
+	}
+	stdout, err := os.OpenFile(filepath.Join(sandbox, "stdout"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fail(err)
+	}
+	defer stdout.Close()
+	stderr, err := os.OpenFile(filepath.Join(sandbox, "stderr"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fail(err)
+	}
+	defer stderr.Close()
+	cmd := exec.Command(r.cfg.Executable, "containerizer", "launch", "--launch_info="+filepath.Join(rt, "launch_info"))
+	cmd.Dir = sandbox
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if info.Cgroup != nil && info.Cgroup.V2 {
+		fd, err := syscall.Open(info.Cgroup.Dirs[""], syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			return fail(err)
+		}
+		defer syscall.Close(fd)
+		cmd.SysProcAttr.UseCgroupFD = true
+		cmd.SysProcAttr.CgroupFD = fd
+	}
+	if err := cmd.Start(); err != nil {
+		return fail(fmt.Errorf("start container launcher: %w", err))
+	}
+	st, _ := procfs.StartTime(cmd.Process.Pid)
+	r.mu.Lock()
+	c.cmd = cmd
+	c.pid = cmd.Process.Pid
+	c.start = st
+	r.mu.Unlock()
+	_ = checkpoint.WriteText(p.ForkedPid(fid, eid, cid), fmt.Sprintf("%d\n", c.pid))
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		_ = cmd.Wait()
+		r.finish(c)
+	}()
+	return nil
+}
+
+// refreshContainer re-reads task.updates of container cid.
+func (r *Runtime) refreshContainer(cid string) {
+	r.mu.Lock()
+	var c *container
+	for _, x := range r.containers {
+		if x.info.Launch != nil && x.info.Launch.ContainerID == cid {
+			c = x
+			break
+		}
+	}
+	r.mu.Unlock()
+	if c != nil {
+		r.readUpdates(c)
+	}
+}
+
+func (r *Runtime) updatesPath(c *container) string {
+	l := c.info.Launch
+	return r.paths.TaskUpdates(l.FrameworkID, l.ExecutorID, l.ContainerID, l.TaskID)
+}
+
+func (r *Runtime) readUpdates(c *container) {
+	recs, torn, err := checkpoint.ReadLog(r.updatesPath(c))
+	if err != nil {
+		if !os.IsNotExist(err) {
+			r.logf("W %v", err)
+		}
+		return
+	}
+	if torn != nil {
+		r.logf("W %v", torn)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, raw := range recs[min(c.nUpdates, len(recs)):] {
+		var u checkpoint.UpdateRecord
+		if jsonUnmarshal(raw, &u) != nil {
+			continue
+		}
+		c.task.Statuses = append(c.task.Statuses, u.Status)
+		c.task.State = u.Status.State
+	}
+	c.nUpdates = len(recs)
+}
+
+func (r *Runtime) poll() {
+	r.mu.Lock()
+	var live []*container
+	for _, c := range r.containers {
+		if !c.finished && c.info.Launch != nil {
+			live = append(live, c)
+		}
+	}
+	r.mu.Unlock()
+	for _, c := range live {
+		r.readUpdates(c)
+		if c.recovered && !procfs.Alive(c.pid, c.start) {
+			r.finish(c)
+		}
+	}
+}
+
+// finish handles a container whose launcher has exited.
+func (r *Runtime) finish(c *container) {
+	r.mu.Lock()
+	if c.finished || r.closed {
+		r.mu.Unlock()
+		return
+	}
+	c.finished = true
+	r.mu.Unlock()
+	r.readUpdates(c)
+	l := c.info.Launch
+	var t launcher.Termination
+	terr := checkpoint.ReadRecord(filepath.Join(r.paths.Runtime(l.ContainerID), "termination"), &t)
+	r.mu.Lock()
+	state := c.task.State
+	r.mu.Unlock()
+	if !checkpoint.Terminal(state) {
+		st := checkpoint.Status{TaskID: l.TaskID, State: checkpoint.TaskFailed, Timestamp: launcher.Now(), Source: "SOURCE_AGENT",
+			Reason: "REASON_EXECUTOR_TERMINATED", Message: "Abnormal executor termination"}
+		if terr == nil && t.OOM || l.Cgroup.OOMKilled() {
+			st.Reason = "REASON_CONTAINER_LIMITATION_MEMORY"
+			st.Message = "Memory limit exceeded"
+		} else if terr == nil && t.Signal != 0 {
+			st.Message = "Abnormal executor termination: " + syscall.Signal(t.Signal).String()
+		}
+		if r.cfg.Recover == "cleanup" && terr != nil {
+			st.State, st.Reason, st.Message = checkpoint.TaskLost, "REASON_AGENT_RESTARTED", "Executor lost while the agent was down"
+		}
+		_ = checkpoint.AppendRecord(r.updatesPath(c), checkpoint.UpdateRecord{Type: "UPDATE", Status: st})
+		r.readUpdates(c)
+	}
+	if err := l.Cgroup.Destroy(); err != nil {
+		r.logf("W destroy cgroups of container %s: %v", l.ContainerID, err)
+	}
+	_ = checkpoint.WriteText(r.paths.Sentinel(l.FrameworkID, l.ExecutorID, l.ContainerID), "")
+	r.mu.Lock()
+	r.allocated = r.allocated.sub(c.task.Resources.add(c.execRes))
+	r.mu.Unlock()
+	close(c.done)
+}
+
+// Kill asks the task's executor to kill it (SIGTERM → grace → SIGKILL).
+func (r *Runtime) Kill(tid string) error {
+	r.mu.Lock()
+	c, ok := r.containers[tid]
+	var finished bool
+	if ok {
+		finished = c.finished
+	}
+	r.mu.Unlock()
+	if !ok {
+		return &NotFoundError{tid}
+	}
+	if finished {
+		return nil
+	}
+	if procfs.Alive(c.pid, c.start) {
+		return syscall.Kill(c.pid, syscall.SIGTERM)
+	}
+	return nil
+}
+
+// Wait blocks until the task's container has ended, or timeout.
+func (r *Runtime) Wait(tid string, timeout time.Duration) (Task, error) {
+	r.mu.Lock()
+	c, ok := r.containers[tid]
+	r.mu.Unlock()
+	if !ok {
+		return Task{}, &NotFoundError{tid}
+	}
+	select {
+	case <-c.done:
+	case <-time.After(timeout):
+		return r.Get(tid)
+	}
+	return r.Get(tid)
+}
+
+// Get returns a task's current record.
+func (r *Runtime) Get(tid string) (Task, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.containers[tid]
+	if !ok {
+		return Task{}, &NotFoundError{tid}
+	}
+	t := c.task
+	t.Statuses = append([]checkpoint.Status(nil), c.task.Statuses...)
+	return t, nil
+}
+
+// Tasks returns all tasks, sorted by ID.
+func (r *Runtime) Tasks() []Task {
+	r.mu.Lock()
+	ids := make([]string, 0, len(r.containers))
+	for id := range r.containers {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	sort.Strings(ids)
+	out := make([]Task, 0, len(ids))
+	for _, id := range ids {
+		if t, err := r.Get(id); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Allocated returns the resources in use (tasks + executor overhead).
+func (r *Runtime) Allocated() Res {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.allocated
+}
+
+// ContainerOf returns the container ID, launcher pid and cgroup of a task.
+func (r *Runtime) ContainerOf(tid string) (cid string, pid int, g *cgroups.Group, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.containers[tid]
+	if !ok {
+		return "", 0, nil, &NotFoundError{tid}
+	}
+	return c.info.Launch.ContainerID, c.pid, c.info.Launch.Cgroup, nil
+}
+
+// Metrics returns slave/* task counters.
+func (r *Runtime) Metrics() map[string]float64 {
+	m := map[string]float64{"slave/recovery_errors": 0}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m["slave/recovery_errors"] = float64(r.recErrors)
+	for _, s := range []string{"staging", "starting", "running", "killing", "finished", "failed", "killed", "lost", "error"} {
+		m["slave/tasks_"+s] = 0
+	}
+	for _, c := range r.containers {
+		m["slave/tasks_"+strings.ToLower(strings.TrimPrefix(c.task.State, "TASK_"))]++
+	}
+	return m
+}
+
+// Close stops following containers without touching them (what a crash
+// of agentd looks like to the containers, minus zombies).
+func (r *Runtime) Close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	if r.ln != nil {
+		r.ln.Close()
+	}
+}
+
+// Shutdown kills every live task and waits for the containers to end.
+func (r *Runtime) Shutdown(timeout time.Duration) error {
+	r.mu.Lock()
+	var live []*container
+	for _, c := range r.containers {
+		if !c.finished {
+			live = append(live, c)
+		}
+	}
+	r.mu.Unlock()
+	for _, c := range live {
+		_ = r.Kill(c.task.ID)
+	}
+	deadline := time.After(timeout)
+	for _, c := range live {
+		for done := false; !done; {
+			select {
+			case <-c.done:
+				done = true
+			case <-time.After(100 * time.Millisecond):
+				if c.recovered && !procfs.Alive(c.pid, c.start) {
+					r.finish(c)
+				}
+			case <-deadline:
+				return errors.New("timed out waiting for containers to end")
+			}
+		}
+	}
+	r.Close()
+	return nil
+}

@@ -1,0 +1,332 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
+	"github.com/mesosctl/mesosctl/internal/agentd/executor"
+	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
+	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+)
+
+// The test binary doubles as the multi-call binary: the runtime execs it
+// as `<exe> containerizer launch …` and `<exe> executor …`.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == "containerizer" && os.Args[2] == "launch" {
+		i, err := launcher.Load(strings.TrimPrefix(os.Args[3], "--launch_info="))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(launcher.Run(i))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "executor" {
+		i, err := launcher.Load(strings.TrimPrefix(os.Args[2], "--launch_info="))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(executor.Run(i))
+	}
+	os.Exit(m.Run())
+}
+
+type env struct {
+	cfg Config
+}
+
+func newEnv(t *testing.T, iso string) *env {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("these tests need root (cgroups, setsid, pid namespaces)")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	return &env{cfg: Config{WorkDir: filepath.Join(dir, "work"), RuntimeDir: filepath.Join(dir, "run"), AgentID: "agent-S0",
+		Executable: exe, Isolation: NormalizeIsolation(iso), CgroupsHierarchy: "/sys/fs/cgroup",
+		CgroupsRoot: "mesosctl-test-" + NewID()[:8], GracePeriod: 300 * time.Millisecond, Recover: "reconnect",
+		Total: Res{CPUs: 64, Mem: 64000, Disk: 1000}, Log: os.Stderr}}
+}
+
+func (e *env) start(t *testing.T) *Runtime {
+	t.Helper()
+	r := New(e.cfg)
+	if err := r.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := r.Shutdown(10 * time.Second); err != nil {
+			t.Error(err)
+		}
+		for _, c := range []string{"cpu", "memory", "pids"} {
+			os.Remove(filepath.Join(e.cfg.CgroupsHierarchy, c, e.cfg.CgroupsRoot))
+		}
+		os.Remove(filepath.Join(e.cfg.CgroupsHierarchy, e.cfg.CgroupsRoot))
+	})
+	return r
+}
+
+func waitState(t *testing.T, r *Runtime, tid, state string, d time.Duration) Task {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		tk, err := r.Get(tid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.State == state {
+			return tk
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task %s: state %s, want %s; statuses %+v", tid, tk.State, state, tk.Statuses)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func states(tk Task) string {
+	var s []string
+	for _, st := range tk.Statuses {
+		s = append(s, st.State)
+	}
+	return strings.Join(s, ",")
+}
+
+func last(tk Task) checkpoint.Status { return tk.Statuses[len(tk.Statuses)-1] }
+
+func TestProcessTreeAndKill(t *testing.T) {
+	e := newEnv(t, "process")
+	r := e.start(t)
+	if _, err := r.Launch(TaskSpec{TaskID: "sleeper", Command: "sleep 30; true", Resources: Res{CPUs: 0.5, Mem: 64}}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, "sleeper", checkpoint.TaskRunning, 5*time.Second)
+	_, pid, _, _ := r.ContainerOf("sleeper")
+	// agentd (this process) → containerizer launch → executor → sh → sleep
+	st, _ := procfs.ReadStat(pid)
+	if st.PPID != os.Getpid() || st.Session != pid {
+		t.Fatalf("launcher %d: ppid %d session %d, want ppid %d and own session", pid, st.PPID, st.Session, os.Getpid())
+	}
+	var chain [][]string
+	p := pid
+	for i := 0; i < 4; i++ {
+		chain = append(chain, procfs.Cmdline(p))
+		var kids []int
+		for d := time.Now().Add(2 * time.Second); time.Now().Before(d); time.Sleep(10 * time.Millisecond) {
+			if kids = procfs.Children(p); len(kids) > 0 || i == 3 {
+				break
+			}
+		}
+		if i < 3 {
+			if len(kids) != 1 {
+				t.Fatalf("level %d (%v): children %v", i, chain[i], kids)
+			}
+			p = kids[0]
+		}
+	}
+	want := [][]string{{"containerizer", "launch"}, {"executor"}, {"/bin/sh", "-c", "sleep 30; true"}, {"sleep", "30"}}
+	for i, w := range want {
+		got := strings.Join(chain[i], " ")
+		if !strings.Contains(got, strings.Join(w, " ")) {
+			t.Fatalf("level %d: %q, want it to contain %q", i+1, got, w)
+		}
+	}
+	tree := procfs.Tree(pid)
+	if err := r.Kill("sleeper"); err != nil {
+		t.Fatal(err)
+	}
+	tk := waitState(t, r, "sleeper", checkpoint.TaskKilled, 5*time.Second)
+	if states(tk) != "TASK_STARTING,TASK_RUNNING,TASK_KILLED" {
+		t.Fatalf("statuses %s", states(tk))
+	}
+	if m := last(tk).Message; m != "Command terminated with signal Terminated" {
+		t.Fatalf("message %q", m)
+	}
+	r.Wait("sleeper", 5*time.Second)
+	for _, p := range tree {
+		if procfs.Alive(p, 0) {
+			t.Fatalf("process %d (%v) left behind", p, procfs.Cmdline(p))
+		}
+	}
+	if a := r.Allocated(); a.CPUs > 1e-9 || a.Mem > 1e-9 {
+		t.Fatalf("allocated after finish: %+v", a)
+	}
+}
+
+func TestExitStatuses(t *testing.T) {
+	e := newEnv(t, "posix/cpu,posix/mem")
+	r := e.start(t)
+	for _, c := range []struct{ id, cmd, state, msg string }{
+		{"ok", "echo hello", checkpoint.TaskFinished, "Command exited with status 0"},
+		{"bad", "exit 3", checkpoint.TaskFailed, "Command exited with status 3"},
+		{"sig", "kill -9 $$", checkpoint.TaskFailed, "Command terminated with signal Killed"},
+	} {
+		if _, err := r.Launch(TaskSpec{TaskID: c.id, Command: c.cmd, Resources: Res{CPUs: 0.1, Mem: 32}}); err != nil {
+			t.Fatal(err)
+		}
+		tk, _ := r.Wait(c.id, 10*time.Second)
+		if tk.State != c.state || last(tk).Message != c.msg || states(tk) != "TASK_STARTING,TASK_RUNNING,"+c.state {
+			t.Errorf("%s: %s %q (%s), want %s %q", c.id, tk.State, last(tk).Message, states(tk), c.state, c.msg)
+		}
+	}
+	cid, _, _, _ := r.ContainerOf("ok")
+	out, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "ok", cid), "stdout"))
+	if string(out) != "hello\n" {
+		t.Fatalf("sandbox stdout %q", out)
+	}
+	if _, err := os.Stat(r.paths.Sentinel(e.cfg.AgentID+"-mesosctl", "ok", cid)); err != nil {
+		t.Fatalf("no executor.sentinel: %v", err)
+	}
+}
+
+func TestInsufficientResourcesRaceFree(t *testing.T) {
+	e := newEnv(t, "posix/cpu")
+	e.cfg.Total = Res{CPUs: 1, Mem: 4000}
+	r := e.start(t)
+	_, err := r.Launch(TaskSpec{TaskID: "big", Command: "true", Resources: Res{CPUs: 1, Mem: 128}})
+	if err == nil || err.Error() != "insufficient resources on agent: need cpus 1.1, mem 160; free cpus 1, mem 4000" {
+		t.Fatalf("err = %v", err)
+	}
+	var mu sync.Mutex
+	ok := 0
+	var wg sync.WaitGroup
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if _, err := r.Launch(TaskSpec{TaskID: fmt.Sprintf("t%d", i), Command: "sleep 30", Resources: Res{CPUs: 0.2, Mem: 10}}); err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	if ok != 3 { // 0.3 cpus each with executor overhead
+		t.Fatalf("%d launches accepted, want 3; allocated %+v", ok, r.Allocated())
+	}
+}
+
+func TestCgroupsV1Limits(t *testing.T) {
+	e := newEnv(t, "cgroups,cgroups/pids")
+	e.cfg.CgroupsEnableCFS = true
+	r := e.start(t)
+	if _, err := r.Launch(TaskSpec{TaskID: "cg", Command: "sleep 30", Resources: Res{CPUs: 0.5, Mem: 100}, PidsMax: 50}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, "cg", checkpoint.TaskRunning, 5*time.Second)
+	cid, pid, g, _ := r.ContainerOf("cg")
+	base := func(c string) string { return filepath.Join("/sys/fs/cgroup", c, e.cfg.CgroupsRoot, cid) }
+	for file, want := range map[string]string{
+		base("cpu") + "/cpu.shares":                    "614",
+		base("cpu") + "/cpu.cfs_quota_us":              "60000",
+		base("cpu") + "/cpu.cfs_period_us":             "100000",
+		base("memory") + "/memory.limit_in_bytes":      fmt.Sprint(132 * 1024 * 1024),
+		base("memory") + "/memory.soft_limit_in_bytes": fmt.Sprint(132 * 1024 * 1024),
+		base("pids") + "/pids.max":                     "50",
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil || strings.TrimSpace(string(b)) != want {
+			t.Errorf("%s = %q (%v), want %s", file, b, err, want)
+		}
+	}
+	procs := g.Procs()
+	for _, p := range procfs.Tree(pid) {
+		found := false
+		for _, q := range procs {
+			found = found || q == p
+		}
+		if !found {
+			t.Errorf("process %d (%v) is not in the container cgroup %v", p, procfs.Cmdline(p), procs)
+		}
+	}
+	r.Kill("cg")
+	r.Wait("cg", 10*time.Second)
+	if g.Exists() {
+		t.Fatalf("cgroups of %s left behind: %v", cid, g.Dirs)
+	}
+}
+
+func TestCgroupsV2Tracking(t *testing.T) {
+	e := newEnv(t, "cgroups/pids")
+	e.cfg.CgroupsHierarchy = "/sys/fs/cgroup/unified"
+	r := e.start(t)
+	if _, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: Res{CPUs: 0.1, Mem: 32}}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, "v2", checkpoint.TaskRunning, 5*time.Second)
+	cid, pid, g, _ := r.ContainerOf("v2")
+	if !g.V2 || g.Dirs[""] != filepath.Join("/sys/fs/cgroup/unified", e.cfg.CgroupsRoot, cid) {
+		t.Fatalf("group %+v", g)
+	}
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if !strings.Contains(string(b), "0::/"+e.cfg.CgroupsRoot+"/"+cid) {
+		t.Fatalf("launcher not born in the v2 cgroup: %s", b)
+	}
+	r.Kill("v2")
+	r.Wait("v2", 10*time.Second)
+	if g.Exists() {
+		t.Fatal("v2 cgroup left behind")
+	}
+}
+
+func TestOOMKilled(t *testing.T) {
+	e := newEnv(t, "cgroups/mem")
+	r := e.start(t)
+	if _, err := r.Launch(TaskSpec{TaskID: "hog", Command: "head -c 1000000000 /dev/zero | tail", Resources: Res{CPUs: 0.1, Mem: 32}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, _ := r.Wait("hog", 30*time.Second)
+	l := last(tk)
+	if tk.State != checkpoint.TaskFailed || l.Reason != "REASON_CONTAINER_LIMITATION_MEMORY" || !strings.Contains(l.Message, "Memory limit exceeded") {
+		t.Fatalf("got %s %s %q", tk.State, l.Reason, l.Message)
+	}
+}
+
+func TestGracePeriod(t *testing.T) {
+	e := newEnv(t, "posix/cpu")
+	e.cfg.GracePeriod = 700 * time.Millisecond
+	r := e.start(t)
+	if _, err := r.Launch(TaskSpec{TaskID: "trap", Command: `trap 'echo TERM > term' TERM; while :; do sleep 0.05; done`, Resources: Res{CPUs: 0.1, Mem: 32}}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, "trap", checkpoint.TaskRunning, 5*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	t0 := time.Now()
+	r.Kill("trap")
+	tk, _ := r.Wait("trap", 10*time.Second)
+	took := time.Since(t0)
+	if tk.State != checkpoint.TaskKilled || last(tk).Message != "Command terminated with signal Killed" {
+		t.Fatalf("got %s %q", tk.State, last(tk).Message)
+	}
+	if took < e.cfg.GracePeriod {
+		t.Fatalf("killed after %v, before the %v grace period", took, e.cfg.GracePeriod)
+	}
+	cid, _, _, _ := r.ContainerOf("trap")
+	if b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "trap", cid), "term")); string(b) != "TERM\n" {
+		t.Fatalf("task did not receive SIGTERM first (term file %q)", b)
+	}
+}
+
+func TestPidNamespace(t *testing.T) {
+	e := newEnv(t, "posix/cpu,namespaces/pid")
+	r := e.start(t)
+	r.Launch(TaskSpec{TaskID: "ns", Command: "echo $$", Resources: Res{CPUs: 0.1, Mem: 32}})
+	r.Wait("ns", 10*time.Second)
+	cid, _, _, _ := r.ContainerOf("ns")
+	if b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "ns", cid), "stdout")); string(b) != "1\n" {
+		t.Fatalf("task pid in its namespace = %q, want 1", b)
+	}
+}
