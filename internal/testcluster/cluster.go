@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mesosctl/mesosctl/internal/zkserver"
 )
 
 // Options configure a cluster. The zero value plus Exe gives the standard
@@ -226,7 +228,7 @@ func Start(o Options) (c *Cluster, err error) {
 	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o644); err != nil {
 		return c, err
 	}
-	if c.ZKPort, err = freePort(); err != nil {
+	if c.ZKPort, err = zkserver.FreePort(); err != nil {
 		return c, err
 	}
 	c.ZooKeeper = fmt.Sprintf("zk://127.0.0.1:%d/mesos", c.ZKPort)
@@ -237,9 +239,11 @@ func Start(o Options) (c *Cluster, err error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		zkDir := filepath.Join(dir, "zookeeper")
-		if zkErr = os.MkdirAll(zkDir, 0o755); zkErr == nil {
-			c.ZKPid, zkErr = startZooKeeper(zkDir, c.ZKPort, o.Timeout, o.KillWithParent)
+		var zk *zkserver.Server
+		zk, zkErr = zkserver.Launch(zkserver.Options{Dir: filepath.Join(dir, "zookeeper"), Port: c.ZKPort,
+			DieWithParent: o.KillWithParent, Timeout: o.Timeout})
+		if zkErr == nil {
+			c.ZKPid = zk.Pid()
 		}
 		fmt.Fprintf(o.Log, "zookeeper    %s (%.1fs)\n", c.ZooKeeper, time.Since(start).Seconds())
 	}()

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mesosctl/mesosctl/internal/config"
+	"github.com/mesosctl/mesosctl/internal/zkserver"
 )
 
 // The tests of the cluster itself run a stand-in agent (a shell script
@@ -257,7 +258,7 @@ func TestClientFiles(t *testing.T) {
 }
 
 func TestZooKeeperAnswers(t *testing.T) {
-	if !zkOK(shared.ZKPort) {
+	if !zkserver.Ruok(fmt.Sprintf("127.0.0.1:%d", shared.ZKPort)) {
 		t.Fatalf("ZooKeeper on %d does not answer ruok", shared.ZKPort)
 	}
 	if st := shared.Status(); !st.ZooKeeper || !st.Nodes[0].SSHD || st.Nodes[0].Agent {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/mesosctl/mesosctl/internal/zkserver"
 )
 
 // Status is what `mesosctl dev cluster status` shows.
@@ -43,7 +45,7 @@ func (c *Cluster) Status() Status {
 			st.Nodes[i] = ns
 		}()
 	}
-	st.ZooKeeper = zkOK(c.ZKPort)
+	st.ZooKeeper = zkserver.Ruok(fmt.Sprintf("127.0.0.1:%d", c.ZKPort))
 	wg.Wait()
 	return st
 }

@@ -7,6 +7,10 @@ import (
 	gozk "github.com/go-zookeeper/zk"
 )
 
+type quiet struct{}
+
+func (quiet) Printf(string, ...any) {}
+
 func TestStartRestart(t *testing.T) {
 	s := Start(t)
 	conn, _, err := gozk.Connect([]string{s.Addr()}, 5*time.Second, gozk.WithLogger(quiet{}), gozk.WithLogInfo(false))
