@@ -75,7 +75,6 @@ type connEntry struct {
 	once   sync.Once
 	client *ssh.Client
 	err    error
-	extra  []*ssh.Client // jump host
 }
 
 func (d *Dialer) init() {
@@ -183,7 +182,7 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*ssh.Client, error) {
 	}
 	d.mu.Unlock()
 	e.once.Do(func() {
-		e.client, e.extra, e.err = d.dial(ctx, t)
+		e.client, e.err = d.dial(ctx, t)
 	})
 	if e.err != nil {
 		// Do not cache failures: a later call may retry.
@@ -197,18 +196,27 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*ssh.Client, error) {
 }
 
 // Forget closes and drops the cached connection to t (after a timeout or
-// cancellation left it in an unknown state).
+// cancellation left it in an unknown state). A jump host connection that t
+// went through stays open for the other targets behind it.
 func (d *Dialer) Forget(t Target) {
+	d.drop(t, nil)
+}
+
+// drop removes t's cached connection and closes it; with only non-nil, only
+// when the cache still holds that client (a newer one is left alone).
+func (d *Dialer) drop(t Target, only *ssh.Client) {
 	key := t.User + "@" + t.Addr + "|" + t.ProxyJump
 	d.mu.Lock()
 	e := d.conns[key]
-	delete(d.conns, key)
+	if e != nil && only != nil && e.client != only {
+		e = nil
+	}
+	if e != nil {
+		delete(d.conns, key)
+	}
 	d.mu.Unlock()
 	if e != nil && e.client != nil {
 		e.client.Close()
-		for _, x := range e.extra {
-			x.Close()
-		}
 	}
 }
 
@@ -223,51 +231,50 @@ func (d *Dialer) Close() error {
 		if e.client != nil {
 			e.client.Close()
 		}
-		for _, x := range e.extra {
-			x.Close()
-		}
 	}
 	return nil
 }
 
-func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, []*ssh.Client, error) {
+func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, error) {
 	if t.Addr == "" {
-		return nil, nil, errors.New("no address")
+		return nil, errors.New("no address")
 	}
 	signers, err := d.authSigners(t)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.ConnectTimeout)
 	defer cancel()
 
 	var conn net.Conn
-	var jumps []*ssh.Client
 	if t.ProxyJump != "" {
+		// All targets behind one jump host share one connection to it (as
+		// channels), like OpenSSH's ControlMaster: a fan-out through a
+		// bastion costs it one handshake instead of one per node, and
+		// never trips its MaxStartups (by default sshd drops new
+		// connections beyond 10 unauthenticated at once).
 		jt, err := parseJump(t.ProxyJump, t)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		jc, _, err := d.dial(ctx, jt)
+		jc, err := d.Dial(ctx, jt)
 		if err != nil {
-			return nil, nil, fmt.Errorf("jump host %s: %w", t.ProxyJump, err)
+			return nil, fmt.Errorf("jump host %s: %w", t.ProxyJump, err)
 		}
-		jumps = append(jumps, jc)
 		conn, err = dialVia(ctx, jc, t.Addr)
 		if err != nil {
-			jc.Close()
-			return nil, nil, fmt.Errorf("connect to %s via %s: %w", t.Addr, t.ProxyJump, err)
+			var oce *ssh.OpenChannelError
+			if !errors.As(err, &oce) && ctx.Err() == nil {
+				// Not a refusal by the jump host: its connection is broken.
+				d.drop(jt, jc)
+			}
+			return nil, fmt.Errorf("connect to %s via %s: %w", t.Addr, t.ProxyJump, err)
 		}
 	} else {
 		var nd net.Dialer
 		conn, err = nd.DialContext(ctx, "tcp", t.Addr)
 		if err != nil {
-			return nil, nil, connectError(ctx, t.Addr, d.ConnectTimeout, err)
-		}
-	}
-	closeJumps := func() {
-		for _, j := range jumps {
-			j.Close()
+			return nil, connectError(ctx, t.Addr, d.ConnectTimeout, err)
 		}
 	}
 	// The handshake obeys the same deadline and is cut short by ctx.
@@ -286,25 +293,24 @@ func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, []*ssh.Client
 	stopped := stop()
 	if err != nil {
 		conn.Close()
-		closeJumps()
 		var he *HostKeyError
 		if errors.As(err, &he) {
-			return nil, nil, he
+			return nil, he
 		}
 		if ctx.Err() != nil || !stopped {
-			return nil, nil, connectError(ctx, t.Addr, d.ConnectTimeout, ctx.Err())
+			return nil, connectError(ctx, t.Addr, d.ConnectTimeout, ctx.Err())
 		}
 		if strings.Contains(err.Error(), "unable to authenticate") {
-			return nil, nil, fmt.Errorf("authentication as %q refused by %s: check the SSH user and that your key is in its authorized_keys", t.User, t.Addr)
+			return nil, fmt.Errorf("authentication as %q refused by %s: check the SSH user and that your key is in its authorized_keys", t.User, t.Addr)
 		}
-		return nil, nil, fmt.Errorf("ssh handshake with %s: %w", t.Addr, err)
+		return nil, fmt.Errorf("ssh handshake with %s: %w", t.Addr, err)
 	}
 	conn.SetDeadline(time.Time{})
 	client := ssh.NewClient(c, chans, reqs)
 	if d.KeepAlive > 0 {
 		go keepAlive(client, d.KeepAlive)
 	}
-	return client, jumps, nil
+	return client, nil
 }
 
 func connectError(ctx context.Context, addr string, timeout time.Duration, err error) error {

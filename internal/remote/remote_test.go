@@ -264,3 +264,58 @@ func TestProxyJump(t *testing.T) {
 		t.Fatalf("err = %v, want jump host failure", err)
 	}
 }
+
+// TestProxyJumpSharesOneConnection fans out to 12 nodes behind one jump
+// host whose sshd drops connections beyond 3 unauthenticated at once
+// (MaxStartups 3:100:100, like the default 10:30:100 but stricter; 3 leaves
+// room for the harness's readiness probe): every node must be reached over
+// the single connection the jump host accepts.
+func TestProxyJumpSharesOneConnection(t *testing.T) {
+	e := newEnv(t, 13, "127.0.216")
+	jump := e.servers[0]
+	cfg, err := os.ReadFile(jump.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict := strings.NewReplacer("LogLevel ERROR", "LogLevel INFO", "MaxStartups 1000", "MaxStartups 3:100:100").Replace(string(cfg))
+	if strict == string(cfg) {
+		t.Fatal("test sshd config changed: update this test's replacements")
+	}
+	if err := os.WriteFile(jump.ConfigPath, []byte(strict), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := jump.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	var targets []Target
+	for _, tg := range e.targets[1:] {
+		tg.ProxyJump = "root@" + jump.Addr
+		targets = append(targets, tg)
+	}
+	t0 := time.Now()
+	res := e.runner().Run(context.Background(), targets, "echo ok")
+	t.Logf("12 nodes via the jump host in %v", time.Since(t0))
+	for _, r := range res {
+		if r.Err != nil || string(r.Stdout) != "ok\n" {
+			t.Errorf("%s: err=%v stdout=%q", r.Node, r.Err, r.Stdout)
+		}
+	}
+	if n := strings.Count(jump.Stderr(), "Accepted publickey"); n != 1 {
+		t.Errorf("jump host accepted %d connections, want 1:\n%s", n, jump.Stderr())
+	}
+
+	// A target the jump host cannot reach fails alone; the shared jump
+	// connection stays usable for the others.
+	down := targets[0]
+	down.Addr = jump.Host + ":1"
+	res = e.runner().Run(context.Background(), []Target{down, targets[1]}, "echo ok")
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "via root@"+jump.Addr) {
+		t.Errorf("unreachable target: err = %v, want a connect error via the jump host", res[0].Err)
+	}
+	if res[1].Err != nil || string(res[1].Stdout) != "ok\n" {
+		t.Errorf("%s after a refused channel: err=%v stdout=%q", res[1].Node, res[1].Err, res[1].Stdout)
+	}
+	if n := strings.Count(jump.Stderr(), "Accepted publickey"); n != 1 {
+		t.Errorf("jump host accepted %d connections, want still 1", n)
+	}
+}
