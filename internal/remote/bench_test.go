@@ -9,7 +9,7 @@ import (
 // fresh connections each time (a new Dialer), as one `mesosctl ex` would.
 // scripts/bench/fanout.sh compares 64 nodes against pdsh and clush.
 func BenchmarkFanout8(b *testing.B) {
-	e := newEnvTB(b, 8, "127.0.7")
+	e := newEnvTB(b, 8, "127.0.217")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -2,6 +2,13 @@
 // addresses for tests and benchmarks, and generates the keys, sshd_config and
 // known_hosts lines they need. Other harnesses (the multi-node test cluster)
 // reuse GenerateKeys, WriteConfig and KnownHostsLine to run sshd their own way.
+//
+// Each server runs in a private mount namespace with a stock Debian home
+// (base-files' dot.bashrc and dot.profile) bind-mounted over /root, so the
+// sessions of tests logging in as root do not run this machine's own shell
+// start-up files: a developer's ~/.bashrc (pyenv init, …) can cost far more
+// per connection than SSH itself, and tests must behave as on a clean CI
+// machine.
 package sshd
 
 import (
@@ -137,6 +144,8 @@ type Server struct {
 	Keys       *Keys
 	KnownHosts string // the known_hosts line for this server
 
+	home string // bind-mounted over /root for the sessions; "" keeps /root
+
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -151,6 +160,27 @@ type Options struct {
 	Port int
 	// Keys are shared by all servers; generated when nil.
 	Keys *Keys
+	// HostHome keeps this machine's /root as root's home in sessions
+	// instead of a stock one.
+	HostHome bool
+}
+
+// StockHome writes a stock Debian home directory (base-files' dot.bashrc
+// and dot.profile; empty files where base-files is missing) at dir.
+func StockHome(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []string{"bashrc", "profile"} {
+		b, err := os.ReadFile("/usr/share/base-files/dot." + f)
+		if err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "."+f), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // StartNodes starts n sshd servers, on Subnet.1 … Subnet.n, sharing one host
@@ -168,6 +198,16 @@ func StartNodes(tb testing.TB, n int, o Options) []*Server {
 		o.Subnet = "127.0.2"
 	}
 	dir := tb.TempDir()
+	home := ""
+	if !o.HostHome {
+		if _, err := exec.LookPath("unshare"); err != nil {
+			tb.Fatalf("unshare not found: install the Debian package util-linux")
+		}
+		home = filepath.Join(dir, "home")
+		if err := StockHome(home); err != nil {
+			tb.Fatalf("write stock home: %v", err)
+		}
+	}
 	if o.Keys == nil {
 		k, err := GenerateKeys(dir)
 		if err != nil {
@@ -186,7 +226,7 @@ func StartNodes(tb testing.TB, n int, o Options) []*Server {
 			}
 			port = p
 		}
-		s := &Server{Host: host, Port: port, Addr: net.JoinHostPort(host, strconv.Itoa(port)), Keys: o.Keys}
+		s := &Server{Host: host, Port: port, Addr: net.JoinHostPort(host, strconv.Itoa(port)), Keys: o.Keys, home: home}
 		s.KnownHosts = KnownHostsLine(s.Addr, o.Keys.HostPublicKey)
 		s.ConfigPath = filepath.Join(dir, fmt.Sprintf("sshd_config.%d", i+1))
 		if err := WriteConfig(s.ConfigPath, Config{ListenAddress: s.Addr, HostKey: o.Keys.HostKeyPath,
@@ -221,6 +261,12 @@ func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cmd := exec.Command(Binary, "-D", "-e", "-f", s.ConfigPath)
+	if s.home != "" {
+		// unshare (without --fork) and sh exec: the process is sshd itself,
+		// and the mount namespace goes away with it.
+		cmd = exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c",
+			`mount --bind "$0" /root && exec "$@"`, s.home, Binary, "-D", "-e", "-f", s.ConfigPath)
+	}
 	// A file, not a pipe: session processes that outlive the listener
 	// keep their inherited stderr open, and Wait must not wait for them.
 	logf, err := os.OpenFile(s.ConfigPath+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
