@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"syscall"
+	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
@@ -163,6 +164,12 @@ func (r *Runtime) recoverStandalone() error {
 // then reports its child's end and exits).
 func (r *Runtime) signalTree(pid int, sig syscall.Signal) {
 	tree := procfs.Tree(pid)
+	// Just launched: give the launcher a moment to fork its child, so the
+	// signal reaches the command and the launcher records its end.
+	for i := 0; i < 100 && len(tree) == 1 && procfs.Alive(pid, 0); i++ {
+		time.Sleep(10 * time.Millisecond)
+		tree = procfs.Tree(pid)
+	}
 	for _, p := range tree[1:] {
 		_ = syscall.Kill(p, sig)
 	}
@@ -285,7 +292,7 @@ func (s *Service) registerContainerCalls(srv *httpapi.Server) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		return s.waitResponse(cid, term), nil
+		return s.waitResponse(cid, term, s.rt.launcherStatus(cid)), nil
 	})
 	srv.HandleCall(api.CallKillContainer, func(ctx context.Context, call *api.Call) (any, error) {
 		kc := call.KillContainer
@@ -367,10 +374,34 @@ func (s *Service) containerDone(cid string) (done <-chan struct{}, termPath stri
 	return nil, "", false
 }
 
-func (s *Service) waitResponse(cid, termPath string) api.WaitContainerResponse {
+// launcherStatus is the wait status of a container's launcher when this
+// agentd started it and it has ended (-1 otherwise).
+func (r *Runtime) launcherStatus(cid string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.standalone[cid]
+	if c == nil {
+		for _, x := range r.containers {
+			if x.info.Launch != nil && x.info.Launch.ContainerID == cid {
+				c = x
+			}
+		}
+	}
+	if c == nil || c.cmd == nil || c.cmd.ProcessState == nil || !c.finished {
+		return -1
+	}
+	return int(c.cmd.ProcessState.Sys().(syscall.WaitStatus))
+}
+
+func (s *Service) waitResponse(cid, termPath string, launcherStatus int) api.WaitContainerResponse {
 	var t launcher.Termination
 	out := api.WaitContainerResponse{}
 	if err := checkpoint.ReadRecord(termPath, &t); err != nil {
+		if launcherStatus >= 0 {
+			st := int32(launcherStatus)
+			out.ExitStatus = &st
+			return out
+		}
 		st := int32(syscall.SIGKILL)
 		out.ExitStatus = &st
 		out.Message = "Container terminated while the agent was down; exit status unknown"

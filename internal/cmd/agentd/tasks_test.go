@@ -138,7 +138,7 @@ func (a *agentProc) cleanup() {
 		}
 	}
 	// Kill every container launcher left (they run in their own sessions).
-	out, _ := exec.Command("pgrep", "-f", "containerizer launch --launch_info="+a.dir).Output()
+	out, _ := exec.Command("pgrep", "-f", "(containerizer launch|executor) --launch_info="+a.dir).Output()
 	for _, f := range strings.Fields(string(out)) {
 		if pid, err := strconv.Atoi(f); err == nil {
 			killTree(pid)
@@ -146,8 +146,13 @@ func (a *agentProc) cleanup() {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if out, _ := exec.Command("pgrep", "-f", a.dir).Output(); len(bytes.TrimSpace(out)) == 0 {
+		out, _ := exec.Command("pgrep", "-f", a.dir).Output()
+		if len(bytes.TrimSpace(out)) == 0 {
 			break
+		}
+		if time.Until(deadline) < 100*time.Millisecond {
+			ps, _ := exec.Command("ps", "-o", "pid,args", "-p", strings.Join(strings.Fields(string(out)), ",")).Output()
+			a.t.Errorf("processes left by the test agent:\n%s", ps)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -163,11 +168,17 @@ func (a *agentProc) cleanup() {
 	}
 }
 
+// killTree SIGKILLs pid and its descendants (children of every thread:
+// a Go program forks from any of them).
 func killTree(pid int) {
-	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	for _, k := range strings.Fields(string(kids)) {
-		if n, err := strconv.Atoi(k); err == nil {
-			killTree(n)
+	_ = syscall.Kill(pid, syscall.SIGSTOP) // no new children meanwhile
+	threads, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, th := range threads {
+		kids, _ := os.ReadFile(th)
+		for _, k := range strings.Fields(string(kids)) {
+			if n, err := strconv.Atoi(k); err == nil {
+				killTree(n)
+			}
 		}
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -386,5 +397,284 @@ func TestTaskLifecycle(t *testing.T) {
 	json.Unmarshal(body, &list)
 	if len(list.Tasks) != 3 || list.Tasks[0].ID != "hello" || list.Tasks[2].ID != "sleeper" {
 		t.Errorf("task list: %s", body)
+	}
+}
+
+// TestProcessTreeFiveLevels: agentd → containerizer launch → executor →
+// sh -c → command, as ps --forest shows a Mesos agent's tasks.
+func TestProcessTreeFiveLevels(t *testing.T) {
+	a := startBinaryAgent(t)
+	a.launch(sh("tree", "sleep 300; true"))
+	a.waitState("tree", 20*time.Second, "TASK_RUNNING")
+	var pt api.ProcessTree
+	code, body := a.do("GET", api.ProcessesPath, nil)
+	if err := json.Unmarshal(body, &pt); code != 200 || err != nil {
+		t.Fatalf("%d %s %v", code, body, err)
+	}
+	levels := []string{"agentd", "containerizer launch", "executor", "/bin/sh -c sleep 300; true", "sleep 300"}
+	p := pt.Agent
+	for i, want := range levels {
+		if !strings.Contains(p.Command, want) {
+			t.Fatalf("level %d: %q, want it to contain %q\n%s", i, p.Command, want, body)
+		}
+		if i == 1 && (p.Task == nil || p.Task.ID != "tree" || p.Task.State != "TASK_RUNNING") {
+			t.Errorf("launcher not annotated with its task: %+v", p.Task)
+		}
+		if i+1 < len(levels) {
+			if len(p.Children) != 1 {
+				t.Fatalf("level %d (%s) has %d children\n%s", i, p.Command, len(p.Children), body)
+			}
+			p = p.Children[0]
+		}
+	}
+	// ps agrees: the executor is in its own session, below agentd.
+	out, _ := exec.Command("ps", "-o", "pid,ppid,sid,args", "--forest", "-g", strconv.Itoa(pt.Agent.Children[0].PID)).CombinedOutput()
+	if !strings.Contains(string(out), "executor --launch_info=") {
+		t.Errorf("ps --forest:\n%s", out)
+	}
+}
+
+// TestKill9RecoveryLoop: kill -9 agentd repeatedly while tasks run and
+// finish; after each restart every running task is still RUNNING and
+// owned by the same executor, tasks that ended while agentd was down
+// carry their true exit status, and nothing is duplicated or lost.
+func TestKill9RecoveryLoop(t *testing.T) {
+	a := startBinaryAgent(t)
+	const n = 12
+	pids := map[string]int{}
+	for i := 0; i < n; i++ {
+		ti := a.launch(sh(fmt.Sprintf("long-%02d", i), "sleep 600"))
+		pids[ti.ID] = ti.ExecutorPID
+	}
+	for i := 0; i < n; i++ {
+		a.waitState(fmt.Sprintf("long-%02d", i), 20*time.Second, "TASK_RUNNING")
+	}
+	for round := 0; round < 3; round++ {
+		short := fmt.Sprintf("short-%d", round)
+		a.launch(sh(short, fmt.Sprintf("sleep 0.5; exit %d", 10+round)))
+		a.waitState(short, 20*time.Second, "TASK_RUNNING")
+		a.kill9()
+		time.Sleep(1500 * time.Millisecond) // the short task ends while agentd is down
+		a.restart()
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("long-%02d", i)
+			ti := a.task(id, "")
+			if ti.State != "TASK_RUNNING" || ti.ExecutorPID != pids[id] {
+				t.Fatalf("round %d: %s is %s with executor %d (was %d)\n%s", round, id, ti.State, ti.ExecutorPID, pids[id], a.stderr)
+			}
+		}
+		for r := 0; r <= round; r++ {
+			ti := a.task(fmt.Sprintf("short-%d", r), "")
+			if ti.State != "TASK_FAILED" || ti.ExitStatus == nil || *ti.ExitStatus != 10+r {
+				t.Fatalf("round %d: short-%d = %s exit %v, statuses %+v", round, r, ti.State, ti.ExitStatus, ti.Statuses)
+			}
+		}
+		var list api.TaskList
+		_, body := a.do("GET", api.TaskPath, nil)
+		json.Unmarshal(body, &list)
+		seen := map[string]bool{}
+		for _, ti := range list.Tasks {
+			if seen[ti.ID] {
+				t.Fatalf("task %s listed twice", ti.ID)
+			}
+			seen[ti.ID] = true
+		}
+		if len(list.Tasks) != n+round+1 {
+			t.Fatalf("round %d: %d tasks, want %d", round, len(list.Tasks), n+round+1)
+		}
+		st := a.state()
+		running := 0
+		for _, f := range st.Frameworks {
+			for _, e := range f.Executors {
+				running += len(e.Tasks)
+			}
+		}
+		if running != n {
+			t.Fatalf("round %d: /state shows %d running tasks, want %d", round, running, n)
+		}
+	}
+	// Recovered tasks can still be killed (and are reported KILLED).
+	if code, body := a.do("POST", api.TaskPath+"/long-00/kill", nil); code != 202 {
+		t.Fatalf("kill: %d %s", code, body)
+	}
+	if ti := a.waitState("long-00", 20*time.Second, "TASK_KILLED", "TASK_FAILED"); ti.State != "TASK_KILLED" {
+		t.Errorf("long-00: %+v", ti)
+	}
+	// --recover=cleanup: the rest are killed at restart and reported.
+	a.kill9()
+	a.restart("--recover=cleanup")
+	for i := 1; i < n; i++ {
+		id := fmt.Sprintf("long-%02d", i)
+		if ti := a.waitState(id, 20*time.Second, "TASK_KILLED", "TASK_FAILED", "TASK_LOST"); ti.State == "TASK_RUNNING" {
+			t.Errorf("%s still running after --recover=cleanup", id)
+		}
+	}
+	a.task("long-11", "?after=100&timeout=10s")
+	if out, _ := exec.Command("pgrep", "-f", "sleep 600").Output(); len(out) > 0 {
+		// Other tests may run sleep 600 too: check ours by sandbox path.
+		for _, f := range strings.Fields(string(out)) {
+			cwd, _ := os.Readlink("/proc/" + f + "/cwd")
+			if strings.HasPrefix(cwd, a.dir) {
+				t.Errorf("pid %s (sandbox %s) survived --recover=cleanup", f, cwd)
+			}
+		}
+	}
+}
+
+// TestTornCheckpointSkipped: with --strict=false a corrupt task checkpoint
+// is reported (log line, slave/recovery_errors) and the rest recovers.
+func TestTornCheckpointSkipped(t *testing.T) {
+	a := startBinaryAgent(t, "--strict=false")
+	a.launch(sh("good", "sleep 600"))
+	bad := a.launch(sh("bad", "sleep 600"))
+	a.waitState("good", 20*time.Second, "TASK_RUNNING")
+	a.waitState("bad", 20*time.Second, "TASK_RUNNING")
+	a.kill9()
+	infos, _ := filepath.Glob(filepath.Join(a.dir, "work", "meta", "slaves", "*", "frameworks", "*", "executors", "bad", "runs", bad.ContainerID, "tasks", "bad", "task.info"))
+	if len(infos) != 2 || !strings.Contains(infos[1], "/slaves/latest/") { // the agent ID, then latest → it
+		t.Fatalf("task.info of bad: %v", infos)
+	}
+	b, _ := os.ReadFile(infos[0])
+	os.WriteFile(infos[0], b[:len(b)/2], 0o644)
+	a.restart()
+	if ti := a.task("good", ""); ti.State != "TASK_RUNNING" {
+		t.Errorf("good: %+v", ti)
+	}
+	if !strings.Contains(a.stderr.String(), "task.info") {
+		t.Errorf("no warning naming the corrupt file:\n%s", a.stderr)
+	}
+	_, body := a.do("GET", "/metrics/snapshot", nil)
+	if !strings.Contains(string(body), `"slave/recovery_errors":1`) {
+		t.Errorf("metrics: %s", body)
+	}
+	// --strict=true (the default) refuses to start, naming the file.
+	a.kill9()
+	args := append([]string(nil), a.args...)
+	for i, arg := range args {
+		if arg == "--strict=false" {
+			args[i] = "--strict=true"
+		}
+	}
+	cmd := exec.Command(a.bin, args...)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "task.info") {
+		t.Errorf("strict start: %v\n%s", err, out)
+	}
+}
+
+// TestStandaloneContainers: the v1 operator calls on a standalone container.
+func TestStandaloneContainers(t *testing.T) {
+	a := startBinaryAgent(t)
+	call := func(body string) (int, string) {
+		code, out := a.do("POST", "/api/v1", body)
+		return code, string(out)
+	}
+	launch := `{"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"c1"},"command":{"value":"echo hi; exit 4"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":0.5}},{"name":"mem","type":"SCALAR","scalar":{"value":64}}]}}`
+	if code, out := call(launch); code != 200 {
+		t.Fatalf("launch: %d %s", code, out)
+	}
+	if code, out := call(launch); code != 202 {
+		t.Errorf("relaunch: %d %s", code, out)
+	}
+	code, out := call(`{"type":"WAIT_CONTAINER","wait_container":{"container_id":{"value":"c1"}}}`)
+	if code != 200 || out != `{"type":"WAIT_CONTAINER","wait_container":{"exit_status":1024}}` {
+		t.Errorf("wait: %d %s", code, out)
+	}
+	b, _ := os.ReadFile(filepath.Join(a.dir, "work", "containers", "c1", "stdout"))
+	if string(b) != "hi\n" {
+		t.Errorf("stdout %q", b)
+	}
+	if code, out := call(`{"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"c2"},"command":{"value":"sleep 600"}}}`); code != 200 {
+		t.Fatalf("launch c2: %d %s", code, out)
+	}
+	if code, out := call(`{"type":"GET_CONTAINERS","get_containers":{"show_standalone":true}}`); code != 200 || !strings.Contains(out, `"c2"`) {
+		t.Errorf("get containers: %d %s", code, out)
+	}
+	if code, out := call(`{"type":"REMOVE_CONTAINER","remove_container":{"container_id":{"value":"c2"}}}`); code != 500 || !strings.Contains(out, "still running") {
+		t.Errorf("remove running: %d %s", code, out)
+	}
+	if code, out := call(`{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"c2"},"signal":15}}`); code != 200 {
+		t.Errorf("kill: %d %s", code, out)
+	}
+	if code, out := call(`{"type":"WAIT_CONTAINER","wait_container":{"container_id":{"value":"c2"}}}`); code != 200 || !strings.Contains(out, `"exit_status":15`) {
+		t.Errorf("wait c2: %d %s", code, out)
+	}
+	for _, c := range []string{"c1", "c2"} {
+		if code, out := call(`{"type":"REMOVE_CONTAINER","remove_container":{"container_id":{"value":"` + c + `"}}}`); code != 200 {
+			t.Errorf("remove %s: %d %s", c, code, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(a.dir, "work", "containers", "c1")); !os.IsNotExist(err) {
+		t.Errorf("sandbox of c1 not removed: %v", err)
+	}
+	if code, out := call(`{"type":"WAIT_CONTAINER","wait_container":{"container_id":{"value":"c1"}}}`); code != 404 {
+		t.Errorf("wait removed: %d %s", code, out)
+	}
+}
+
+// TestCgroupsIsolationThroughAgentd: --isolation=cgroups/cpu,cgroups/mem
+// puts the task in its cgroups with Mesos' limits, an over-limit task is
+// killed and reported with the OOM reason, and the cgroups go away.
+func TestCgroupsIsolationThroughAgentd(t *testing.T) {
+	a := startBinaryAgent(t, "--isolation=cgroups/cpu,cgroups/mem")
+	spec := sh("limited", "sleep 600")
+	spec.Resources = api.TaskResources{CPUs: 0.5, Mem: 64}
+	a.launch(spec)
+	ti := a.waitState("limited", 20*time.Second, "TASK_RUNNING")
+	var pt api.ProcessTree
+	_, body := a.do("GET", api.ProcessesPath, nil)
+	json.Unmarshal(body, &pt)
+	var pk *api.ProcessTask
+	for _, c := range pt.Agent.Children {
+		if c.Task != nil && c.Task.ID == "limited" {
+			pk = c.Task
+		}
+	}
+	if pk == nil || pk.MemLimitMB != 96 || pk.CPUShares != 614 || len(pk.CgroupPaths) != 2 {
+		t.Fatalf("limits: %+v\n%s", pk, body)
+	}
+	procs, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/memory", a.cgroups, ti.ContainerID, "cgroup.procs"))
+	if len(strings.Fields(string(procs))) < 3 { // launcher, executor, sh/sleep
+		t.Errorf("cgroup.procs: %q", procs)
+	}
+	a.do("POST", api.TaskPath+"/limited/kill", nil)
+	a.waitState("limited", 20*time.Second, "TASK_KILLED")
+	a.task("limited", "?after=100&timeout=10s")
+	if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/memory", a.cgroups, ti.ContainerID)); !os.IsNotExist(err) {
+		t.Errorf("memory cgroup left after the task ended: %v", err)
+	}
+
+	hog := sh("hog", "head -c 200000000 /dev/zero | tail > /dev/null")
+	hog.Resources = api.TaskResources{CPUs: 0.1, Mem: 32}
+	a.launch(hog)
+	done := a.waitState("hog", 30*time.Second, "TASK_FAILED", "TASK_FINISHED", "TASK_KILLED")
+	last := done.Statuses[len(done.Statuses)-1]
+	if done.State != "TASK_FAILED" || last.Reason != "REASON_CONTAINER_LIMITATION_MEMORY" {
+		t.Errorf("hog: %s %+v", done.State, last)
+	}
+}
+
+// TestTaskAPIAuthentication: with --authenticate_http_readwrite, launching
+// and killing need credentials; reading does not (readonly not required).
+func TestTaskAPIAuthentication(t *testing.T) {
+	creds := filepath.Join(t.TempDir(), "creds.json")
+	os.WriteFile(creds, []byte(`{"credentials":[{"principal":"ops","secret":"s3cret"}]}`), 0o600)
+	a := startBinaryAgent(t, "--authenticate_http_readwrite", "--http_credentials="+creds)
+	if code, body := a.do("POST", api.TaskPath, sh("x", "true")); code != 401 || !strings.Contains(string(body), "mesos-agent-readwrite") {
+		t.Errorf("unauthenticated launch: %d %s", code, body)
+	}
+	j, _ := json.Marshal(sh("x", "true"))
+	req, _ := http.NewRequest("POST", a.URL+api.TaskPath, bytes.NewReader(j))
+	req.SetBasicAuth("ops", "s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("authenticated launch: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if code, _ := a.do("GET", api.TaskPath, nil); code != 200 {
+		t.Errorf("list without credentials: %d", code)
+	}
+	if code, _ := a.do("POST", api.TaskPath+"/x/kill", nil); code != 401 {
+		t.Errorf("unauthenticated kill: %d", code)
 	}
 }
