@@ -34,6 +34,9 @@ completions: ## regenerate completions/ from the command tree
 	$(GO) run ./cmd/mesosctl completion fish > completions/mesosctl.fish
 	$(GO) run ./cmd/mesosctl completion powershell > completions/mesosctl.ps1
 
+docs: completions ## regenerate every generated doc: docs/cli/*.md, docs/man/*.1 and completions/
+	$(GO) run ./cmd/gen-docs
+
 GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1
 
 release-check: ## validate goreleaser.yaml (goreleaser is run with go run, not a module dependency)
