@@ -11,10 +11,11 @@ import (
 	"github.com/mesosctl/mesosctl/internal/mesosctl"
 )
 
-func stamp(t *testing.T) {
+// stamp replaces the link-time values for one test.
+func stamp(t *testing.T, version, commit, date string) {
 	v, c, d := build.Version, build.Commit, build.Date
 	t.Cleanup(func() { build.Version, build.Commit, build.Date = v, c, d })
-	build.Version, build.Commit, build.Date = "1.2.3", "abc1234", "2026-11-01T10:00:00Z"
+	build.Version, build.Commit, build.Date = version, commit, date
 }
 
 func run(t *testing.T, args ...string) (int, string, string) {
@@ -25,7 +26,7 @@ func run(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestVersion(t *testing.T) {
-	stamp(t)
+	stamp(t, "1.2.3", "abc1234", "2026-11-01T10:00:00Z")
 	code, out, errOut := run(t, "version")
 	want := "mesosctl version 1.2.3\ncommit: abc1234\nbuilt: 2026-11-01T10:00:00Z\ngo: " +
 		runtime.Version() + " (" + runtime.GOOS + "/" + runtime.GOARCH + ")\n"
@@ -35,7 +36,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestVersionJSON(t *testing.T) {
-	stamp(t)
+	stamp(t, "1.2.3", "abc1234", "2026-11-01T10:00:00Z")
 	code, out, _ := run(t, "version", "--json")
 	var got map[string]string
 	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
@@ -58,9 +59,7 @@ func TestVersionRefusesArgs(t *testing.T) {
 
 // TestDevelopmentBuild: an unstamped binary says so instead of printing blanks.
 func TestDevelopmentBuild(t *testing.T) {
-	v, c, d := build.Version, build.Commit, build.Date
-	t.Cleanup(func() { build.Version, build.Commit, build.Date = v, c, d })
-	build.Version, build.Commit, build.Date = "", "", ""
+	stamp(t, "", "", "")
 	_, out, _ := run(t, "version")
 	for _, want := range []string{"mesosctl version dev\n", "commit: none\n", "built: unknown\n"} {
 		if !strings.Contains(out, want) {
