@@ -3,9 +3,9 @@ package runtime
 import (
 	"fmt"
 	"math"
-	"sort"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
