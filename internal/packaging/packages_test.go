@@ -78,7 +78,9 @@ func buildPackages() (dist, error) {
 	if err != nil {
 		return dist{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// A cold machine first downloads and compiles goreleaser (minutes on
+	// 2 cores); afterwards `go run` reuses the cached executable.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "run", goreleaser, "release", "-f", cfgPath, "--snapshot", "--clean")
 	cmd.Dir = repoRoot
