@@ -1,7 +1,9 @@
 // Package docgen generates mesosctl's command reference from the cobra
 // command tree: one markdown page per command (docs/cli) and one man page
 // per command (docs/man, section 1). Hidden commands (dev, containerizer,
-// executor) are left out. The output is deterministic: no generation date
+// executor) are left out. Long descriptions are kept preformatted, as
+// --help prints them, and the agentd page lists Mesos' agent flags, which
+// cobra does not see. The output is deterministic: no generation date
 // in the markdown, a fixed date in the man pages, so that a test can
 // regenerate it and compare it with the committed files.
 package docgen
@@ -10,11 +12,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
+	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/cmd/root"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/mesosctl"
@@ -39,14 +43,28 @@ func NewRoot() *cobra.Command {
 	f := mesosctl.NewFactory(ios)
 	f.Getenv = func(string) string { return "" }
 	cmd := root.NewCmdRoot(f)
-	disableAutoGenTag(cmd)
+	prepare(cmd)
 	return cmd
 }
 
-func disableAutoGenTag(cmd *cobra.Command) {
+// prepare readies cmd and its sub-commands for cobra/doc: no generation
+// date, and the long description as preformatted text. Long texts are
+// written for `--help` in a terminal (aligned columns, MESOS_<NAME>,
+// --no-switch_user); read as markdown they would lose their underscores,
+// angle brackets and line breaks, in the man pages and on the web alike.
+func prepare(cmd *cobra.Command) {
 	cmd.DisableAutoGenTag = true
+	if cmd.CommandPath() == "mesosctl agentd" {
+		// agentd parses Mesos' flags itself (cobra sees none): list them,
+		// as `mesosctl agentd --help` does.
+		_, usage, _ := strings.Cut(flags.Usage("mesosctl agentd"), "\n\n")
+		cmd.Long = strings.TrimRight(cmd.Long, "\n") + "\n\nAgent flags (Mesos syntax):\n\n" + usage
+	}
+	if long := strings.TrimRight(cmd.Long, "\n"); long != "" {
+		cmd.Long = "```\n" + long + "\n```"
+	}
 	for _, c := range cmd.Commands() {
-		disableAutoGenTag(c)
+		prepare(c)
 	}
 }
 

@@ -81,6 +81,20 @@ func TestHiddenCommandsExcluded(t *testing.T) {
 	if strings.Contains(string(page), "Auto generated") {
 		t.Error("man page carries cobra's auto-generated tag (a date)")
 	}
+
+	// agentd's page lists the Mesos flags, and terminal text survives
+	// markdown: underscores and <NAME> placeholders intact.
+	for _, f := range []string{filepath.Join(man, "mesosctl-agentd.1"), filepath.Join(md, "mesosctl_agentd.md")} {
+		page, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"--work_dir=VALUE", "--[no-]switch_user", "--no-switch_user", "MESOS_<NAME>", "--reconfiguration_policy=VALUE"} {
+			if !strings.Contains(strings.ReplaceAll(string(page), `\-`, "-"), want) {
+				t.Errorf("%s lacks %q", filepath.Base(f), want)
+			}
+		}
+	}
 }
 
 // TestGenerateRemovesStalePages checks that a page for a command that no
