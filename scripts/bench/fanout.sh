@@ -22,6 +22,7 @@ RUNS=${1:-5}
 N=${NODES:-64}
 SUBNET=${SUBNET:-127.0.216}
 NODE_HOME=${NODE_HOME:-stock}
+LOAD_START=$(cut -d' ' -f1 /proc/loadavg)   # before our own sshd and checks
 cd "$(dirname "$0")/../.."
 
 for tool in /usr/sbin/sshd ssh ssh-keygen pdsh clush unshare bc; do
@@ -169,8 +170,8 @@ for r in $(seq 1 "$RUNS"); do
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 M=$(echo "${TIMES[mesosctl]}" | median); P=$(echo "${TIMES[pdsh]}" | median); C=$(echo "${TIMES[clush]}" | median)
-printf '\n%d nodes, `hostname`, node home %s, median of %d runs (%d CPUs, load %s before, %s after)\n' \
-  "$N" "$NODE_HOME" "$RUNS" "$(nproc)" "$LOAD0" "$(cut -d' ' -f1 /proc/loadavg)"
+printf '\n%d nodes, `hostname`, node home %s, median of %d runs (%d CPUs, load %s at start, %s before the timed runs, %s after)\n' \
+  "$N" "$NODE_HOME" "$RUNS" "$(nproc)" "$LOAD_START" "$LOAD0" "$(cut -d' ' -f1 /proc/loadavg)"
 printf '%-10s %8s %13s %13s %10s   %s\n' tool "wall s" "client CPU s" "sshd CPU s" "sshd ms/node" "all runs (wall)"
 for t in mesosctl pdsh clush; do
   srv=$(echo "${SRV[$t]}" | median)
