@@ -5,7 +5,9 @@ package agent
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/mesosctl/mesosctl/internal/cmd/agent/flags"
 	"github.com/mesosctl/mesosctl/internal/cmd/agent/ps"
+	"github.com/mesosctl/mesosctl/internal/cmd/agent/state"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 )
 
@@ -20,6 +22,8 @@ func NewCmdAgent(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(
 		ps.NewCmdPs(f, nil),
+		state.NewCmdState(f, nil),
+		flags.NewCmdFlags(f, nil),
 	)
 	return cmd
 }
