@@ -184,3 +184,16 @@ func (c *Client) Call(ctx context.Context, call *api.Call, resp any) error {
 	}
 	return json.Unmarshal(inner, resp)
 }
+
+// AgentdVersion returns the mesosctl version of an agentd ("" for an
+// Apache Mesos agent): agentd reports build_user "mesosctl" in /version and
+// its own version as git_tag.
+func AgentdVersion(v *api.Version) string {
+	if v == nil || v.BuildUser != api.AgentdBuildUser {
+		return ""
+	}
+	if v.GitTag == "" {
+		return "unknown"
+	}
+	return v.GitTag
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
+	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/render"
@@ -43,6 +45,8 @@ type Agent struct {
 	Attributes    json.RawMessage `json:"attributes"`
 	Tasks         *int            `json:"tasks"`
 	Version       string          `json:"version,omitempty"`
+	// AgentdVersion is the mesosctl version of an agentd ("" for a Mesos agent).
+	AgentdVersion string `json:"agentd_version,omitempty"`
 	Error         string          `json:"error,omitempty"`
 }
 
@@ -163,6 +167,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := opts.Output.Print(opts.IO, agents, table(agents)); err != nil {
 		return err
 	}
+	warnVersions(opts.IO.ErrOut, agents, build.Current().Version)
 	failed := 0
 	for _, a := range agents {
 		if a.Error != "" {
@@ -228,6 +233,9 @@ func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.D
 				}
 			}
 			a.Tasks = &n
+			if v, err := c.Version(ctx); err == nil {
+				a.AgentdVersion = agentclient.AgentdVersion(v)
+			}
 		}(&out[i])
 	}
 	wg.Wait()
@@ -323,4 +331,27 @@ func table(agents []Agent) *render.Table {
 			usedTotal(a, "disk"), attributes(a.Attributes), tasks)
 	}
 	return t
+}
+
+// warnVersions prints one stderr line per distinct agentd version that
+// differs from the CLI's own, naming the agents that run it.
+func warnVersions(w io.Writer, agents []Agent, cli string) {
+	byVersion := map[string][]string{}
+	var versions []string
+	for _, a := range agents {
+		v := a.AgentdVersion
+		if v == "" || v == cli {
+			continue
+		}
+		if _, ok := byVersion[v]; !ok {
+			versions = append(versions, v)
+		}
+		byVersion[v] = append(byVersion[v], a.Hostname)
+	}
+	sort.Strings(versions)
+	for _, v := range versions {
+		hosts := byVersion[v]
+		fmt.Fprintf(w, "warning: %d agent(s) run agentd %s, this mesosctl is %s (%s): upgrade them or use a matching mesosctl\n",
+			len(hosts), v, cli, strings.Join(hosts, ", "))
+	}
 }
