@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -196,4 +197,29 @@ func AgentdVersion(v *api.Version) string {
 		return "unknown"
 	}
 	return v.GitTag
+}
+
+// SetAttributes replaces an agentd's attributes live (POST
+// api.AttributesPath; Apache Mesos agents answer 404). attrs is in
+// --attributes syntax.
+func (c *Client) SetAttributes(ctx context.Context, attrs string) (*api.Attributes, error) {
+	body, err := json.Marshal(api.SetAttributes{Attributes: attrs})
+	if err != nil {
+		return nil, err
+	}
+	b, _, err := c.do(ctx, http.MethodPost, api.AttributesPath, body,
+		map[string]string{"Content-Type": "application/json", "Accept": "application/json"})
+	if err != nil {
+		var he *HTTPError
+		var ae api.AttributesError
+		if errors.As(err, &he) && json.Unmarshal([]byte(he.Body), &ae) == nil && ae.Error != "" {
+			he.Body = ae.Error
+		}
+		return nil, err
+	}
+	var out api.Attributes
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%s%s: bad response: %v", c.BaseURL, api.AttributesPath, err)
+	}
+	return &out, nil
 }

@@ -47,7 +47,7 @@ type Agent struct {
 	Version       string          `json:"version,omitempty"`
 	// AgentdVersion is the mesosctl version of an agentd ("" for a Mesos agent).
 	AgentdVersion string `json:"agentd_version,omitempty"`
-	Error         string          `json:"error,omitempty"`
+	Error         string `json:"error,omitempty"`
 }
 
 // NewCmdAgents builds the command; runF replaces the behaviour in tests.

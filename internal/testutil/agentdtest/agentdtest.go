@@ -5,6 +5,8 @@ package agentdtest
 import (
 	"context"
 	"net"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,12 +26,18 @@ type Agent struct {
 func (a *Agent) Stop() { a.stop() }
 
 // Start runs agentd with Mesos-style flags (--work_dir defaults to a temp
-// dir, --config_dir to none, --ip to 127.0.0.1, --port to a free one) and
-// waits until it serves.
+// dir, --config_dir to none, --ip to 127.0.0.1, --port to a free one; args
+// override these) and waits until it serves.
 func Start(t testing.TB, args ...string) *Agent {
 	t.Helper()
 	a := &Agent{WorkDir: t.TempDir()}
-	all := []string{"--work_dir=" + a.WorkDir, "--config_dir=", "--ip=127.0.0.1", "--port=0"}
+	var all []string
+	for _, d := range []string{"--work_dir=" + a.WorkDir, "--config_dir=", "--ip=127.0.0.1", "--port=0"} {
+		name, _, _ := strings.Cut(d, "=")
+		if !slices.ContainsFunc(args, func(s string) bool { return strings.HasPrefix(s, name+"=") }) {
+			all = append(all, d)
+		}
+	}
 	v, err := flags.Load(append(all, args...), nil)
 	if err != nil {
 		t.Fatal(err)
