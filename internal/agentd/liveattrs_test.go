@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mesosctl/mesosctl/internal/agentclient"
 	agent "github.com/mesosctl/mesosctl/internal/agentd"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
-	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/testutil/agentdtest"
 	"github.com/mesosctl/mesosctl/internal/testutil/zookeeper"
 	"github.com/mesosctl/mesosctl/internal/zk"

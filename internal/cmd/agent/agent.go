@@ -5,6 +5,7 @@ package agent
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/mesosctl/mesosctl/internal/cmd/agent/configure"
 	"github.com/mesosctl/mesosctl/internal/cmd/agent/flags"
 	"github.com/mesosctl/mesosctl/internal/cmd/agent/ps"
 	"github.com/mesosctl/mesosctl/internal/cmd/agent/state"
@@ -24,6 +25,12 @@ func NewCmdAgent(f *cmdutil.Factory) *cobra.Command {
 		ps.NewCmdPs(f, nil),
 		state.NewCmdState(f, nil),
 		flags.NewCmdFlags(f, nil),
+		configure.NewCmdSetAttributes(f, nil),
+		configure.NewCmdSetResources(f, nil),
+		configure.NewCmdSetContainerizers(f, nil),
+		configure.NewCmdConfig(f),
+		configure.NewCmdRestart(f, nil),
+		configure.NewCmdClearLatest(f, nil),
 	)
 	return cmd
 }

@@ -17,10 +17,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
-	"github.com/mesosctl/mesosctl/internal/cmd/fanout"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
 )
 
@@ -136,7 +136,7 @@ func (o *Options) Fetch(ctx context.Context, args []string, fn func(ctx context.
 		ctx = context.Background()
 	}
 	results := make([]Result, len(names))
-	fanout.Each(ctx, limit, len(names), func(ctx context.Context, i int) {
+	remote.Each(ctx, limit, len(names), func(ctx context.Context, i int) {
 		results[i].Node = names[i]
 		fn(ctx, Client(nodes[i], creds, o.Timeout), &results[i])
 	})
