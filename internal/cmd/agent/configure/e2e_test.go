@@ -1,0 +1,275 @@
+package configure_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/mesosctl"
+	"github.com/mesosctl/mesosctl/internal/testcluster"
+)
+
+// One test cluster for the whole package (starting one takes seconds).
+var (
+	cluster    *testcluster.Cluster
+	clusterErr error
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	tmp, err := os.MkdirTemp("", "agentcfg-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	exe, err := testcluster.BuildBinary(tmp)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	cluster, clusterErr = testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 3, Exe: exe,
+		Subnet: "127.0.210", KillWithParent: true})
+	if clusterErr != nil {
+		fmt.Fprintln(os.Stderr, "test cluster:", clusterErr)
+		return 1
+	}
+	code := m.Run()
+	if err := cluster.Down(); err != nil {
+		fmt.Fprintln(os.Stderr, "cluster down:", err)
+		code = 1
+	}
+	return code
+}
+
+func setup(t *testing.T) *testcluster.Cluster {
+	t.Helper()
+	t.Setenv("MESOSCTL_CONFIG", cluster.ConfigFile)
+	t.Setenv("NODES", "")
+	t.Setenv("SSH_AUTH_SOCK", "")
+	for _, n := range cluster.NodeNames() {
+		if err := cluster.WaitAgent(n, 30*time.Second); err != nil {
+			// A previous test may have stopped it.
+			cluster.SSH(n, "systemctl start mesos-slave")
+			if err := cluster.WaitAgent(n, 30*time.Second); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return cluster
+}
+
+func run(t *testing.T, args ...string) (cmdutil.ExitCode, string, string) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	code := mesosctl.Run(context.Background(), ios, append([]string{"mesosctl"}, args...))
+	return code, out.String(), errOut.String()
+}
+
+type state struct {
+	ID         string            `json:"id"`
+	Attributes map[string]any    `json:"attributes"`
+	Resources  map[string]any    `json:"resources"`
+	Flags      map[string]string `json:"flags"`
+	Frameworks []json.RawMessage `json:"frameworks"`
+}
+
+func getState(t *testing.T, c *testcluster.Cluster, node string) state {
+	t.Helper()
+	n, err := c.Node(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://%s:%d/state", n.IP, c.AgentPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st state
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// files returns the flag files and the latest link of a node with their
+// modification times, to show nothing was touched.
+func files(t *testing.T, c *testcluster.Cluster, node string) string {
+	t.Helper()
+	out, err := c.SSH(node, "cd /etc/mesos-slave && for f in *; do [ -f \"$f\" ] && echo \"$f $(stat -c %Y.%y \"$f\") $(cat \"$f\")\"; done; readlink /var/lib/mesos/meta/slaves/latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDryRunTouchesNothingAndBadValuesAreRefused(t *testing.T) {
+	c := setup(t)
+	before := map[string]string{}
+	ids := map[string]string{}
+	for _, n := range c.NodeNames() {
+		before[n] = files(t, c, n)
+		ids[n] = getState(t, c, n).ID
+	}
+	code, out, errOut := run(t, "agent", "set-attributes", "lxb00[1-3]", "os:centos7", "rack:3", "--dry-run")
+	if code != 0 {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"lxb001: agentd " + ids["lxb001"], "write  /etc/mesos-slave/attributes", "live: POST /mesosctl/v1/attributes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, errOut = run(t, "agent", "set-resources", "lxb001", "cpus:2;mem:1000", "--dry-run")
+	if code != 0 || !strings.Contains(out, "clear  /var/lib/mesos/meta/slaves/latest → new agent ID") ||
+		!strings.Contains(out, "restart: systemctl restart mesos-slave") {
+		t.Errorf("resources dry run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = run(t, "agent", "clear-latest", "lxb002", "--dry-run", "-o", "json")
+	var plans []struct {
+		Node   string `json:"node"`
+		Action string `json:"action"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &plans) != nil || len(plans) != 1 || plans[0].Action != "clear-latest+restart" {
+		t.Errorf("clear-latest dry run -o json: %d %s", code, out)
+	}
+	// Wrong values: usage errors, before any node is touched.
+	for _, args := range [][]string{
+		{"set-resources", "lxb001", "cpus:two;mem"},
+		{"set-resources", "lxb001", "cpus:-1"},
+		{"set-attributes", "lxb001", "zone:{a,b}"},
+		{"set-attributes", "lxb001", "rack"},
+		{"set-containerizers", "lxb001", "mesos,rkt"},
+		{"config", "set", "lxb001", "reconfiguration_policy=loose"},
+		{"config", "set", "lxb001", "port=http"},
+		{"set-attributes", "lxb001", "--replace", "a:1", "--remove", "b"},
+		{"clear-latest", "lxb001", "--force", "--drain"},
+	} {
+		code, _, errOut := run(t, append([]string{"agent"}, args...)...)
+		if code != cmdutil.ExitUsage || errOut == "" {
+			t.Errorf("%v: exit %d (want 2) %s", args, code, errOut)
+		}
+	}
+	for _, n := range c.NodeNames() {
+		if got := files(t, c, n); got != before[n] {
+			t.Errorf("%s changed:\n%s\nwas:\n%s", n, got, before[n])
+		}
+		if id := getState(t, c, n).ID; id != ids[n] {
+			t.Errorf("%s agent ID %s, was %s", n, id, ids[n])
+		}
+	}
+}
+
+func TestLiveAttributesAndRestartPath(t *testing.T) {
+	c := setup(t)
+	id1 := getState(t, c, "lxb001").ID
+	code, out, errOut := run(t, "agent", "set-attributes", "lxb001", "os:centos7", "rack:3")
+	if code != 0 || !strings.Contains(out, "live") || !strings.Contains(out, "ok") {
+		t.Fatalf("live: exit %d\n%s\n%s", code, out, errOut)
+	}
+	st := getState(t, c, "lxb001")
+	if st.ID != id1 || st.Attributes["os"] != "centos7" || st.Attributes["rack"] != 3.0 {
+		t.Errorf("after live change: %+v (id was %s)", st, id1)
+	}
+	if got, _ := c.SSH("lxb001", "cat /etc/mesos-slave/attributes"); got != "os:centos7;rack:3\n" {
+		t.Errorf("flag file = %q", got)
+	}
+	// Merge, then remove.
+	if code, _, errOut := run(t, "agent", "set-attributes", "lxb001", "zone:b", "--remove", "rack"); code != 0 {
+		t.Fatalf("merge: %d %s", code, errOut)
+	}
+	if got, _ := c.SSH("lxb001", "cat /etc/mesos-slave/attributes"); got != "os:centos7;zone:b\n" {
+		t.Errorf("merged flag file = %q", got)
+	}
+	// The persisted change survives a restart with the same ID.
+	code, out, errOut = run(t, "agent", "restart", "lxb001")
+	if code != 0 {
+		t.Fatalf("restart: %d\n%s\n%s", code, out, errOut)
+	}
+	st = getState(t, c, "lxb001")
+	if st.ID != id1 || st.Attributes["zone"] != "b" {
+		t.Errorf("after restart: %+v (id was %s)", st, id1)
+	}
+	// Same value again: nothing to do.
+	code, out, _ = run(t, "agent", "set-attributes", "lxb001", "zone:b")
+	if code != 0 || !strings.Contains(out, "unchanged") {
+		t.Errorf("no-op: %d %s", code, out)
+	}
+
+	// Resources: the restart path, with latest cleared (policy equal).
+	id2 := getState(t, c, "lxb002").ID
+	code, out, errOut = run(t, "agent", "set-resources", "lxb002", "cpus:3;mem:2000")
+	if code != 0 || !strings.Contains(out, "clear-latest+restart") {
+		t.Fatalf("set-resources: exit %d\n%s\n%s", code, out, errOut)
+	}
+	st = getState(t, c, "lxb002")
+	if st.ID == id2 || st.Resources["cpus"] != 3.0 || st.Resources["mem"] != 2000.0 {
+		t.Errorf("after set-resources: id %s (was %s) resources %v", st.ID, id2, st.Resources)
+	}
+	// --restart forces the restart path for attributes; additive policy
+	// lets a new attribute keep the ID.
+	if code, _, errOut := run(t, "agent", "config", "set", "lxb002", "reconfiguration_policy=additive"); code != 0 {
+		t.Fatalf("policy: %d %s", code, errOut)
+	}
+	id2 = getState(t, c, "lxb002").ID
+	code, out, errOut = run(t, "agent", "set-attributes", "lxb002", "extra:1", "--restart")
+	if code != 0 || !strings.Contains(out, " restart ") {
+		t.Fatalf("additive: %d\n%s\n%s", code, out, errOut)
+	}
+	if st := getState(t, c, "lxb002"); st.ID != id2 || st.Attributes["extra"] != 1.0 {
+		t.Errorf("additive kept ID? %s vs %s, attrs %v", st.ID, id2, st.Attributes)
+	}
+	// config get shows file and running values.
+	code, out, _ = run(t, "agent", "config", "get", "lxb002", "reconfiguration_policy", "containerizers")
+	if code != 0 || !strings.Contains(out, "additive") || !strings.Contains(out, "(no file)") {
+		t.Errorf("config get: %d\n%s", code, out)
+	}
+	// unset returns to the default.
+	if code, _, errOut := run(t, "agent", "config", "unset", "lxb002", "reconfiguration_policy"); code != 0 {
+		t.Errorf("unset: %d %s", code, errOut)
+	}
+	// clear-latest on its own: a new ID.
+	id2 = getState(t, c, "lxb002").ID
+	if code, out, errOut := run(t, "agent", "clear-latest", "lxb002"); code != 0 {
+		t.Fatalf("clear-latest: %d\n%s\n%s", code, out, errOut)
+	}
+	if st := getState(t, c, "lxb002"); st.ID == id2 {
+		t.Errorf("clear-latest kept ID %s", id2)
+	}
+}
+
+func TestDownNodeIsThatNodesFailure(t *testing.T) {
+	c := setup(t)
+	if out, err := c.SSH("lxb003", "systemctl stop mesos-slave"); err != nil {
+		t.Fatalf("stop: %v %s", err, out)
+	}
+	t.Cleanup(func() { c.SSH("lxb003", "systemctl start mesos-slave") })
+	code, out, errOut := run(t, "agent", "set-containerizers", "lxb00[2-3]", "mesos", "--batch", "1")
+	if code != cmdutil.ExitPartial || !strings.Contains(errOut, "lxb003: agent http://127.0.210.3:5051 does not answer") {
+		t.Errorf("down node: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if st := getState(t, c, "lxb002"); st.Flags["containerizers"] != "mesos" {
+		t.Errorf("lxb002 not changed: %v", st.Flags["containerizers"])
+	}
+	// A node without sshd or agent at all.
+	code, _, errOut = run(t, "agent", "set-attributes", "lxb002,nosuchnode", "a:1")
+	if code != cmdutil.ExitPartial || !strings.Contains(errOut, "nosuchnode: ") {
+		t.Errorf("unknown node: exit %d %s", code, errOut)
+	}
+	// restart brings the stopped agent back.
+	code, out, errOut = run(t, "agent", "restart", "lxb003")
+	if code != 0 {
+		t.Errorf("restart of a stopped agent: %d\n%s\n%s", code, out, errOut)
+	}
+}
