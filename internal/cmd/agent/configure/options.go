@@ -46,23 +46,12 @@ type Options struct {
 func newOptions(f *cmdutil.Factory) *Options {
 	o := &Options{}
 	fanout.Wire(f, &o.Options)
-	o.Lookup = func(name string) (inventory.Node, error) {
-		inv, err := f.Inventory()
-		if err != nil {
-			return inventory.Node{}, err
-		}
-		n, err := inv.Node(name)
-		if err != nil {
-			return n, cmdutil.UsageError(err)
-		}
-		return n, nil
-	}
+	var an agentnodes.Options
+	agentnodes.Wire(f, &an)
+	o.Lookup = an.Lookup
 	o.Credentials = func() (string, error) {
-		inv, err := f.Inventory()
-		if err != nil {
-			return "", err
-		}
-		return inv.Config().Defaults.HTTPCredentials, nil
+		_, creds, err := an.Defaults()
+		return creds, err
 	}
 	return o
 }
