@@ -199,11 +199,24 @@ func AgentdVersion(v *api.Version) string {
 	return v.GitTag
 }
 
+// Attributes returns an agentd's live attributes and its attributes flag
+// file (GET api.AttributesPath; Apache Mesos agents answer 404).
+func (c *Client) Attributes(ctx context.Context) (*api.Attributes, error) {
+	raw, err := c.GetJSON(ctx, api.AttributesPath)
+	if err != nil {
+		return nil, err
+	}
+	var out api.Attributes
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("%s%s: bad response: %v", c.BaseURL, api.AttributesPath, err)
+	}
+	return &out, nil
+}
+
 // SetAttributes replaces an agentd's attributes live (POST
-// api.AttributesPath; Apache Mesos agents answer 404). attrs is in
-// --attributes syntax.
-func (c *Client) SetAttributes(ctx context.Context, attrs string) (*api.Attributes, error) {
-	body, err := json.Marshal(api.SetAttributes{Attributes: attrs})
+// api.AttributesPath; Apache Mesos agents answer 404).
+func (c *Client) SetAttributes(ctx context.Context, req api.SetAttributes) (*api.Attributes, error) {
+	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 )
 
@@ -91,12 +92,14 @@ func Apply(ctx context.Context, t Target, req Request, p *Plan) (string, error) 
 }
 
 func applyLive(ctx context.Context, t Target, p *Plan) (string, error) {
-	got, err := t.HTTP.SetAttributes(ctx, p.Files[0].New)
+	got, err := t.HTTP.SetAttributes(ctx, api.SetAttributes{Attributes: p.Files[0].New, Persist: p.ViaAgent})
 	if err != nil {
 		return "", fmt.Errorf("live attribute change: %v (flag file not written)", err)
 	}
-	if _, err := t.SSH(ctx, writeScript(p)); err != nil {
-		return got.AgentID, fmt.Errorf("the agent has the new attributes but writing %s failed: %v; a restart would fail the reconfiguration check until the file is fixed", p.Files[0].Path, err)
+	if !p.ViaAgent { // else agentd wrote the flag file itself
+		if _, err := t.SSH(ctx, writeScript(p)); err != nil {
+			return got.AgentID, fmt.Errorf("the agent has the new attributes but writing %s failed: %v; a restart would fail the reconfiguration check until the file is fixed", p.Files[0].Path, err)
+		}
 	}
 	if err := verify(ctx, t, p); err != nil {
 		return got.AgentID, err

@@ -114,6 +114,10 @@ type Plan struct {
 	Warnings       []string     `json:"warnings,omitempty"`
 	Error          string       `json:"error,omitempty"`
 
+	// ViaAgent: agentd reads and writes the attributes flag file itself
+	// (its config_dir is the node's flag-file directory), so no SSH is needed.
+	ViaAgent bool `json:"via_agent,omitempty"`
+
 	startTime float64
 	newAttrs  *mesos.Attributes
 	newRes    mesos.Resources
@@ -299,15 +303,7 @@ func makePlan(ctx context.Context, t Target, req Request, p *Plan) error {
 	}
 
 	if len(req.Edits) > 0 {
-		names := make([]string, len(req.Edits))
-		for i, e := range req.Edits {
-			names[i] = e.Flag
-		}
-		out, err := t.SSH(ctx, readFilesScript(p.ConfigDir, names))
-		if err != nil {
-			return fmt.Errorf("reading the flag files in %s: %v", p.ConfigDir, err)
-		}
-		files, err := parseFiles(out)
+		files, err := readFiles(ctx, t, req, p)
 		if err != nil {
 			return err
 		}
@@ -404,6 +400,30 @@ func makePlan(ctx context.Context, t Target, req Request, p *Plan) error {
 			path.Join(p.WorkDir, "meta", "slaves", "latest"), p.RunningTasks, p.ClearReason)
 	}
 	return nil
+}
+
+// readFiles reads the flag files of the edits: from agentd itself when
+// only attributes change and its config_dir is the node's flag-file
+// directory (then p.ViaAgent is set and no SSH is used), else over SSH.
+func readFiles(ctx context.Context, t Target, req Request, p *Plan) (map[string]fileState, error) {
+	names := make([]string, len(req.Edits))
+	for i, e := range req.Edits {
+		names[i] = e.Flag
+	}
+	if p.Agentd && len(names) == 1 && names[0] == "attributes" && !req.NoLive && !req.Restart && !req.ClearLatest {
+		if doc, err := t.HTTP.Attributes(ctx); err == nil && doc.ConfigDir != "" && path.Clean(doc.ConfigDir) == path.Clean(p.ConfigDir) {
+			p.ViaAgent = true
+			if doc.File == nil {
+				return map[string]fileState{"attributes": {kind: 'N'}}, nil
+			}
+			return map[string]fileState{"attributes": {kind: 'F', content: *doc.File}}, nil
+		}
+	}
+	out, err := t.SSH(ctx, readFilesScript(p.ConfigDir, names))
+	if err != nil {
+		return nil, fmt.Errorf("reading the flag files in %s: %v", p.ConfigDir, err)
+	}
+	return parseFiles(out)
 }
 
 // needsClear reports why the new flag values fail the reconfiguration

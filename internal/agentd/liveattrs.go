@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/atomicfile"
 	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 )
@@ -28,10 +31,16 @@ type liveAttributes struct {
 func (a *Agent) attributes() mesos.Attributes {
 	a.live.mu.RLock()
 	defer a.live.mu.RUnlock()
+	return a.agentInfoLocked().Attributes
+}
+
+// agentInfoLocked is agentInfo with a.live.mu held.
+func (a *Agent) agentInfoLocked() mesos.AgentInfo {
+	info := a.info
 	if a.live.changed {
-		return a.live.attrs
+		info.Attributes = a.live.attrs
 	}
-	return a.info.Attributes
+	return info
 }
 
 // agentInfo returns the agent info with the current attributes.
@@ -80,7 +89,15 @@ func (a *Agent) registerAttributeAPI(s *httpapi.Server) {
 
 func (a *Agent) attributesDoc() api.Attributes {
 	attrs := a.attributes()
-	return api.Attributes{AgentID: a.id, Attributes: attrs.String(), Object: attrs.V0JSON()}
+	doc := api.Attributes{AgentID: a.id, Attributes: attrs.String(), Object: attrs.V0JSON(),
+		ConfigDir: a.cfg.Flags.String("config_dir")}
+	if doc.ConfigDir != "" {
+		if b, err := os.ReadFile(filepath.Join(doc.ConfigDir, "attributes")); err == nil {
+			s := strings.TrimRight(string(b), "\n")
+			doc.File = &s
+		}
+	}
+	return doc
 }
 
 func (a *Agent) serveSetAttributes(w http.ResponseWriter, r *http.Request) {
@@ -105,11 +122,26 @@ func (a *Agent) serveSetAttributes(w http.ResponseWriter, r *http.Request) {
 		writeAttrError(w, http.StatusBadRequest, fmt.Sprintf("Invalid attributes %q: %v", req.Attributes, err))
 		return
 	}
-	if err := a.SetAttributes(attrs, req.Attributes); err != nil {
+	flagFile := ""
+	if req.Persist {
+		dir := a.cfg.Flags.String("config_dir")
+		if dir == "" {
+			writeAttrError(w, http.StatusBadRequest, "Cannot persist: the agent runs without --config_dir")
+			return
+		}
+		flagFile = filepath.Join(dir, "attributes")
+		if fi, err := os.Stat(flagFile); err == nil && fi.IsDir() {
+			writeAttrError(w, http.StatusConflict, "Cannot persist: "+flagFile+" is a directory (one file per key)")
+			return
+		}
+	}
+	if err := a.setAttributes(attrs, req.Attributes, flagFile); err != nil {
 		writeAttrError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	writeAttrJSON(w, http.StatusOK, a.attributesDoc())
+	doc := a.attributesDoc()
+	doc.Persisted = flagFile
+	writeAttrJSON(w, http.StatusOK, doc)
 }
 
 // SetAttributes replaces the agent's attributes while it runs: it
@@ -117,13 +149,30 @@ func (a *Agent) serveSetAttributes(w http.ResponseWriter, r *http.Request) {
 // failure nothing changes), then serves them, then updates the ZooKeeper
 // registration. text is the --attributes form shown by /flags.
 func (a *Agent) SetAttributes(attrs mesos.Attributes, text string) error {
+	return a.setAttributes(attrs, text, "")
+}
+
+// setAttributes is SetAttributes that also writes text to flagFile (when
+// not ""), rolling the checkpoint back if that fails.
+func (a *Agent) setAttributes(attrs mesos.Attributes, text, flagFile string) error {
 	a.live.mu.Lock()
-	info := a.info
+	info := a.agentInfoLocked()
+	old := info
 	info.Attributes = attrs
 	path := filepath.Join(a.cfg.WorkDir, "meta", "slaves", a.id, "slave.info")
 	if err := writeAgentInfo(path, a.id, info); err != nil {
 		a.live.mu.Unlock()
 		return fmt.Errorf("Failed to checkpoint the new attributes to '%s' (nothing changed): %v", path, err)
+	}
+	if flagFile != "" {
+		if err := atomicfile.WriteFile(flagFile, []byte(text+"\n"), 0o644); err != nil {
+			rerr := writeAgentInfo(path, a.id, old)
+			a.live.mu.Unlock()
+			if rerr != nil {
+				return fmt.Errorf("Failed to write '%s' (%v) and to restore '%s' (%v)", flagFile, err, path, rerr)
+			}
+			return fmt.Errorf("Failed to write '%s' (nothing changed): %v", flagFile, err)
+		}
 	}
 	a.live.changed, a.live.attrs, a.live.text = true, attrs, text
 	a.live.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	agent "github.com/mesosctl/mesosctl/internal/agentd"
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/testutil/agentdtest"
 	"github.com/mesosctl/mesosctl/internal/testutil/zookeeper"
@@ -32,7 +33,7 @@ func TestLiveAttributesPersistAcrossRestart(t *testing.T) {
 	}
 	id := st.ID
 
-	got, err := c.SetAttributes(ctx, "os:centos7;rack:3;zone:b")
+	got, err := c.SetAttributes(ctx, api.SetAttributes{Attributes: "os:centos7;rack:3;zone:b"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,18 +102,18 @@ func TestLiveAttributesValidationAndAuth(t *testing.T) {
 	a := agentdtest.Start(t, "--attributes=rack:1", "--http_credentials=file://"+creds, "--authenticate_http_readwrite")
 	ctx := context.Background()
 	c := agentclient.New(a.Addr)
-	_, err := c.SetAttributes(ctx, "rack:2")
+	_, err := c.SetAttributes(ctx, api.SetAttributes{Attributes: "rack:2"})
 	var he *agentclient.HTTPError
 	if !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
 		t.Fatalf("without credentials: %v", err)
 	}
 	c.User, c.Password = "ops", "wrong"
-	if _, err := c.SetAttributes(ctx, "rack:2"); !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
+	if _, err := c.SetAttributes(ctx, api.SetAttributes{Attributes: "rack:2"}); !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
 		t.Fatalf("wrong secret: %v", err)
 	}
 	c.Password = "pw"
 	for _, bad := range []string{"rack", "a:{x,y}", ":v", "k:"} {
-		_, err := c.SetAttributes(ctx, bad)
+		_, err := c.SetAttributes(ctx, api.SetAttributes{Attributes: bad})
 		if !errors.As(err, &he) || he.Status != http.StatusBadRequest || !strings.Contains(err.Error(), "Invalid attributes") {
 			t.Errorf("%q: %v", bad, err)
 		}
@@ -135,7 +136,7 @@ func TestLiveAttributesValidationAndAuth(t *testing.T) {
 	if string(st.Attributes) != `{"rack":1.0}` {
 		t.Errorf("rejected changes applied: %s", st.Attributes)
 	}
-	if got, err := c.SetAttributes(ctx, "rack:2"); err != nil || got.Attributes != "rack:2" {
+	if got, err := c.SetAttributes(ctx, api.SetAttributes{Attributes: "rack:2"}); err != nil || got.Attributes != "rack:2" {
 		t.Fatalf("with credentials: %v %+v", err, got)
 	}
 	// GET is readonly: no credentials needed here.
@@ -150,10 +151,47 @@ func TestLiveAttributesValidationAndAuth(t *testing.T) {
 		t.Errorf("GET: %d %+v", resp.StatusCode, doc)
 	}
 	// Removing every attribute.
-	if got, err := c.SetAttributes(ctx, ""); err != nil || got.Attributes != "" || string(got.Object) != "{}" {
+	if got, err := c.SetAttributes(ctx, api.SetAttributes{Attributes: ""}); err != nil || got.Attributes != "" || string(got.Object) != "{}" {
 		t.Errorf("empty: %v %+v", err, got)
 	}
 	if fl, _ := c.Flags(ctx); fl["attributes"] != "" {
 		t.Errorf("/flags still has attributes %q", fl["attributes"])
+	}
+}
+
+func TestLiveAttributesPersistToFlagFile(t *testing.T) {
+	confDir := t.TempDir()
+	os.WriteFile(filepath.Join(confDir, "attributes"), []byte("os:centos6\n"), 0o644)
+	a := agentdtest.Start(t, "--config_dir="+confDir, "--hostname=h1")
+	ctx := context.Background()
+	c := agentclient.New(a.Addr)
+	got, err := c.Attributes(ctx)
+	if err != nil || got.ConfigDir != confDir || got.File == nil || *got.File != "os:centos6" || got.Attributes != "os:centos6" {
+		t.Fatalf("GET: %v %+v", err, got)
+	}
+	got, err = c.SetAttributes(ctx, api.SetAttributes{Attributes: "os:centos7;rack:2", Persist: true})
+	if err != nil || got.Persisted != filepath.Join(confDir, "attributes") || got.File == nil || *got.File != "os:centos7;rack:2" {
+		t.Fatalf("POST persist: %v %+v", err, got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(confDir, "attributes")); string(b) != "os:centos7;rack:2\n" {
+		t.Errorf("flag file = %q", b)
+	}
+	id := got.AgentID
+	a.Stop()
+	a2 := agentdtest.Start(t, "--config_dir="+confDir, "--hostname=h1", "--work_dir="+a.WorkDir)
+	if st, err := agentclient.New(a2.Addr).StateTyped(ctx); err != nil || st.ID != id || string(st.Attributes) != `{"os":"centos7","rack":2.0}` {
+		t.Fatalf("after restart from the flag file: %v %s %s", err, st.ID, st.Attributes)
+	}
+	// A directory-form attributes dir cannot be persisted to; nothing changes.
+	os.Remove(filepath.Join(confDir, "attributes"))
+	os.Mkdir(filepath.Join(confDir, "attributes"), 0o755)
+	var he *agentclient.HTTPError
+	if _, err := agentclient.New(a2.Addr).SetAttributes(ctx, api.SetAttributes{Attributes: "x:1", Persist: true}); !errors.As(err, &he) || he.Status != http.StatusConflict {
+		t.Errorf("directory: %v", err)
+	}
+	// Without a config_dir: 400.
+	a3 := agentdtest.Start(t)
+	if _, err := agentclient.New(a3.Addr).SetAttributes(ctx, api.SetAttributes{Attributes: "x:1", Persist: true}); !errors.As(err, &he) || he.Status != http.StatusBadRequest {
+		t.Errorf("no config_dir: %v", err)
 	}
 }

@@ -267,7 +267,11 @@ func PrintPlans(w io.Writer, plans []*agentconfig.Plan) {
 		case agentconfig.ActionNone:
 			fmt.Fprintf(w, "  nothing to do\n")
 		case agentconfig.ActionLive:
-			fmt.Fprintf(w, "  live: POST /mesosctl/v1/attributes (no restart, agent ID and tasks kept)\n")
+			how := "then the flag file over SSH"
+			if p.ViaAgent {
+				how = "agentd writes the flag file"
+			}
+			fmt.Fprintf(w, "  live: POST /mesosctl/v1/attributes, %s (no restart, agent ID and tasks kept)\n", how)
 		case agentconfig.ActionClear:
 			fmt.Fprintf(w, "  clear  %s/meta/slaves/latest → new agent ID (%s)\n", p.WorkDir, p.ClearReason)
 			if p.RunningTasks > 0 {
