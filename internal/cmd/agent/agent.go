@@ -19,7 +19,9 @@ func NewCmdAgent(f *cmdutil.Factory) *cobra.Command {
 		Short:   "Inspect and change Mesos agents on a node set",
 		GroupID: "agents",
 		Example: `  $ mesosctl agent ps lxb00[1-4]
-  $ NODES=@mesos-agents mesosctl agent ps`,
+  $ NODES=@mesos-agents mesosctl agent ps
+  $ mesosctl agent state lxb001 --jq '{resources,attributes}'
+  $ mesosctl agent set-attributes 'lxb00[1-4]' os:centos7 rack:3 --dry-run`,
 	}
 	cmd.AddCommand(
 		ps.NewCmdPs(f, nil),

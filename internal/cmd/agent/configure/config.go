@@ -21,6 +21,9 @@ func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 		Long: `Read and change the agent's flag files (one file per flag, named after the
 flag, in the node's agent_config_dir, default /etc/mesos-slave: the
 mesos-init-wrapper convention that agentd also reads).`,
+		Example: `  $ mesosctl agent config get 'lxb00[1-4]' containerizers
+  $ mesosctl agent config set lxb001 executor_registration_timeout=5mins --dry-run
+  $ mesosctl agent config unset lxb001 containerizers`,
 	}
 	cmd.AddCommand(NewCmdConfigGet(f, nil), NewCmdConfigSet(f, nil), NewCmdConfigUnset(f, nil))
 	return cmd
