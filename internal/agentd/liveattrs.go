@@ -71,14 +71,7 @@ func (a *Agent) registerAttributeAPI(s *httpapi.Server) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			writeAttrJSON(w, http.StatusOK, a.attributesDoc())
-		case http.MethodPost:
-			if !s.Authenticate(w, r, httpapi.RealmReadwrite) {
-				return
-			}
-			if !s.Recovered() {
-				writeAttrError(w, http.StatusServiceUnavailable, "Agent has not finished recovery")
-				return
-			}
+		case http.MethodPost: // the server requires the readwrite realm for POST
 			a.serveSetAttributes(w, r)
 		default:
 			w.Header().Set("Allow", "GET, POST")

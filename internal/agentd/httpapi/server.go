@@ -212,19 +212,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt.handler(w, r)
 }
 
-// Authenticate enforces the HTTP basic authentication the agent's flags
-// require for realm (RealmReadonly or RealmReadwrite), for handlers added
-// with Handle that write (they are otherwise only in the readonly realm).
-// It writes the 401 itself and returns false when the request may not
-// proceed.
-func (s *Server) Authenticate(w http.ResponseWriter, r *http.Request, realm string) bool {
-	required := s.cfg.AuthenticateReadonly
-	if realm == RealmReadwrite {
-		required = s.cfg.AuthenticateReadwrite
-	}
-	return s.authenticate(w, r, realm, required)
-}
-
 // authenticate enforces HTTP basic auth for realm when required. It writes
 // the 401 itself and returns false when the request may not proceed.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, realm string, required bool) bool {

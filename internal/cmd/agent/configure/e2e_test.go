@@ -273,3 +273,118 @@ func TestDownNodeIsThatNodesFailure(t *testing.T) {
 		t.Errorf("restart of a stopped agent: %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// launch starts a task on node through agentd's task API and waits until
+// it runs.
+func launch(t *testing.T, c *testcluster.Cluster, node, id, command string) {
+	t.Helper()
+	n, _ := c.Node(node)
+	base := fmt.Sprintf("http://%s:%d/mesosctl/v1/tasks", n.IP, c.AgentPort)
+	body := fmt.Sprintf(`{"task_id":%q,"name":%q,"command":%q,"resources":{"cpus":0.1,"mem":32}}`, id, id, command)
+	resp, err := http.Post(base, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("launch %s: HTTP %d", id, resp.StatusCode)
+	}
+	if s := taskState(t, c, node, id); s != "TASK_RUNNING" {
+		t.Fatalf("task %s is %s", id, s)
+	}
+}
+
+// taskState waits until the task leaves TASK_STAGING/STARTING and returns
+// its state.
+func taskState(t *testing.T, c *testcluster.Cluster, node, id string) string {
+	t.Helper()
+	n, _ := c.Node(node)
+	url := fmt.Sprintf("http://%s:%d/mesosctl/v1/tasks/%s", n.IP, c.AgentPort, id)
+	var st struct {
+		State string `json:"state"`
+	}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(url)
+		if err != nil {
+			continue
+		}
+		json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if st.State != "TASK_STAGING" && st.State != "TASK_STARTING" && st.State != "" {
+			return st.State
+		}
+	}
+	return st.State
+}
+
+func TestRunningTasksAreNotLostSilently(t *testing.T) {
+	c := setup(t)
+	launch(t, c, "lxb003", "long", "sleep 600")
+	before := files(t, c, "lxb003")
+	id := getState(t, c, "lxb003").ID
+
+	// Clearing latest is refused with the count; nothing changes.
+	for _, args := range [][]string{
+		{"set-resources", "lxb003", "cpus:3;mem:1800"},
+		{"clear-latest", "lxb003"},
+		{"clear-latest", "lxb003", "--drain", "--drain-timeout", "1s"},
+	} {
+		code, out, errOut := run(t, append([]string{"agent"}, args...)...)
+		if code != cmdutil.ExitPartial {
+			t.Errorf("%v: exit %d\n%s\n%s", args, code, out, errOut)
+		}
+		if !strings.Contains(errOut, "1 running task(s) would be orphaned") && !strings.Contains(errOut, "1 task(s) still running after 1s") {
+			t.Errorf("%v: stderr %s", args, errOut)
+		}
+	}
+	code, out, _ := run(t, "agent", "set-resources", "lxb003", "cpus:3;mem:1800", "--dry-run")
+	if code != cmdutil.ExitPartial || !strings.Contains(out, "1 running task(s)") || !strings.Contains(out, "error: refusing to clear") {
+		t.Errorf("dry run with a task: %d\n%s", code, out)
+	}
+	if got := files(t, c, "lxb003"); got != before {
+		t.Errorf("files changed by refused commands:\n%s\nwas:\n%s", got, before)
+	}
+	if st := getState(t, c, "lxb003"); st.ID != id {
+		t.Errorf("agent ID changed: %s → %s", id, st.ID)
+	}
+
+	// A live attribute change keeps the ID and the task.
+	code, out, errOut := run(t, "agent", "set-attributes", "lxb003", "team:ops")
+	if code != 0 || !strings.Contains(out, "live") {
+		t.Fatalf("live with a task: %d\n%s\n%s", code, out, errOut)
+	}
+	if st := getState(t, c, "lxb003"); st.ID != id || st.Attributes["team"] != "ops" {
+		t.Errorf("after live change: %s %v", st.ID, st.Attributes)
+	}
+	if s := taskState(t, c, "lxb003", "long"); s != "TASK_RUNNING" {
+		t.Errorf("task after live change: %s", s)
+	}
+	// A plain restart recovers the task.
+	if code, out, errOut := run(t, "agent", "restart", "lxb003"); code != 0 {
+		t.Fatalf("restart with a task: %d\n%s\n%s", code, out, errOut)
+	}
+	if s := taskState(t, c, "lxb003", "long"); s != "TASK_RUNNING" {
+		t.Errorf("task after restart: %s", s)
+	}
+
+	// --drain waits for a short task, then clears.
+	launch(t, c, "lxb002", "short", "sleep 2")
+	id2 := getState(t, c, "lxb002").ID
+	t0 := time.Now()
+	code, out, errOut = run(t, "agent", "clear-latest", "lxb002", "--drain", "--drain-timeout", "60s")
+	if code != 0 || time.Since(t0) < time.Second {
+		t.Errorf("--drain: exit %d after %s\n%s\n%s", code, time.Since(t0), out, errOut)
+	}
+	if st := getState(t, c, "lxb002"); st.ID == id2 {
+		t.Errorf("--drain did not clear: ID %s", st.ID)
+	}
+	// --force orphans the long task and says so in the plan.
+	code, out, errOut = run(t, "agent", "clear-latest", "lxb003", "--force")
+	if code != 0 {
+		t.Errorf("--force: %d\n%s\n%s", code, out, errOut)
+	}
+	if st := getState(t, c, "lxb003"); st.ID == id || len(st.Frameworks) != 0 {
+		t.Errorf("after --force: ID %s (was %s), frameworks %d", st.ID, id, len(st.Frameworks))
+	}
+	c.SSH("lxb003", "pkill -f 'sleep 600'")
+}
