@@ -321,10 +321,7 @@ func makePlan(ctx context.Context, t Target, req Request, p *Plan) error {
 			switch {
 			case e.Unset:
 				if !fc.OldExists {
-					if hasEff && flags != nil && e.Flag != "config_dir" {
-						p.Warnings = append(p.Warnings, fmt.Sprintf("--%s=%s does not come from %s (command line or environment): unset it there", e.Flag, eff, p.ConfigDir))
-					}
-					continue
+					continue // no file (a value in /flags is a default, the command line or the environment)
 				}
 				fc.Remove = true
 			case e.Modify != nil:
@@ -339,6 +336,14 @@ func makePlan(ctx context.Context, t Target, req Request, p *Plan) error {
 					return err
 				}
 				if fc.OldExists && fc.Old == fc.New {
+					if !hasEff || eff == fc.New || e.Flag == "attributes" && sameAttributeText(eff, fc.New) {
+						continue
+					}
+					// The file is right but the agent still runs the old
+					// value (e.g. an earlier restart failed): restart it.
+					fc.Effective = eff
+					p.Warnings = append(p.Warnings, fmt.Sprintf("%s already holds %q but the agent runs --%s=%s: it will be restarted", fc.Path, fc.New, e.Flag, eff))
+					p.Files = append(p.Files, fc)
 					continue
 				}
 			}
@@ -424,6 +429,15 @@ func readFiles(ctx context.Context, t Target, req Request, p *Plan) (map[string]
 		return nil, fmt.Errorf("reading the flag files in %s: %v", p.ConfigDir, err)
 	}
 	return parseFiles(out)
+}
+
+// sameAttributeText reports whether two --attributes values are the same
+// attributes (in any order).
+func sameAttributeText(a, b string) bool {
+	x, err1 := mesos.ParseAttributes(a)
+	y, err2 := mesos.ParseAttributes(b)
+	return err1 == nil && err2 == nil &&
+		mesos.CheckReconfiguration(mesos.PolicyEqual, mesos.AgentInfo{Attributes: x}, mesos.AgentInfo{Attributes: y}) == nil
 }
 
 // needsClear reports why the new flag values fail the reconfiguration

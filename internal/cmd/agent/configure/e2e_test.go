@@ -388,3 +388,43 @@ func TestRunningTasksAreNotLostSilently(t *testing.T) {
 	}
 	c.SSH("lxb003", "pkill -f 'sleep 600'")
 }
+
+func TestBatchStopsAtTheFirstFailedBatch(t *testing.T) {
+	c := setup(t)
+	// lxb001's restart command fails.
+	inv := c.Inventory()
+	i := strings.Index(inv, "name: lxb001")
+	j := i + strings.Index(inv[i:], "restart_command: ")
+	k := j + strings.Index(inv[j:], "\n")
+	inv = inv[:j] + "restart_command: echo restart refused >&2; exit 1" + inv[k:]
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(inv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MESOSCTL_CONFIG", path)
+	code, out, errOut := run(t, "agent", "config", "set", "lxb00[1-3]", "executor_registration_timeout=2mins", "--batch", "1")
+	if code != cmdutil.ExitPartial || !strings.Contains(errOut, "lxb001: echo restart refused") ||
+		!strings.Contains(errOut, "restart refused") || !strings.Contains(errOut, "lxb002: not done: a node of batch 1 failed") ||
+		strings.Count(out, "skipped") != 2 {
+		t.Errorf("batch 1: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, n := range []string{"lxb002", "lxb003"} {
+		if got, _ := c.SSH(n, "cat /etc/mesos-slave/executor_registration_timeout 2>&1 || true"); strings.Contains(got, "2mins") {
+			t.Errorf("%s was changed after the failed batch: %q", n, got)
+		}
+	}
+	// Batches of two with working restart commands: everything done,
+	// including lxb001 whose file was written but whose agent was not
+	// restarted.
+	t.Setenv("MESOSCTL_CONFIG", c.ConfigFile)
+	code, out, errOut = run(t, "agent", "config", "set", "lxb00[1-3]", "executor_registration_timeout=2mins", "--batch", "2")
+	if code != 0 || strings.Count(out, " ok ") != 3 {
+		t.Errorf("batch 2: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, n := range c.NodeNames() {
+		if st := getState(t, c, n); st.Flags["executor_registration_timeout"] != "2mins" {
+			t.Errorf("%s runs with %q", n, st.Flags["executor_registration_timeout"])
+		}
+	}
+	run(t, "agent", "config", "unset", "lxb00[1-3]", "executor_registration_timeout")
+}
