@@ -2,23 +2,27 @@ package placement
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/zk"
 )
 
 // Sources say where candidate agents come from, in this order: the node
 // names given (--agent NODESET, resolved through the inventory), else the
-// ZooKeeper registry at ZK, else every node of the inventory.
+// ZooKeeper registry at ZK, else a Mesos master's /slaves, else every node
+// of the inventory.
 type Sources struct {
 	Nodes     []string
 	Inventory func() (*inventory.Inventory, error)
 	ZK        string
+	Master    string // host:port
 	Timeout   time.Duration
 }
 
@@ -29,6 +33,9 @@ func Candidates(ctx context.Context, s Sources) ([]Candidate, error) {
 	}
 	if s.ZK != "" {
 		return fromZooKeeper(ctx, s.ZK, s.Timeout)
+	}
+	if s.Master != "" {
+		return fromMaster(ctx, s.Master, s.Timeout)
 	}
 	if s.Inventory == nil {
 		return nil, errNoSource
@@ -113,6 +120,43 @@ func fromZooKeeper(ctx context.Context, url string, timeout time.Duration) ([]Ca
 			name = e.ID
 		}
 		out = append(out, Candidate{Name: name, Addr: "http://" + net.JoinHostPort(host, strconv.Itoa(port))})
+	}
+	return out, nil
+}
+
+// fromMaster lists the agents a Mesos master knows (/slaves).
+func fromMaster(ctx context.Context, master string, timeout time.Duration) ([]Candidate, error) {
+	c := agentclient.New(master)
+	c.Timeout = timeout
+	raw, err := c.GetJSON(ctx, "/slaves")
+	if err != nil {
+		return nil, fmt.Errorf("master %s: %v", master, err)
+	}
+	var doc struct {
+		Slaves []struct {
+			ID       string `json:"id"`
+			Hostname string `json:"hostname"`
+			Port     int    `json:"port"`
+			PID      string `json:"pid"`
+			Active   *bool  `json:"active"`
+		} `json:"slaves"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("master %s: /slaves is not the expected JSON: %v", master, err)
+	}
+	var out []Candidate
+	for _, s := range doc.Slaves {
+		if s.Active != nil && !*s.Active {
+			continue
+		}
+		addr := net.JoinHostPort(s.Hostname, strconv.Itoa(s.Port))
+		if at := strings.LastIndex(s.PID, "@"); at >= 0 {
+			addr = s.PID[at+1:]
+		}
+		out = append(out, Candidate{Name: s.Hostname, Addr: "http://" + addr})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("master %s knows no active agents", master)
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
 	"github.com/mesosctl/mesosctl/internal/cmd/dev"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
+	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
 	"github.com/mesosctl/mesosctl/internal/cmd/executor"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
 	"github.com/mesosctl/mesosctl/internal/cmd/login"
@@ -82,6 +83,7 @@ daemon, 'mesosctl agentd'.`,
 		ip.NewCmdName(f, nil),
 		completion.NewCmdCompletion(f, nil),
 		ex.NewCmdEx(f, nil),
+		execcmd.NewCmdExec(f, nil),
 		login.NewCmdLogin(f, nil),
 		agent.NewCmdAgent(f),
 		dev.NewCmdDev(f),
