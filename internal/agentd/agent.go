@@ -111,7 +111,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	if factory == nil {
 		factory = func(RuntimeEnv) (Runtime, error) { return NoRuntime{}, nil }
 	}
-	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Resources: res,
+	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Hostname: hostname, Resources: res,
 		MetaDir: filepath.Join(metaDir, "slaves", a.id), SandboxRoot: filepath.Join(cfg.WorkDir, "slaves", a.id)})
 	if err != nil {
 		ln.Close()
@@ -129,6 +129,10 @@ func Run(ctx context.Context, cfg *Config) error {
 	if err := a.rt.Recover(ctx); err != nil {
 		cancel()
 		<-serveErr
+		var se interface{ StartupFailure() bool }
+		if errors.As(err, &se) && se.StartupFailure() {
+			return err // not about the checkpointed state: no "rm latest" hint
+		}
 		return &RecoveryError{WorkDir: cfg.WorkDir, Err: err}
 	}
 	a.mu.Lock()

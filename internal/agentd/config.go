@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
@@ -61,6 +62,13 @@ func NewConfig(v *flags.Values) (*Config, error) {
 		Domain:                v.String("domain"),
 		AuthReadonly:          v.Bool("authenticate_http_readonly"),
 		AuthReadwrite:         v.Bool("authenticate_http_readwrite"),
+	}
+	if c.RuntimeDir == "" {
+		// Mesos' default: /var/run/mesos for root, a temp dir otherwise.
+		c.RuntimeDir = "/var/run/mesos"
+		if os.Geteuid() != 0 {
+			c.RuntimeDir = filepath.Join(os.TempDir(), "mesos", "runtime")
+		}
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		return nil, fmt.Errorf("Failed to load flag 'port': Failed to load value '%d': not a TCP port (0-65535)", c.Port)

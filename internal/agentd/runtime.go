@@ -31,6 +31,7 @@ type RuntimeFactory func(env RuntimeEnv) (Runtime, error)
 type RuntimeEnv struct {
 	Config    *Config
 	AgentID   string
+	Hostname  string          // the agent's hostname (as in /state)
 	Resources mesos.Resources // total agent resources after auto-detection
 	// MetaDir is <work_dir>/meta/slaves/<agent_id>.
 	MetaDir string

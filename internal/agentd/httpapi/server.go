@@ -142,8 +142,11 @@ func (s *Server) HandleCall(callType string, h CallHandler) {
 	s.calls[callType] = h
 }
 
-// Handle adds a route (net/http ServeMux pattern, e.g. "/files/") in the
-// readonly realm. Built-in endpoints take precedence.
+// Handle adds a route (net/http ServeMux pattern, e.g. "/files/read" or
+// "POST /mesosctl/v1/tasks/{id}/kill"). GET and HEAD requests are in the
+// readonly realm, every other method in the readwrite realm; like /state,
+// added routes answer 503 until the agent has recovered. Built-in
+// endpoints take precedence.
 func (s *Server) Handle(pattern string, h http.Handler) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -173,12 +176,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if extraSet {
 			r2 := r.Clone(r.Context())
 			r2.URL.Path = path
-			h, pattern := s.extra.Handler(r2)
+			_, pattern := s.extra.Handler(r2)
 			if pattern != "" {
-				if !s.authenticate(w, r, RealmReadonly, s.cfg.AuthenticateReadonly) {
+				realm, required := RealmReadonly, s.cfg.AuthenticateReadonly
+				if r.Method != http.MethodGet && r.Method != http.MethodHead {
+					realm, required = RealmReadwrite, s.cfg.AuthenticateReadwrite
+				}
+				if !s.authenticate(w, r, realm, required) {
 					return
 				}
-				h.ServeHTTP(w, r2)
+				if !s.recovered.Load() {
+					http.Error(w, "Agent has not finished recovery", http.StatusServiceUnavailable)
+					return
+				}
+				s.extra.ServeHTTP(w, r2) // (again) to set the request's path values
 				return
 			}
 		}

@@ -58,6 +58,8 @@ func (r *Runtime) Recover() error {
 					r.mu.Unlock()
 					continue
 				}
+				r.seq++
+				c.seq = r.seq
 				r.containers[c.task.ID] = c
 				if !c.finished {
 					r.allocated = r.allocated.add(c.task.Resources.add(c.execRes))

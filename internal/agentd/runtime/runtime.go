@@ -134,6 +134,7 @@ type container struct {
 	execRes   Res
 	frameName string
 	user      string
+	seq       uint64
 }
 
 // Runtime manages containers.
@@ -149,6 +150,26 @@ type Runtime struct {
 	ln         *net.UnixConn
 	stop       chan struct{}
 	wg         sync.WaitGroup
+	// changed is closed (and replaced) whenever a task gains a status
+	// update or a container ends: long-poll waiters select on it.
+	changed chan struct{}
+	// seq orders containers by launch (recovered ones first).
+	seq uint64
+	// standalone are LAUNCH_CONTAINER containers, by container ID.
+	standalone map[string]*container
+}
+
+// broadcastLocked wakes every Changed waiter. Call with r.mu held.
+func (r *Runtime) broadcastLocked() {
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// Changed returns a channel closed at the next task or container change.
+func (r *Runtime) Changed() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.changed
 }
 
 // New returns a runtime; call Recover before launching.
@@ -166,7 +187,8 @@ func New(cfg Config) *Runtime {
 		cfg.Log = os.Stderr
 	}
 	return &Runtime{cfg: cfg, paths: checkpoint.Paths{WorkDir: cfg.WorkDir, RuntimeDir: cfg.RuntimeDir, AgentID: cfg.AgentID},
-		containers: map[string]*container{}, stop: make(chan struct{})}
+		containers: map[string]*container{}, stop: make(chan struct{}), changed: make(chan struct{}),
+		standalone: map[string]*container{}}
 }
 
 // NormalizeIsolation expands deprecated names as Mesos does (§6.4).
@@ -280,6 +302,7 @@ func (r *Runtime) Start() error {
 				return
 			case <-t.C:
 				r.poll()
+				r.pollStandalone()
 			}
 		}
 	}()
@@ -321,7 +344,8 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	}
 	r.allocated = r.allocated.add(need)
 	cid := NewID()
-	c := &container{done: make(chan struct{}), execRes: execRes, frameName: s.FrameworkName, user: s.User}
+	r.seq++
+	c := &container{done: make(chan struct{}), execRes: execRes, frameName: s.FrameworkName, user: s.User, seq: r.seq}
 	c.task = Task{ID: s.TaskID, Name: s.Name, FrameworkID: s.FrameworkID, SlaveID: r.cfg.AgentID,
 		State: checkpoint.TaskStaging, Resources: s.Resources, Role: "*", User: s.User,
 		Statuses: []checkpoint.Status{}}
@@ -352,13 +376,8 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		Shell: s.Command != "", Command: s.Command, Argv: s.Argv, Env: s.Env, User: s.User, Sandbox: sandbox,
 		WorkDir: r.cfg.WorkDir, RuntimeDir: r.cfg.RuntimeDir, PidNamespace: r.has("namespaces/pid"),
 		GracePeriod: r.cfg.GracePeriod, Executable: r.cfg.Executable}
-	if cs := r.controllers(); len(cs) > 0 {
-		g, err := cgroups.Create(cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: cs}, cid,
-			cgroups.Limits{CPUs: s.Resources.CPUs + ExecutorCPUs, MemMB: s.Resources.Mem + ExecutorMemMB, PidsMax: s.PidsMax, EnableCFS: r.cfg.CgroupsEnableCFS})
-		if err != nil {
-			return fmt.Errorf("isolate container %s: %w", cid, err)
-		}
-		info.Cgroup = g
+	if err := r.isolate(info, s.Resources.add(Res{ExecutorCPUs, ExecutorMemMB, 0}), s.PidsMax); err != nil {
+		return err
 	}
 	fail := func(err error) error { info.Cgroup.Destroy(); return err }
 	r.mu.Lock()
@@ -375,39 +394,68 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	if err := checkpoint.WriteRecord(p.TaskInfo(fid, eid, cid, tid), c.info); err != nil {
 		return fail(err)
 	}
-	rt := p.Runtime(cid)
-	if err := checkpoint.WriteRecord(filepath.Join(rt, "launch_info.rec"), info); err != nil {
+	if err := r.spawn(c, info, func() { r.finish(c) }); err != nil {
 		return fail(err)
+	}
+	_ = checkpoint.WriteText(p.ForkedPid(fid, eid, cid), fmt.Sprintf("%d\n", c.pid))
+	return nil
+}
+
+// isolate creates the container's cgroups (per --isolation) with limits
+// for res, and records them in info.
+func (r *Runtime) isolate(info *launcher.Info, res Res, pidsMax int) error {
+	cs := r.controllers()
+	if len(cs) == 0 {
+		return nil
+	}
+	g, err := cgroups.Create(cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: cs}, info.ContainerID,
+		cgroups.Limits{CPUs: res.CPUs, MemMB: res.Mem, PidsMax: pidsMax, EnableCFS: r.cfg.CgroupsEnableCFS})
+	if err != nil {
+		return fmt.Errorf("isolate container %s: %w", info.ContainerID, err)
+	}
+	info.Cgroup = g
+	return nil
+}
+
+// spawn checkpoints the launch info and starts `mesosctl containerizer
+// launch` in its own session (inside the container's cgroup from the
+// first instruction on cgroup v2; the launcher enters v1 groups itself
+// before forking anything), with stdout/stderr in the sandbox. done runs
+// when the launcher exits.
+func (r *Runtime) spawn(c *container, info *launcher.Info, done func()) error {
+	rt := r.paths.Runtime(info.ContainerID)
+	if err := checkpoint.WriteRecord(filepath.Join(rt, "launch_info.rec"), info); err != nil {
+		return err
 	}
 	li, _ := jsonMarshal(info)
 	if err := checkpoint.WriteFile(filepath.Join(rt, "launch_info"), li); err != nil {
-		return fail(err)
+		return err
 	}
-	stdout, err := os.OpenFile(filepath.Join(sandbox, "stdout"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	stdout, err := os.OpenFile(filepath.Join(info.Sandbox, "stdout"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	defer stdout.Close()
-	stderr, err := os.OpenFile(filepath.Join(sandbox, "stderr"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	stderr, err := os.OpenFile(filepath.Join(info.Sandbox, "stderr"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	defer stderr.Close()
 	cmd := exec.Command(r.cfg.Executable, "containerizer", "launch", "--launch_info="+filepath.Join(rt, "launch_info"))
-	cmd.Dir = sandbox
+	cmd.Dir = info.Sandbox
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if info.Cgroup != nil && info.Cgroup.V2 {
 		fd, err := syscall.Open(info.Cgroup.Dirs[""], syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 		if err != nil {
-			return fail(err)
+			return err
 		}
 		defer syscall.Close(fd)
 		cmd.SysProcAttr.UseCgroupFD = true
 		cmd.SysProcAttr.CgroupFD = fd
 	}
 	if err := cmd.Start(); err != nil {
-		return fail(fmt.Errorf("start container launcher: %w", err))
+		return fmt.Errorf("start container launcher: %w", err)
 	}
 	st, _ := procfs.StartTime(cmd.Process.Pid)
 	r.mu.Lock()
@@ -415,12 +463,11 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	c.pid = cmd.Process.Pid
 	c.start = st
 	r.mu.Unlock()
-	_ = checkpoint.WriteText(p.ForkedPid(fid, eid, cid), fmt.Sprintf("%d\n", c.pid))
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		_ = cmd.Wait()
-		r.finish(c)
+		done()
 	}()
 	return nil
 }
@@ -435,9 +482,13 @@ func (r *Runtime) refreshContainer(cid string) {
 			break
 		}
 	}
+	sc := r.standalone[cid]
 	r.mu.Unlock()
 	if c != nil {
 		r.readUpdates(c)
+	}
+	if sc != nil && sc.recovered {
+		r.pollStandalone()
 	}
 }
 
@@ -459,6 +510,7 @@ func (r *Runtime) readUpdates(c *container) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	grew := false
 	for _, raw := range recs[min(c.nUpdates, len(recs)):] {
 		var u checkpoint.UpdateRecord
 		if jsonUnmarshal(raw, &u) != nil {
@@ -466,8 +518,12 @@ func (r *Runtime) readUpdates(c *container) {
 		}
 		c.task.Statuses = append(c.task.Statuses, u.Status)
 		c.task.State = u.Status.State
+		grew = true
 	}
 	c.nUpdates = len(recs)
+	if grew {
+		r.broadcastLocked()
+	}
 }
 
 func (r *Runtime) poll() {
@@ -524,8 +580,9 @@ func (r *Runtime) finish(c *container) {
 	_ = checkpoint.WriteText(r.paths.Sentinel(l.FrameworkID, l.ExecutorID, l.ContainerID), "")
 	r.mu.Lock()
 	r.allocated = r.allocated.sub(c.task.Resources.add(c.execRes))
-	r.mu.Unlock()
 	close(c.done)
+	r.broadcastLocked()
+	r.mu.Unlock()
 }
 
 // Kill asks the task's executor to kill it (SIGTERM → grace → SIGKILL).

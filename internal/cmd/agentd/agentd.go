@@ -27,15 +27,18 @@ type Options struct {
 	Environ func() []string
 	// Prog is the program name used for --help and log file names.
 	Prog string
-	// NewRuntime is passed to the agent (nil = NoRuntime).
+	// NewRuntime builds the task runtime (nil = the real one, which
+	// launches containers by re-executing Executable).
 	NewRuntime agent.RuntimeFactory
+	// Executable is the multi-call binary containers are launched with.
+	Executable func() string
 	// Ready is passed to the agent (tests).
 	Ready func(addr string)
 }
 
 // NewCmdAgentd builds the command; runF replaces the behaviour in tests.
 func NewCmdAgentd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Environ: os.Environ}
+	opts := &Options{IO: f.IOStreams, Environ: os.Environ, Executable: f.Executable}
 	cmd := &cobra.Command{
 		Use:   "agentd [--name=value ...]",
 		Short: "Run a Mesos-compatible agent daemon (also: mesos-agent, mesos-slave)",
@@ -98,6 +101,18 @@ func Run(cmd *cobra.Command, opts *Options) error {
 	defer closeLog()
 	cfg.Logger = logger
 	cfg.NewRuntime = opts.NewRuntime
+	if cfg.NewRuntime == nil {
+		exe := ""
+		if opts.Executable != nil {
+			exe = opts.Executable()
+		}
+		if exe == "" {
+			if exe, err = os.Executable(); err != nil {
+				return fmt.Errorf("cannot find the mesosctl executable to launch containers with: %v", err)
+			}
+		}
+		cfg.NewRuntime = RuntimeFactory(exe, logger)
+	}
 	cfg.Ready = opts.Ready
 	if err := agent.Run(cmd.Context(), cfg); err != nil {
 		logger.Error(err.Error())

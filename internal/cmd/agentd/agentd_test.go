@@ -36,7 +36,7 @@ func startAgent(t *testing.T, args ...string) (addr string, stop func() error, l
 	ios.ErrOut = logs
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
-	opts := &Options{IO: ios, Args: args, Environ: func() []string { return nil }, Prog: "mesos-slave",
+	opts := &Options{IO: ios, Args: withRuntimeDir(t, args), Environ: func() []string { return nil }, Prog: "mesos-slave",
 		Ready: func(a string) { ready <- a }}
 	cmd := &cobra.Command{}
 	cmd.SetContext(ctx)
@@ -61,9 +61,20 @@ func startAgent(t *testing.T, args ...string) (addr string, stop func() error, l
 	return addr, stop, logs
 }
 
+// withRuntimeDir gives a test agent its own --runtime_dir (the default,
+// /var/run/mesos, is shared by every agent on the host).
+func withRuntimeDir(t *testing.T, args []string) []string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "--runtime_dir") || a == "--help" || a == "--version" {
+			return args
+		}
+	}
+	return append([]string{"--runtime_dir=" + t.TempDir()}, args...)
+}
+
 func runAgent(t *testing.T, args ...string) (string, string, error) {
 	ios, _, out, errOut := iostreams.Test()
-	opts := &Options{IO: ios, Args: args, Environ: func() []string { return nil }, Prog: "mesos-slave"}
+	opts := &Options{IO: ios, Args: withRuntimeDir(t, args), Environ: func() []string { return nil }, Prog: "mesos-slave"}
 	cmd := &cobra.Command{}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

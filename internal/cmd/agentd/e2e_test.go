@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestEndToEndMesosSlaveBinary(t *testing.T) {
 	port := freePort(t)
 	logDir := filepath.Join(dir, "log")
 	cmd := exec.Command(slave, "--work_dir="+filepath.Join(dir, "work"), "--port="+strconv.Itoa(port),
-		"--ip=127.0.0.1", "--config_dir="+conf, "--log_dir="+logDir)
+		"--ip=127.0.0.1", "--config_dir="+conf, "--log_dir="+logDir, "--runtime_dir="+filepath.Join(dir, "run"))
 	cmd.Env = append(os.Environ(), "MESOS_PORT=1") // command line wins
 	stderr := &syncBuf{}
 	cmd.Stderr = stderr

@@ -1,0 +1,192 @@
+package runtime
+
+import (
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
+	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+)
+
+// processes answers GET /mesosctl/v1/processes: agentd's process tree,
+// with each container launcher annotated with its task and cgroup limits.
+func (s *Service) processes(w http.ResponseWriter, r *http.Request) {
+	writeTaskJSON(w, http.StatusOK, s.ProcessTree())
+}
+
+// ProcessTree builds the tree from /proc.
+func (s *Service) ProcessTree() api.ProcessTree {
+	byPID := map[int]View{}
+	for _, v := range s.rt.Views() {
+		if !v.Finished && v.PID > 0 {
+			byPID[v.PID] = v
+		}
+	}
+	for _, v := range s.rt.standaloneViews() {
+		if !v.Finished && v.PID > 0 {
+			v.Task.Name = "(standalone container)"
+			v.Task.State = "RUNNING"
+			byPID[v.PID] = v
+		}
+	}
+	users := map[uint32]string{}
+	seen := map[int]bool{}
+	var build func(pid int) api.Process
+	build = func(pid int) api.Process {
+		seen[pid] = true
+		p := api.Process{PID: pid, Command: strings.Join(procfs.Cmdline(pid), " ")}
+		if st, err := procfs.ReadStat(pid); err == nil {
+			p.PPID = st.PPID
+		}
+		p.User = ownerOf(pid, users)
+		if v, ok := byPID[pid]; ok {
+			p.Task = processTask(v)
+		}
+		kids := procfs.Children(pid)
+		sort.Ints(kids)
+		for _, k := range kids {
+			if !seen[k] {
+				p.Children = append(p.Children, build(k))
+			}
+		}
+		return p
+	}
+	out := api.ProcessTree{Agent: build(s.selfPID), Recovered: []api.Process{}}
+	pids := make([]int, 0, len(byPID))
+	for pid := range byPID {
+		pids = append(pids, pid)
+	}
+	sort.Ints(pids)
+	for _, pid := range pids {
+		if !seen[pid] && procfs.Alive(pid, 0) {
+			out.Recovered = append(out.Recovered, build(pid))
+		}
+	}
+	return out
+}
+
+func ownerOf(pid int, cache map[uint32]string) string {
+	fi, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	if err != nil {
+		return ""
+	}
+	uid := statUID(fi)
+	if name, ok := cache[uid]; ok {
+		return name
+	}
+	name := strconv.Itoa(int(uid))
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	cache[uid] = name
+	return name
+}
+
+func processTask(v View) *api.ProcessTask {
+	t := &api.ProcessTask{ID: v.Task.ID, Name: v.Task.Name, State: v.Task.State, ContainerID: v.ContainerID}
+	if g := v.Cgroup; g != nil {
+		lim := readLimits(g)
+		t.CPUShares, t.CPUQuota, t.MemLimitMB, t.PidsMax = lim.shares, lim.quota, lim.memMB, lim.pids
+		for _, d := range g.Dirs {
+			t.CgroupPaths = append(t.CgroupPaths, d)
+		}
+		sort.Strings(t.CgroupPaths)
+	}
+	return t
+}
+
+type limits struct {
+	shares int64
+	quota  float64 // CPUs
+	memMB  float64
+	pids   int64
+}
+
+func readInt(path string) (int64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return n, err == nil
+}
+
+// readLimits reads the limits written into a container's cgroups.
+func readLimits(g *cgroups.Group) limits {
+	var l limits
+	l.memMB = g.MemLimitMB()
+	if g.V2 {
+		d := g.Dirs[""]
+		if w, ok := readInt(filepath.Join(d, "cpu.weight")); ok {
+			l.shares = w
+		}
+		if b, err := os.ReadFile(filepath.Join(d, "cpu.max")); err == nil {
+			f := strings.Fields(string(b))
+			if len(f) == 2 && f[0] != "max" {
+				q, _ := strconv.ParseFloat(f[0], 64)
+				p, _ := strconv.ParseFloat(f[1], 64)
+				if p > 0 {
+					l.quota = q / p
+				}
+			}
+		}
+		if n, ok := readInt(filepath.Join(d, "pids.max")); ok {
+			l.pids = n
+		}
+		return l
+	}
+	if d, ok := g.Dirs["cpu"]; ok {
+		l.shares, _ = readInt(filepath.Join(d, "cpu.shares"))
+		q, okq := readInt(filepath.Join(d, "cpu.cfs_quota_us"))
+		p, okp := readInt(filepath.Join(d, "cpu.cfs_period_us"))
+		if okq && okp && q > 0 && p > 0 {
+			l.quota = float64(q) / float64(p)
+		}
+	}
+	if d, ok := g.Dirs["pids"]; ok {
+		l.pids, _ = readInt(filepath.Join(d, "pids.max"))
+	}
+	return l
+}
+
+// statistics is a container's ResourceStatistics for /containers: usage
+// from /proc over the launcher's process tree, limits from its cgroups or
+// (posix isolation) its resources.
+func (r *Runtime) statistics(v View) *api.ResourceStatistics {
+	st := &api.ResourceStatistics{Timestamp: api.Float(float64(time.Now().UnixNano()) / 1e9)}
+	if v.PID > 0 && !v.Finished {
+		pids := procfs.Tree(v.PID)
+		cpu, rss := procfs.Usage(pids)
+		st.Processes = uint32(len(pids))
+		st.CPUsUserTimeSecs = api.Float(cpu)
+		st.MemRSSBytes = uint64(max(rss, 0))
+		st.MemTotalBytes = st.MemRSSBytes
+	}
+	res := v.ExecutorRes
+	if res == (Res{}) {
+		res = v.Task.Resources
+	}
+	st.CPUsLimit = api.Float(res.CPUs)
+	st.MemLimitBytes = uint64(res.Mem * 1024 * 1024)
+	if v.Cgroup != nil {
+		if mb := v.Cgroup.MemLimitMB(); mb > 0 {
+			st.MemLimitBytes = uint64(mb * 1024 * 1024)
+		}
+	}
+	return st
+}
+
+func statUID(fi os.FileInfo) uint32 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Uid
+	}
+	return 0
+}

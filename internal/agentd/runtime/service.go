@@ -1,0 +1,245 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
+	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
+	"github.com/mesosctl/mesosctl/internal/mesos"
+)
+
+// MaxCompletedExecutorsPerFramework is how many terminated executors a
+// framework keeps in /state (Mesos' --max_completed_executors_per_framework
+// default). The task API lists every task.
+const MaxCompletedExecutorsPerFramework = 150
+
+// Service is the runtime as agentd sees it: it satisfies agentd.Runtime
+// (recovery, /state frameworks, /containers, accounting, metrics) and serves
+// the task API, the v1 container calls and /files.
+type Service struct {
+	rt       *Runtime
+	hostname string
+	// process tree roots: agentd's own pid.
+	selfPID int
+}
+
+// NewService returns the agentd-facing runtime. hostname is the agent's
+// (frameworks launched through the task API report it).
+func NewService(cfg Config, hostname string) *Service {
+	return &Service{rt: New(cfg), hostname: hostname, selfPID: os.Getpid()}
+}
+
+// Runtime returns the underlying runtime (tests, benchmarks).
+func (s *Service) Runtime() *Runtime { return s.rt }
+
+// Recover adopts the checkpointed containers, then starts following them.
+func (s *Service) Recover(ctx context.Context) error {
+	if err := s.rt.Recover(); err != nil {
+		return err
+	}
+	if err := s.rt.recoverStandalone(); err != nil {
+		return err
+	}
+	if err := s.rt.Start(); err != nil {
+		return &StartError{Err: err}
+	}
+	return nil
+}
+
+// StartError is a failure to start the runtime that is not about the
+// checkpointed state (e.g. an unusable --runtime_dir).
+type StartError struct{ Err error }
+
+func (e *StartError) Error() string {
+	return "Failed to start the container runtime: " + e.Err.Error()
+}
+
+// StartupFailure tells agentd not to print the recovery hint.
+func (e *StartError) StartupFailure() bool { return true }
+
+func (e *StartError) Unwrap() error { return e.Err }
+
+// Shutdown stops following the containers without touching them: the
+// executors run in their own sessions and are adopted again by the next
+// agentd (as a Mesos agent's executors survive its restart).
+func (s *Service) Shutdown(context.Context) error {
+	s.rt.Close()
+	return nil
+}
+
+// ResourcesOf converts accounted scalars to Mesos resources (role "*").
+func ResourcesOf(r Res) mesos.Resources {
+	var out mesos.Resources
+	for _, kv := range []struct {
+		name string
+		v    float64
+	}{{"cpus", r.CPUs}, {"mem", r.Mem}, {"disk", r.Disk}} {
+		if kv.v > 1e-9 {
+			out = append(out, mesos.Resource{Name: kv.name, Role: mesos.UnreservedRole, Value: mesos.ScalarValue(kv.v)})
+		}
+	}
+	return out
+}
+
+// Allocated is what the tasks and their executors use.
+func (s *Service) Allocated() mesos.Resources { return ResourcesOf(s.rt.Allocated()) }
+
+// Metrics returns the slave/tasks_* and executor counters.
+func (s *Service) Metrics() map[string]float64 {
+	m := s.rt.Metrics()
+	var running, terminated float64
+	for _, v := range s.rt.Views() {
+		if v.Finished {
+			terminated++
+		} else {
+			running++
+		}
+	}
+	m["slave/executors_running"] = running
+	m["slave/executors_terminated"] = terminated
+	active, _ := s.Frameworks()
+	m["slave/frameworks_active"] = float64(len(active))
+	return m
+}
+
+// Frameworks builds /state's frameworks and completed_frameworks: a
+// framework is active while it has a live executor.
+func (s *Service) Frameworks() (active, completed []api.Framework) {
+	views := s.rt.Views()
+	type fw struct {
+		f    api.Framework
+		live bool
+	}
+	byID := map[string]*fw{}
+	var order []string
+	for _, v := range views {
+		f := byID[v.Task.FrameworkID]
+		if f == nil {
+			f = &fw{f: api.Framework{ID: v.Task.FrameworkID, Name: v.FrameworkName, User: frameworkUser(v),
+				Checkpoint: true, Hostname: s.hostname, Role: "*",
+				Executors: []api.Executor{}, CompletedExecutors: []api.Executor{}}}
+			byID[v.Task.FrameworkID] = f
+			order = append(order, v.Task.FrameworkID)
+		}
+		e := executorOf(v, s.rt.cfg.Executable)
+		if v.Finished {
+			f.f.CompletedExecutors = append(f.f.CompletedExecutors, e)
+		} else {
+			f.live = true
+			f.f.Executors = append(f.f.Executors, e)
+		}
+	}
+	active, completed = []api.Framework{}, []api.Framework{}
+	for _, id := range order {
+		f := byID[id]
+		if n := len(f.f.CompletedExecutors); n > MaxCompletedExecutorsPerFramework {
+			f.f.CompletedExecutors = f.f.CompletedExecutors[n-MaxCompletedExecutorsPerFramework:]
+		}
+		if f.live {
+			active = append(active, f.f)
+		} else {
+			completed = append(completed, f.f)
+		}
+	}
+	return active, completed
+}
+
+func frameworkUser(v View) string {
+	if v.Task.User != "" {
+		return v.Task.User
+	}
+	return "root"
+}
+
+// executorOf is the command executor of a task, as Mesos shows it: executor
+// id = source = task id, the task's own executor_id empty.
+func executorOf(v View, exe string) api.Executor {
+	t := taskOf(v)
+	e := api.Executor{ID: v.Task.ID, Name: v.ExecutorName, Source: v.Task.ID, Container: v.ContainerID,
+		Directory: v.Sandbox, Resources: ResourcesOf(v.ExecutorRes).SummaryJSON(), Role: "*",
+		Tasks: []api.Task{}, QueuedTasks: []api.QueuedTask{}, CompletedTasks: []api.Task{},
+		FrameworkID: v.Task.FrameworkID, ResourcesFull: ResourcesOf(v.ExecutorRes).FullJSON()}
+	if checkpoint.Terminal(v.Task.State) {
+		e.CompletedTasks = append(e.CompletedTasks, t)
+	} else {
+		e.Tasks = append(e.Tasks, t)
+	}
+	cmd, _ := json.Marshal(map[string]any{"shell": false, "value": exe, "arguments": []string{"mesosctl", "executor"}})
+	e.Command = cmd
+	return e
+}
+
+func taskOf(v View) api.Task {
+	res := ResourcesOf(v.Task.Resources)
+	t := api.Task{ID: v.Task.ID, Name: v.Task.Name, FrameworkID: v.Task.FrameworkID, ExecutorID: "",
+		SlaveID: v.Task.SlaveID, State: v.Task.State, Resources: res.SummaryJSON(), Role: "*",
+		Statuses: make([]api.Status, 0, len(v.Task.Statuses)), User: v.Task.User,
+		ResourcesFull: res.FullJSON(), StatusUpdateState: v.Task.State}
+	for _, st := range v.Task.Statuses {
+		as := api.Status{State: st.State, Timestamp: api.Float(st.Timestamp), TaskID: v.Task.ID,
+			Message: st.Message, Source: st.Source, Reason: st.Reason, AgentID: v.Task.SlaveID, ExecutorID: v.Task.ID}
+		if st.State == checkpoint.TaskRunning && v.ContainerID != "" {
+			as.ContainerStatus = &api.ContainerStatus{ContainerID: &api.ContainerID{Value: v.ContainerID},
+				NetworkInfos: []api.NetworkInfo{}}
+			if st.ContainerStatus != nil && st.ContainerStatus.ExecutorPID > 0 {
+				pid := uint32(st.ContainerStatus.ExecutorPID)
+				as.ContainerStatus.ExecutorPID = &pid
+			}
+		}
+		t.Statuses = append(t.Statuses, as)
+	}
+	return t
+}
+
+// Containers lists the live containers for /containers and GET_CONTAINERS.
+func (s *Service) Containers() []api.Container {
+	out := []api.Container{}
+	for _, v := range s.rt.Views() {
+		if v.Finished || v.ContainerID == "" {
+			continue
+		}
+		c := api.Container{FrameworkID: v.Task.FrameworkID, ExecutorID: v.Task.ID, ExecutorName: v.ExecutorName,
+			Source: v.Task.ID, ContainerID: api.ContainerID{Value: v.ContainerID}, Statistics: s.rt.statistics(v)}
+		if v.PID > 0 {
+			pid := uint32(v.PID)
+			c.Status = &api.ContainerStatus{ContainerID: &api.ContainerID{Value: v.ContainerID}, ExecutorPID: &pid,
+				NetworkInfos: []api.NetworkInfo{}}
+		}
+		out = append(out, c)
+	}
+	for _, v := range s.rt.standaloneViews() {
+		if v.Finished {
+			continue
+		}
+		out = append(out, api.Container{ContainerID: api.ContainerID{Value: v.ContainerID}, Standalone: true,
+			Statistics: s.rt.statistics(v)})
+	}
+	return out
+}
+
+// Register installs the task API, the v1 container calls and /files.
+func (s *Service) Register(srv *httpapi.Server) {
+	s.registerTaskAPI(srv)
+	s.registerContainerCalls(srv)
+	s.registerFiles(srv)
+}
+
+// TaskInfoOf converts a view to the task API's shape.
+func TaskInfoOf(v View) api.TaskInfo {
+	ti := api.TaskInfo{ID: v.Task.ID, Name: v.Task.Name, FrameworkID: v.Task.FrameworkID, FrameworkName: v.FrameworkName,
+		ExecutorID: v.Task.ID, AgentID: v.Task.SlaveID, ContainerID: v.ContainerID, State: v.Task.State,
+		Resources: api.TaskResources{CPUs: v.Task.Resources.CPUs, Mem: v.Task.Resources.Mem, Disk: v.Task.Resources.Disk},
+		User:      v.Task.User, Statuses: make([]api.TaskUpdate, 0, len(v.Task.Statuses)), ExitStatus: v.ExitStatus(),
+		Sandbox: v.Sandbox}
+	if !v.Finished {
+		ti.ExecutorPID = v.PID
+	}
+	for _, st := range v.Task.Statuses {
+		ti.Statuses = append(ti.Statuses, api.TaskUpdate{State: st.State, Timestamp: st.Timestamp, Message: st.Message,
+			Source: st.Source, Reason: st.Reason})
+	}
+	return ti
+}

@@ -1,0 +1,106 @@
+package runtime
+
+import (
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
+	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
+)
+
+// View is a consistent copy of one container's state: what /state, the
+// task API and the process tree are built from.
+type View struct {
+	Task          Task
+	FrameworkName string
+	ContainerID   string
+	Sandbox       string
+	ExecutorName  string
+	ExecutorRes   Res // task + executor overhead
+	PID           int // launcher pid
+	Finished      bool
+	Cgroup        *cgroups.Group
+	Spec          TaskSpec
+	seq           uint64
+}
+
+// ExitStatus is the command's exit code, when it exited normally.
+func (v View) ExitStatus() *int {
+	if !checkpoint.Terminal(v.Task.State) || len(v.Task.Statuses) == 0 {
+		return nil
+	}
+	if v.Task.State == checkpoint.TaskFinished {
+		zero := 0
+		return &zero
+	}
+	msg := v.Task.Statuses[len(v.Task.Statuses)-1].Message
+	const prefix = "Command exited with status "
+	if i := strings.Index(msg, prefix); i >= 0 {
+		rest := msg[i+len(prefix):]
+		if j := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' }); j >= 0 {
+			rest = rest[:j]
+		}
+		if n, err := strconv.Atoi(rest); err == nil {
+			return &n
+		}
+	}
+	return nil
+}
+
+func (r *Runtime) viewLocked(c *container) View {
+	v := View{Task: c.task, FrameworkName: c.frameName, ExecutorRes: c.task.Resources.add(c.execRes),
+		PID: c.pid, Finished: c.finished, Spec: c.info.Spec, seq: c.seq}
+	v.Task.Statuses = append([]checkpoint.Status(nil), c.task.Statuses...)
+	if l := c.info.Launch; l != nil {
+		v.ContainerID = l.ContainerID
+		v.Sandbox = l.Sandbox
+		v.Cgroup = l.Cgroup
+	}
+	v.ExecutorName = ExecutorName(c.task.ID, c.info.Spec)
+	return v
+}
+
+// Views returns every task container, in launch order.
+func (r *Runtime) Views() []View {
+	r.mu.Lock()
+	out := make([]View, 0, len(r.containers))
+	for _, c := range r.containers {
+		out = append(out, r.viewLocked(c))
+	}
+	r.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].seq != out[j].seq {
+			return out[i].seq < out[j].seq
+		}
+		return out[i].Task.ID < out[j].Task.ID
+	})
+	return out
+}
+
+// ViewOf returns one task's view.
+func (r *Runtime) ViewOf(tid string) (View, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.containers[tid]
+	if !ok {
+		return View{}, &NotFoundError{tid}
+	}
+	return r.viewLocked(c), nil
+}
+
+// Total returns the agent resources the runtime accounts against.
+func (r *Runtime) Total() Res { return r.cfg.Total }
+
+// AgentID returns the agent ID the runtime runs under.
+func (r *Runtime) AgentID() string { return r.cfg.AgentID }
+
+// SandboxRoots are the directories /files may serve: the agent's task
+// sandboxes and the standalone containers' sandboxes.
+func (r *Runtime) SandboxRoots() []string {
+	return []string{
+		filepath.Join(r.cfg.WorkDir, "slaves", r.cfg.AgentID),
+		filepath.Join(r.cfg.WorkDir, "containers"),
+	}
+}
