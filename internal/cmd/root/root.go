@@ -19,6 +19,8 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmd/login"
 	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
 	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
+	"github.com/mesosctl/mesosctl/internal/cmd/task"
+	taskscmd "github.com/mesosctl/mesosctl/internal/cmd/tasks"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/config"
@@ -84,6 +86,8 @@ daemon, 'mesosctl agentd'.`,
 		completion.NewCmdCompletion(f, nil),
 		ex.NewCmdEx(f, nil),
 		execcmd.NewCmdExec(f, nil),
+		taskscmd.NewCmdTasks(f, nil),
+		task.NewCmdTask(f),
 		login.NewCmdLogin(f, nil),
 		agent.NewCmdAgent(f),
 		dev.NewCmdDev(f),
