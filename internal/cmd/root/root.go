@@ -21,6 +21,7 @@ import (
 	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
 	"github.com/mesosctl/mesosctl/internal/cmd/task"
 	taskscmd "github.com/mesosctl/mesosctl/internal/cmd/tasks"
+	treecmd "github.com/mesosctl/mesosctl/internal/cmd/tree"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/config"
@@ -88,6 +89,7 @@ daemon, 'mesosctl agentd'.`,
 		execcmd.NewCmdExec(f, nil),
 		taskscmd.NewCmdTasks(f, nil),
 		task.NewCmdTask(f),
+		treecmd.NewCmdTree(f, nil),
 		login.NewCmdLogin(f, nil),
 		agent.NewCmdAgent(f),
 		dev.NewCmdDev(f),
