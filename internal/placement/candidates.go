@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,7 @@ func fromZooKeeper(ctx context.Context, url string, timeout time.Duration) ([]Ca
 		}
 		out = append(out, Candidate{Name: name, Addr: "http://" + net.JoinHostPort(host, strconv.Itoa(port))})
 	}
+	sortByName(out)
 	return out, nil
 }
 
@@ -158,5 +160,10 @@ func fromMaster(ctx context.Context, master string, timeout time.Duration) ([]Ca
 	if len(out) == 0 {
 		return nil, fmt.Errorf("master %s knows no active agents", master)
 	}
+	sortByName(out)
 	return out, nil
+}
+
+func sortByName(c []Candidate) {
+	sort.SliceStable(c, func(i, j int) bool { return c[i].Name < c[j].Name })
 }
