@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -68,7 +69,44 @@ func newVerb(f *cmdutil.Factory, use, short, long, example string, runF func(*Op
 		},
 	}
 	agentsel.AddFlags(f, cmd, &opts.Sel, true)
+	cmd.ValidArgsFunction = func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return CompleteIDs(c, f, &opts.Sel, toComplete), cobra.ShellCompDirectiveNoFileComp
+	}
 	return cmd, opts
+}
+
+// CompleteIDs lists the task IDs (with name and state as description) of
+// the candidate agents that start with prefix, bounded to 2 seconds.
+func CompleteIDs(c *cobra.Command, f *cmdutil.Factory, sel *agentsel.Options, prefix string) []string {
+	if f.ConfigOptions.Path == "" {
+		// completion runs without the root's PersistentPreRunE
+		if p, err := c.Flags().GetString("config"); err == nil {
+			f.ConfigOptions.Path = p
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	sel.Timeout = 2 * time.Second
+	cands, err := sel.Candidates(ctx)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, cand := range cands {
+		infos, err := sel.Client(cand).Tasks(ctx)
+		if err != nil {
+			continue
+		}
+		for _, ti := range infos {
+			if strings.HasPrefix(ti.ID, prefix) {
+				out = append(out, ti.ID+"\t"+ti.Name+" "+strings.TrimPrefix(ti.State, "TASK_")+" on "+cand.Name)
+			}
+		}
+	}
+	return out
 }
 
 // NewCmdKill builds `task kill`.
