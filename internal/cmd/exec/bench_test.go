@@ -114,7 +114,7 @@ func benchExec(b *testing.B, c *testcluster.Cluster, exe string, env []string, s
 				b.Fatal(err)
 			}
 			for _, ti := range infos {
-								if !strings.HasPrefix(ti.ID, prefix) {
+				if !strings.HasPrefix(ti.ID, prefix) {
 					continue
 				}
 				perNode[n.Name]++

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
@@ -118,35 +119,40 @@ error. The same binary invoked as mesos-execute runs this command.`,
 		},
 	}
 	fs := cmd.Flags()
+	// mesos-execute's flags are snake_case: accept --kill_after for
+	// --kill-after (and the like) as mesos-execute users type them.
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
+	})
 	fs.StringVar(&opts.Name, "name", "", "name of the task (required)")
 	fs.StringVar(&opts.Command, "command", "", "command to run with sh -c (required)")
 	fs.BoolVar(&opts.Shell, "shell", true, "run --command with sh -c; false: split it on spaces into argv")
 	fs.StringVar(&opts.Env, "env", "", `environment as a JSON object {"NAME":"value"}, or file:///path to one`)
 	fs.StringVar(&opts.Resources, "resources", "cpus:1;mem:128", "resources of the task (cpus, mem, disk)")
 	fs.StringVar(&opts.Containerizer, "containerizer", "mesos", "containerizer: mesos (docker is refused: agentd has none)")
-	fs.StringVar(&opts.DockerImage, "docker_image", "", "refused: agentd runs no images")
-	fs.StringVar(&opts.AppcImage, "appc_image", "", "refused: agentd runs no images")
+	fs.StringVar(&opts.DockerImage, "docker-image", "", "refused: agentd runs no images")
+	fs.StringVar(&opts.AppcImage, "appc-image", "", "refused: agentd runs no images")
 	fs.StringVar(&opts.Volumes, "volumes", "", "refused: agentd mounts no volumes")
 	fs.StringVar(&opts.Networks, "networks", "", "refused: agentd joins no CNI networks")
 	fs.BoolVar(&opts.Checkpoint, "checkpoint", false, "accepted and ignored: agentd always checkpoints")
 	fs.StringVar(&opts.Role, "role", "*", "role whose reserved resources the task may use")
 	fs.StringVar(&opts.Principal, "principal", "", "HTTP principal for the agent (default from defaults.http_credentials)")
 	fs.StringVar(&opts.Secret, "secret", "", "HTTP secret for the agent")
-	fs.StringVar(&opts.FrameworkCaps, "framework_capabilities", "", "accepted and ignored (GPU_RESOURCES)")
-	fs.StringVar(&opts.KillAfter, "kill_after", "", "kill the task this long after TASK_RUNNING (10secs, 2mins, or 10s)")
+	fs.StringVar(&opts.FrameworkCaps, "framework-capabilities", "", "accepted and ignored (GPU_RESOURCES)")
+	fs.StringVar(&opts.KillAfter, "kill-after", "", "kill the task this long after TASK_RUNNING (10secs, 2mins, or 10s)")
 	fs.StringVar(&opts.Task, "task", "", "refused: give --name/--command/--resources instead")
-	fs.StringVar(&opts.TaskGroup, "task_group", "", "refused: agentd launches no task groups")
-	fs.StringVar(&opts.EffectiveCaps, "effective_capabilities", "", "refused: agentd sets no capabilities")
-	fs.StringVar(&opts.BoundingCaps, "bounding_capabilities", "", "refused: agentd sets no capabilities")
+	fs.StringVar(&opts.TaskGroup, "task-group", "", "refused: agentd launches no task groups")
+	fs.StringVar(&opts.EffectiveCaps, "effective-capabilities", "", "refused: agentd sets no capabilities")
+	fs.StringVar(&opts.BoundingCaps, "bounding-capabilities", "", "refused: agentd sets no capabilities")
 	fs.StringVar(&opts.Rlimits, "rlimits", "", "refused: agentd sets no rlimits")
 	fs.BoolVar(&opts.TTY, "tty", false, "refused: agentd allocates no TTY")
-	fs.StringVar(&opts.ContentType, "content_type", "protobuf", "accepted and ignored (protobuf or json)")
-	fs.BoolVar(&opts.PartitionAw, "partition_aware", true, "accepted and ignored")
+	fs.StringVar(&opts.ContentType, "content-type", "protobuf", "accepted and ignored (protobuf or json)")
+	fs.BoolVar(&opts.PartitionAw, "partition-aware", true, "accepted and ignored")
 	fs.StringVar(&opts.Hadoop, "hadoop", "hadoop", "accepted and ignored")
 	fs.StringVar(&opts.HDFS, "hdfs", "localhost:9000", "accepted and ignored")
 	fs.StringVar(&opts.Package, "package", "", "refused: agentd fetches no packages")
 	fs.BoolVar(&opts.Overwrite, "overwrite", false, "accepted and ignored")
-	fs.StringVar(&opts.FrameworkName, "framework_name", "", `framework name the task is listed under in /state (default "mesos-execute instance")`)
+	fs.StringVar(&opts.FrameworkName, "framework-name", "", `framework name the task is listed under in /state (default "mesos-execute instance")`)
 	fs.StringArrayVar(&opts.Constraints, "constraint", nil, "run only on agents with this attribute `name:value` (repeatable)")
 	fs.BoolVar(&opts.Detach, "detach", false, "return once the task is TASK_RUNNING, printing its task ID")
 	fs.StringVar(&opts.User, "user", "", "run the task as this user (default: the agent's choice)")

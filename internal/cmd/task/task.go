@@ -43,6 +43,7 @@ func NewCmdTask(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "task <command>",
 		Short:   "Kill, wait for, or read the logs of one task",
+		Example: "  $ mesosctl task logs -f sleep.1a2b3c4d\n  $ mesosctl task kill sleep.1a2b3c4d\n  $ mesosctl task wait sleep.1a2b3c4d; echo $?",
 		GroupID: "tasks",
 	}
 	cmd.AddCommand(NewCmdKill(f, nil), NewCmdWait(f, nil), NewCmdLogs(f, nil))
