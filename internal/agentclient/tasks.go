@@ -22,7 +22,10 @@ type TaskError struct {
 	// Need and Free are set with INSUFFICIENT_RESOURCES: what the task
 	// asked for (executor overhead included) and what the agent had free.
 	Need, Free *api.TaskResources
-	HTTP       *HTTPError
+	// NoAPI is set when the answer is not the task API's JSON error: the
+	// agent has no task API (a real Mesos agent answers 404 in plain text).
+	NoAPI bool
+	HTTP  *HTTPError
 }
 
 func (e *TaskError) Error() string {
@@ -36,6 +39,9 @@ func (e *TaskError) Unwrap() error { return e.HTTP }
 
 // Sentinels for errors.Is on task API errors.
 var (
+	// ErrNoTaskAPI: the agent does not serve the task API (a real Mesos
+	// agent); its tasks are visible in /state only.
+	ErrNoTaskAPI = errors.New("no task API")
 	// ErrInsufficient: the task does not fit the agent's free resources.
 	ErrInsufficient = errors.New("insufficient resources")
 	// ErrNotFound: the agent has no such task (or no task API: a real
@@ -54,6 +60,8 @@ func (e *TaskError) Is(target error) bool {
 		return e.Status == http.StatusNotFound
 	case ErrTaskExists:
 		return e.Code == "TASK_EXISTS"
+	case ErrNoTaskAPI:
+		return e.NoAPI && e.Status == http.StatusNotFound
 	}
 	return false
 }
@@ -69,6 +77,8 @@ func taskErr(err error) error {
 	var body api.TaskError
 	if json.Unmarshal([]byte(he.Body), &body) == nil && body.Error != "" {
 		te.Code, te.Message, te.Need, te.Free = body.Code, body.Error, body.Need, body.Free
+	} else {
+		te.NoAPI = true
 	}
 	if te.Code == "" && he.Status == http.StatusNotFound {
 		te.Code = "NOT_FOUND"

@@ -114,7 +114,10 @@ func TestTaskAPI(t *testing.T) {
 	if _, err := c.ReadFile(ctx, "/elsewhere", 0, 10); !errors.Is(err, ErrNotFound) || !errors.As(err, &te) || te.Code != "NOT_FOUND" {
 		t.Fatalf("missing file: %v", err)
 	}
-	if _, err := c.Processes(ctx); !errors.Is(err, ErrNotFound) {
+	if _, err := c.Task(ctx, "nope"); errors.Is(err, ErrNoTaskAPI) {
+		t.Fatalf("agentd's unknown task is not a missing API: %v", err)
+	}
+	if _, err := c.Processes(ctx); !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrNoTaskAPI) {
 		t.Fatalf("processes on an agent without the endpoint: %v", err)
 	}
 }

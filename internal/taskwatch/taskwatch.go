@@ -6,6 +6,7 @@ package taskwatch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -162,6 +163,10 @@ func transient(err error) bool {
 type Located struct {
 	Agent placement.Candidate
 	Task  api.TaskInfo
+	// ViaState is set when the agent has no task API (a real Mesos
+	// agent): the task was read from /state, and can be followed with
+	// FollowState but not killed.
+	ViaState bool
 }
 
 // NotFoundError says no candidate agent knows the task.
@@ -192,8 +197,9 @@ func plural(n int) string {
 // the one with the task's newest status wins.
 func Locate(ctx context.Context, cands []placement.Candidate, client placement.Client, id string) (*Located, *agentclient.Client, error) {
 	type answer struct {
-		ti  *api.TaskInfo
-		err error
+		ti       *api.TaskInfo
+		err      error
+		viaState bool
 	}
 	answers := make([]answer, len(cands))
 	var wg sync.WaitGroup
@@ -201,8 +207,14 @@ func Locate(ctx context.Context, cands []placement.Candidate, client placement.C
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ti, err := client(c).Task(ctx, id)
-			answers[i] = answer{ti, err}
+			cl := client(c)
+			ti, err := cl.Task(ctx, id)
+			if errors.Is(err, agentclient.ErrNoTaskAPI) {
+				ti, err = FromState(ctx, cl, id)
+				answers[i] = answer{ti, err, true}
+				return
+			}
+			answers[i] = answer{ti, err, false}
 		}()
 	}
 	wg.Wait()
@@ -213,6 +225,7 @@ func Locate(ctx context.Context, cands []placement.Candidate, client placement.C
 		case a.err == nil:
 			found = append(found, i)
 		case errors.Is(a.err, agentclient.ErrNotFound):
+		case errors.As(a.err, new(*NotFoundError)):
 		default:
 			nf.Failed = append(nf.Failed, cands[i].Name+" ("+a.err.Error()+")")
 		}
@@ -222,7 +235,7 @@ func Locate(ctx context.Context, cands []placement.Candidate, client placement.C
 	}
 	sort.SliceStable(found, func(x, y int) bool { return lastTime(answers[found[x]].ti) > lastTime(answers[found[y]].ti) })
 	i := found[0]
-	return &Located{Agent: cands[i], Task: *answers[i].ti}, client(cands[i]), nil
+	return &Located{Agent: cands[i], Task: *answers[i].ti, ViaState: answers[i].viaState}, client(cands[i]), nil
 }
 
 func lastTime(t *api.TaskInfo) float64 {
@@ -230,4 +243,76 @@ func lastTime(t *api.TaskInfo) float64 {
 		return 0
 	}
 	return t.Statuses[len(t.Statuses)-1].Timestamp
+}
+
+// FromState finds task id in an agent's /state (frameworks and completed
+// frameworks, executors and completed executors, tasks and completed
+// tasks): how tasks of a real Mesos agent, which has no task API, are
+// read. The sandbox is the executor's directory. A task that is not there
+// is a *NotFoundError.
+func FromState(ctx context.Context, cl *agentclient.Client, id string) (*api.TaskInfo, error) {
+	st, err := cl.StateTyped(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, fws := range [][]api.Framework{st.Frameworks, st.CompletedFrameworks} {
+		for _, fw := range fws {
+			for _, exs := range [][]api.Executor{fw.Executors, fw.CompletedExecutors} {
+				for _, ex := range exs {
+					for _, ts := range [][]api.Task{ex.Tasks, ex.CompletedTasks} {
+						for _, t := range ts {
+							if t.ID == id {
+								return infoOf(st, fw, ex, t), nil
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil, &NotFoundError{ID: id, Agents: 1}
+}
+
+func infoOf(st *api.State, fw api.Framework, ex api.Executor, t api.Task) *api.TaskInfo {
+	ti := &api.TaskInfo{ID: t.ID, Name: t.Name, FrameworkID: fw.ID, FrameworkName: fw.Name, ExecutorID: ex.ID,
+		AgentID: st.ID, ContainerID: ex.Container, State: t.State, User: t.User, Sandbox: ex.Directory,
+		Statuses: make([]api.TaskUpdate, 0, len(t.Statuses))}
+	var res map[string]any
+	if json.Unmarshal(t.Resources, &res) == nil {
+		ti.Resources.CPUs, _ = res["cpus"].(float64)
+		ti.Resources.Mem, _ = res["mem"].(float64)
+		ti.Resources.Disk, _ = res["disk"].(float64)
+	}
+	for _, s := range t.Statuses {
+		ti.Statuses = append(ti.Statuses, api.TaskUpdate{State: s.State, Timestamp: float64(s.Timestamp)})
+	}
+	return ti
+}
+
+// StatePollInterval is how often FollowState re-reads /state.
+var StatePollInterval = time.Second
+
+// FollowState is Follow for an agent without the task API: it re-reads
+// /state until the task is terminal.
+func FollowState(ctx context.Context, cl *agentclient.Client, id string, from int, onUpdate func(api.TaskUpdate)) (*api.TaskInfo, error) {
+	next := from
+	for {
+		ti, err := FromState(ctx, cl, id)
+		if err != nil {
+			return nil, err
+		}
+		for ; next < len(ti.Statuses); next++ {
+			if onUpdate != nil {
+				onUpdate(ti.Statuses[next])
+			}
+		}
+		if Terminal(ti.State) {
+			return ti, nil
+		}
+		select {
+		case <-time.After(StatePollInterval):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }

@@ -169,6 +169,9 @@ func RunKill(ctx context.Context, o *Options) error {
 	if taskwatch.Terminal(loc.Task.State) {
 		return fmt.Errorf("task %s on %s already ended: %s", o.ID, loc.Agent.Name, loc.Task.State)
 	}
+	if loc.ViaState {
+		return fmt.Errorf("task %s runs on %s, a Mesos agent without mesosctl's task API: kill it through its framework or the master (POST /api/v1 KILL)", o.ID, loc.Agent.Name)
+	}
 	if _, err := cl.KillTask(ctx, o.ID); err != nil {
 		return err
 	}
@@ -196,11 +199,18 @@ func follow(ctx context.Context, o *Options, loc *taskwatch.Located, cl *agentcl
 	if taskwatch.Terminal(loc.Task.State) && from > 0 {
 		from-- // print the final update once
 	}
-	final, err := taskwatch.Follow(ctx, cl, o.ID, from, nil, func(u api.TaskUpdate) {
+	show := func(u api.TaskUpdate) {
 		if taskwatch.Printable(u) {
 			taskwatch.PrintUpdate(o.IO.Out, o.ID, u)
 		}
-	})
+	}
+	var final *api.TaskInfo
+	var err error
+	if loc.ViaState {
+		final, err = taskwatch.FollowState(ctx, cl, o.ID, from, show)
+	} else {
+		final, err = taskwatch.Follow(ctx, cl, o.ID, from, nil, show)
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return cmdutil.CancelError
@@ -228,7 +238,13 @@ func RunLogs(ctx context.Context, o *Options) error {
 	}
 	p := path.Join(loc.Task.Sandbox, file)
 	err = Tail(ctx, cl, p, o.IO.Out, o.Follow, o.PollInterval, func() (bool, error) {
-		ti, err := cl.Task(ctx, o.ID)
+		var ti *api.TaskInfo
+		var err error
+		if loc.ViaState {
+			ti, err = taskwatch.FromState(ctx, cl, o.ID)
+		} else {
+			ti, err = cl.Task(ctx, o.ID)
+		}
 		if err != nil {
 			return false, err
 		}
