@@ -114,3 +114,23 @@ func TestEvaluate(t *testing.T) {
 		}
 	}
 }
+
+func TestCandidatesFromMaster(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/slaves" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, `{"slaves":[{"id":"S2","hostname":"lxb002","port":5051,"pid":"slave(1)@10.0.0.2:5051","active":true},`+
+			`{"id":"S1","hostname":"lxb001","port":5051,"pid":"slave(1)@10.0.0.1:5051"},`+
+			`{"id":"S3","hostname":"lxb003","port":5051,"pid":"slave(1)@10.0.0.3:5051","active":false}]}`)
+	}))
+	defer srv.Close()
+	got, err := Candidates(context.Background(), Sources{Master: srv.URL})
+	if err != nil || fmt.Sprint(got) != "[{lxb001 http://10.0.0.1:5051} {lxb002 http://10.0.0.2:5051}]" {
+		t.Fatalf("%v %v", got, err)
+	}
+	if _, err := Candidates(context.Background(), Sources{}); err == nil || err.Error() != errNoSource.Error() {
+		t.Fatalf("no source: %v", err)
+	}
+}

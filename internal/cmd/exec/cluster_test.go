@@ -235,6 +235,23 @@ func TestTasksOnCluster(t *testing.T) {
 			t.Fatalf("tree table:\n%s", out)
 		}
 
+		// On a terminal: styled, command lines cut to the width.
+		ios, _, ttyOut, _ := iostreams.Test()
+		ios.SetStdoutTTY(true)
+		ios.SetTerminalWidth(80)
+		if code := mesosctl.Run(context.Background(), ios, []string{"mesosctl", "tree", "lxb001"}); code != 0 {
+			t.Fatalf("tree on a terminal: exit %d", code)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(ttyOut.String()), "\n") {
+			plain := regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(line, "")
+			if w := len([]rune(plain)); w > 80 && !strings.Contains(plain, "[task ") {
+				t.Errorf("line of %d columns on an 80-column terminal: %q", w, plain)
+			}
+		}
+		if !strings.Contains(ttyOut.String(), "…") {
+			t.Errorf("nothing cut on an 80-column terminal:\n%s", ttyOut)
+		}
+
 		code, out, _ = run(t, "task", "kill", sleeper)
 		if code != 0 || !strings.HasPrefix(out, "Asked to kill task '"+sleeper+"' on agent '"+agentID(t, c, "lxb001")+"'\n") {
 			t.Fatalf("kill: exit %d %q", code, out)
