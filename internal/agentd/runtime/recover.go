@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -58,8 +60,6 @@ func (r *Runtime) Recover() error {
 					r.mu.Unlock()
 					continue
 				}
-				r.seq++
-				c.seq = r.seq
 				r.containers[c.task.ID] = c
 				if !c.finished {
 					r.allocated = r.allocated.add(c.task.Resources.add(c.execRes))
@@ -76,9 +76,42 @@ func (r *Runtime) Recover() error {
 			}
 		}
 	}
+	// Launch order = time of the first status update (STARTING), so that
+	// listings and pruning keep the most recent tasks.
+	r.mu.Lock()
+	all := make([]*container, 0, len(r.containers))
+	for _, c := range r.containers {
+		all = append(all, c)
+	}
+	first := func(c *container) float64 {
+		if len(c.task.Statuses) > 0 {
+			return c.task.Statuses[0].Timestamp
+		}
+		return math.MaxFloat64
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if first(all[i]) != first(all[j]) {
+			return first(all[i]) < first(all[j])
+		}
+		return all[i].task.ID < all[j].task.ID
+	})
+	for _, c := range all {
+		r.seq++
+		c.seq = r.seq
+	}
+	r.mu.Unlock()
 	for _, c := range toFinish {
 		r.finish(c)
 	}
+	r.mu.Lock()
+	fids := map[string]bool{}
+	for _, c := range r.containers {
+		fids[c.task.FrameworkID] = true
+	}
+	for fid := range fids {
+		r.pruneLocked(fid)
+	}
+	r.mu.Unlock()
 	for _, c := range toKill {
 		r.logf("I Killing executor of task %s (--recover=cleanup)", c.task.ID)
 		_ = syscall.Kill(c.pid, syscall.SIGTERM)

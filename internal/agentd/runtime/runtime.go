@@ -45,6 +45,10 @@ type Config struct {
 	Strict                       bool
 	Total                        Res // agent resources
 	Log                          io.Writer
+	// MaxCompleted is how many ended tasks per framework are kept in
+	// memory (--max_completed_executors_per_framework; 0 = 150). Older
+	// ones are forgotten (their sandboxes stay on disk).
+	MaxCompleted int
 }
 
 // Res is the scalar resources the runtime accounts.
@@ -581,8 +585,31 @@ func (r *Runtime) finish(c *container) {
 	r.mu.Lock()
 	r.allocated = r.allocated.sub(c.task.Resources.add(c.execRes))
 	close(c.done)
+	r.pruneLocked(c.task.FrameworkID)
 	r.broadcastLocked()
 	r.mu.Unlock()
+}
+
+// pruneLocked forgets the oldest ended tasks of framework fid beyond
+// MaxCompleted. Call with r.mu held.
+func (r *Runtime) pruneLocked(fid string) {
+	limit := r.cfg.MaxCompleted
+	if limit <= 0 {
+		limit = 150
+	}
+	var ended []*container
+	for _, c := range r.containers {
+		if c.finished && c.task.FrameworkID == fid {
+			ended = append(ended, c)
+		}
+	}
+	if len(ended) <= limit {
+		return
+	}
+	sort.Slice(ended, func(i, j int) bool { return ended[i].seq < ended[j].seq })
+	for _, c := range ended[:len(ended)-limit] {
+		delete(r.containers, c.task.ID)
+	}
 }
 
 // Kill asks the task's executor to kill it (SIGTERM → grace → SIGKILL).

@@ -330,3 +330,49 @@ func TestPidNamespace(t *testing.T) {
 		t.Fatalf("task pid in its namespace = %q, want 1", b)
 	}
 }
+
+// TestCompletedTasksPruned: only the newest MaxCompleted ended tasks per
+// framework stay in memory (live ones always do), also after recovery.
+func TestCompletedTasksPruned(t *testing.T) {
+	e := newEnv(t, "posix/cpu,posix/mem")
+	e.cfg.MaxCompleted = 3
+	r := e.start(t)
+	if _, err := r.Launch(TaskSpec{TaskID: "live", Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		id := fmt.Sprintf("done-%d", i)
+		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "true", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+			t.Fatal(err)
+		}
+		if task, _ := r.Wait(id, 20*time.Second); task.State != "TASK_FINISHED" {
+			t.Fatalf("%s: %+v", id, task)
+		}
+	}
+	ids := func(r *Runtime) string {
+		var out []string
+		for _, v := range r.Views() {
+			out = append(out, v.Task.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := ids(r); got != "live,done-2,done-3,done-4" {
+		t.Errorf("kept %s", got)
+	}
+	if err := r.Kill("live"); err != nil {
+		t.Fatal(err)
+	}
+	r.Wait("live", 20*time.Second)
+	if got := ids(r); got != "done-2,done-3,done-4" {
+		t.Errorf("kept after live ended: %s", got)
+	}
+	r.Close()
+	r2 := New(e.cfg)
+	if err := r2.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	if got := ids(r2); got != "done-2,done-3,done-4" {
+		t.Errorf("kept after recovery: %s", got)
+	}
+}

@@ -61,8 +61,9 @@ func RuntimeFactory(exe string, log *slog.Logger) agent.RuntimeFactory {
 			CgroupsEnableCFS: v.Bool("cgroups_enable_cfs"),
 			GracePeriod:      v.Duration("executor_shutdown_grace_period"),
 			Recover:          v.String("recover"), Strict: v.Bool("strict"),
-			Total: runtime.Res{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")},
-			Log:   logWriter{log},
+			Total:        runtime.Res{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")},
+			Log:          logWriter{log},
+			MaxCompleted: v.Int("max_completed_executors_per_framework"),
 		}
 		return runtime.NewService(cfg, env.Hostname), nil
 	}

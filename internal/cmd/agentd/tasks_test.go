@@ -72,10 +72,24 @@ func startBinaryAgent(t testing.TB, extra ...string) *agentProc {
 	dir := t.TempDir()
 	a := &agentProc{t: t, bin: mesosctlBinary(t), dir: dir, port: freePort(t),
 		cgroups: "mesosctl-test-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)}
-	a.args = append([]string{"agentd", "--work_dir=" + filepath.Join(dir, "work"), "--runtime_dir=" + filepath.Join(dir, "run"),
+	defaults := []string{"--work_dir=" + filepath.Join(dir, "work"), "--runtime_dir=" + filepath.Join(dir, "run"),
 		"--ip=127.0.0.1", "--port=" + strconv.Itoa(a.port), "--config_dir=", "--hostname=agent1",
 		"--cgroups_root=" + a.cgroups, "--executor_shutdown_grace_period=1secs",
-		"--resources=cpus:4;mem:2048;disk:1000"}, extra...)
+		"--resources=cpus:4;mem:2048;disk:1000"}
+	a.args = []string{"agentd"}
+	for _, d := range defaults {
+		name, _, _ := strings.Cut(d, "=")
+		overridden := false
+		for _, e := range extra {
+			if strings.HasPrefix(e, name+"=") {
+				overridden = true
+			}
+		}
+		if !overridden {
+			a.args = append(a.args, d)
+		}
+	}
+	a.args = append(a.args, extra...)
 	a.URL = "http://127.0.0.1:" + strconv.Itoa(a.port)
 	a.start()
 	t.Cleanup(a.cleanup)
