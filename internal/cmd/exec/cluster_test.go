@@ -310,6 +310,36 @@ func TestTasksOnCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("Ctrl-C stops following and leaves the task running", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		ios, _, out, errOut := iostreams.Test()
+		done := make(chan cmdutil.ExitCode, 1)
+		go func() {
+			done <- mesosctl.Run(ctx, ios, []string{"mesosctl", "exec", "--name", "interrupted", "--command", "sleep 300", "--agent", "lxb002"})
+		}()
+		n, _ := c.Node("lxb002")
+		cl := agentclient.New(fmt.Sprintf("%s:%d", n.IP, c.AgentPort))
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			infos, _ := cl.Tasks(context.Background())
+			if len(infos) > 0 && strings.HasPrefix(infos[len(infos)-1].ID, "interrupted.") && infos[len(infos)-1].State == "TASK_RUNNING" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the task never ran")
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // exec is in its long poll now
+		cancel()
+		code := <-done
+		m := regexp.MustCompile(`task (interrupted\.\S+) keeps running on lxb002 \(mesosctl task kill interrupted\.\S+\)\ncancelled\n$`).FindStringSubmatch(errOut.String())
+		if code != cmdutil.ExitCancel || m == nil || !strings.Contains(out.String(), "Received status update TASK_RUNNING for task 'interrupted'") {
+			t.Fatalf("exit %d stdout %s stderr %s", code, out, errOut)
+		}
+		if code, _, errOut := run(t, "task", "kill", "--wait", m[1]); code != 137 {
+			t.Fatalf("the interrupted task was not running: %d %s", code, errOut)
+		}
+	})
+
 	t.Run("reachable as mesos-execute", func(t *testing.T) {
 		link := filepath.Join(t.TempDir(), "mesos-execute")
 		if err := os.Symlink(exe, link); err != nil {
