@@ -139,6 +139,15 @@ func TestTasksOnCluster(t *testing.T) {
 		if code != 7 || !strings.Contains(out, "Received status update TASK_FAILED for task 'seven'\n  message: 'Command exited with status 7'\n") {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
+		code, out, _ = run(t, "exec", "--name", "env", "--env", `{"GREETING":"hi there"}`, "--command", `test "$GREETING" = "hi there"`)
+		if code != 0 {
+			t.Fatalf("--env: exit %d\n%s", code, out)
+		}
+		// argv, no shell: ";" reaches test(1) as an argument (a shell would fail on it).
+		code, out, _ = run(t, "exec", "--name", "argv", "--shell=false", "--command", "/usr/bin/test ; = ;")
+		if code != 0 || !strings.Contains(out, "TASK_FINISHED") {
+			t.Fatalf("--shell=false: exit %d\n%s", code, out)
+		}
 		code, out, _ = run(t, "exec", "--name", "killed", "--command", "sleep 30", "--kill_after", "500ms")
 		if code != 137 || !regexp.MustCompile(`Asked to kill task 'killed' on agent '\S+-S\d+'\nReceived status update TASK_KILLED`).MatchString(out) {
 			t.Fatalf("kill_after: exit %d\n%s", code, out)
