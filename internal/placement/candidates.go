@@ -2,7 +2,6 @@ package placement
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"sort"
@@ -130,32 +129,16 @@ func fromZooKeeper(ctx context.Context, url string, timeout time.Duration) ([]Ca
 func fromMaster(ctx context.Context, master string, timeout time.Duration) ([]Candidate, error) {
 	c := agentclient.New(master)
 	c.Timeout = timeout
-	raw, err := c.GetJSON(ctx, "/slaves")
+	slaves, err := c.Slaves(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("master %s: %v", master, err)
 	}
-	var doc struct {
-		Slaves []struct {
-			ID       string `json:"id"`
-			Hostname string `json:"hostname"`
-			Port     int    `json:"port"`
-			PID      string `json:"pid"`
-			Active   *bool  `json:"active"`
-		} `json:"slaves"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("master %s: /slaves is not the expected JSON: %v", master, err)
-	}
 	var out []Candidate
-	for _, s := range doc.Slaves {
+	for _, s := range slaves {
 		if s.Active != nil && !*s.Active {
 			continue
 		}
-		addr := net.JoinHostPort(s.Hostname, strconv.Itoa(s.Port))
-		if at := strings.LastIndex(s.PID, "@"); at >= 0 {
-			addr = s.PID[at+1:]
-		}
-		out = append(out, Candidate{Name: s.Hostname, Addr: "http://" + addr})
+		out = append(out, Candidate{Name: s.Hostname, Addr: "http://" + s.Addr()})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("master %s knows no active agents", master)
