@@ -245,29 +245,39 @@ func lastTime(t *api.TaskInfo) float64 {
 	return t.Statuses[len(t.Statuses)-1].Timestamp
 }
 
-// FromState finds task id in an agent's /state (frameworks and completed
-// frameworks, executors and completed executors, tasks and completed
-// tasks): how tasks of a real Mesos agent, which has no task API, are
-// read. The sandbox is the executor's directory. A task that is not there
-// is a *NotFoundError.
-func FromState(ctx context.Context, cl *agentclient.Client, id string) (*api.TaskInfo, error) {
-	st, err := cl.StateTyped(ctx)
-	if err != nil {
-		return nil, err
-	}
+// StateTasks lists every task of an agent's /state (frameworks and
+// completed frameworks, executors and completed executors, tasks and
+// completed tasks) in the task API's shape: how tasks of a real Mesos
+// agent, which has no task API, are read. The sandbox is the executor's
+// directory; statuses carry state and timestamp only (what /state has).
+func StateTasks(st *api.State) []api.TaskInfo {
+	var out []api.TaskInfo
 	for _, fws := range [][]api.Framework{st.Frameworks, st.CompletedFrameworks} {
 		for _, fw := range fws {
 			for _, exs := range [][]api.Executor{fw.Executors, fw.CompletedExecutors} {
 				for _, ex := range exs {
 					for _, ts := range [][]api.Task{ex.Tasks, ex.CompletedTasks} {
 						for _, t := range ts {
-							if t.ID == id {
-								return infoOf(st, fw, ex, t), nil
-							}
+							out = append(out, *infoOf(st, fw, ex, t))
 						}
 					}
 				}
 			}
+		}
+	}
+	return out
+}
+
+// FromState finds task id in an agent's /state (see StateTasks). A task
+// that is not there is a *NotFoundError.
+func FromState(ctx context.Context, cl *agentclient.Client, id string) (*api.TaskInfo, error) {
+	st, err := cl.StateTyped(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ti := range StateTasks(st) {
+		if ti.ID == id {
+			return &ti, nil
 		}
 	}
 	return nil, &NotFoundError{ID: id, Agents: 1}

@@ -6,7 +6,6 @@ package tasks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -24,6 +23,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/placement"
 	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/taskwatch"
 )
 
 // Options are the inputs of `mesosctl tasks`.
@@ -183,26 +183,8 @@ func fromState(ctx context.Context, cl *agentclient.Client, c placement.Candidat
 		return nil, err
 	}
 	var out []Task
-	add := func(fw api.Framework, ex api.Executor, ts []api.Task) {
-		for _, tk := range ts {
-			t := Task{ID: tk.ID, Name: tk.Name, State: tk.State, Node: c.Name, AgentID: tk.SlaveID, FrameworkID: fw.ID,
-				FrameworkName: fw.Name, Sandbox: ex.Directory, Resources: map[string]any{}}
-			_ = json.Unmarshal(tk.Resources, &t.Resources)
-			if n := len(tk.Statuses); n > 0 {
-				t.Started, t.Updated = float64(tk.Statuses[0].Timestamp), float64(tk.Statuses[n-1].Timestamp)
-			}
-			out = append(out, t)
-		}
-	}
-	for _, fws := range [][]api.Framework{st.Frameworks, st.CompletedFrameworks} {
-		for _, fw := range fws {
-			for _, exs := range [][]api.Executor{fw.Executors, fw.CompletedExecutors} {
-				for _, ex := range exs {
-					add(fw, ex, ex.Tasks)
-					add(fw, ex, ex.CompletedTasks)
-				}
-			}
-		}
+	for _, ti := range taskwatch.StateTasks(st) {
+		out = append(out, FromInfo(ti, c.Name))
 	}
 	return out, nil
 }
