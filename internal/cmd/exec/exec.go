@@ -34,7 +34,7 @@ import (
 // Options are the inputs of `mesosctl exec`.
 type Options struct {
 	IO  *iostreams.IOStreams
-	Sel agentselOptions
+	Sel agentsel.Options
 
 	// mesos-execute's flags.
 	Name          string
@@ -72,8 +72,6 @@ type Options struct {
 	Detach      bool
 	User        string
 }
-
-type agentselOptions = agentsel.Options
 
 // NewCmdExec builds the command; runF replaces the behaviour in tests.
 func NewCmdExec(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
@@ -326,6 +324,9 @@ func Run(ctx context.Context, o *Options) error {
 	if o.KillAfter != "" {
 		if killAfter, err = ParseKillAfter(o.KillAfter); err != nil {
 			return cmdutil.FlagErrorf("--kill_after: %v", err)
+		}
+		if o.Detach {
+			return cmdutil.FlagErrorf("--kill_after needs exec to stay: it cannot be combined with --detach")
 		}
 	}
 	if o.Principal != "" {

@@ -30,6 +30,7 @@ func TestFlagsRefusedBeforeAnyWork(t *testing.T) {
 		{[]string{"--name", "x", "--command", "true", "--env", "file:///nonexistent"}, "--env: open /nonexistent"},
 		{[]string{"--name", "x", "--command", "true", "--kill_after", "soon"}, `--kill_after: invalid duration "soon" (e.g. 10secs, 2mins, 30s)`},
 		{[]string{"--name", "x", "--command", "true", "--constraint", "rack"}, "--constraint: invalid constraint"},
+		{[]string{"--name", "x", "--command", "true", "--kill_after", "1secs", "--detach"}, "--kill_after needs exec to stay: it cannot be combined with --detach"},
 		{[]string{"--name", "x", "--command", "true", "--tty"}, "--tty is not supported"},
 		{[]string{"--name", "x", "--command", "true", "--content_type", "xml"}, `invalid --content_type "xml"`},
 		{[]string{"--name", "x", "--command", "true", "extra"}, "unknown command"},
