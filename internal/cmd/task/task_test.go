@@ -82,6 +82,12 @@ func TestRealMesosAgentTasks(t *testing.T) {
 	if code != 0 || out != `"job.1","TASK_RUNNING","m1","marathon",0.5`+"\n" {
 		t.Fatalf("tasks: %d %q %s", code, out, errOut)
 	}
+	// An agent that does not answer: the others are listed, it is named, exit 3.
+	os.WriteFile(cfg, []byte("defaults: {ssh_config: /dev/null}\nnodes:\n  - {name: m1, address: 127.0.0.1, agent_port: "+port+"}\n  - {name: m2, address: 127.0.0.1, agent_port: 1}\n"), 0o600)
+	code, out, errOut = run("tasks")
+	if code != cmdutil.ExitPartial || !strings.Contains(out, "job.1") || !strings.HasPrefix(errOut, "m2: ") || !strings.Contains(errOut, "1 of 2 nodes failed") {
+		t.Fatalf("tasks with an unreachable agent: %d %q %q", code, out, errOut)
+	}
 	code, _, errOut = run("task", "kill", "job.1")
 	if code != 1 || !strings.Contains(errOut, "a Mesos agent without mesosctl's task API: kill it through its framework or the master") {
 		t.Fatalf("kill: %d %s", code, errOut)
@@ -99,7 +105,7 @@ func TestRealMesosAgentTasks(t *testing.T) {
 		t.Fatalf("exec: %d %s", code, errOut)
 	}
 	code, _, errOut = run("task", "wait", "nope")
-	if code != 1 || !strings.Contains(errOut, "task nope not found on 1 agent") {
+	if code != 1 || !strings.Contains(errOut, "task nope not found on 2 agents; could not ask m2 (") {
 		t.Fatalf("unknown: %d %s", code, errOut)
 	}
 }
