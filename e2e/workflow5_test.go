@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Workflow 5: submit a task (sleep) with mesos-execute's flags, find its
@@ -15,6 +16,13 @@ func TestWorkflow5SubmitTaskAndShowProcessTree(t *testing.T) {
 	link := filepath.Join(filepath.Dir(exe), "mesos-execute")
 	if err := os.Symlink(exe, link); err != nil && !os.IsExist(err) {
 		t.Fatal(err)
+	}
+	// Agents (re)start in earlier workflows: wait until all four are in
+	// ZooKeeper's registry, where mesos-execute --master=zk://… looks.
+	for deadline := time.Now().Add(30 * time.Second); strings.TrimSpace(sh(t, `mesosctl agents --jq length 2>/dev/null || true`)) != "4"; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the agents never all registered in ZooKeeper")
+		}
 	}
 	id := strings.TrimSpace(sh(t, `mesos-execute --master=`+c.ZooKeeper+` --name=sleep --command='echo sleep... ; sleep 300' --detach 2>/dev/null`))
 	if !regexp.MustCompile(`^sleep\.[0-9a-f]{8}$`).MatchString(id) {

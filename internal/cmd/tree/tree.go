@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/charmbracelet/lipgloss"
 	ltree "github.com/charmbracelet/lipgloss/tree"
@@ -145,33 +146,52 @@ func Run(o *Options) error {
 	if o.Credentials != nil {
 		creds = o.Credentials()
 	}
+	// Ask every agent at once (bounded), then ps over SSH where needed.
+	urls := make([]string, len(names))
 	for i, n := range names {
 		trees[i] = NodeTree{Node: n, Recovered: []api.Process{}}
 		if o.Source == "ps" {
-			viaSSH = append(viaSSH, i)
 			continue
 		}
-		url, err := o.AgentURL(n)
-		if err != nil {
+		if urls[i], err = o.AgentURL(n); err != nil {
 			return err
 		}
-		cl := agentclient.New(url)
-		if o.ConnectTimeout > 0 {
-			cl.Timeout = o.ConnectTimeout
-		}
-		cl.User, cl.Password, _ = strings.Cut(creds, ":")
-		pt, err := cl.Processes(ctx)
-		if err != nil && o.Source == "agentd" {
-			trees[i].Source, trees[i].Error = "agentd", err.Error()
+	}
+	needSSH := make([]bool, len(names))
+	sem := make(chan struct{}, 32)
+	var wg sync.WaitGroup
+	for i := range names {
+		if o.Source == "ps" {
+			needSSH[i] = true
 			continue
 		}
-		if err != nil {
-			// A real Mesos agent (404), or no agent answering: ask ps.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cl := agentclient.New(urls[i])
+			if o.ConnectTimeout > 0 {
+				cl.Timeout = o.ConnectTimeout
+			}
+			cl.User, cl.Password, _ = strings.Cut(creds, ":")
+			pt, err := cl.Processes(ctx)
+			switch {
+			case err != nil && o.Source == "agentd":
+				trees[i].Source, trees[i].Error = "agentd", err.Error()
+			case err != nil:
+				needSSH[i] = true // a real Mesos agent (404), or no agent answering: ask ps
+			default:
+				trees[i].Source = "agentd"
+				trees[i].Agent, trees[i].Recovered = &pt.Agent, orEmpty(pt.Recovered)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, need := range needSSH {
+		if need {
 			viaSSH = append(viaSSH, i)
-			continue
 		}
-		trees[i].Source = "agentd"
-		trees[i].Agent, trees[i].Recovered = &pt.Agent, orEmpty(pt.Recovered)
 	}
 	if len(viaSSH) > 0 {
 		sub := make([]string, len(viaSSH))
