@@ -34,13 +34,21 @@ completions: ## regenerate completions/ from the command tree
 	$(GO) run ./cmd/mesosctl completion fish > completions/mesosctl.fish
 	$(GO) run ./cmd/mesosctl completion powershell > completions/mesosctl.ps1
 
+docs: completions ## regenerate every generated doc: docs/cli/*.md, docs/man/*.1 and completions/
+	$(GO) run ./cmd/gen-docs
+
 GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1
 
 release-check: ## validate goreleaser.yaml (goreleaser is run with go run, not a module dependency)
 	$(GO) run $(GORELEASER) check -f goreleaser.yaml
 
-release-snapshot: ## build the release archives locally into dist/ (no publishing)
-	$(GO) run $(GORELEASER) release -f goreleaser.yaml --snapshot --clean
+# goreleaser discards all its git data (commit, dates) when the clone has no
+# remote; an origin given through the environment (not written to .git/config)
+# keeps it.
+GIT_ORIGIN := GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/mesosctl/mesosctl.git
+
+release-snapshot: docs ## build the release archives and .deb/.rpm packages locally into dist/ (no publishing)
+	$(if $(shell git remote),,$(GIT_ORIGIN)) $(GO) run $(GORELEASER) release -f goreleaser.yaml --snapshot --clean
 
 demo: ## on a fresh machine: install deps, start a 4-node cluster, walk through the operator workflows
 	bash scripts/demo.sh

@@ -3,10 +3,11 @@
 # sshd for the multi-node cluster), ZooKeeper (real server), jq (to check
 # /state compatibility), pdsh and clustershell (the peers in benchmarks),
 # procps/psmisc (ps, pstree), sudo, bash-completion (completion script
-# tests), curl (demo and e2e read /state as an operator does). Idempotent;
+# tests), curl (demo and e2e read /state as an operator does), systemd
+# (systemd-analyze verify of the packaged unit). Idempotent;
 # needs root.
 set -euo pipefail
-pkgs=(openssh-server openssh-client zookeeper jq pdsh clustershell procps psmisc iproute2 sudo util-linux bash-completion curl)
+pkgs=(openssh-server openssh-client zookeeper jq pdsh clustershell procps psmisc iproute2 sudo util-linux bash-completion curl systemd)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

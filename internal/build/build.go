@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 )
 
 // Set at link time; the defaults describe a development build.
@@ -25,11 +26,21 @@ type Info struct {
 }
 
 // Current returns the version information of the running binary. For
-// development builds without ldflags it falls back to the VCS data Go
-// embeds, when there is any.
+// builds whose ldflags left the commit or date unset or empty (development
+// builds; goreleaser snapshots of a clone without a remote, where its git
+// data is empty) it falls back to the VCS data Go embeds, when there is any.
 func Current() Info {
 	info := Info{Version: Version, Commit: Commit, Date: Date, GoVersion: runtime.Version(),
 		Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if info.Version == "" {
+		info.Version = "dev"
+	}
+	if info.Commit == "" {
+		info.Commit = "none"
+	}
+	if info.Date == "" || strings.HasPrefix(info.Date, "0001-01-01") { // empty or Go's zero time
+		info.Date = "unknown"
+	}
 	if info.Commit == "none" {
 		if bi, ok := debug.ReadBuildInfo(); ok {
 			for _, s := range bi.Settings {
