@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -221,6 +222,27 @@ func Rank(agents []Agent) []Agent {
 	return fit
 }
 
+// Pick returns a random index below n (replaced in tests).
+var Pick = rand.IntN
+
+// Choose picks among ranked agents: the best, or, when several are about
+// as good (their free cpus differ from the best's by less than the task's
+// own cpus, so that after placing it there the best would no longer be
+// best), one of those at random. Clients submitting at the same moment read
+// the same free resources; without this they would all pick the same agent
+// and queue on it.
+func Choose(ranked []Agent, req Request) int {
+	if len(ranked) < 2 {
+		return 0
+	}
+	margin := req.Need().Scalar("cpus")
+	n := 1
+	for n < len(ranked) && ranked[0].Free.Scalar("cpus")-ranked[n].Free.Scalar("cpus") < margin {
+		n++
+	}
+	return Pick(n)
+}
+
 // Launch starts the task on the chosen agent; it returns an error matching
 // agentclient.ErrInsufficient when the agent refused for lack of resources.
 type Launch func(ctx context.Context, a Agent) error
@@ -241,7 +263,7 @@ func Place(ctx context.Context, cands []Candidate, req Request, client Client, l
 		if len(fit) == 0 {
 			break
 		}
-		best := fit[0]
+		best := fit[Choose(fit, req)]
 		err := launch(ctx, best)
 		if err == nil {
 			return best, nil

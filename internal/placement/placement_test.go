@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -41,6 +42,8 @@ func client(c Candidate) *agentclient.Client { return agentclient.New(c.Addr) }
 
 func TestPlace(t *testing.T) {
 	ctx := context.Background()
+	Pick = func(int) int { return 0 } // the first of the about-as-good: deterministic
+	defer func() { Pick = rand.IntN }()
 	cands := []Candidate{
 		{"lxb001", stateServer(t, "S1", `{"cpus":4.0,"mem":1024.0}`, `{"cpus":2.1,"mem":160.0}`, `{"rack":1.0,"os":"centos7"}`)},
 		{"lxb002", stateServer(t, "S2", `{"cpus":8.0,"mem":1024.0}`, `{"cpus":0.0,"mem":0.0}`, `{"rack":3.0}`)},
@@ -91,6 +94,28 @@ func TestPlace(t *testing.T) {
 	boom := errors.New("boom")
 	if _, err := Place(ctx, cands, req(t, "cpus:1"), client, func(context.Context, Agent) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("launch error: %v", err)
+	}
+}
+
+func TestChoose(t *testing.T) {
+	free := func(cpus float64) Agent {
+		r, _ := mesos.ParseResources(fmt.Sprintf("cpus:%g;mem:1000", cpus), "*")
+		return Agent{Free: r}
+	}
+	ranked := []Agent{free(8), free(7.5), free(7), free(2)}
+	var got []int
+	Pick = func(n int) int { got = append(got, n); return n - 1 }
+	defer func() { Pick = rand.IntN }()
+	// Task cpus 1 (+0.1): 8, 7.5 and 7 are about as good; 2 is not.
+	if i := Choose(ranked, req(t, "cpus:1;mem:10")); i != 2 || got[0] != 3 {
+		t.Fatalf("Choose = %d among %v", i, got)
+	}
+	// Tiny tasks: only the best.
+	if i := Choose(ranked, req(t, "cpus:0.1;mem:10")); i != 0 {
+		t.Fatalf("small task: %d", i)
+	}
+	if i := Choose(ranked[:1], req(t, "cpus:1")); i != 0 {
+		t.Fatal("one agent")
 	}
 }
 

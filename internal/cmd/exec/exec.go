@@ -95,9 +95,10 @@ Candidate agents: --agent NODESET (inventory), else --zk, else --master
 else defaults.zookeeper / defaults.master of the config, else every node of
 the inventory. Free resources are total minus allocated from each agent's
 /state; the task needs --resources plus the command executor's overhead
-(cpus 0.1, mem 32). The agent with the most free cpus wins (ties by name);
-if it refuses because another client took the resources first, the next one
-is tried. When nothing fits, each agent's reason is printed and exit is 1.
+(cpus 0.1, mem 32). The agent with the most free cpus wins (among agents
+about as free, one at random, to spread concurrent submissions); if it
+refuses because another client took the resources first, the next one is
+tried. When nothing fits, each agent's reason is printed and exit is 1.
 
 The task ID is NAME plus a random suffix (printed on stderr; with --detach
 on stdout, as the only output there). Exit code: 0 TASK_FINISHED; the
