@@ -246,33 +246,13 @@ func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.D
 func masterAgents(ctx context.Context, master string, timeout time.Duration) ([]Agent, error) {
 	c := agentclient.New(master)
 	c.Timeout = timeout
-	raw, err := c.GetJSON(ctx, "/slaves")
+	slaves, err := c.Slaves(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("master %s: %v", master, err)
 	}
-	var doc struct {
-		Slaves []struct {
-			ID            string          `json:"id"`
-			Hostname      string          `json:"hostname"`
-			Port          int             `json:"port"`
-			PID           string          `json:"pid"`
-			Resources     json.RawMessage `json:"resources"`
-			UsedResources json.RawMessage `json:"used_resources"`
-			Attributes    json.RawMessage `json:"attributes"`
-			Version       string          `json:"version"`
-			Active        bool            `json:"active"`
-		} `json:"slaves"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("master %s: /slaves is not the expected JSON: %v", master, err)
-	}
 	var out []Agent
-	for _, s := range doc.Slaves {
-		addr := s.Hostname + ":" + strconv.Itoa(s.Port)
-		if at := strings.LastIndex(s.PID, "@"); at >= 0 {
-			addr = s.PID[at+1:]
-		}
-		out = append(out, Agent{ID: s.ID, Hostname: s.Hostname, Address: addr, Source: "master",
+	for _, s := range slaves {
+		out = append(out, Agent{ID: s.ID, Hostname: s.Hostname, Address: s.Addr(), Source: "master",
 			Resources: s.Resources, UsedResources: s.UsedResources, Attributes: s.Attributes, Version: s.Version})
 	}
 	return out, nil
