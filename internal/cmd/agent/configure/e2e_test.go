@@ -201,10 +201,18 @@ func TestLiveAttributesAndRestartPath(t *testing.T) {
 	if st.ID != id1 || st.Attributes["zone"] != "b" {
 		t.Errorf("after restart: %+v (id was %s)", st, id1)
 	}
-	// Same value again: nothing to do.
-	code, out, _ = run(t, "agent", "set-attributes", "lxb001", "zone:b")
-	if code != 0 || !strings.Contains(out, "unchanged") {
-		t.Errorf("no-op: %d %s", code, out)
+	// Same value again: nothing to do. Piped, stderr stays quiet; on a
+	// terminal each node is reported on stderr as it finishes.
+	code, out, errOut = run(t, "agent", "set-attributes", "lxb001", "zone:b")
+	if code != 0 || !strings.Contains(out, "unchanged") || errOut != "" {
+		t.Errorf("no-op: %d %s %q", code, out, errOut)
+	}
+	ios, _, tout, terr := iostreams.Test()
+	ios.SetStderrTTY(true)
+	ios.SetStdoutTTY(true)
+	if code := mesosctl.Run(context.Background(), ios, []string{"mesosctl", "agent", "set-attributes", "lxb001", "zone:b"}); code != 0 ||
+		terr.String() != "lxb001: none unchanged\n" || !strings.Contains(tout.String(), "unchanged") {
+		t.Errorf("tty: %d stdout %q stderr %q", code, tout, terr)
 	}
 
 	// Resources: the restart path, with latest cleared (policy equal).

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -198,8 +199,17 @@ func (o *Options) run() error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	plans, results := agentconfig.Rollout(ctx, targets, o.Request, agentconfig.Options{DryRun: o.DryRun,
-		Batch: o.Batch, Fanout: o.Fanout})
+	ro := agentconfig.Options{DryRun: o.DryRun, Batch: o.Batch, Fanout: o.Fanout}
+	if o.IO.IsStderrTTY() && !o.DryRun {
+		// Restarts take a while: show each node as it finishes.
+		var mu sync.Mutex
+		ro.OnResult = func(r agentconfig.Result) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(o.IO.ErrOut, "%s: %s %s\n", r.Node, r.Action, r.Result)
+		}
+	}
+	plans, results := agentconfig.Rollout(ctx, targets, o.Request, ro)
 	if o.DryRun {
 		if o.Output.IsStructured() {
 			if err := o.Output.Print(o.IO, plans, nil); err != nil {
