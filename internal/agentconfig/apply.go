@@ -162,6 +162,9 @@ func waitRestarted(ctx context.Context, t Target, req Request, p *Plan) (string,
 			last = fmt.Errorf("/state: %v", err)
 		} else if p.startTime != 0 && float64(st.StartTime) == p.startTime {
 			last = errors.New("the old agent process still answers")
+		} else if st.ID == "" {
+			// A Mesos agent with a new ID has none until a master registers it.
+			last = errors.New("the agent has no ID yet (not registered with a master?)")
 		} else {
 			return st.ID, nil
 		}
