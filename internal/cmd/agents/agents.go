@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
@@ -20,6 +19,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
 	"github.com/mesosctl/mesosctl/internal/zk"
 )
@@ -207,7 +207,6 @@ func zkAgents(ctx context.Context, conn *gozk.Conn, path string, timeout time.Du
 // /state (concurrently) for used resources and task counts.
 func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.Duration) []Agent {
 	out := make([]Agent, len(entries))
-	var wg sync.WaitGroup
 	for i, e := range entries {
 		addr := e.Address.IP
 		if addr == "" {
@@ -215,30 +214,29 @@ func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.D
 		}
 		out[i] = Agent{ID: e.ID, Hostname: e.Hostname, Address: addr + ":" + strconv.Itoa(e.Port),
 			Source: "zookeeper", Resources: e.Resources, Attributes: e.Attributes, Version: e.Version}
-		wg.Add(1)
-		go func(a *Agent) {
-			defer wg.Done()
-			c := agentclient.New(a.Address)
-			c.Timeout = timeout
-			st, err := c.StateTyped(ctx)
-			if err != nil {
-				a.Error = err.Error()
-				return
-			}
-			a.UsedResources = st.UnreservedResourcesAllocated
-			n := 0
-			for _, f := range st.Frameworks {
-				for _, ex := range f.Executors {
-					n += len(ex.Tasks)
-				}
-			}
-			a.Tasks = &n
-			if v, err := c.Version(ctx); err == nil {
-				a.AgentdVersion = agentclient.AgentdVersion(v)
-			}
-		}(&out[i])
 	}
-	wg.Wait()
+	// At most 64 agents at once, like the CLI's other HTTP fan-outs.
+	remote.Each(ctx, 64, len(out), func(ctx context.Context, i int) {
+		a := &out[i]
+		c := agentclient.New(a.Address)
+		c.Timeout = timeout
+		st, err := c.StateTyped(ctx)
+		if err != nil {
+			a.Error = err.Error()
+			return
+		}
+		a.UsedResources = st.UnreservedResourcesAllocated
+		n := 0
+		for _, f := range st.Frameworks {
+			for _, ex := range f.Executors {
+				n += len(ex.Tasks)
+			}
+		}
+		a.Tasks = &n
+		if v, err := c.Version(ctx); err == nil {
+			a.AgentdVersion = agentclient.AgentdVersion(v)
+		}
+	})
 	return out
 }
 

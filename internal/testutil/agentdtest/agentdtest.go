@@ -4,7 +4,10 @@ package agentdtest
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -73,4 +76,22 @@ func Start(t testing.TB, args ...string) *Agent {
 	}
 	_, a.Port, _ = net.SplitHostPort(a.Addr)
 	return a
+}
+
+// UseInventory writes a mesosctl configuration with nodes lxb001, lxb002, …
+// at 127.0.0.1 whose agent ports are ports (in order; "1" is a port where
+// nothing answers) and points MESOSCTL_CONFIG at it for the test.
+func UseInventory(t testing.TB, ports ...string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("nodes:\n")
+	for i, p := range ports {
+		fmt.Fprintf(&b, "  - name: lxb%03d\n    address: 127.0.0.1\n    agent_port: %s\n", i+1, p)
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MESOSCTL_CONFIG", path)
+	t.Setenv("NODES", "")
 }

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,21 +16,6 @@ import (
 	"github.com/mesosctl/mesosctl/internal/mesosctl"
 	"github.com/mesosctl/mesosctl/internal/testutil/agentdtest"
 )
-
-func writeConfig(t *testing.T, ports ...string) {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("nodes:\n")
-	for i, p := range ports {
-		fmt.Fprintf(&b, "  - name: lxb00%d\n    address: 127.0.0.1\n    agent_port: %s\n", i+1, p)
-	}
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("MESOSCTL_CONFIG", path)
-	t.Setenv("NODES", "")
-}
 
 func run(t *testing.T, tty bool, args ...string) (cmdutil.ExitCode, string, string) {
 	t.Helper()
@@ -69,7 +52,7 @@ func curl(t *testing.T, url string) []byte {
 func TestAgentStateMatchesCurlAndJQ(t *testing.T) {
 	a1 := agentdtest.Start(t, "--attributes=os:centos7;rack:3", "--resources=cpus:4;mem:2048;disk:8192", "--hostname=lxb001")
 	a2 := agentdtest.Start(t, "--attributes=os:centos6;rack:1", "--resources=cpus:2;mem:1024;disk:4096", "--hostname=lxb002")
-	writeConfig(t, a1.Port, a2.Port, "1")
+	agentdtest.UseInventory(t, a1.Port, a2.Port, "1")
 
 	for _, expr := range []string{"{resources,attributes}", ".id", ".flags.work_dir", ".frameworks | length"} {
 		code, out, errOut := run(t, false, "agent", "state", "lxb001", "--jq", expr)
@@ -125,37 +108,5 @@ func TestAgentStateMatchesCurlAndJQ(t *testing.T) {
 	// Bad jq is a usage error before any request.
 	if code, _, errOut := run(t, false, "agent", "state", "lxb001", "--jq", ".["); code != cmdutil.ExitUsage {
 		t.Errorf("bad jq: %d %s", code, errOut)
-	}
-}
-
-func TestAgentFlags(t *testing.T) {
-	a1 := agentdtest.Start(t, "--containerizers=mesos", "--attributes=rack:1")
-	writeConfig(t, a1.Port, "1")
-	code, out, errOut := run(t, false, "agent", "flags", "lxb001", "containerizers")
-	if code != 0 || out != "mesos\n" {
-		t.Fatalf("one flag: %d %q %s", code, out, errOut)
-	}
-	code, out, _ = run(t, false, "agent", "flags", "lxb001", "containerizers", "attributes")
-	if code != 0 || out != "containerizers=mesos\nattributes=rack:1\n" {
-		t.Errorf("two flags: %d %q", code, out)
-	}
-	code, out, _ = run(t, false, "agent", "flags", "lxb001", "containerizers", "attributes", "-o", "json")
-	if code != 0 || out != `{"containerizers":"mesos","attributes":"rack:1"}`+"\n" {
-		t.Errorf("-o json: %d %q", code, out)
-	}
-	code, out, _ = run(t, false, "agent", "flags", "lxb001", "--jq", ".flags.containerizers", "-r")
-	if code != 0 || out != "mesos\n" {
-		t.Errorf("--jq: %d %q", code, out)
-	}
-	code, _, errOut = run(t, false, "agent", "flags", "lxb001", "no_such_flag")
-	if code != cmdutil.ExitPartial || !strings.Contains(errOut, "lxb001: the agent reports no value for flag no_such_flag") {
-		t.Errorf("missing flag: %d %s", code, errOut)
-	}
-	code, out, errOut = run(t, false, "agent", "flags", "lxb00[1-2]", "containerizers")
-	if code != cmdutil.ExitPartial || out != "-- lxb001 --\nmesos\n" || !strings.Contains(errOut, "lxb002:") {
-		t.Errorf("unreachable: %d %q %s", code, out, errOut)
-	}
-	if code, _, errOut := run(t, false, "agent", "flags", "lxb001", "--containerizers=x"); code != cmdutil.ExitUsage {
-		t.Errorf("flag syntax: %d %s", code, errOut)
 	}
 }
