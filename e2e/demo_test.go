@@ -41,6 +41,11 @@ func TestDemoScript(t *testing.T) {
 		`"rack": 3`,
 		`"ports": "[21000-29000]"`,
 		"mesos,docker\nmesos,docker\nmesos,docker\nmesos,docker\n",
+		"Received status update TASK_RUNNING for task 'sleep'",
+		"$ mesosctl tree \"$node\"",
+		" containerizer launch --launch_info=",
+		"/bin/sh -c echo sleep... ; sleep 300",
+		"Asked to kill task 'sleep.",
 		"The cluster keeps running.",
 	} {
 		if !strings.Contains(s, want) {

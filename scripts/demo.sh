@@ -103,13 +103,14 @@ if has agent state; then run "mesosctl agent state lxb00[1-4] --jq .flags.contai
 
 step "5. Submit a task (sleep), find its agent, show agent → containerizer → executor → sh -c → sleep"
 if has exec; then
-  run "mesosctl exec --name sleep --command 'sleep 100'"
-  if has tasks; then run "mesosctl tasks"; fi
+  run 'id=$(mesosctl exec --detach --name sleep --command "echo sleep... ; sleep 300")'
+  run 'mesosctl tasks --state running'
+  run 'node=$(mesosctl tasks --state running --jq ".[] | select(.id==\"$id\") | .node" -r)'
   if has tree; then
-    run "mesosctl tree lxb00[1-4]"
-  else
-    run "for n in lxb00{1..4}; do ssh \$n 'ps -A --forest -o pid,args | grep mesos-slave -A6'; done"
+    run 'mesosctl tree "$node"'
   fi
+  run 'ssh "$node" "ps -A --forest -o pid,args | grep mesos-slave -A6"'
+  run 'mesosctl task kill "$id"'
 else
   note "not in this build yet: mesosctl exec (mesos-execute); this step runs once it lands"
 fi

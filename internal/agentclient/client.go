@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -183,4 +184,55 @@ func (c *Client) Call(ctx context.Context, call *api.Call, resp any) error {
 		return nil
 	}
 	return json.Unmarshal(inner, resp)
+}
+
+// AgentdVersion returns the mesosctl version of an agentd ("" for an
+// Apache Mesos agent): agentd reports build_user "mesosctl" in /version and
+// its own version as git_tag.
+func AgentdVersion(v *api.Version) string {
+	if v == nil || v.BuildUser != api.AgentdBuildUser {
+		return ""
+	}
+	if v.GitTag == "" {
+		return "unknown"
+	}
+	return v.GitTag
+}
+
+// Attributes returns an agentd's live attributes and its attributes flag
+// file (GET api.AttributesPath; Apache Mesos agents answer 404).
+func (c *Client) Attributes(ctx context.Context) (*api.Attributes, error) {
+	raw, err := c.GetJSON(ctx, api.AttributesPath)
+	if err != nil {
+		return nil, err
+	}
+	var out api.Attributes
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("%s%s: bad response: %v", c.BaseURL, api.AttributesPath, err)
+	}
+	return &out, nil
+}
+
+// SetAttributes replaces an agentd's attributes live (POST
+// api.AttributesPath; Apache Mesos agents answer 404).
+func (c *Client) SetAttributes(ctx context.Context, req api.SetAttributes) (*api.Attributes, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	b, _, err := c.do(ctx, http.MethodPost, api.AttributesPath, body,
+		map[string]string{"Content-Type": "application/json", "Accept": "application/json"})
+	if err != nil {
+		var he *HTTPError
+		var ae api.AttributesError
+		if errors.As(err, &he) && json.Unmarshal([]byte(he.Body), &ae) == nil && ae.Error != "" {
+			he.Body = ae.Error
+		}
+		return nil, err
+	}
+	var out api.Attributes
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%s%s: bad response: %v", c.BaseURL, api.AttributesPath, err)
+	}
+	return &out, nil
 }

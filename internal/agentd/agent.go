@@ -44,6 +44,7 @@ type Agent struct {
 	mu        sync.Mutex
 	recoverTS time.Duration
 	reg       *zk.Registration
+	live      liveAttributes // attributes changed at run time (liveattrs.go)
 }
 
 // Run starts the agent and blocks until ctx is done or a fatal error
@@ -120,6 +121,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	a.server = httpapi.New(httpapi.Config{Source: a, Credentials: cfg.Credentials,
 		AuthenticateReadonly: cfg.AuthReadonly, AuthenticateReadwrite: cfg.AuthReadwrite, Logger: log})
 	a.rt.Register(a.server)
+	a.registerAttributeAPI(a.server)
 
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -215,7 +217,7 @@ func (a *Agent) zkInfo() zk.AgentEntry {
 	ip, _, _ := net.SplitHostPort(strings.TrimPrefix(a.pid, "slave(1)@"))
 	return zk.AgentEntry{ID: a.id, Hostname: a.info.Hostname, Port: port, PID: a.pid,
 		Resources:  json.RawMessage(a.info.Resources.SummaryJSON()),
-		Attributes: json.RawMessage(a.info.Attributes.V0JSON()), Version: MesosVersion,
+		Attributes: json.RawMessage(a.attributes().V0JSON()), Version: MesosVersion,
 		Address: zk.Address{Hostname: a.info.Hostname, IP: ip, Port: port}}
 }
 
@@ -247,9 +249,9 @@ func (a *Agent) State() api.State {
 		ReservedResourcesAllocated:   map[string]json.RawMessage{},
 		UnreservedResourcesAllocated: alloc.Unreserved().SummaryJSON(),
 		ResourceProviders:            []json.RawMessage{},
-		Attributes:                   a.info.Attributes.V0JSON(),
+		Attributes:                   a.attributes().V0JSON(),
 		LogDir:                       a.cfg.LogDir,
-		Flags:                        a.cfg.Flags.Map(),
+		Flags:                        a.flagMap(),
 		Frameworks:                   active,
 		CompletedFrameworks:          completed,
 	}
@@ -268,7 +270,7 @@ func (a *Agent) State() api.State {
 }
 
 // Flags returns every flag with a value.
-func (a *Agent) Flags() map[string]string { return a.cfg.Flags.Map() }
+func (a *Agent) Flags() map[string]string { return a.flagMap() }
 
 // Version returns /version.
 func (a *Agent) Version() api.Version {
@@ -354,4 +356,4 @@ func (a *Agent) Containers() []api.Container { return a.rt.Containers() }
 func (a *Agent) Frameworks() (active, completed []api.Framework) { return a.rt.Frameworks() }
 
 // AgentInfo returns the GET_AGENT agent_info.
-func (a *Agent) AgentInfo() api.AgentInfo { return v1AgentInfo(a.id, a.info) }
+func (a *Agent) AgentInfo() api.AgentInfo { return v1AgentInfo(a.id, a.agentInfo()) }

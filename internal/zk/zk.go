@@ -117,6 +117,7 @@ type Registration struct {
 	done   chan struct{}
 	once   sync.Once
 	ok     atomic.Bool
+	data   atomic.Pointer[[]byte] // the entry's JSON (Update replaces it)
 }
 
 // Registered reports whether the znode is currently known to exist.
@@ -145,6 +146,7 @@ func Register(ctx context.Context, zkURL string, timeout time.Duration, id strin
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	r := &Registration{conn: conn, znode: path.Join(AgentsPath(u.Path), id), cancel: cancel, done: make(chan struct{})}
+	r.data.Store(&data)
 	go func() {
 		defer close(r.done)
 		retry := time.NewTicker(time.Second)
@@ -177,13 +179,17 @@ func Register(ctx context.Context, zkURL string, timeout time.Duration, id strin
 			case <-retry.C:
 			}
 			if !registered && conn.State() == gozk.StateHasSession {
-				if err := r.ensure(data); err != nil {
+				used := r.data.Load()
+				if err := r.ensure(*used); err != nil {
 					log.Warn("ZooKeeper registration failed, retrying", "znode", r.znode, "err", err)
 					continue
 				}
 				log.Info("Registered in ZooKeeper", "znode", r.znode)
 				registered = true
 				r.ok.Store(true)
+				if cur := r.data.Load(); cur != used { // Update ran meanwhile
+					_, _ = r.conn.Set(r.znode, *cur, -1)
+				}
 				if ok, _, ch, err := conn.ExistsW(r.znode); err == nil && ok {
 					watch = ch
 				} else {
@@ -231,6 +237,24 @@ func createParents(conn *gozk.Conn, p string) error {
 		}
 	}
 	return nil
+}
+
+// Update replaces the entry (e.g. after a live attribute change): the znode
+// is rewritten now when registered, and re-registrations use the new entry.
+func (r *Registration) Update(entry AgentEntry) error {
+	if r == nil {
+		return nil
+	}
+	data, err := json.Marshal(entry)
+	if err != nil {
+		return err
+	}
+	r.data.Store(&data)
+	if !r.ok.Load() {
+		return nil // the registration loop writes it when it (re)registers
+	}
+	_, err = r.conn.Set(r.znode, data, -1)
+	return err
 }
 
 // Znode returns the registration's znode path.

@@ -6,18 +6,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
+	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
 	"github.com/mesosctl/mesosctl/internal/zk"
 )
@@ -43,7 +45,9 @@ type Agent struct {
 	Attributes    json.RawMessage `json:"attributes"`
 	Tasks         *int            `json:"tasks"`
 	Version       string          `json:"version,omitempty"`
-	Error         string          `json:"error,omitempty"`
+	// AgentdVersion is the mesosctl version of an agentd ("" for a Mesos agent).
+	AgentdVersion string `json:"agentd_version,omitempty"`
+	Error         string `json:"error,omitempty"`
 }
 
 // NewCmdAgents builds the command; runF replaces the behaviour in tests.
@@ -163,6 +167,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := opts.Output.Print(opts.IO, agents, table(agents)); err != nil {
 		return err
 	}
+	warnVersions(opts.IO.ErrOut, agents, build.Current().Version)
 	failed := 0
 	for _, a := range agents {
 		if a.Error != "" {
@@ -202,7 +207,6 @@ func zkAgents(ctx context.Context, conn *gozk.Conn, path string, timeout time.Du
 // /state (concurrently) for used resources and task counts.
 func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.Duration) []Agent {
 	out := make([]Agent, len(entries))
-	var wg sync.WaitGroup
 	for i, e := range entries {
 		addr := e.Address.IP
 		if addr == "" {
@@ -210,27 +214,29 @@ func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.D
 		}
 		out[i] = Agent{ID: e.ID, Hostname: e.Hostname, Address: addr + ":" + strconv.Itoa(e.Port),
 			Source: "zookeeper", Resources: e.Resources, Attributes: e.Attributes, Version: e.Version}
-		wg.Add(1)
-		go func(a *Agent) {
-			defer wg.Done()
-			c := agentclient.New(a.Address)
-			c.Timeout = timeout
-			st, err := c.StateTyped(ctx)
-			if err != nil {
-				a.Error = err.Error()
-				return
-			}
-			a.UsedResources = st.UnreservedResourcesAllocated
-			n := 0
-			for _, f := range st.Frameworks {
-				for _, ex := range f.Executors {
-					n += len(ex.Tasks)
-				}
-			}
-			a.Tasks = &n
-		}(&out[i])
 	}
-	wg.Wait()
+	// At most 64 agents at once, like the CLI's other HTTP fan-outs.
+	remote.Each(ctx, 64, len(out), func(ctx context.Context, i int) {
+		a := &out[i]
+		c := agentclient.New(a.Address)
+		c.Timeout = timeout
+		st, err := c.StateTyped(ctx)
+		if err != nil {
+			a.Error = err.Error()
+			return
+		}
+		a.UsedResources = st.UnreservedResourcesAllocated
+		n := 0
+		for _, f := range st.Frameworks {
+			for _, ex := range f.Executors {
+				n += len(ex.Tasks)
+			}
+		}
+		a.Tasks = &n
+		if v, err := c.Version(ctx); err == nil {
+			a.AgentdVersion = agentclient.AgentdVersion(v)
+		}
+	})
 	return out
 }
 
@@ -238,33 +244,13 @@ func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.D
 func masterAgents(ctx context.Context, master string, timeout time.Duration) ([]Agent, error) {
 	c := agentclient.New(master)
 	c.Timeout = timeout
-	raw, err := c.GetJSON(ctx, "/slaves")
+	slaves, err := c.Slaves(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("master %s: %v", master, err)
 	}
-	var doc struct {
-		Slaves []struct {
-			ID            string          `json:"id"`
-			Hostname      string          `json:"hostname"`
-			Port          int             `json:"port"`
-			PID           string          `json:"pid"`
-			Resources     json.RawMessage `json:"resources"`
-			UsedResources json.RawMessage `json:"used_resources"`
-			Attributes    json.RawMessage `json:"attributes"`
-			Version       string          `json:"version"`
-			Active        bool            `json:"active"`
-		} `json:"slaves"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("master %s: /slaves is not the expected JSON: %v", master, err)
-	}
 	var out []Agent
-	for _, s := range doc.Slaves {
-		addr := s.Hostname + ":" + strconv.Itoa(s.Port)
-		if at := strings.LastIndex(s.PID, "@"); at >= 0 {
-			addr = s.PID[at+1:]
-		}
-		out = append(out, Agent{ID: s.ID, Hostname: s.Hostname, Address: addr, Source: "master",
+	for _, s := range slaves {
+		out = append(out, Agent{ID: s.ID, Hostname: s.Hostname, Address: s.Addr(), Source: "master",
 			Resources: s.Resources, UsedResources: s.UsedResources, Attributes: s.Attributes, Version: s.Version})
 	}
 	return out, nil
@@ -323,4 +309,27 @@ func table(agents []Agent) *render.Table {
 			usedTotal(a, "disk"), attributes(a.Attributes), tasks)
 	}
 	return t
+}
+
+// warnVersions prints one stderr line per distinct agentd version that
+// differs from the CLI's own, naming the agents that run it.
+func warnVersions(w io.Writer, agents []Agent, cli string) {
+	byVersion := map[string][]string{}
+	var versions []string
+	for _, a := range agents {
+		v := a.AgentdVersion
+		if v == "" || v == cli {
+			continue
+		}
+		if _, ok := byVersion[v]; !ok {
+			versions = append(versions, v)
+		}
+		byVersion[v] = append(byVersion[v], a.Hostname)
+	}
+	sort.Strings(versions)
+	for _, v := range versions {
+		hosts := byVersion[v]
+		fmt.Fprintf(w, "warning: %d agent(s) run agentd %s, this mesosctl is %s (%s): upgrade them or use a matching mesosctl\n",
+			len(hosts), v, cli, strings.Join(hosts, ", "))
+	}
 }

@@ -16,6 +16,7 @@ import (
 
 	agent "github.com/mesosctl/mesosctl/internal/agentd"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
+	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/render"
@@ -118,6 +119,13 @@ func TestAgentsFromZooKeeper(t *testing.T) {
 	if len(got) != 2 || got[0].Hostname != "rack:1" || got[0].Tasks == nil || *got[0].Tasks != 0 ||
 		string(got[0].Attributes) != `{"rack":1.0}` && !strings.Contains(string(got[0].Attributes), `"rack":1`) {
 		t.Errorf("json = %s", out)
+	}
+
+	if got[0].AgentdVersion != build.Current().Version {
+		t.Errorf("agentd_version = %q, want this build's %q", got[0].AgentdVersion, build.Current().Version)
+	}
+	if _, errOut, _ := run(t, &Options{ZK: url}); strings.Contains(errOut, "warning") {
+		t.Errorf("same version warned: %s", errOut)
 	}
 
 	// Via the config default.
@@ -245,5 +253,16 @@ func TestAgentsTTYAndPiped(t *testing.T) {
 		if !strings.Contains(out.String(), "lxb002") || !strings.Contains(out.String(), "0/4") || !strings.Contains(out.String(), "rack:2") {
 			t.Errorf("tty=%v:\n%s", tty, out)
 		}
+	}
+}
+
+func TestWarnVersions(t *testing.T) {
+	var b strings.Builder
+	warnVersions(&b, []Agent{{Hostname: "a", AgentdVersion: "1.0"}, {Hostname: "b", AgentdVersion: "2.0"},
+		{Hostname: "c", AgentdVersion: "1.0"}, {Hostname: "d", AgentdVersion: "3.0"}, {Hostname: "m"}}, "3.0")
+	want := "warning: 2 agent(s) run agentd 1.0, this mesosctl is 3.0 (a, c): upgrade them or use a matching mesosctl\n" +
+		"warning: 1 agent(s) run agentd 2.0, this mesosctl is 3.0 (b): upgrade them or use a matching mesosctl\n"
+	if b.String() != want {
+		t.Errorf("got:\n%swant:\n%s", b.String(), want)
 	}
 }

@@ -13,11 +13,15 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
 	"github.com/mesosctl/mesosctl/internal/cmd/dev"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
+	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
 	"github.com/mesosctl/mesosctl/internal/cmd/executor"
 	"github.com/mesosctl/mesosctl/internal/cmd/ip"
 	"github.com/mesosctl/mesosctl/internal/cmd/login"
 	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
 	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
+	"github.com/mesosctl/mesosctl/internal/cmd/task"
+	taskscmd "github.com/mesosctl/mesosctl/internal/cmd/tasks"
+	treecmd "github.com/mesosctl/mesosctl/internal/cmd/tree"
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/config"
@@ -82,6 +86,10 @@ daemon, 'mesosctl agentd'.`,
 		ip.NewCmdName(f, nil),
 		completion.NewCmdCompletion(f, nil),
 		ex.NewCmdEx(f, nil),
+		execcmd.NewCmdExec(f, nil),
+		taskscmd.NewCmdTasks(f, nil),
+		task.NewCmdTask(f),
+		treecmd.NewCmdTree(f, nil),
 		login.NewCmdLogin(f, nil),
 		agent.NewCmdAgent(f),
 		dev.NewCmdDev(f),

@@ -1,0 +1,75 @@
+package exec_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
+	"github.com/mesosctl/mesosctl/internal/cmdutil"
+)
+
+func TestFlagsRefusedBeforeAnyWork(t *testing.T) {
+	t.Setenv("MESOSCTL_CONFIG", "/nonexistent/config.yaml")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--command", "true"}, "--name is required"},
+		{[]string{"--name", "x"}, "--command is required"},
+		{[]string{"--name", "x", "--command", "true", "--containerizer", "docker", "--docker_image", "busybox"}, "--containerizer=docker is not supported: agentd has no docker containerizer"},
+		{[]string{"--name", "x", "--command", "true", "--docker_image", "busybox"}, "--docker_image is not supported: agentd runs commands on the host and has no image support"},
+		{[]string{"--name", "x", "--command", "true", "--containerizer", "rkt"}, `invalid --containerizer "rkt": use mesos`},
+		{[]string{"--name", "x", "--command", "true", "--resources", "cpus:1;ports:[1-2]"}, "--resources: ports is not supported (agentd's task API takes cpus, mem and disk)"},
+		{[]string{"--name", "x", "--command", "true", "--resources", "cpus:x"}, "--resources:"},
+		{[]string{"--name", "x", "--command", "true", "--env", "[1]"}, `--env: want a JSON object like {"NAME":"value"}`},
+		{[]string{"--name", "x", "--command", "true", "--env", `{"A":{"b":1}}`}, "--env: value of A must be a string"},
+		{[]string{"--name", "x", "--command", "true", "--env", "file:///nonexistent"}, "--env: open /nonexistent"},
+		{[]string{"--name", "x", "--command", "true", "--kill_after", "soon"}, `--kill_after: invalid duration "soon" (e.g. 10secs, 2mins, 30s)`},
+		{[]string{"--name", "x", "--command", "true", "--constraint", "rack"}, "--constraint: invalid constraint"},
+		{[]string{"--name", "x", "--command", "true", "--kill_after", "1secs", "--detach"}, "--kill_after needs exec to stay: it cannot be combined with --detach"},
+		{[]string{"--name", "x", "--command", "true", "--tty"}, "--tty is not supported"},
+		{[]string{"--name", "x", "--command", "true", "--content_type", "xml"}, `invalid --content_type "xml"`},
+		{[]string{"--name", "x", "--command", "true", "extra"}, "unknown command"},
+	} {
+		code, out, errOut := run(t, append([]string{"exec"}, tt.args...)...)
+		if code != cmdutil.ExitUsage || out != "" || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%q: exit %d stdout %q stderr %q, want usage error %q", tt.args, code, out, errOut, tt.want)
+		}
+	}
+}
+
+func TestParseEnvAndKillAfter(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "env.json")
+	os.WriteFile(p, []byte(`{"A":"1","N":2,"B":true}`), 0o600)
+	for _, in := range []string{"file://" + p, p} {
+		env, err := execcmd.ParseEnv(in)
+		if err != nil || env["A"] != "1" || env["N"] != "2" || env["B"] != "true" || len(env) != 3 {
+			t.Fatalf("%s: %v %v", in, env, err)
+		}
+	}
+	if env, err := execcmd.ParseEnv(""); env != nil || err != nil {
+		t.Fatal("empty --env")
+	}
+	for in, want := range map[string]time.Duration{"10secs": 10 * time.Second, "1.5mins": 90 * time.Second, "2s": 2 * time.Second, "100ms": 100 * time.Millisecond, "1weeks": 7 * 24 * time.Hour} {
+		if d, err := execcmd.ParseKillAfter(in); err != nil || d != want {
+			t.Errorf("%s = %v %v", in, d, err)
+		}
+	}
+	if _, err := execcmd.ParseKillAfter("-1s"); err == nil {
+		t.Error("negative duration accepted")
+	}
+}
+
+func TestNewTaskID(t *testing.T) {
+	a, b := execcmd.NewTaskID("my job/1"), execcmd.NewTaskID("my job/1")
+	if a == b || !regexp.MustCompile(`^my_job_1\.[0-9a-f]{8}$`).MatchString(a) {
+		t.Fatalf("%q %q", a, b)
+	}
+	if id := execcmd.NewTaskID(strings.Repeat("x", 300)); len(id) != 209 {
+		t.Fatalf("long name: %d", len(id))
+	}
+}
