@@ -419,6 +419,18 @@ func prepareNodeDir(s *NodeSpec, hosts []byte) error {
 			return err
 		}
 	}
+	if err := os.MkdirAll(s.HomeDir(), 0o700); err != nil {
+		return err
+	}
+	for _, f := range []string{"bashrc", "profile"} {
+		b, err := os.ReadFile("/usr/share/base-files/dot." + f)
+		if err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(s.HomeDir(), "."+f), b, 0o644); err != nil {
+			return err
+		}
+	}
 	for _, o := range overlayTargets {
 		for _, sub := range []string{"upper", "work"} {
 			if err := os.MkdirAll(filepath.Join(s.overlayDir(), o.name, sub), 0o755); err != nil {

@@ -114,6 +114,15 @@ func TestNodesHaveTheirOwnHostnameFilesAndProcesses(t *testing.T) {
 	for _, p := range []string{"/var/lib/mesos", "/var/log/mesos", "/usr/sbin/mesos-slave", "/usr/sbin/mesos-agent", "/run/sshd"} {
 		ssh(t, shared, "lxb003", "test -e "+p)
 	}
+	// /root is the node's own stock home, not the host's.
+	ssh(t, shared, "lxb003", "touch /root/node-only")
+	if _, err := os.Stat("/root/node-only"); err == nil {
+		os.Remove("/root/node-only")
+		t.Error("a file written to lxb003:/root appeared in the host's /root")
+	}
+	if _, err := os.Stat(filepath.Join(shared.Nodes[2].Dir, "root", "node-only")); err != nil {
+		t.Errorf("lxb003:/root is not its node home: %v", err)
+	}
 	// PID namespace: PID 1 is the node init, ps sees only the node.
 	out := ssh(t, shared, "lxb002", "cat /proc/1/cmdline | tr '\\0' ' '; echo; ps -e --no-headers | wc -l")
 	if !strings.Contains(out, "node-init") || !strings.Contains(out, "lxb002") {

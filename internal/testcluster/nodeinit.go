@@ -102,6 +102,7 @@ func setupNode(s *NodeSpec) error {
 		{s.WorkDir(), NodeWorkDir},
 		{s.LogDir(), NodeLogDir},
 		{s.shimPath(), hostSystemctl},
+		{s.HomeDir(), "/root"},
 	}
 	if _, err := os.Stat(hostJournalctl); err == nil {
 		binds = append(binds, struct{ src, dst string }{filepath.Join(s.Dir, "journalctl"), hostJournalctl})

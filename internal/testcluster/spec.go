@@ -73,6 +73,11 @@ func (s *NodeSpec) WorkDir() string { return filepath.Join(s.Dir, "var-lib-mesos
 // LogDir is the host-side /var/log/mesos of the node.
 func (s *NodeSpec) LogDir() string { return filepath.Join(s.Dir, "var-log-mesos") }
 
+// HomeDir is the node's /root: a stock Debian home, so that SSH sessions
+// on a node do not run the host's root dotfiles (which may be slow and
+// share locks across every node).
+func (s *NodeSpec) HomeDir() string { return filepath.Join(s.Dir, "root") }
+
 func (s *NodeSpec) sshdConfig() string { return filepath.Join(s.Dir, "ssh", "sshd_config") }
 func (s *NodeSpec) hostKey() string    { return filepath.Join(s.Dir, "ssh", "ssh_host_ed25519_key") }
 func (s *NodeSpec) shimPath() string   { return filepath.Join(s.Dir, systemctlShim) }
