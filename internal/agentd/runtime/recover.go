@@ -155,8 +155,9 @@ func (r *Runtime) recoverTask(infoPath, run, fwName string) (*container, error) 
 		}
 	}
 	r.readUpdates(c)
-	if _, err := os.Stat(filepath.Join(run, "executor.sentinel")); err == nil {
+	if fi, err := os.Stat(filepath.Join(run, "executor.sentinel")); err == nil {
 		c.finished = true
+		c.endedAt = fi.ModTime()
 		close(c.done)
 	}
 	return c, nil

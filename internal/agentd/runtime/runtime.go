@@ -45,6 +45,9 @@ type Config struct {
 	Strict                       bool
 	Total                        Res // agent resources
 	Log                          io.Writer
+	// GCDelay is how long an ended task's sandbox and checkpoint stay on
+	// disk (--gc_delay; 0 = never removed).
+	GCDelay time.Duration
 	// MaxCompleted is how many ended tasks per framework are kept in
 	// memory (--max_completed_executors_per_framework; 0 = 150). Older
 	// ones are forgotten (their sandboxes stay on disk).
@@ -139,6 +142,7 @@ type container struct {
 	frameName string
 	user      string
 	seq       uint64
+	endedAt   time.Time // when the container ended (GC age)
 }
 
 // Runtime manages containers.
@@ -307,6 +311,7 @@ func (r *Runtime) Start() error {
 			case <-t.C:
 				r.poll()
 				r.pollStandalone()
+				r.GC(time.Now())
 			}
 		}
 	}()
@@ -555,6 +560,7 @@ func (r *Runtime) finish(c *container) {
 		return
 	}
 	c.finished = true
+	c.endedAt = time.Now()
 	r.mu.Unlock()
 	r.readUpdates(c)
 	l := c.info.Launch

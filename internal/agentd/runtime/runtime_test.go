@@ -376,3 +376,50 @@ func TestCompletedTasksPruned(t *testing.T) {
 		t.Errorf("kept after recovery: %s", got)
 	}
 }
+
+// TestGarbageCollection: an ended task's sandbox, checkpoint and runtime
+// dir go once older than GCDelay; a live task and a younger one stay.
+func TestGarbageCollection(t *testing.T) {
+	e := newEnv(t, "posix/cpu,posix/mem")
+	e.cfg.GCDelay = time.Hour
+	r := e.start(t)
+	for _, id := range []string{"old", "young"} {
+		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "echo hi", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+			t.Fatal(err)
+		}
+		r.Wait(id, 20*time.Second)
+	}
+	if _, err := r.Launch(TaskSpec{TaskID: "live", Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := r.ViewOf("old")
+	young, _ := r.ViewOf("young")
+	r.mu.Lock()
+	r.containers["old"].endedAt = time.Now().Add(-2 * time.Hour)
+	r.mu.Unlock()
+	if n := r.GC(time.Now()); n != 1 {
+		t.Fatalf("GC removed %d runs, want 1", n)
+	}
+	if _, err := os.Stat(old.Sandbox); !os.IsNotExist(err) {
+		t.Errorf("old sandbox still there: %v", err)
+	}
+	execMeta := r.paths.ExecutorMeta(old.Task.FrameworkID, "old")
+	if _, err := os.Stat(execMeta); !os.IsNotExist(err) {
+		t.Errorf("old executor checkpoint still there: %v", err)
+	}
+	if _, err := os.Stat(r.paths.Runtime(old.ContainerID)); !os.IsNotExist(err) {
+		t.Errorf("old runtime dir still there: %v", err)
+	}
+	if _, err := r.ViewOf("old"); err == nil {
+		t.Error("old task still listed")
+	}
+	if _, err := os.Stat(young.Sandbox + "/stdout"); err != nil {
+		t.Errorf("young sandbox removed: %v", err)
+	}
+	if _, err := r.ViewOf("live"); err != nil {
+		t.Errorf("live task gone: %v", err)
+	}
+	if _, err := os.Stat(r.paths.FrameworkInfo(old.Task.FrameworkID)); err != nil {
+		t.Errorf("framework checkpoint removed: %v", err)
+	}
+}

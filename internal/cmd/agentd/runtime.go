@@ -64,6 +64,7 @@ func RuntimeFactory(exe string, log *slog.Logger) agent.RuntimeFactory {
 			Total:        runtime.Res{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")},
 			Log:          logWriter{log},
 			MaxCompleted: v.Int("max_completed_executors_per_framework"),
+			GCDelay:      v.Duration("gc_delay"),
 		}
 		return runtime.NewService(cfg, env.Hostname), nil
 	}

@@ -692,3 +692,30 @@ func TestTaskAPIAuthentication(t *testing.T) {
 		t.Errorf("unauthenticated kill: %d", code)
 	}
 }
+
+// TestGCDelay: with --gc_delay, an ended task's sandbox is removed once it
+// is that old, and the task is forgotten; a running task is untouched.
+func TestGCDelay(t *testing.T) {
+	a := startBinaryAgent(t, "--gc_delay=1secs")
+	a.launch(sh("keep", "sleep 600"))
+	a.launch(sh("brief", "echo hi"))
+	done := a.waitState("brief", 20*time.Second, "TASK_FINISHED")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := os.Stat(done.Sandbox)
+		code, _ := a.do("GET", api.TaskPath+"/brief", nil)
+		if os.IsNotExist(err) && code == 404 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sandbox of brief still there (%v), task answers %d\n%s", err, code, a.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if ti := a.task("keep", ""); ti.State != "TASK_RUNNING" {
+		t.Errorf("keep: %+v", ti)
+	}
+	if !strings.Contains(a.stderr.String(), "Garbage collected task brief") {
+		t.Errorf("no GC log line:\n%s", a.stderr)
+	}
+}
