@@ -7,37 +7,13 @@ import (
 	"testing"
 	"time"
 
-	agent "github.com/mesosctl/mesosctl/internal/agentd"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/agentd/flags"
+	"github.com/mesosctl/mesosctl/internal/testutil/agentdtest"
 )
 
 func startAgent(t *testing.T, extra ...string) string {
 	t.Helper()
-	v, err := flags.Load(append([]string{"--work_dir=" + t.TempDir(), "--config_dir=", "--ip=127.0.0.1", "--port=0",
-		"--attributes=rack:3", "--resources=cpus:2;mem:512;disk:1024"}, extra...), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := agent.NewConfig(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan string, 1)
-	cfg.Ready = func(a string) { ready <- a }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- agent.Run(ctx, cfg) }()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case a := <-ready:
-		return a
-	case err := <-done:
-		t.Fatalf("agent exited: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("agent not ready")
-	}
-	return ""
+	return agentdtest.Start(t, append([]string{"--attributes=rack:3", "--resources=cpus:2;mem:512;disk:1024"}, extra...)...).Addr
 }
 
 func TestClientAgainstAgentd(t *testing.T) {

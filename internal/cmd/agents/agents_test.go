@@ -14,42 +14,18 @@ import (
 
 	gozk "github.com/go-zookeeper/zk"
 
-	agent "github.com/mesosctl/mesosctl/internal/agentd"
-	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/testutil/agentdtest"
 	"github.com/mesosctl/mesosctl/internal/testutil/zookeeper"
 	"github.com/mesosctl/mesosctl/internal/zk"
 )
 
 func startAgentd(t *testing.T, zkURL, attrs string) string {
 	t.Helper()
-	v, err := flags.Load([]string{"--work_dir=" + t.TempDir(), "--config_dir=", "--ip=127.0.0.1", "--port=0",
-		"--master=" + zkURL, "--attributes=" + attrs, "--resources=cpus:2;mem:1024;disk:4096", "--hostname=" + attrs}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := agent.NewConfig(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan string, 1)
-	cfg.Ready = func(a string) { ready <- a }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- agent.Run(ctx, cfg) }()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case a := <-ready:
-		return a
-	case err := <-done:
-		t.Fatalf("agentd exited: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("agentd not ready")
-	}
-	return ""
+	return agentdtest.Start(t, "--master="+zkURL, "--attributes="+attrs, "--resources=cpus:2;mem:1024;disk:4096", "--hostname="+attrs).Addr
 }
 
 func run(t *testing.T, opts *Options) (string, string, error) {
