@@ -1,6 +1,6 @@
 // Package containerizer holds the hidden `mesosctl containerizer launch`
-// command, the first process of every agentd container (see
-// internal/agentd/launcher).
+// command, agentd's container launcher (see internal/agentd/launcher), and
+// the --launch_info plumbing it shares with `mesosctl executor`.
 package containerizer
 
 import (
@@ -10,13 +10,21 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 )
 
-// NewCmdContainerizer returns the hidden containerizer command group.
+// NewCmdContainerizer returns the hidden containerizer command.
 func NewCmdContainerizer(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "containerizer", Short: "Container launcher used by agentd", Hidden: true}
+	cmd.AddCommand(NewLaunchInfoCmd("launch", "Enter the container's cgroups and start its executor", launcher.Run))
+	return cmd
+}
+
+// NewLaunchInfoCmd builds a plumbing command `<use> --launch_info=<file|json>`
+// that loads the launch info and hands it to run, whose result is the exit
+// status.
+func NewLaunchInfoCmd(use, short string, run func(*launcher.Info) int) *cobra.Command {
 	var info string
-	launch := &cobra.Command{
-		Use:   "launch --launch_info=<file|json>",
-		Short: "Enter the container's cgroups and start its executor",
+	cmd := &cobra.Command{
+		Use:   use + " --launch_info=<file|json>",
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if info == "" {
@@ -26,13 +34,12 @@ func NewCmdContainerizer(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if code := launcher.Run(i); code != 0 {
+			if code := run(i); code != 0 {
 				return &cmdutil.ExitStatusError{Code: code}
 			}
 			return nil
 		},
 	}
-	launch.Flags().StringVar(&info, "launch_info", "", "Launch info: a JSON file path or inline JSON")
-	cmd.AddCommand(launch)
+	cmd.Flags().StringVar(&info, "launch_info", "", "Launch info: a JSON file path or inline JSON")
 	return cmd
 }
