@@ -322,13 +322,18 @@ func (r *Runtime) Start() error {
 // resources are reserved under the lock before anything is started.
 func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	if s.TaskID == "" {
-		return Task{}, fmt.Errorf("task_id is required")
+		return Task{}, badRequestf("task_id is required")
 	}
 	if s.Command == "" && len(s.Argv) == 0 {
-		return Task{}, fmt.Errorf("task %s has neither command nor argv", s.TaskID)
+		return Task{}, badRequestf("task %s has neither command nor argv", s.TaskID)
 	}
-	if strings.ContainsAny(s.TaskID, "/\x00") || s.TaskID == "." || s.TaskID == ".." || s.TaskID == "latest" {
-		return Task{}, fmt.Errorf("invalid task ID %q", s.TaskID)
+	if err := validID("task_id", s.TaskID); err != nil {
+		return Task{}, err
+	}
+	if s.FrameworkID != "" {
+		if err := validID("framework_id", s.FrameworkID); err != nil {
+			return Task{}, err
+		}
 	}
 	if s.FrameworkID == "" {
 		s.FrameworkID = r.cfg.AgentID + "-mesosctl"

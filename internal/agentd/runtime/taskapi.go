@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,7 +70,7 @@ func (e *badRequest) Error() string { return e.msg }
 func badRequestf(format string, a ...any) error { return &badRequest{fmt.Sprintf(format, a...)} }
 
 // SpecOf converts a task API launch request to the runtime's TaskSpec,
-// validating what the runtime cannot check.
+// checking the numbers (Launch checks the IDs and the command).
 func SpecOf(in api.TaskSpec) (TaskSpec, error) {
 	r := in.Resources
 	for name, v := range map[string]float64{"cpus": r.CPUs, "mem": r.Mem, "disk": r.Disk} {
@@ -79,20 +80,6 @@ func SpecOf(in api.TaskSpec) (TaskSpec, error) {
 	}
 	if in.PidsMax < 0 {
 		return TaskSpec{}, badRequestf("pids_max must not be negative")
-	}
-	if in.TaskID == "" {
-		return TaskSpec{}, badRequestf("task_id is required")
-	}
-	if in.Command == "" && len(in.Argv) == 0 {
-		return TaskSpec{}, badRequestf("task %s has neither command nor argv", in.TaskID)
-	}
-	if err := validID("task_id", in.TaskID); err != nil {
-		return TaskSpec{}, err
-	}
-	if in.FrameworkID != "" {
-		if err := validID("framework_id", in.FrameworkID); err != nil {
-			return TaskSpec{}, err
-		}
 	}
 	return TaskSpec{FrameworkID: in.FrameworkID, FrameworkName: in.FrameworkName, TaskID: in.TaskID, Name: in.Name,
 		Command: in.Command, Argv: in.Argv, Env: in.Env, User: in.User, PidsMax: in.PidsMax,
@@ -123,7 +110,7 @@ func (s *Service) launchTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in api.TaskSpec
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		writeTaskError(w, badRequestf("invalid task spec JSON: %v", err))
@@ -137,7 +124,8 @@ func (s *Service) launchTask(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.rt.Launch(spec); err != nil {
 		var ins *InsufficientError
 		var cf *ConflictError
-		if !errors.As(err, &ins) && !errors.As(err, &cf) {
+		var bad *badRequest
+		if !errors.As(err, &ins) && !errors.As(err, &cf) && !errors.As(err, &bad) {
 			err = fmt.Errorf("launching task %s: %w", spec.TaskID, err)
 		}
 		writeTaskError(w, err)

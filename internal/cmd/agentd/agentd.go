@@ -94,6 +94,9 @@ func Run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}
+	if _, _, err := checkIsolation(vals.String("isolation")); err != nil {
+		return cmdutil.FlagErrorf("%v", err)
+	}
 	logger, closeLog, err := newLogger(opts.IO.ErrOut, vals, opts.Prog)
 	if err != nil {
 		return err

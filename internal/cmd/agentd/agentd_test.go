@@ -218,6 +218,7 @@ func TestBadConfigRefused(t *testing.T) {
 		"Failed to load flag 'http_credentials'":       {"--http_credentials=/nonexistent/creds.json"},
 		"need credentials":                             {"--authenticate_http_readwrite"},
 		"Failed to load unknown flag 'bogus'":          {"--bogus=1"},
+		"unknown isolator 'cgroups/bogus'":             {"--isolation=cgroups/cpu,cgroups/bogus"},
 	}
 	for want, extra := range cases {
 		_, _, err := runAgent(t, append([]string{"--work_dir=" + work, "--config_dir=", "--port=0"}, extra...)...)

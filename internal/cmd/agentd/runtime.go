@@ -31,21 +31,31 @@ var knownIsolators = map[string]bool{
 	"environment_secret": true,
 }
 
+// checkIsolation normalises --isolation and sorts it into what agentd
+// enforces and the Mesos isolators it accepts without effect (ignored); an
+// unknown name is an error.
+func checkIsolation(s string) (iso, ignored []string, err error) {
+	iso = runtime.NormalizeIsolation(s)
+	for _, i := range iso {
+		switch {
+		case supportedIsolators[i]:
+		case knownIsolators[i]:
+			ignored = append(ignored, i)
+		default:
+			return nil, nil, fmt.Errorf("Failed to load flag 'isolation': unknown isolator '%s' (agentd enforces posix/cpu, posix/mem, cgroups/cpu, cgroups/mem, cgroups/pids, cgroups/all, namespaces/pid and accepts Mesos' other isolator names without effect)", i)
+		}
+	}
+	return iso, ignored, nil
+}
+
 // RuntimeFactory returns the task runtime agentd runs: containers are
 // launched by re-executing exe (`exe containerizer launch …`).
 func RuntimeFactory(exe string, log *slog.Logger) agent.RuntimeFactory {
 	return func(env agent.RuntimeEnv) (agent.Runtime, error) {
 		v := env.Config.Flags
-		iso := runtime.NormalizeIsolation(v.String("isolation"))
-		var ignored []string
-		for _, i := range iso {
-			switch {
-			case supportedIsolators[i]:
-			case knownIsolators[i]:
-				ignored = append(ignored, i)
-			default:
-				return nil, fmt.Errorf("Unknown or unsupported isolator '%s' in --isolation (agentd enforces posix/cpu, posix/mem, cgroups/cpu, cgroups/mem, cgroups/pids, namespaces/pid)", i)
-			}
+		iso, ignored, err := checkIsolation(v.String("isolation"))
+		if err != nil {
+			return nil, err
 		}
 		if len(ignored) > 0 && log != nil {
 			log.Warn("Isolators accepted but not enforced by agentd: " + strings.Join(ignored, ","))
