@@ -420,12 +420,26 @@ func TestProcessTreeFiveLevels(t *testing.T) {
 	a := startBinaryAgent(t)
 	a.launch(sh("tree", "sleep 300; true"))
 	a.waitState("tree", 20*time.Second, "TASK_RUNNING")
-	var pt api.ProcessTree
-	code, body := a.do("GET", api.ProcessesPath, nil)
-	if err := json.Unmarshal(body, &pt); code != 200 || err != nil {
-		t.Fatalf("%d %s %v", code, body, err)
-	}
 	levels := []string{"agentd", "containerizer launch", "executor", "/bin/sh -c sleep 300; true", "sleep 300"}
+	// TASK_RUNNING is sent right after the executor forked sh, which may
+	// not have forked sleep yet: wait until the chain is complete.
+	var pt api.ProcessTree
+	var body []byte
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var code int
+		code, body = a.do("GET", api.ProcessesPath, nil)
+		if err := json.Unmarshal(body, &pt); code != 200 || err != nil {
+			t.Fatalf("%d %s %v", code, body, err)
+		}
+		depth, p := 1, pt.Agent
+		for len(p.Children) > 0 {
+			depth, p = depth+1, p.Children[0]
+		}
+		if depth >= len(levels) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	p := pt.Agent
 	for i, want := range levels {
 		if !strings.Contains(p.Command, want) {
