@@ -112,7 +112,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	if factory == nil {
 		factory = func(RuntimeEnv) (Runtime, error) { return NoRuntime{}, nil }
 	}
-	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Hostname: hostname, Resources: res,
+	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Hostname: hostname, PID: a.pid, Resources: res,
 		MetaDir: filepath.Join(metaDir, "slaves", a.id), SandboxRoot: filepath.Join(cfg.WorkDir, "slaves", a.id)})
 	if err != nil {
 		ln.Close()

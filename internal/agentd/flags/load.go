@@ -330,6 +330,35 @@ func ParseDuration(s string) (time.Duration, error) {
 	return time.Duration(f * float64(durationUnits[m[2]])), nil
 }
 
+// FormatDuration writes d as Mesos (stout) does: in the unit of its
+// magnitude when that is a whole number ("5secs", "15mins", "1weeks"), else
+// in the next smaller unit when that is ("90secs"), else as a decimal in the
+// unit of its magnitude ("1.5ms").
+func FormatDuration(d time.Duration) string {
+	neg := ""
+	if d < 0 {
+		neg, d = "-", -d
+	}
+	type unit struct {
+		name string
+		size time.Duration
+	}
+	units := []unit{{"ns", time.Nanosecond}, {"us", time.Microsecond}, {"ms", time.Millisecond},
+		{"secs", time.Second}, {"mins", time.Minute}, {"hrs", time.Hour}, {"days", 24 * time.Hour},
+		{"weeks", 7 * 24 * time.Hour}}
+	i := len(units) - 1
+	for i > 0 && d < units[i].size {
+		i--
+	}
+	switch {
+	case d%units[i].size == 0:
+		return fmt.Sprintf("%s%d%s", neg, d/units[i].size, units[i].name)
+	case i > 0 && d%units[i-1].size == 0:
+		return fmt.Sprintf("%s%d%s", neg, d/units[i-1].size, units[i-1].name)
+	}
+	return neg + strconv.FormatFloat(float64(d)/float64(units[i].size), 'g', 15, 64) + units[i].name
+}
+
 var bytesRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB)\s*$`)
 
 // ParseBytes parses Mesos byte sizes (512MB, 2GB).

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
@@ -58,6 +59,8 @@ func writeTaskError(w http.ResponseWriter, err error) {
 		writeTaskJSON(w, http.StatusNotFound, api.TaskError{Error: err.Error(), Code: "NOT_FOUND"})
 	case errors.As(err, &bad):
 		writeTaskJSON(w, http.StatusBadRequest, api.TaskError{Error: err.Error(), Code: "BAD_REQUEST"})
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		writeTaskJSON(w, http.StatusInsufficientStorage, api.TaskError{Error: err.Error(), Code: "NO_SPACE"})
 	default:
 		writeTaskJSON(w, http.StatusInternalServerError, api.TaskError{Error: err.Error()})
 	}
@@ -82,7 +85,7 @@ func SpecOf(in api.TaskSpec) (TaskSpec, error) {
 		return TaskSpec{}, badRequestf("pids_max must not be negative")
 	}
 	return TaskSpec{FrameworkID: in.FrameworkID, FrameworkName: in.FrameworkName, TaskID: in.TaskID, Name: in.Name,
-		Command: in.Command, Argv: in.Argv, Env: in.Env, User: in.User, PidsMax: in.PidsMax,
+		Command: in.Command, Argv: in.Argv, Env: in.Env, User: in.User, FrameworkUser: in.FrameworkUser, PidsMax: in.PidsMax,
 		Resources: Res{CPUs: r.CPUs, Mem: r.Mem, Disk: r.Disk}}, nil
 }
 

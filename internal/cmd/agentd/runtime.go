@@ -3,6 +3,7 @@ package agentd
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
 	agent "github.com/mesosctl/mesosctl/internal/agentd"
@@ -75,6 +76,14 @@ func RuntimeFactory(exe string, log *slog.Logger) agent.RuntimeFactory {
 			Log:          logWriter{log},
 			MaxCompleted: v.Int("max_completed_executors_per_framework"),
 			GCDelay:      v.Duration("gc_delay"),
+			SwitchUser:   v.Bool("switch_user"),
+			AgentEnv: runtime.AgentEnvironment(runtime.EnvOptions{
+				Variables: env.Config.ExecutorEnvironment, LibprocessIP: os.Getenv("LIBPROCESS_IP"),
+				AgentPID: env.PID, HTTPCommandExecutor: v.Bool("http_command_executor"),
+				ShutdownGracePeriod:   v.Duration("executor_shutdown_grace_period"),
+				RecoveryTimeout:       v.Duration("recovery_timeout"),
+				ReregistrationTimeout: v.Duration("executor_reregistration_timeout"),
+			}),
 		}
 		return runtime.NewService(cfg, env.Hostname), nil
 	}

@@ -59,18 +59,26 @@ type agentProc struct {
 	URL     string
 	port    int
 	stderr  *syncBuf
-	cgroups string // --cgroups_root, removed at cleanup
+	cgroups string   // --cgroups_root, removed at cleanup
+	env     []string // added to the test's environment
 }
 
 // startBinaryAgent runs agentd with its own work_dir, runtime_dir, port and
 // cgroups root. Cleanup stops it and kills every container it left.
 func startBinaryAgent(t testing.TB, extra ...string) *agentProc {
 	t.Helper()
+	return startBinaryAgentEnv(t, nil, extra...)
+}
+
+// startBinaryAgentEnv is startBinaryAgent with env added to agentd's
+// environment.
+func startBinaryAgentEnv(t testing.TB, env []string, extra ...string) *agentProc {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Fatal("task tests need root (setsid, cgroups, namespaces)")
 	}
 	dir := t.TempDir()
-	a := &agentProc{t: t, bin: mesosctlBinary(t), dir: dir, port: freePort(t),
+	a := &agentProc{t: t, bin: mesosctlBinary(t), dir: dir, port: freePort(t), env: env,
 		cgroups: "mesosctl-test-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)}
 	defaults := []string{"--work_dir=" + filepath.Join(dir, "work"), "--runtime_dir=" + filepath.Join(dir, "run"),
 		"--ip=127.0.0.1", "--port=" + strconv.Itoa(a.port), "--config_dir=", "--hostname=agent1",
@@ -100,6 +108,7 @@ func (a *agentProc) start() {
 	a.t.Helper()
 	a.stderr = &syncBuf{}
 	a.cmd = exec.Command(a.bin, a.args...)
+	a.cmd.Env = append(os.Environ(), a.env...)
 	a.cmd.Stderr = a.stderr
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := a.cmd.Start(); err != nil {
