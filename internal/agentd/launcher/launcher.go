@@ -1,10 +1,10 @@
 // Package launcher is `mesosctl containerizer launch`: the first process of
 // a container. agentd starts it in its own session (setsid) so it outlives
 // agentd; it enters the container's cgroups before it starts anything, so
-// the executor and the task are born inside them, records its pid (with
-// start time, against pid reuse) in the runtime dir, waits for agentd's
-// "go" (sent once the launch is checkpointed: a launch agentd could not
-// record never runs), forks the executor (or, for a standalone container,
+// the executor and the task are born inside them, waits for agentd's "go"
+// (sent once the launch is checkpointed, the launcher's pid and start time
+// included: a launch agentd could not record never runs), forks the
+// executor (or, for a standalone container,
 // the command itself) with the environment agentd built, forwards
 // TERM/INT, waits, and writes the termination record.
 package launcher
@@ -185,10 +185,12 @@ func Run(i *Info) int {
 			return 1
 		}
 	}
-	start, _ := procfs.StartTime(os.Getpid())
-	if err := checkpoint.WriteText(filepath.Join(rt, "pid"), fmt.Sprintf("%d %d\n", os.Getpid(), start)); err != nil {
-		fmt.Fprintf(os.Stderr, "containerizer launch: %v\n", err)
-		return 1
+	if !i.Handshake { // else agentd wrote the pid file before the handshake
+		start, _ := procfs.StartTime(os.Getpid())
+		if err := checkpoint.WriteText(filepath.Join(rt, "pid"), fmt.Sprintf("%d %d\n", os.Getpid(), start)); err != nil {
+			fmt.Fprintf(os.Stderr, "containerizer launch: %v\n", err)
+			return 1
+		}
 	}
 	if i.Handshake {
 		if err := awaitGo(); err != nil {

@@ -145,14 +145,17 @@ type container struct {
 	exited    bool      // the launcher this agentd started has exited
 	done      chan struct{}
 	finished  bool
-	finishing bool   // finish is running (it may fail and be retried)
-	logged    string // the last problem logged about the container (logged once)
-	nUpdates  int
-	execRes   Res
-	frameName string
-	user      string
-	seq       uint64
-	endedAt   time.Time // when the container ended (GC age)
+	finishing bool // finish is running (it may fail and be retried)
+	// killRequested: a kill is recorded (KillMarker); killSent: SIGTERM
+	// went to the launcher.
+	killRequested, killSent bool
+	logged                  string // the last problem logged about the container (logged once)
+	nUpdates                int
+	execRes                 Res
+	frameName               string
+	user                    string
+	seq                     uint64
+	endedAt                 time.Time // when the container ended (GC age)
 }
 
 // Runtime manages containers.
@@ -175,6 +178,10 @@ type Runtime struct {
 	seq uint64
 	// standalone are LAUNCH_CONTAINER containers, by container ID.
 	standalone map[string]*container
+	// ctrls are the cgroup controllers in force once prepared
+	// (PrepareIsolation).
+	ctrls    []string
+	prepared bool
 }
 
 // broadcastLocked wakes every Changed waiter. Call with r.mu held.
@@ -247,7 +254,53 @@ func (r *Runtime) has(iso string) bool {
 	return false
 }
 
+// PrepareIsolation resolves the cgroups/* isolators to controllers
+// (cgroups/all: those of cpu, memory and pids the hierarchy offers) and
+// checks that each can be applied (cgroups.Check). It returns a
+// description of the isolation in force for the log; an isolator that
+// cannot be applied is an error, and agentd does not start.
+func (r *Runtime) PrepareIsolation() (string, error) {
+	want := r.requestedControllers()
+	if r.has("cgroups/all") {
+		v2, have := cgroups.Available(r.cfg.CgroupsHierarchy, want)
+		if len(have) == 0 {
+			version := "v1"
+			if v2 {
+				version = "v2"
+			}
+			return "", fmt.Errorf("--isolation=cgroups/all: the cgroup %s hierarchy %s offers none of the controllers agentd applies (cpu, memory, pids)", version, r.cfg.CgroupsHierarchy)
+		}
+		want = have
+	}
+	spec := cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: want}
+	if err := cgroups.Check(spec); err != nil {
+		return "", err
+	}
+	r.mu.Lock()
+	r.ctrls = want
+	r.prepared = true
+	r.mu.Unlock()
+	if len(want) == 0 {
+		return "no cgroups (posix isolators: usage is measured, nothing is limited)", nil
+	}
+	version := "v1 (one mount per controller)"
+	if cgroups.IsV2(r.cfg.CgroupsHierarchy) {
+		version = "v2 (unified)"
+	}
+	return fmt.Sprintf("cgroups %s at %s, root %s: %s", version, r.cfg.CgroupsHierarchy, r.cfg.CgroupsRoot, strings.Join(want, ", ")), nil
+}
+
+// controllers are the cgroup controllers every container gets.
 func (r *Runtime) controllers() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.prepared {
+		return r.ctrls
+	}
+	return r.requestedControllers()
+}
+
+func (r *Runtime) requestedControllers() []string {
 	var cs []string
 	if r.has("cgroups/cpu") {
 		cs = append(cs, "cpu")
@@ -642,13 +695,21 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Accou
 		return fmt.Errorf("start container launcher: %w", err)
 	}
 	hsRead.Close()
-	st, _ := procfs.StartTime(cmd.Process.Pid)
+	st, err := procfs.StartTime(cmd.Process.Pid)
 	r.mu.Lock()
 	c.cmd = cmd
 	c.pid = cmd.Process.Pid
 	c.start = st
 	r.mu.Unlock()
-	err = commit(cmd.Process.Pid)
+	// The launcher's pid and start time, for recovery (written here, before
+	// the launcher may go: a recovered agentd must never take a launcher
+	// that has yet to write anything for a dead one).
+	if err == nil {
+		err = checkpoint.WriteText(filepath.Join(rt, "pid"), fmt.Sprintf("%d %d\n", cmd.Process.Pid, st))
+	}
+	if err == nil {
+		err = commit(cmd.Process.Pid)
+	}
 	if err == nil {
 		_, err = hsWrite.Write([]byte(launcher.HandshakeGo))
 	}
@@ -736,6 +797,9 @@ func (r *Runtime) readUpdates(c *container) {
 	c.nUpdates = len(recs)
 	if grew {
 		r.broadcastLocked()
+		if c.killRequested && !c.killSent {
+			go r.deliverKill(c)
+		}
 	}
 }
 
@@ -783,7 +847,11 @@ func (r *Runtime) finish(c *container) {
 	var t launcher.Termination
 	terr := checkpoint.ReadRecord(filepath.Join(r.paths.Runtime(l.ContainerID), "termination"), &t)
 	r.mu.Lock()
-	state, pid := c.task.State, c.pid
+	state, pid, killed := c.task.State, c.pid, c.killRequested
+	everRunning := false
+	for _, st := range c.task.Statuses {
+		everRunning = everRunning || st.State == checkpoint.TaskRunning
+	}
 	r.mu.Unlock()
 	if !checkpoint.Terminal(state) {
 		st := checkpoint.Status{TaskID: l.TaskID, State: checkpoint.TaskFailed, Timestamp: launcher.Now(), Source: "SOURCE_AGENT",
@@ -801,6 +869,12 @@ func (r *Runtime) finish(c *container) {
 			st.Message = "Container launch aborted: agentd stopped before it started the container"
 		case r.cfg.Recover == "cleanup" && terr != nil:
 			st.State, st.Reason, st.Message = checkpoint.TaskLost, "REASON_AGENT_RESTARTED", "Executor lost while the agent was down"
+		}
+		if killed && st.Reason != "REASON_CONTAINER_LIMITATION_MEMORY" {
+			st.State = checkpoint.TaskKilled
+			if !everRunning {
+				st.Reason, st.Message = "REASON_TASK_KILLED_DURING_LAUNCH", "Task killed before its command started"
+			}
 		}
 		if err := checkpoint.AppendRecord(r.updatesPath(c), checkpoint.UpdateRecord{Type: "UPDATE", Status: st}); err != nil {
 			r.logOnce(c, fmt.Sprintf("E Cannot checkpoint %s of task %s (retrying every second): %v", st.State, l.TaskID, err))
@@ -847,13 +921,22 @@ func (r *Runtime) pruneLocked(fid string) {
 	}
 }
 
+// KillMarker is the file in a container's runtime dir that records a
+// kill request (so that it outlives an agentd restart).
+const KillMarker = "kill_requested"
+
 // Kill asks the task's executor to kill it (SIGTERM → grace → SIGKILL).
+// The request is checkpointed first (an error when it cannot be). The
+// signal goes out once the executor has reported TASK_STARTING, which it
+// does only after installing its signal handlers: a task killed during its
+// launch is killed as soon as it can be, and one whose executor never
+// starts ends TASK_KILLED.
 func (r *Runtime) Kill(tid string) error {
 	r.mu.Lock()
 	c, ok := r.containers[tid]
-	var finished bool
+	var finished, requested bool
 	if ok {
-		finished = c.finished
+		finished, requested = c.finished, c.killRequested
 	}
 	r.mu.Unlock()
 	if !ok {
@@ -862,10 +945,33 @@ func (r *Runtime) Kill(tid string) error {
 	if finished {
 		return nil
 	}
-	if procfs.Alive(c.pid, c.start) {
-		return syscall.Kill(c.pid, syscall.SIGTERM)
+	if !requested {
+		marker := filepath.Join(r.paths.Runtime(c.info.Launch.ContainerID), KillMarker)
+		if err := checkpoint.WriteText(marker, ""); err != nil {
+			return &CheckpointError{What: "the kill of task " + tid, Err: err}
+		}
+		r.mu.Lock()
+		c.killRequested = true
+		r.mu.Unlock()
 	}
+	r.deliverKill(c)
 	return nil
+}
+
+// deliverKill sends SIGTERM to the container's launcher (which forwards it
+// to the executor) once: when a kill was requested and the executor is
+// ready for it.
+func (r *Runtime) deliverKill(c *container) {
+	r.mu.Lock()
+	ready := c.killRequested && !c.killSent && !c.finished && len(c.task.Statuses) > 0
+	if ready {
+		c.killSent = true
+	}
+	pid, start := c.pid, c.start
+	r.mu.Unlock()
+	if ready && procfs.Alive(pid, start) {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+	}
 }
 
 // Wait blocks until the task's container has ended, or timeout.

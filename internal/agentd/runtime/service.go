@@ -44,6 +44,7 @@ func (s *Service) Recover(ctx context.Context) error {
 	if err := s.rt.recoverStandalone(); err != nil {
 		return err
 	}
+	s.rt.reapOrphans()
 	if err := s.rt.Start(); err != nil {
 		return &StartError{Err: err}
 	}
