@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 	"github.com/mesosctl/mesosctl/internal/zk"
@@ -127,7 +128,9 @@ func NewConfig(v *flags.Values) (*Config, error) {
 	}
 	if m := c.Master; m != "" && strings.HasPrefix(m, "zk://") {
 		if _, err := zk.ParseURL(m); err != nil {
-			return nil, fmt.Errorf("Failed to load flag 'master': %v", err)
+			// The parser quotes the URL: never its password.
+			msg := strings.ReplaceAll(err.Error(), m, api.RedactURL(m))
+			return nil, fmt.Errorf("Failed to load flag 'master': %s", msg)
 		}
 	}
 	return c, nil

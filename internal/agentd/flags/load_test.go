@@ -216,3 +216,12 @@ func TestFormatDurationAsStout(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactArgs(t *testing.T) {
+	in := []string{"mesosctl", "agentd", "--master=zk://u:pw@h:2181/mesos", "--http_credentials", `{"credentials":[]}`,
+		"--credential=/etc/c.json", "--port=5051"}
+	want := "mesosctl agentd --master=zk://u:xxxxx@h:2181/mesos --http_credentials <redacted> --credential=/etc/c.json --port=5051"
+	if got := strings.Join(RedactArgs(in), " "); got != want {
+		t.Errorf("RedactArgs = %q", got)
+	}
+}
