@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,32 +33,60 @@ func (s *Service) registerFiles(srv *httpapi.Server) {
 	srv.Handle("GET /files/download.json", http.HandlerFunc(s.filesDownload))
 }
 
-// resolve maps a requested path to a real file inside one of the sandbox
-// roots. Symbolic links are followed and the result must still be inside
-// a root: "..", absolute symlinks and the like cannot escape.
-func (s *Service) resolve(p string) (string, int, error) {
+// sandboxPath is a requested /files path inside one sandbox root.
+type sandboxPath struct {
+	root *os.Root // open on the sandbox root; Close it
+	rel  string   // the path below the root ("." for the root itself)
+}
+
+// open maps a requested absolute path to a sandbox root and the path below
+// it, and opens the root. Everything below the root, symbolic links
+// included, is then resolved by os.Root within the root: "..", links that
+// point outside and a directory swapped for a link between a check and
+// the open (there is no separate check) cannot escape it.
+func (s *Service) open(p string) (*sandboxPath, int, error) {
 	if p == "" {
-		return "", http.StatusBadRequest, errors.New("Expecting 'path=value' in query.")
+		return nil, http.StatusBadRequest, errors.New("Expecting 'path=value' in query.")
 	}
 	if !filepath.IsAbs(p) || strings.ContainsRune(p, 0) {
-		return "", http.StatusBadRequest, fmt.Errorf("path %q must be an absolute sandbox path", p)
+		return nil, http.StatusBadRequest, fmt.Errorf("path %q must be an absolute sandbox path", p)
 	}
 	clean := filepath.Clean(p)
-	real, err := filepath.EvalSymlinks(clean)
-	if err != nil {
-		return "", http.StatusNotFound, fmt.Errorf("Failed to find '%s'", p)
-	}
+	notFound := fmt.Errorf("Failed to find '%s'", p) // the same for outside: reveal nothing
 	for _, root := range s.rt.SandboxRoots() {
-		rr, err := filepath.EvalSymlinks(root)
-		if err != nil {
-			continue
+		// The root as configured, as resolved, and (for the task
+		// sandboxes) through <work_dir>/slaves/latest.
+		names := []string{root}
+		if real, err := filepath.EvalSymlinks(root); err == nil && real != root {
+			names = append(names, real)
 		}
-		if real == rr || strings.HasPrefix(real, rr+string(filepath.Separator)) {
-			return real, 0, nil
+		if filepath.Base(filepath.Dir(root)) == "slaves" {
+			names = append(names, filepath.Join(filepath.Dir(root), "latest"))
+		}
+		for _, name := range names {
+			rel, ok := below(name, clean)
+			if !ok {
+				continue
+			}
+			r, err := os.OpenRoot(root)
+			if err != nil {
+				return nil, http.StatusNotFound, notFound
+			}
+			return &sandboxPath{root: r, rel: rel}, 0, nil
 		}
 	}
-	// Same answer as a missing file: do not reveal what exists outside.
-	return "", http.StatusNotFound, fmt.Errorf("Failed to find '%s'", p)
+	return nil, http.StatusNotFound, notFound
+}
+
+// below returns p relative to dir when p is dir or lies below it.
+func below(dir, p string) (string, bool) {
+	if p == dir {
+		return ".", true
+	}
+	if rest, ok := strings.CutPrefix(p, dir+string(filepath.Separator)); ok {
+		return rest, true
+	}
+	return "", false
 }
 
 func filesError(w http.ResponseWriter, status int, err error) {
@@ -68,11 +95,12 @@ func filesError(w http.ResponseWriter, status int, err error) {
 
 func (s *Service) filesRead(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	path, status, err := s.resolve(q.Get("path"))
+	sp, status, err := s.open(q.Get("path"))
 	if err != nil {
 		filesError(w, status, err)
 		return
 	}
+	defer sp.root.Close()
 	offset := int64(-1)
 	if o := q.Get("offset"); o != "" {
 		n, err := strconv.ParseInt(o, 10, 64)
@@ -93,7 +121,7 @@ func (s *Service) filesRead(w http.ResponseWriter, r *http.Request) {
 			length = min(n, maxFilesRead)
 		}
 	}
-	f, err := os.Open(path)
+	f, err := sp.root.Open(sp.rel)
 	if err != nil {
 		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to open file '%s'", q.Get("path")))
 		return
@@ -160,12 +188,19 @@ func entryOf(path string, fi fs.FileInfo) fileEntry {
 
 func (s *Service) filesBrowse(w http.ResponseWriter, r *http.Request) {
 	req := r.URL.Query().Get("path")
-	path, status, err := s.resolve(req)
+	sp, status, err := s.open(req)
 	if err != nil {
 		filesError(w, status, err)
 		return
 	}
-	fi, err := os.Stat(path)
+	defer sp.root.Close()
+	f, err := sp.root.Open(sp.rel)
+	if err != nil {
+		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to find '%s'", req))
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to find '%s'", req))
 		return
@@ -174,32 +209,34 @@ func (s *Service) filesBrowse(w http.ResponseWriter, r *http.Request) {
 		writeFilesJSON(w, r, []fileEntry{entryOf(filepath.Clean(req), fi)})
 		return
 	}
-	ents, err := os.ReadDir(path)
+	names, err := f.Readdirnames(-1)
 	if err != nil {
 		filesError(w, http.StatusInternalServerError, err)
 		return
 	}
-	out := make([]fileEntry, 0, len(ents))
-	for _, de := range ents {
-		info, err := de.Info()
+	out := make([]fileEntry, 0, len(names))
+	for _, name := range names {
+		info, err := sp.root.Lstat(filepath.Join(sp.rel, name))
 		if err != nil {
 			continue
 		}
-		out = append(out, entryOf(filepath.Join(filepath.Clean(req), de.Name()), info))
+		out = append(out, entryOf(filepath.Join(filepath.Clean(req), name), info))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	writeFilesJSON(w, r, out)
 }
 
 func (s *Service) filesDownload(w http.ResponseWriter, r *http.Request) {
-	path, status, err := s.resolve(r.URL.Query().Get("path"))
+	req := r.URL.Query().Get("path")
+	sp, status, err := s.open(req)
 	if err != nil {
 		filesError(w, status, err)
 		return
 	}
-	f, err := os.Open(path)
+	defer sp.root.Close()
+	f, err := sp.root.Open(sp.rel)
 	if err != nil {
-		filesError(w, http.StatusNotFound, err)
+		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to open file '%s'", req))
 		return
 	}
 	defer f.Close()
@@ -208,22 +245,12 @@ func (s *Service) filesDownload(w http.ResponseWriter, r *http.Request) {
 		filesError(w, http.StatusBadRequest, errors.New("Cannot download a directory"))
 		return
 	}
+	name := filepath.Base(filepath.Clean(req))
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(filepath.Base(path)))
-	http.ServeContent(w, r, filepath.Base(path), st.ModTime(), f)
+	w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(name))
+	http.ServeContent(w, r, name, st.ModTime(), f)
 }
 
 func writeFilesJSON(w http.ResponseWriter, r *http.Request, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		filesError(w, http.StatusInternalServerError, err)
-		return
-	}
-	if cb := r.URL.Query().Get("jsonp"); cb != "" {
-		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, "%s(%s);", cb, b)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(b)
+	httpapi.WriteJSON(w, r, http.StatusOK, v)
 }

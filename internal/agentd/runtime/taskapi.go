@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -103,13 +102,13 @@ func validID(field, id string) error {
 }
 
 func (s *Service) launchTask(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxTaskBody+1))
+	body, status, err := httpapi.ReadBody(w, r, maxTaskBody)
 	if err != nil {
-		writeTaskError(w, badRequestf("reading the request: %v", err))
-		return
-	}
-	if len(body) > maxTaskBody {
-		writeTaskError(w, badRequestf("request body larger than %d bytes", maxTaskBody))
+		code := "BAD_REQUEST"
+		if status == http.StatusRequestEntityTooLarge {
+			code = "TOO_LARGE"
+		}
+		writeTaskJSON(w, status, api.TaskError{Error: err.Error(), Code: code})
 		return
 	}
 	var in api.TaskSpec
