@@ -278,3 +278,29 @@ func TestExecAsUser(t *testing.T) {
 		t.Errorf("exec --user mtnosuchuser: %v\n%s", err, out)
 	}
 }
+
+// TestExecFindsLocalCredential: `mesosctl exec` on the agent's host needs
+// no configured credentials when agentd requires read-write
+// authentication: it uses the agent's own credential file. When that file
+// cannot be read, the 401 says where it is and what to do.
+func TestExecFindsLocalCredential(t *testing.T) {
+	creds := filepath.Join(t.TempDir(), "agentd-credentials.json")
+	os.WriteFile(creds, []byte(`{"credentials":[{"principal":"mesosctl","secret":"x7"}]}`), 0o600)
+	a := startBinaryAgent(t, "--authenticate_http_readwrite", "--http_credentials="+creds)
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("nodes:\n  - name: lxb001\n    address: 127.0.0.1\n    agent_port: %d\n", a.port)), 0o644)
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(a.bin, append([]string{"exec", "--agent", "lxb001", "--resources", "cpus:0.1;mem:32"}, args...)...)
+		cmd.Env = append(os.Environ(), "MESOSCTL_CONFIG="+cfg, "NODES=", "MESOSCTL_HTTP_CREDENTIALS=")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("--name", "authd", "--command", "true"); err != nil || !strings.Contains(out, "TASK_FINISHED") {
+		t.Fatalf("exec against an authenticating local agentd: %v\n%s", err, out)
+	}
+	os.Remove(creds)
+	out, err := run("--name", "nocred", "--command", "true")
+	if err == nil || !strings.Contains(out, "401") || !strings.Contains(out, creds) || !strings.Contains(out, "run mesosctl as root") {
+		t.Errorf("exec when the credential file is gone: %v\n%s", err, out)
+	}
+}
