@@ -59,6 +59,9 @@ func TestMain(m *testing.M) {
 // alone.
 func packages(t *testing.T) dist {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs goreleaser and dpkg (minutes): not with -short (make unit)")
+	}
 	buildOnce.Do(func() { built, buildErr = buildPackages() })
 	if buildErr != nil {
 		t.Fatal(buildErr)

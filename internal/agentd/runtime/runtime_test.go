@@ -43,6 +43,9 @@ type env struct {
 
 func newEnv(t *testing.T, iso string) *env {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts containers (root, cgroups, namespaces): not with -short (make unit)")
+	}
 	if os.Geteuid() != 0 {
 		t.Fatal("these tests need root (cgroups, setsid, pid namespaces)")
 	}

@@ -30,6 +30,9 @@ var (
 // agentd launches containers by re-executing it.
 func mesosctlBinary(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the agentd binary (root, cgroups, tasks): not with -short (make unit)")
+	}
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "mesosctl-agentd-test-")
 		if err != nil {

@@ -25,6 +25,9 @@ type testAccount struct {
 
 func newTestAccount(t *testing.T, tag string) testAccount {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("creates users: not with -short (make unit)")
+	}
 	for _, tool := range []string{"useradd", "userdel", "groupadd", "groupdel"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s not found (Debian package passwd)", tool)
