@@ -33,18 +33,46 @@ func (s *Service) registerFiles(srv *httpapi.Server) {
 	srv.Handle("GET /files/download.json", http.HandlerFunc(s.filesDownload))
 }
 
-// sandboxPath is a requested /files path inside one sandbox root.
-type sandboxPath struct {
-	root *os.Root // open on the sandbox root; Close it
+// sandboxFile is a requested /files path, open, inside one sandbox root.
+type sandboxFile struct {
+	root *os.Root // open on the sandbox root
 	rel  string   // the path below the root ("." for the root itself)
+	f    *os.File
+	info os.FileInfo
+}
+
+func (sf *sandboxFile) Close() {
+	sf.f.Close()
+	sf.root.Close()
 }
 
 // open maps a requested absolute path to a sandbox root and the path below
-// it, and opens the root. Everything below the root, symbolic links
-// included, is then resolved by os.Root within the root: "..", links that
-// point outside and a directory swapped for a link between a check and
-// the open (there is no separate check) cannot escape it.
-func (s *Service) open(p string) (*sandboxPath, int, error) {
+// it and opens it there. Everything below the root, symbolic links
+// included, is resolved by os.Root within the root: "..", links that point
+// outside and a directory swapped for a link between a check and the open
+// (there is no separate check) cannot escape it. Anything that cannot be
+// opened is 404 with the same message, so nothing outside is revealed.
+func (s *Service) open(p string) (*sandboxFile, int, error) {
+	sp, status, err := s.locate(p)
+	if err != nil {
+		return nil, status, err
+	}
+	f, err := sp.root.Open(sp.rel)
+	if err == nil {
+		sp.f = f
+		if sp.info, err = f.Stat(); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		sp.root.Close()
+		return nil, http.StatusNotFound, fmt.Errorf("Failed to find '%s'", p)
+	}
+	return sp, 0, nil
+}
+
+// locate finds the sandbox root of an absolute path and opens the root.
+func (s *Service) locate(p string) (*sandboxFile, int, error) {
 	if p == "" {
 		return nil, http.StatusBadRequest, errors.New("Expecting 'path=value' in query.")
 	}
@@ -72,7 +100,7 @@ func (s *Service) open(p string) (*sandboxPath, int, error) {
 			if err != nil {
 				return nil, http.StatusNotFound, notFound
 			}
-			return &sandboxPath{root: r, rel: rel}, 0, nil
+			return &sandboxFile{root: r, rel: rel}, 0, nil
 		}
 	}
 	return nil, http.StatusNotFound, notFound
@@ -95,12 +123,12 @@ func filesError(w http.ResponseWriter, status int, err error) {
 
 func (s *Service) filesRead(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	sp, status, err := s.open(q.Get("path"))
+	sf, status, err := s.open(q.Get("path"))
 	if err != nil {
 		filesError(w, status, err)
 		return
 	}
-	defer sp.root.Close()
+	defer sf.Close()
 	offset := int64(-1)
 	if o := q.Get("offset"); o != "" {
 		n, err := strconv.ParseInt(o, 10, 64)
@@ -121,22 +149,11 @@ func (s *Service) filesRead(w http.ResponseWriter, r *http.Request) {
 			length = min(n, maxFilesRead)
 		}
 	}
-	f, err := sp.root.Open(sp.rel)
-	if err != nil {
-		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to open file '%s'", q.Get("path")))
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		filesError(w, http.StatusInternalServerError, err)
-		return
-	}
-	if st.IsDir() {
+	if sf.info.IsDir() {
 		filesError(w, http.StatusBadRequest, errors.New("Cannot read a directory"))
 		return
 	}
-	size := st.Size()
+	size := sf.info.Size()
 	out := struct {
 		Data   string `json:"data"`
 		Offset int64  `json:"offset"`
@@ -145,7 +162,7 @@ func (s *Service) filesRead(w http.ResponseWriter, r *http.Request) {
 		out.Offset = offset
 		if offset < size {
 			buf := make([]byte, min(length, size-offset))
-			n, err := f.ReadAt(buf, offset)
+			n, err := sf.f.ReadAt(buf, offset)
 			if err != nil && err != io.EOF {
 				filesError(w, http.StatusInternalServerError, err)
 				return
@@ -188,35 +205,24 @@ func entryOf(path string, fi fs.FileInfo) fileEntry {
 
 func (s *Service) filesBrowse(w http.ResponseWriter, r *http.Request) {
 	req := r.URL.Query().Get("path")
-	sp, status, err := s.open(req)
+	sf, status, err := s.open(req)
 	if err != nil {
 		filesError(w, status, err)
 		return
 	}
-	defer sp.root.Close()
-	f, err := sp.root.Open(sp.rel)
-	if err != nil {
-		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to find '%s'", req))
+	defer sf.Close()
+	if !sf.info.IsDir() {
+		writeFilesJSON(w, r, []fileEntry{entryOf(filepath.Clean(req), sf.info)})
 		return
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to find '%s'", req))
-		return
-	}
-	if !fi.IsDir() {
-		writeFilesJSON(w, r, []fileEntry{entryOf(filepath.Clean(req), fi)})
-		return
-	}
-	names, err := f.Readdirnames(-1)
+	names, err := sf.f.Readdirnames(-1)
 	if err != nil {
 		filesError(w, http.StatusInternalServerError, err)
 		return
 	}
 	out := make([]fileEntry, 0, len(names))
 	for _, name := range names {
-		info, err := sp.root.Lstat(filepath.Join(sp.rel, name))
+		info, err := sf.root.Lstat(filepath.Join(sf.rel, name))
 		if err != nil {
 			continue
 		}
@@ -228,27 +234,20 @@ func (s *Service) filesBrowse(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) filesDownload(w http.ResponseWriter, r *http.Request) {
 	req := r.URL.Query().Get("path")
-	sp, status, err := s.open(req)
+	sf, status, err := s.open(req)
 	if err != nil {
 		filesError(w, status, err)
 		return
 	}
-	defer sp.root.Close()
-	f, err := sp.root.Open(sp.rel)
-	if err != nil {
-		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to open file '%s'", req))
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || st.IsDir() {
+	defer sf.Close()
+	if sf.info.IsDir() {
 		filesError(w, http.StatusBadRequest, errors.New("Cannot download a directory"))
 		return
 	}
 	name := filepath.Base(filepath.Clean(req))
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(name))
-	http.ServeContent(w, r, name, st.ModTime(), f)
+	http.ServeContent(w, r, name, sf.info.ModTime(), sf.f)
 }
 
 func writeFilesJSON(w http.ResponseWriter, r *http.Request, v any) {

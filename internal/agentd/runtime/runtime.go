@@ -573,14 +573,7 @@ func (r *Runtime) failLaunch(c *container, msg string) error {
 	}
 	r.logf("W Task %s failed: %s", l.TaskID, msg)
 	r.readUpdates(c)
-	r.mu.Lock()
-	c.finished = true
-	c.endedAt = time.Now()
-	r.allocated = r.allocated.sub(c.task.Resources.add(c.execRes))
-	close(c.done)
-	r.pruneLocked(c.task.FrameworkID)
-	r.broadcastLocked()
-	r.mu.Unlock()
+	r.markFinished(c)
 	return nil
 }
 
@@ -889,6 +882,12 @@ func (r *Runtime) finish(c *container) {
 	if err := l.Cgroup.Destroy(); err != nil {
 		r.logf("W destroy cgroups of container %s: %v", l.ContainerID, err)
 	}
+	r.markFinished(c)
+}
+
+// markFinished records that c's container has ended: its resources are
+// released, waiters woken, old ended tasks pruned.
+func (r *Runtime) markFinished(c *container) {
 	r.mu.Lock()
 	c.finished = true
 	c.endedAt = time.Now()
