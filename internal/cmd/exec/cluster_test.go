@@ -37,11 +37,12 @@ func startCluster(t *testing.T) (*testcluster.Cluster, string) {
 		t.Fatal("cluster tests need root (namespaces, sshd on port 22)")
 	}
 	tmp := t.TempDir()
-	exe, err := testcluster.BuildBinary(tmp)
+	bins, err := testcluster.Build(tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 3, Exe: exe,
+	exe := bins.Mesosctl
+	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 3, Binaries: bins,
 		Subnet: "127.0.213", NoAgent: true, KillWithParent: true})
 	if err != nil {
 		t.Fatal(err)

@@ -34,12 +34,12 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	exe, err := testcluster.BuildBinary(tmp)
+	bins, err := testcluster.Build(tmp)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cluster, clusterErr = testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 3, Exe: exe,
+	cluster, clusterErr = testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 3, Binaries: bins,
 		Subnet: "127.0.210", KillWithParent: true})
 	if clusterErr != nil {
 		fmt.Fprintln(os.Stderr, "test cluster:", clusterErr)
