@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/mesosctl/mesosctl/internal/shell"
 	"github.com/mesosctl/mesosctl/internal/zkserver"
 )
 
@@ -509,14 +510,12 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 		return err
 	}
 	shim := fmt.Sprintf("#!/bin/sh\n# systemctl shim of the mesosctl test cluster: acts on this node's agent.\nexec %s systemctl --spec %s -- \"$@\"\n",
-		shellQuote(s.HarnessExe), shellQuote(s.specPath()))
+		shell.Quote(s.HarnessExe), shell.Quote(s.specPath()))
 	if err := os.WriteFile(s.shimPath(), []byte(shim), 0o755); err != nil {
 		return err
 	}
 	return writeJSON(s.specPath(), s)
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // WaitAgent waits until the node's agent answers GET /state.
 func (c *Cluster) WaitAgent(node string, timeout time.Duration) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/shell"
 )
 
 // Options are the inputs of `mesosctl ex`.
@@ -143,7 +144,12 @@ func Run(o *Options) error {
 		ctx = context.Background()
 	}
 	results, runErr := o.Run(ctx, fanout.Job{Targets: targets, Mode: mode, Print: !structured,
-		Command: func(t remote.Target) string { return Wrap(o.Command, o.Root, t.User) }})
+		Command: func(t remote.Target) string {
+			if o.Root {
+				return shell.AsRoot(o.Command, t.User)
+			}
+			return o.Command
+		}})
 	if structured {
 		out := make([]Result, len(results))
 		for i, r := range results {
@@ -167,19 +173,4 @@ func Run(o *Options) error {
 		return nil
 	}
 	return fanout.ExitError(results)
-}
-
-// Wrap returns the remote command line: cmd itself, or with root, cmd run
-// by `sudo -n sh -c` when user is not root (-n: fail instead of prompting
-// for a password).
-func Wrap(cmd string, root bool, user string) string {
-	if !root || user == "root" {
-		return cmd
-	}
-	return "sudo -n -- sh -c " + ShellQuote(cmd)
-}
-
-// ShellQuote quotes s for a POSIX shell.
-func ShellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

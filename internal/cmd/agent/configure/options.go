@@ -25,6 +25,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/shell"
 )
 
 // Options are the inputs shared by the changing verbs.
@@ -119,14 +120,6 @@ func (o *Options) dialer() (*remote.Dialer, time.Duration, error) {
 		ConnectTimeout: s.ConnectTimeout}, s.CommandTimeout, nil
 }
 
-// sudo runs script as root: directly for root, through 'sudo -n' otherwise.
-func sudo(script, user string) string {
-	if user == "root" {
-		return script
-	}
-	return "sudo -n -- sh -c '" + strings.ReplaceAll(script, "'", `'\''`) + "'"
-}
-
 // targets resolves the node set into engine targets. The returned close
 // function ends the SSH connections.
 func (o *Options) targets() ([]agentconfig.Target, func(), error) {
@@ -168,7 +161,7 @@ func (o *Options) targets() ([]agentconfig.Target, func(), error) {
 					return nil, err
 				}
 				var stdout, stderr bytes.Buffer
-				code, err := remote.RunSession(ctx, client, sudo(script, st.User), nil, &stdout, &stderr, func() { d.Forget(st) })
+				code, err := remote.RunSession(ctx, client, shell.AsRoot(script, st.User), nil, &stdout, &stderr, func() { d.Forget(st) })
 				if err != nil {
 					return nil, err
 				}
