@@ -84,7 +84,7 @@ func TestFollowAndLocate(t *testing.T) {
 	cands := []placement.Candidate{{Name: "a", Addr: empty.URL}, {Name: "b", Addr: srv.URL}}
 	client := func(c placement.Candidate) *agentclient.Client { return agentclient.New(c.Addr) }
 
-	loc, cl, err := Locate(context.Background(), cands, client, "t1")
+	loc, cl, err := Locate(context.Background(), cands, client, 2, "t1")
 	if err != nil || loc.Agent.Name != "b" || loc.Task.State != "TASK_FINISHED" {
 		t.Fatalf("locate: %+v %v", loc, err)
 	}
@@ -98,7 +98,7 @@ func TestFollowAndLocate(t *testing.T) {
 	if err != nil || ti.State != "TASK_RUNNING" || len(seen) != 3 {
 		t.Fatalf("follow until running: %v %v %v", ti, seen, err)
 	}
-	_, _, err = Locate(context.Background(), cands[:1], client, "t1")
+	_, _, err = Locate(context.Background(), cands[:1], client, 2, "t1")
 	if err == nil || err.Error() != "task t1 not found on 1 agent (list tasks with 'mesosctl tasks')" {
 		t.Fatalf("not found: %v", err)
 	}

@@ -338,7 +338,7 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	var launched *api.TaskInfo
-	agent, err := placement.Place(ctx, cands, req, o.Sel.Client, func(ctx context.Context, a placement.Agent) error {
+	agent, err := placement.Place(ctx, cands, req, o.Sel.Client, o.Sel.Fanout(), func(ctx context.Context, a placement.Agent) error {
 		ti, err := o.Sel.Client(a.Candidate).LaunchTask(ctx, spec)
 		if errors.Is(err, agentclient.ErrNotFound) {
 			return fmt.Errorf("%s (%s) has no mesosctl task API: exec launches tasks through mesosctl agentd, not a Mesos agent", a.Name, a.Addr)

@@ -157,7 +157,7 @@ func locate(ctx context.Context, o *Options) (*taskwatch.Located, *agentclient.C
 	if err != nil {
 		return nil, nil, err
 	}
-	return taskwatch.Locate(ctx, cands, o.Sel.Client, o.ID)
+	return taskwatch.Locate(ctx, cands, o.Sel.Client, o.Sel.Fanout(), o.ID)
 }
 
 // RunKill kills the task.
