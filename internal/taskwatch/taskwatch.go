@@ -17,7 +17,6 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/placement"
 )
@@ -61,15 +60,6 @@ func ExitCode(t *api.TaskInfo) int {
 		return ExitFailed
 	}
 	return 0
-}
-
-// ExitError maps a terminal task to a command error carrying ExitCode
-// (nil for TASK_FINISHED), for `exec` and `task wait`.
-func ExitError(t *api.TaskInfo) error {
-	if code := ExitCode(t); code != 0 {
-		return &cmdutil.ExitStatusError{Code: code}
-	}
-	return nil
 }
 
 // PrintUpdate writes one status update as mesos-execute does:

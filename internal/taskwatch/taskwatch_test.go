@@ -12,7 +12,6 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/placement"
 )
 
@@ -34,10 +33,6 @@ func TestExitCode(t *testing.T) {
 	} {
 		if got := ExitCode(&tt.t); got != tt.want {
 			t.Errorf("%s %v: %d, want %d", tt.t.State, tt.t.ExitStatus, got, tt.want)
-		}
-		err := ExitError(&tt.t)
-		if cmdutil.ExitCodeOf(err) != cmdutil.ExitCode(tt.want) {
-			t.Errorf("%s: ExitError %v", tt.t.State, err)
 		}
 	}
 }

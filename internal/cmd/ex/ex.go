@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mesosctl/mesosctl/internal/cmd/fanout"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/fanout"
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
@@ -167,10 +167,7 @@ func Run(o *Options) error {
 		return runErr
 	}
 	if len(results) == 1 && results[0].Err == nil {
-		if c := results[0].ExitCode; c != 0 {
-			return &cmdutil.ExitStatusError{Code: c}
-		}
-		return nil
+		return cmdutil.ExitStatus(results[0].ExitCode)
 	}
 	return fanout.ExitError(results)
 }

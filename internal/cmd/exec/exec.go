@@ -23,8 +23,8 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmd/agentsel"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/agentsel"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 	"github.com/mesosctl/mesosctl/internal/placement"
@@ -406,5 +406,5 @@ func Run(ctx context.Context, o *Options) error {
 		fmt.Fprintln(o.IO.Out, spec.TaskID)
 		return nil
 	}
-	return taskwatch.ExitError(final)
+	return cmdutil.ExitStatus(taskwatch.ExitCode(final))
 }

@@ -14,8 +14,8 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/term"
 
-	"github.com/mesosctl/mesosctl/internal/cmd/fanout"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/fanout"
 )
 
 // Options are the inputs of `mesosctl login`.

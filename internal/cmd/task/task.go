@@ -16,8 +16,8 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmd/agentsel"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/agentsel"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/taskwatch"
 )
@@ -217,7 +217,7 @@ func follow(ctx context.Context, o *Options, loc *taskwatch.Located, cl *agentcl
 		}
 		return err
 	}
-	return taskwatch.ExitError(final)
+	return cmdutil.ExitStatus(taskwatch.ExitCode(final))
 }
 
 // RunLogs prints (and follows) the sandbox file.

@@ -17,8 +17,8 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmd/agentsel"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/agentsel"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/placement"

@@ -18,9 +18,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/agentconfig"
-	"github.com/mesosctl/mesosctl/internal/cmd/agent/agentnodes"
-	"github.com/mesosctl/mesosctl/internal/cmd/fanout"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/agentnodes"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/fanout"
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/render"
 	"github.com/mesosctl/mesosctl/internal/shell"
