@@ -37,7 +37,7 @@ completions: ## regenerate completions/ from the command tree
 	$(GO) run ./cmd/mesosctl completion fish > completions/mesosctl.fish
 	$(GO) run ./cmd/mesosctl completion powershell > completions/mesosctl.ps1
 
-docs: completions ## regenerate every generated doc: docs/cli/*.md, docs/man/*.1 and completions/
+docs: completions ## regenerate every generated doc: docs/cli/*.md, docs/man/*.1, completions/ and the package map in docs/architecture.md
 	$(GO) run ./cmd/gen-docs
 
 GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1

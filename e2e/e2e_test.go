@@ -1,6 +1,3 @@
-// Package e2e runs the seed's operator workflows, literally, against a
-// 4-node test cluster (internal/testcluster) with real sshd, ZooKeeper,
-// OpenSSH client, jq and mesosctl agentd as /usr/sbin/mesos-slave.
 package e2e
 
 import (
