@@ -59,7 +59,12 @@ groups:
   rack1: ["lxb00[1-2]"]
   rack2: ["lxb003"]
 `), 0o600)
-	cfg, err := config.Load(config.LoadOptions{Path: cfgPath, Getenv: func(string) string { return "" }})
+	for _, kv := range os.Environ() { // the configuration reads MESOSCTL_* from the process
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "MESOSCTL_") {
+			t.Setenv(k, "")
+		}
+	}
+	cfg, err := config.Load(config.LoadOptions{Path: cfgPath})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ daemon, 'mesosctl agentd'.`,
 	cobra.EnableTraverseRunHooks = true
 	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
 		path, _ := c.Flags().GetString("config")
-		f.ConfigOptions = config.LoadOptions{Path: path, Flags: c.Flags(), Getenv: f.Getenv}
+		f.ConfigOptions = config.LoadOptions{Path: path, Flags: c.Flags()}
 		return nil
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
