@@ -1,7 +1,8 @@
 // Package arch is mesosctl's architecture as data: the layers every package
 // belongs to and the dependency rules between packages. Its test checks the
-// rules against `go list`, and `make docs` writes the package map of
-// docs/architecture.md from the same data and the package doc comments.
+// rules against `go list` (the checker, Check, is in check_test.go), and
+// `make docs` writes the package map of docs/architecture.md from the same
+// data and the package doc comments.
 //
 // To add a rule, append a Rule to Rules. A violation that cannot be fixed
 // in the same change goes into the rule's Known list (with the step that
@@ -10,7 +11,6 @@
 package arch
 
 import (
-	"slices"
 	"strings"
 )
 
@@ -145,10 +145,6 @@ func match(pattern, path string) bool {
 		return path == dir || strings.HasPrefix(path, dir+"/")
 	}
 	return path == pattern
-}
-
-func matchAny(patterns []string, path string) bool {
-	return slices.ContainsFunc(patterns, func(p string) bool { return match(p, path) })
 }
 
 // specificity orders patterns: an exact path beats any "dir/...", and a

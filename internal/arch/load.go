@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"path/filepath"
 	"strings"
 )
 
@@ -69,19 +68,6 @@ func Load(root string) ([]Package, error) {
 			Imports: rel(p.Imports), Deps: rel(p.Deps), TestOnly: testOnly})
 	}
 	return pkgs, nil
-}
-
-// ModuleRoot is the directory of the go.mod governing dir.
-func ModuleRoot(dir string) (string, error) {
-	out, err := run(dir, goBin(), "env", "GOMOD")
-	if err != nil {
-		return "", err
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == "/dev/null" {
-		return "", fmt.Errorf("%s is not inside a Go module", dir)
-	}
-	return filepath.Dir(gomod), nil
 }
 
 // goBin is the go command: from PATH, else where the Go tarball puts it.

@@ -52,7 +52,7 @@ func testConfig(t *testing.T, content string) string {
 func run(t *testing.T, tty bool, args ...string) (code cmdutil.ExitCode, stdout, stderr string) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(tty)
+	ios.StdoutTTY = tty
 	code = Run(context.Background(), ios, append([]string{"mesosctl"}, args...))
 	return code, out.String(), errOut.String()
 }

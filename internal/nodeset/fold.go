@@ -54,27 +54,6 @@ func compareKeys(a, b key) int {
 	return cmp.Compare(len(a.num), len(b.num))
 }
 
-// Sort returns names without duplicates in node set order: grouped by the
-// text around the last number, then by that number (lxb2 before lxb10).
-// Expand(Fold(x)) returns Sort(x).
-func Sort(names []string) []string {
-	keys := make([]key, 0, len(names))
-	seen := make(map[string]bool, len(names))
-	for _, n := range names {
-		if seen[n] {
-			continue
-		}
-		seen[n] = true
-		keys = append(keys, splitName(n))
-	}
-	slices.SortFunc(keys, compareKeys)
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = k.name
-	}
-	return out
-}
-
 // Fold returns the shortest-form node set for names, e.g.
 // lxb001,lxb002,lxb003,lxb007 -> lxb[001-003,007]. Duplicates are dropped;
 // zero padding is preserved. Names that are not valid in a node set (see

@@ -47,12 +47,6 @@ func Expand(expr string, groups GroupResolver) ([]string, error) {
 	return expand(expr, groups, 0)
 }
 
-// Count returns how many distinct names expr expands to.
-func Count(expr string, groups GroupResolver) (int, error) {
-	names, err := Expand(expr, groups)
-	return len(names), err
-}
-
 // orderedSet keeps insertion order and supports removal.
 type orderedSet struct {
 	names []string

@@ -189,7 +189,7 @@ func printJSON(ios *iostreams.IOStreams, data any) error {
 		return err
 	}
 	var out bytes.Buffer
-	if ios.IsStdoutTTY() {
+	if ios.StdoutTTY {
 		err = json.Indent(&out, raw, "", "  ")
 	} else {
 		err = json.Compact(&out, raw)

@@ -102,9 +102,9 @@ func TestGolden(t *testing.T) {
 		for _, tm := range terms {
 			t.Run(c.name+"/"+tm.name, func(t *testing.T) {
 				ios, _, out, _ := iostreams.Test()
-				ios.SetStdoutTTY(tm.tty)
-				ios.SetColorDisabled(tm.noColor)
-				ios.SetTerminalWidth(tm.width)
+				ios.StdoutTTY = tm.tty
+				ios.NoColor = tm.noColor
+				ios.Width = tm.width
 				o := c.opts
 				if err := o.Validate(); err != nil {
 					t.Fatal(err)
@@ -125,9 +125,9 @@ func TestGolden(t *testing.T) {
 func TestTableTTYFitsWidth(t *testing.T) {
 	for _, w := range []int{20, 40, 60, 200} {
 		ios, _, out, _ := iostreams.Test()
-		ios.SetStdoutTTY(true)
-		ios.SetColorDisabled(true)
-		ios.SetTerminalWidth(w)
+		ios.StdoutTTY = true
+		ios.NoColor = true
+		ios.Width = w
 		if err := agentTable().Render(ios); err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +143,7 @@ func TestTableTTYFitsWidth(t *testing.T) {
 
 func TestTablePipedNeverTruncates(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
-	ios.SetTerminalWidth(20)
+	ios.Width = 20
 	if err := agentTable().Render(ios); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestTablePipedNeverTruncates(t *testing.T) {
 
 func TestTableColorOnlyWhenEnabled(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
-	ios.SetStdoutTTY(true)
+	ios.StdoutTTY = true
 	if err := agentTable().Render(ios); err != nil {
 		t.Fatal(err)
 	}

@@ -247,8 +247,8 @@ func TestTasksOnCluster(t *testing.T) {
 
 		// On a terminal: styled, command lines cut to the width.
 		ios, _, ttyOut, _ := iostreams.Test()
-		ios.SetStdoutTTY(true)
-		ios.SetTerminalWidth(80)
+		ios.StdoutTTY = true
+		ios.Width = 80
 		if code := mesosctl.Run(context.Background(), ios, []string{"mesosctl", "tree", "lxb001"}); code != 0 {
 			t.Fatalf("tree on a terminal: exit %d", code)
 		}

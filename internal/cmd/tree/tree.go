@@ -248,7 +248,7 @@ func Run(o *Options) error {
 		}
 	} else {
 		st := Style{Color: o.IO.ColorEnabled()}
-		if o.IO.IsStdoutTTY() && !o.Wide {
+		if o.IO.StdoutTTY && !o.Wide {
 			st.Width = o.IO.TerminalWidth()
 		}
 		for _, t := range trees {

@@ -183,7 +183,7 @@ func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
 		names[i] = t.Name
 	}
 	var prog *remote.Progress
-	if o.Progress == "always" || (o.Progress == "auto" && o.IO.IsStderrTTY()) {
+	if o.Progress == "always" || (o.Progress == "auto" && o.IO.StderrTTY) {
 		prog = &remote.Progress{W: o.IO.ErrOut, Names: names, Delay: o.ProgressDelay, Width: o.IO.TerminalWidth()}
 		prog.Start()
 	}

@@ -208,8 +208,8 @@ func TestLiveAttributesAndRestartPath(t *testing.T) {
 		t.Errorf("no-op: %d %s %q", code, out, errOut)
 	}
 	ios, _, tout, terr := iostreams.Test()
-	ios.SetStderrTTY(true)
-	ios.SetStdoutTTY(true)
+	ios.StderrTTY = true
+	ios.StdoutTTY = true
 	if code := mesosctl.Run(context.Background(), ios, []string{"mesosctl", "agent", "set-attributes", "lxb001", "zone:b"}); code != 0 ||
 		terr.String() != "lxb001: none unchanged\n" || !strings.Contains(tout.String(), "unchanged") {
 		t.Errorf("tty: %d stdout %q stderr %q", code, tout, terr)

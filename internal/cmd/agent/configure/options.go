@@ -161,7 +161,7 @@ func (o *Options) run() error {
 		ctx = context.Background()
 	}
 	ro := agentconfig.Options{DryRun: o.DryRun, Batch: o.Batch, Fanout: o.Fanout}
-	if o.IO.IsStderrTTY() && !o.DryRun {
+	if o.IO.StderrTTY && !o.DryRun {
 		// Restarts take a while: show each node as it finishes.
 		var mu sync.Mutex
 		ro.OnResult = func(r agentconfig.Result) {

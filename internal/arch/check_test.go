@@ -2,8 +2,13 @@ package arch
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 )
+
+// The rule checker lives with the test that enforces the rules: the
+// package itself only holds them (and draws them in the docs).
 
 // A Violation is an import a rule forbids.
 type Violation struct {
@@ -63,4 +68,21 @@ func Check(pkgs []Package) (violations []Violation, unplaced []string, fixed []K
 		}
 	}
 	return violations, unplaced, fixed
+}
+
+func matchAny(patterns []string, path string) bool {
+	return slices.ContainsFunc(patterns, func(p string) bool { return match(p, path) })
+}
+
+// ModuleRoot is the directory of the go.mod governing dir.
+func ModuleRoot(dir string) (string, error) {
+	out, err := run(dir, goBin(), "env", "GOMOD")
+	if err != nil {
+		return "", err
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == "/dev/null" {
+		return "", fmt.Errorf("%s is not inside a Go module", dir)
+	}
+	return filepath.Dir(gomod), nil
 }
