@@ -54,11 +54,10 @@ func compareKeys(a, b key) int {
 	return cmp.Compare(len(a.num), len(b.num))
 }
 
-// Fold returns the shortest-form node set for names, e.g.
-// lxb001,lxb002,lxb003,lxb007 -> lxb[001-003,007]. Duplicates are dropped;
-// zero padding is preserved. Names that are not valid in a node set (see
-// ValidName) are kept as they are.
-func Fold(names []string) string {
+// sortedKeys returns the keys of names without duplicates in node set
+// order: grouped by the text around the last number, then by that number
+// (lxb2 before lxb10). Expand(Fold(x)) returns them.
+func sortedKeys(names []string) []key {
 	keys := make([]key, 0, len(names))
 	seen := make(map[string]bool, len(names))
 	for _, n := range names {
@@ -69,6 +68,15 @@ func Fold(names []string) string {
 		keys = append(keys, splitName(n))
 	}
 	slices.SortFunc(keys, compareKeys)
+	return keys
+}
+
+// Fold returns the shortest-form node set for names, e.g.
+// lxb001,lxb002,lxb003,lxb007 -> lxb[001-003,007]. Duplicates are dropped;
+// zero padding is preserved. Names that are not valid in a node set (see
+// ValidName) are kept as they are.
+func Fold(names []string) string {
+	keys := sortedKeys(names)
 	var out []string
 	for i := 0; i < len(keys); {
 		j := i + 1

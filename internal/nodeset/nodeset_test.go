@@ -246,23 +246,12 @@ func BenchmarkFold(b *testing.B) {
 	}
 }
 
-// sortNames returns names without duplicates in node set order: grouped by the
-// text around the last number, then by that number (lxb2 before lxb10).
-// Expand(Fold(x)) returns sortNames(x).
+// sortNames returns names without duplicates in node set order, which is
+// what Expand(Fold(names)) must return.
 func sortNames(names []string) []string {
-	keys := make([]key, 0, len(names))
-	seen := make(map[string]bool, len(names))
-	for _, n := range names {
-		if seen[n] {
-			continue
-		}
-		seen[n] = true
-		keys = append(keys, splitName(n))
-	}
-	slices.SortFunc(keys, compareKeys)
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = k.name
+	var out []string
+	for _, k := range sortedKeys(names) {
+		out = append(out, k.name)
 	}
 	return out
 }
