@@ -75,7 +75,10 @@ const ClosedProxy = "http://127.0.0.1:1"
 type Options struct {
 	// Dir holds the engine: daemon.json, resolv.conf, data/ (--data-root),
 	// exec/ (--exec-root), dockerd.pid, dockerd.log, the client's config
-	// dir. Created if missing; removed by Stop. Required.
+	// dir. Created if missing; removed by Stop. Required. Directories named
+	// StalePrefix* in os.TempDir() belong to test processes and are swept
+	// (SweepStale) once the process that launched them is gone: an engine
+	// meant to outlive its launcher (the demo's) must live elsewhere.
 	Dir string
 	// Socket is the unix socket to use. If a Docker engine already answers
 	// there, it is used as it is and never stopped. Default <Dir>/docker.sock.

@@ -91,6 +91,13 @@ func TestEchoWithNetworkHost(t *testing.T) {
 	if out, err := e.Output(ctx(t), "run", "--rm", "--network=host", Image, "hostname"); err != nil || out != host {
 		t.Errorf("hostname in a --network=host container: %q, %v; want %q", out, err, host)
 	}
+	if e.Started {
+		// Host-network containers get dockerd's resolv.conf: loopback only.
+		out, err := e.Output(ctx(t), "run", "--rm", "--network=host", Image, "grep", "^nameserver", "/etc/resolv.conf")
+		if err != nil || out != "nameserver 127.0.0.1" {
+			t.Errorf("resolv.conf of a --network=host container: %q, %v", out, err)
+		}
+	}
 	if after := hostLinks(t); !slices.Equal(before, after) {
 		t.Errorf("host interfaces changed: %v -> %v", before, after)
 	}
