@@ -127,10 +127,11 @@ func decoding(c *mapstructure.DecoderConfig) {
 // written there counts even when it is 0 or ""), the built-in default.
 // All problems are *Error values.
 //
-// The file is decoded twice: strictly by yaml.v3 into Config, which gives
-// unknown keys and type errors with their line, and keeps map keys (group
-// names) as written; and by viper, which layers the defaults section over
-// the built-in defaults, under the environment and the flags.
+// yaml.v3 decodes the file strictly into Config, which gives unknown keys
+// and type errors with their line and keeps map keys (group names) as
+// written; viper layers the file's defaults section (as yaml.v3 read it)
+// over the built-in defaults, under the environment and the flags, and
+// decodes the result into Defaults.
 func Load(opts LoadOptions) (*Config, error) {
 	path, explicit := opts.Path, true
 	if path == "" {
@@ -177,8 +178,15 @@ func Load(opts LoadOptions) (*Config, error) {
 		}
 	}
 	if data != nil {
-		v.SetConfigType("yaml")
-		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+		// The file's layer: its defaults section as written (zeros
+		// included), from the same YAML library as the strict pass.
+		var file struct {
+			Defaults map[string]any `yaml:"defaults"`
+		}
+		if err := yaml.Unmarshal(data, &file); err != nil {
+			return nil, &Error{Path: path, Msg: err.Error()}
+		}
+		if err := v.MergeConfigMap(map[string]any{"defaults": file.Defaults}); err != nil {
 			return nil, &Error{Path: path, Msg: err.Error()}
 		}
 	}
