@@ -169,11 +169,13 @@ func (inv *Inventory) sshGetAll(alias, key string) []string {
 	return out
 }
 
-// KnownHostsFile is the known_hosts file to check host keys against:
-// defaults.known_hosts (with ~ expanded), else ~/.ssh/known_hosts.
+// KnownHostsFile is the first file of defaults.known_hosts (with ~
+// expanded), else ~/.ssh/known_hosts: the one known_hosts file for an SSH
+// target that names none. Resolved nodes carry every file OpenSSH would
+// read for them (Node.KnownHosts, Hop.KnownHosts).
 func (inv *Inventory) KnownHostsFile() string {
-	if p := inv.cfg.Defaults.KnownHostsFile; p != "" {
-		return inv.expandTilde(p)
+	if words, err := splitWords(inv.cfg.Defaults.KnownHostsFile); err == nil && len(words) > 0 {
+		return inv.expandTilde(words[0])
 	}
 	return filepath.Join(inv.home, ".ssh", "known_hosts")
 }

@@ -206,6 +206,10 @@ func TestKnownHostsFile(t *testing.T) {
 	if got := inv.KnownHostsFile(); got != filepath.Join(home, "kh") {
 		t.Error(got)
 	}
+	inv, _ = New(&config.Config{Defaults: config.Defaults{SSHConfigFile: "/dev/null", KnownHostsFile: "~/kh1 /kh2"}})
+	if got := inv.KnownHostsFile(); got != filepath.Join(home, "kh1") {
+		t.Error(got)
+	}
 	inv, _ = New(&config.Config{Defaults: config.Defaults{SSHConfigFile: "/dev/null"}})
 	if got := inv.KnownHostsFile(); got != filepath.Join(home, ".ssh", "known_hosts") {
 		t.Error(got)
