@@ -60,8 +60,7 @@ func Wire(f *cmdutil.Factory, o *Options) {
 			if err != nil {
 				return nil, cmdutil.UsageError(err)
 			}
-			out[i] = remote.Target{Name: n, Addr: node.SSHAddr(), User: node.SSHUser,
-				IdentityFiles: node.IdentityFiles, ProxyJump: node.ProxyJump}
+			out[i] = Target(node)
 		}
 		return out, nil
 	}
