@@ -378,14 +378,6 @@ func overlapping(rs []rng) bool {
 	return false
 }
 
-func formatNum(v int64, pad int) string {
-	s := strconv.FormatInt(v, 10)
-	if len(s) < pad {
-		s = strings.Repeat("0", pad-len(s)) + s
-	}
-	return s
-}
-
 // isNameByte reports whether c may appear literally in a node name.
 func isNameByte(c byte) bool {
 	switch {
