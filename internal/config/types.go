@@ -4,7 +4,11 @@
 // defaults.
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/parallel"
+)
 
 // Config is the whole loaded configuration.
 type Config struct {
@@ -52,7 +56,7 @@ type Node struct {
 
 // Built-in defaults.
 const (
-	DefaultFanout         = 64
+	DefaultFanout         = parallel.DefaultLimit
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultAgentPort      = 5051
 	DefaultRestartCommand = "systemctl restart mesos-slave"

@@ -214,11 +214,6 @@ func (inv *Inventory) GroupResolver() nodeset.GroupResolver {
 	return config.GroupResolver(inv.cfg)
 }
 
-// Expand expands a node set expression, resolving @groups.
-func (inv *Inventory) Expand(expr string) ([]string, error) {
-	return nodeset.Expand(expr, inv.GroupResolver())
-}
-
 // GroupsOf returns the defined groups that contain name, sorted.
 func (inv *Inventory) GroupsOf(name string) []string {
 	var out []string
@@ -261,23 +256,6 @@ func (inv *Inventory) Node(name string) (Node, error) {
 	n.AgentConfigDir = first(c.AgentConfigDir, d.AgentConfigDir, config.DefaultAgentConfigDir)
 	n.AgentWorkDir = first(c.AgentWorkDir, d.AgentWorkDir, config.DefaultAgentWorkDir)
 	return n, nil
-}
-
-// Nodes expands a node set and resolves every name.
-func (inv *Inventory) Nodes(expr string) ([]Node, error) {
-	names, err := inv.Expand(expr)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Node, 0, len(names))
-	for _, name := range names {
-		n, err := inv.Node(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 // IP returns an IP address for name: its inventory address or ssh_config

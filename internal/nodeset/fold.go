@@ -1,7 +1,6 @@
 package nodeset
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"slices"
@@ -517,35 +516,4 @@ func Fold(names []string) string {
 		p.fold(&b)
 	}
 	return b.String()
-}
-
-// Sort returns names without duplicates in node set order: by pattern
-// (the text around the numbers), then number by number, each number
-// ordered by length and then value (lxb2 before lxb10, n9 before n08).
-func Sort(names []string) []string {
-	var out []string
-	var b bytes.Buffer
-	for _, p := range patterns(names) {
-		switch len(p.dims) {
-		case 0:
-			out = append(out, p.name)
-			continue
-		case 1:
-			d := p.dims[0]
-			for _, i := range p.prepare1() {
-				out = append(out, p.lits[0]+d.strs[i]+p.lits[1])
-			}
-			continue
-		}
-		for _, v := range p.prepare() {
-			b.Reset()
-			for d, dim := range p.dims {
-				b.WriteString(p.lits[d])
-				b.WriteString(dim.strs[v[d]])
-			}
-			b.WriteString(p.lits[len(p.dims)])
-			out = append(out, b.String())
-		}
-	}
-	return out
 }

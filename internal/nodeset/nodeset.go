@@ -49,12 +49,6 @@ func Expand(expr string, groups GroupResolver) ([]string, error) {
 	return expand(expr, groups, 0)
 }
 
-// Count returns how many distinct names expr expands to.
-func Count(expr string, groups GroupResolver) (int, error) {
-	names, err := Expand(expr, groups)
-	return len(names), err
-}
-
 // orderedSet keeps insertion order and supports removal.
 type orderedSet struct {
 	names []string
@@ -382,14 +376,6 @@ func overlapping(rs []rng) bool {
 		}
 	}
 	return false
-}
-
-func formatNum(v int64, pad int) string {
-	s := strconv.FormatInt(v, 10)
-	if len(s) < pad {
-		s = strings.Repeat("0", pad-len(s)) + s
-	}
-	return s
 }
 
 // isNameByte reports whether c may appear literally in a node name.

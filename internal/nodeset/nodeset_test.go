@@ -1,6 +1,7 @@
 package nodeset
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -234,13 +235,6 @@ func TestSort(t *testing.T) {
 	}
 }
 
-func TestCount(t *testing.T) {
-	n, err := Count("lxb00[1-4,7],!lxb003", nil)
-	if err != nil || n != 4 {
-		t.Fatalf("Count = %d, %v", n, err)
-	}
-}
-
 func TestFromArgsOrEnv(t *testing.T) {
 	env := func(v string) func(string) string {
 		return func(k string) string {
@@ -380,4 +374,37 @@ func BenchmarkFold100k(b *testing.B) {
 			}
 		})
 	}
+}
+
+// Sort returns names without duplicates in node set order: by pattern
+// (the text around the numbers), then number by number, each number
+// ordered by length and then value (lxb2 before lxb10, n9 before n08).
+// The tests use it as the statement of that order (Fold prints each
+// product in it).
+func Sort(names []string) []string {
+	var out []string
+	var b bytes.Buffer
+	for _, p := range patterns(names) {
+		switch len(p.dims) {
+		case 0:
+			out = append(out, p.name)
+			continue
+		case 1:
+			d := p.dims[0]
+			for _, i := range p.prepare1() {
+				out = append(out, p.lits[0]+d.strs[i]+p.lits[1])
+			}
+			continue
+		}
+		for _, v := range p.prepare() {
+			b.Reset()
+			for d, dim := range p.dims {
+				b.WriteString(p.lits[d])
+				b.WriteString(dim.strs[v[d]])
+			}
+			b.WriteString(p.lits[len(p.dims)])
+			out = append(out, b.String())
+		}
+	}
+	return out
 }

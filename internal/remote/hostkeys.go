@@ -133,13 +133,6 @@ type HostKeys struct {
 	log     *acceptLog
 }
 
-// NewHostKeys returns a checker for the known_hosts files of files. With
-// acceptNew, keys of unknown hosts are appended to the first user file
-// (created when missing).
-func NewHostKeys(files KnownHosts, acceptNew bool) *HostKeys {
-	return &HostKeys{Files: files, AcceptNew: acceptNew, log: &acceptLog{}}
-}
-
 func (h *HostKeys) load() error {
 	h.once.Do(func() {
 		pub, _, _ := ed25519.GenerateKey(nil)

@@ -137,7 +137,7 @@ func TestHostKeyAlgorithmsFromKnownHosts(t *testing.T) {
 	k, _ := sshd.GenerateKeys(dir)
 	kh := filepath.Join(dir, "kh")
 	os.WriteFile(kh, []byte(sshd.KnownHostsLine("127.0.0.9:2222", k.HostPublicKey)+"\n"), 0o600)
-	h := NewHostKeys(KnownHosts{User: []string{kh}}, false)
+	h := &HostKeys{Files: KnownHosts{User: []string{kh}}, log: &acceptLog{}}
 	if got := h.Algorithms("127.0.0.9:2222", nil); len(got) != 1 || got[0] != "ssh-ed25519" {
 		t.Fatalf("algorithms = %v", got)
 	}
