@@ -7,13 +7,16 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
 BIN      := bin/mesosctl
 
-.PHONY: help build test unit lint deps completions docs demo demo-down clean release-check release-snapshot
+.PHONY: help build testcluster test unit lint deps completions docs demo demo-down clean release-check release-snapshot
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## build bin/mesosctl (static, CGO off)
+build: ## build bin/mesosctl (static, CGO off): the release binary
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mesosctl
+
+testcluster: ## build bin/mesosctl-testcluster, the test cluster harness (demo, scripts/cluster.sh; not released)
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/mesosctl-testcluster ./cmd/mesosctl-testcluster
 
 deps: ## install the Debian packages the tests and demo use (needs root)
 	bash scripts/install-deps.sh
@@ -34,7 +37,7 @@ completions: ## regenerate completions/ from the command tree
 	$(GO) run ./cmd/mesosctl completion fish > completions/mesosctl.fish
 	$(GO) run ./cmd/mesosctl completion powershell > completions/mesosctl.ps1
 
-docs: completions ## regenerate every generated doc: docs/cli/*.md, docs/man/*.1 and completions/
+docs: completions ## regenerate every generated doc: docs/cli/*.md, docs/man/*.1, completions/ and the package map in docs/architecture.md
 	$(GO) run ./cmd/gen-docs
 
 GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1

@@ -34,7 +34,7 @@ func TestDemoScript(t *testing.T) {
 	}
 	s := string(out)
 	for _, want := range []string{
-		"$ mesosctl dev cluster up --dir " + dir,
+		"$ mesosctl-testcluster up --dir " + dir,
 		"$ ssh lxb001 'ps -eo pid,args | grep [m]esos-slave'",
 		"/usr/sbin/mesos-slave --ip=127.0.207.1 --port=5051",
 		"$ curl -s http://127.0.207.1:5051/state | jq '{resources,attributes}'",

@@ -1,6 +1,3 @@
-// Package e2e runs the seed's operator workflows, literally, against a
-// 4-node test cluster (internal/testcluster) with real sshd, ZooKeeper,
-// OpenSSH client, jq and mesosctl agentd as /usr/sbin/mesos-slave.
 package e2e
 
 import (
@@ -41,11 +38,13 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	if exe, err = testcluster.BuildBinary(tmp); err != nil {
+	bins, err := testcluster.Build(tmp)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	c, err = testcluster.Start(testcluster.Options{Exe: exe, Subnet: "127.0.202", KillWithParent: true, Log: os.Stderr})
+	exe = bins.Mesosctl
+	c, err = testcluster.Start(testcluster.Options{Binaries: bins, Subnet: "127.0.202", KillWithParent: true, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the 4-node test cluster:", err)
 		return 1

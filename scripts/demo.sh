@@ -22,8 +22,8 @@ export PATH="$PWD/bin:$PATH:/usr/local/go/bin"
 
 if [ "${1:-}" = down ]; then
   if [ -f "$DIR/cluster.json" ]; then
-    [ -x bin/mesosctl ] || make -s build
-    mesosctl dev cluster down --dir "$DIR"
+    [ -x bin/mesosctl-testcluster ] || make -s testcluster
+    mesosctl-testcluster down --dir "$DIR"
   else
     echo "demo: no cluster in $DIR, nothing to tear down"
   fi
@@ -35,7 +35,7 @@ if ! command -v go >/dev/null; then
   echo "demo: Go is needed to build mesosctl: install Go 1.26 (https://go.dev/dl/) into /usr/local/go" >&2
   exit 1
 fi
-make -s build
+make -s build testcluster
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\e[1m'; D=$'\e[2m'; R=$'\e[0m'; else B= D= R=; fi
 step() { printf '\n%s## %s%s\n' "$B" "$*" "$R"; }
@@ -52,7 +52,7 @@ wait_agent() { # node: wait until its /state answers again after a restart
 
 if [ -f "$DIR/cluster.json" ]; then
   note "a cluster from an earlier run is in $DIR: tearing it down first"
-  mesosctl dev cluster down --dir "$DIR"
+  mesosctl-testcluster down --dir "$DIR"
 fi
 # Ctrl-C or a failing step tears the cluster down; a finished demo leaves it
 # up. (mesosctl exits 130 on Ctrl-C itself, so bash may not see SIGINT: the
@@ -61,14 +61,14 @@ finished=
 cleanup() {
   if [ -z "$finished" ] && [ -f "$DIR/cluster.json" ]; then
     echo; echo "demo: stopped before the end, tearing the cluster down"
-    mesosctl dev cluster down --dir "$DIR"
+    mesosctl-testcluster down --dir "$DIR"
   fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step "A 4-node cluster on this machine: namespaces lxb001…lxb004, sshd and agent on each, ZooKeeper"
-run "mesosctl dev cluster up --dir $DIR --subnet $SUBNET${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
+run "mesosctl-testcluster up --dir $DIR --subnet $SUBNET${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
 export MESOSCTL_CONFIG="$DIR/config.yaml"
 run "export MESOSCTL_CONFIG=$DIR/config.yaml"
 if has nodes; then run "mesosctl nodes"; fi
@@ -116,5 +116,5 @@ else
 fi
 
 finished=1
-printf '\n%sThe cluster keeps running.%s Try:\n  export MESOSCTL_CONFIG=%s\n  ssh -F %s lxb002\n  make demo-down      # or: sudo bin/mesosctl dev cluster down --dir %s\n' \
+printf '\n%sThe cluster keeps running.%s Try:\n  export MESOSCTL_CONFIG=%s\n  ssh -F %s lxb002\n  make demo-down      # or: sudo bin/mesosctl-testcluster down --dir %s\n' \
   "$B" "$R" "$DIR/config.yaml" "$DIR/ssh_config" "$DIR"

@@ -1,5 +1,6 @@
 // Command gen-docs regenerates mesosctl's command reference (docs/cli/*.md)
-// and man pages (docs/man/*.1) from the command tree. Run it from the
+// and man pages (docs/man/*.1) from the command tree, and the package map of
+// docs/architecture.md from internal/arch and `go list`. Run it from the
 // repository root, through `make docs`.
 package main
 
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/mesosctl/mesosctl/internal/arch"
 	"github.com/mesosctl/mesosctl/internal/docgen"
 )
 
@@ -16,6 +18,10 @@ func main() {
 	man := flag.String("man", docgen.ManDir, "directory for the man pages")
 	flag.Parse()
 	if err := docgen.Generate(docgen.NewRoot(), *md, *man); err != nil {
+		fmt.Fprintln(os.Stderr, "gen-docs:", err)
+		os.Exit(1)
+	}
+	if err := arch.WriteDoc("."); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}

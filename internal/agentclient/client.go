@@ -1,6 +1,7 @@
 // Package agentclient is a typed HTTP client for Mesos-style agent (and
-// master) endpoints: /state, /flags, /health, /version and the v1 operator
-// API. It works against real Apache Mesos agents and against agentd.
+// master) endpoints: /state, /flags, /health, /version, a master's /slaves,
+// and agentd's own task, process and attribute API under /mesosctl/v1. It
+// works against real Apache Mesos agents and against agentd.
 package agentclient
 
 import (
@@ -222,31 +223,6 @@ func (c *Client) Version(ctx context.Context) (*api.Version, error) {
 	}
 	var v api.Version
 	return &v, json.Unmarshal(raw, &v)
-}
-
-// Call posts a v1 call and decodes the response body (the object under
-// the "<type>" key) into resp when resp is non-nil.
-func (c *Client) Call(ctx context.Context, call *api.Call, resp any) error {
-	body, err := json.Marshal(call)
-	if err != nil {
-		return err
-	}
-	b, _, err := c.do(ctx, http.MethodPost, "/api/v1", body,
-		map[string]string{"Content-Type": "application/json", "Accept": "application/json"})
-	if err != nil || resp == nil || len(bytes.TrimSpace(b)) == 0 {
-		return err
-	}
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(b, &env); err != nil {
-		return fmt.Errorf("%s/api/v1: bad response: %v", c.BaseURL, err)
-	}
-	var typ string
-	_ = json.Unmarshal(env["type"], &typ)
-	inner, ok := env[api.ResponseField(typ)]
-	if !ok {
-		return nil
-	}
-	return json.Unmarshal(inner, resp)
 }
 
 // AgentdVersion returns the mesosctl version of an agentd ("" for an

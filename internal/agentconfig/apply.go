@@ -11,6 +11,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/shell"
 )
 
 // Result is one node's outcome.
@@ -30,15 +31,15 @@ func (r *Result) Failed() bool { return r.Error != "" }
 // same directory, then mv) and removes unset ones, in one shell command.
 func writeScript(p *Plan) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "set -e; umask 022; mkdir -p %s; ", shq(p.ConfigDir))
+	fmt.Fprintf(&b, "set -e; umask 022; mkdir -p %s; ", shell.Quote(p.ConfigDir))
 	for _, f := range p.Files {
 		if f.Remove {
-			fmt.Fprintf(&b, "rm -f %s; ", shq(f.Path))
+			fmt.Fprintf(&b, "rm -f %s; ", shell.Quote(f.Path))
 			continue
 		}
-		tmp := shq(path.Join(path.Dir(f.Path), "."+path.Base(f.Path)+".mesosctl.")) + "$$"
+		tmp := shell.Quote(path.Join(path.Dir(f.Path), "."+path.Base(f.Path)+".mesosctl.")) + "$$"
 		fmt.Fprintf(&b, "printf '%%s' %s | base64 -d > %s; mv -f %s %s; ",
-			shq(base64.StdEncoding.EncodeToString([]byte(f.New+"\n"))), tmp, tmp, shq(f.Path))
+			shell.Quote(base64.StdEncoding.EncodeToString([]byte(f.New+"\n"))), tmp, tmp, shell.Quote(f.Path))
 	}
 	return b.String()
 }
@@ -65,7 +66,7 @@ func Apply(ctx context.Context, t Target, req Request, p *Plan) (string, error) 
 		script.WriteString(writeScript(p))
 	}
 	if p.Action == ActionClear {
-		fmt.Fprintf(&script, "rm -f %s; ", shq(path.Join(p.WorkDir, "meta", "slaves", "latest")))
+		fmt.Fprintf(&script, "rm -f %s; ", shell.Quote(path.Join(p.WorkDir, "meta", "slaves", "latest")))
 	}
 	if script.Len() > 0 {
 		if _, err := t.SSH(ctx, script.String()); err != nil {

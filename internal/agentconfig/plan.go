@@ -26,6 +26,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/shell"
 )
 
 // Edit is one flag change asked for by the user.
@@ -229,9 +230,9 @@ func stateResources(st *api.State) (mesos.Resources, error) {
 // D = directory, N = none) for the flag files in dir.
 func readFilesScript(dir string, flags []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cd %s 2>/dev/null || { echo 'NODIR'; exit 0; }; ", shq(dir))
+	fmt.Fprintf(&b, "cd %s 2>/dev/null || { echo 'NODIR'; exit 0; }; ", shell.Quote(dir))
 	for _, f := range flags {
-		q := shq(f)
+		q := shell.Quote(f)
 		fmt.Fprintf(&b, "if [ -d %s ]; then echo %s D; elif [ -f %s ]; then printf '%%s F ' %s; base64 -w0 < %s; echo; else echo %s N; fi; ",
 			q, q, q, q, q, q)
 	}
@@ -495,8 +496,6 @@ func replaceResources(old, set mesos.Resources) mesos.Resources {
 	}
 	return out.Add(set)
 }
-
-func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // FlagValue is one flag of one node as `agent config get` shows it.
 type FlagValue struct {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 )
 
 // Options shape a rollout.
@@ -115,7 +115,9 @@ func idx(n int) []int {
 	return out
 }
 
-// each runs fn for every index in is, at most limit at once.
+// each runs fn for every index in is, at most limit at once; indexes not
+// started when ctx ends are left as they are (planned as "cancelled", not
+// applied).
 func each(ctx context.Context, limit int, is []int, fn func(ctx context.Context, i int)) {
-	remote.Each(ctx, limit, len(is), func(ctx context.Context, k int) { fn(ctx, is[k]) })
+	_ = parallel.Each(ctx, limit, len(is), func(ctx context.Context, k int) { fn(ctx, is[k]) })
 }

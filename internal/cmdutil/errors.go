@@ -6,6 +6,8 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+
+	"github.com/mesosctl/mesosctl/internal/render"
 )
 
 // ExitCode is the process exit status of a mesosctl invocation.
@@ -32,13 +34,10 @@ func FlagErrorf(format string, args ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, args...)}
 }
 
-// UsageError wraps err as a usage error (exit 2) unless it is nil.
+// UsageError wraps err as a usage error (exit 2) unless it is nil or one
+// already.
 func UsageError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var fe *FlagError
-	if errors.As(err, &fe) {
+	if err == nil || IsUsage(err) {
 		return err
 	}
 	return &FlagError{Err: err}
@@ -64,19 +63,35 @@ type ExitStatusError struct{ Code int }
 
 func (e *ExitStatusError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
+// ExitStatus is the error that makes the command exit with code: nil for 0,
+// an *ExitStatusError otherwise.
+func ExitStatus(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return &ExitStatusError{Code: code}
+}
+
 // CancelError means the user interrupted the command (Ctrl-C).
 var CancelError = errors.New("cancelled")
+
+// IsUsage reports whether err is a usage mistake (exit 2, with a hint to
+// --help): a *FlagError, or a *render.UsageError from the output flags.
+func IsUsage(err error) bool {
+	var fe *FlagError
+	var re *render.UsageError
+	return errors.As(err, &fe) || errors.As(err, &re)
+}
 
 // ExitCodeOf maps an error returned by a command to the process exit code.
 func ExitCodeOf(err error) ExitCode {
 	if err == nil {
 		return ExitOK
 	}
-	var fe *FlagError
 	var pe *PartialError
 	var ee *ExitStatusError
 	switch {
-	case errors.As(err, &fe):
+	case IsUsage(err):
 		return ExitUsage
 	case errors.As(err, &pe):
 		return ExitPartial

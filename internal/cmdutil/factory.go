@@ -4,6 +4,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/config"
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 )
 
 // Factory builds the dependencies commands need. Dependencies are lazy
@@ -31,4 +32,18 @@ type Factory struct {
 	// Getenv reads the environment (os.Getenv; replaced in tests), e.g.
 	// for the NODES default node set.
 	Getenv func(string) string
+}
+
+// Fanout is how many agents a command without fan-out flags of its own
+// (agents, exec, tasks, task) asks at once: defaults.fanout or
+// MESOSCTL_FANOUT through the configuration, or parallel.DefaultLimit when
+// the configuration cannot be read (a command that needs the configuration
+// reports why where it reads it).
+func Fanout(f *Factory) int {
+	if f.Config != nil {
+		if cfg, err := f.Config(); err == nil {
+			return cfg.Defaults.Fanout
+		}
+	}
+	return parallel.DefaultLimit
 }

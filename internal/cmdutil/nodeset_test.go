@@ -18,8 +18,13 @@ func testFactory(t *testing.T, env map[string]string, cfgYAML string) *Factory {
 	os.WriteFile(p, []byte(cfgYAML), 0o600)
 	getenv := func(k string) string { return env[k] }
 	f := &Factory{Getenv: getenv}
+	for _, kv := range os.Environ() { // the configuration reads MESOSCTL_* from the process
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "MESOSCTL_") {
+			t.Setenv(k, "")
+		}
+	}
 	f.Config = func() (*config.Config, error) {
-		c, err := config.Load(config.LoadOptions{Path: p, Getenv: getenv})
+		c, err := config.Load(config.LoadOptions{Path: p})
 		return c, UsageError(err)
 	}
 	f.Inventory = func() (*inventory.Inventory, error) {

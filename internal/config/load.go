@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"gopkg.in/yaml.v3"
@@ -30,7 +31,8 @@ const EnvPrefix = "MESOSCTL_"
 // no --config flag is given.
 const EnvConfig = "MESOSCTL_CONFIG"
 
-// LoadOptions says where the configuration comes from.
+// LoadOptions says where the configuration comes from. The environment is
+// the process's (MESOSCTL_*, MESOSCTL_CONFIG, XDG_CONFIG_HOME, HOME).
 type LoadOptions struct {
 	// Path is the --config flag; "" means $MESOSCTL_CONFIG, then
 	// DefaultPath(). A missing explicit file is an error, a missing default
@@ -41,8 +43,6 @@ type LoadOptions struct {
 	// master, ssh-user, …) overrides file and environment when it was set
 	// on the command line.
 	Flags *pflag.FlagSet
-	// Getenv reads the environment; nil means os.Getenv.
-	Getenv func(string) string
 }
 
 // Error is a problem with the configuration a user must fix (bad YAML,
@@ -65,69 +65,80 @@ func (e *Error) Error() string {
 
 // DefaultPath returns $XDG_CONFIG_HOME/mesosctl/config.yaml, or
 // ~/.config/mesosctl/config.yaml when XDG_CONFIG_HOME is unset.
-func DefaultPath(getenv func(string) string) string {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	if x := getenv("XDG_CONFIG_HOME"); x != "" {
+func DefaultPath() string {
+	if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
 		return filepath.Join(x, "mesosctl", "config.yaml")
 	}
-	home := getenv("HOME")
+	home := os.Getenv("HOME")
 	if home == "" {
 		home, _ = os.UserHomeDir()
 	}
 	return filepath.Join(home, ".config", "mesosctl", "config.yaml")
 }
 
-// defaultsKeys lists the keys of the defaults section, with the Go kind of
-// each field, in declaration order.
-var defaultsKeys = func() []keyInfo {
-	var out []keyInfo
-	t := reflect.TypeFor[Defaults]()
+// builtin are the built-in defaults, the lowest layer.
+var builtin = Defaults{
+	Fanout:         DefaultFanout,
+	ConnectTimeout: DefaultConnectTimeout,
+	AgentPort:      DefaultAgentPort,
+	RestartCommand: DefaultRestartCommand,
+	AgentConfigDir: DefaultAgentConfigDir,
+	AgentWorkDir:   DefaultAgentWorkDir,
+}
+
+// defaultsKey is one key of the defaults section: its name (the field's
+// mapstructure tag), the field's type and its built-in value.
+type defaultsKey struct {
+	name    string
+	typ     reflect.Type
+	builtin any
+}
+
+// defaultsKeys lists the keys of the defaults section in declaration order.
+var defaultsKeys = func() []defaultsKey {
+	var out []defaultsKey
+	t, b := reflect.TypeFor[Defaults](), reflect.ValueOf(builtin)
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		out = append(out, keyInfo{name: f.Tag.Get("mapstructure"), typ: f.Type})
+		out = append(out, defaultsKey{t.Field(i).Tag.Get("mapstructure"), t.Field(i).Type, b.Field(i).Interface()})
 	}
 	return out
 }()
 
-type keyInfo struct {
-	name string
-	typ  reflect.Type
-}
-
-// DefaultsKeys returns the keys accepted in the defaults section (and, in
-// upper case with EnvPrefix, as environment variables).
-func DefaultsKeys() []string {
-	out := make([]string, len(defaultsKeys))
-	for i, k := range defaultsKeys {
-		out[i] = k.name
-	}
-	return out
-}
-
-// EnvName returns the environment variable for a defaults key:
+// envName returns the environment variable for a defaults key:
 // connect_timeout -> MESOSCTL_CONNECT_TIMEOUT.
-func EnvName(key string) string { return EnvPrefix + strings.ToUpper(key) }
+func envName(key string) string { return EnvPrefix + strings.ToUpper(key) }
 
-// FlagName returns the flag name bound to a defaults key:
+// flagName returns the flag name bound to a defaults key:
 // connect_timeout -> connect-timeout.
-func FlagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
+func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
 
-// Load reads the configuration: built-in defaults, then the file, then
-// MESOSCTL_* variables, then flags set on the command line (each layer
-// overriding the one before). All problems are *Error values.
+// decoding is how values reach the typed Defaults, for viper and for the
+// check of environment variables alike: viper's own settings (weakly typed
+// input, so that MESOSCTL_FANOUT=32 is an int) with durations parsed by
+// time.ParseDuration.
+func decoding(c *mapstructure.DecoderConfig) {
+	c.WeaklyTypedInput = true
+	c.DecodeHook = mapstructure.StringToTimeDurationHookFunc()
+}
+
+// Load reads the configuration. Nodes and groups come from the file only;
+// each key of defaults comes from the first layer that sets it: a flag set
+// on the command line, a non-empty MESOSCTL_* variable, the file (a value
+// written there counts even when it is 0 or ""), the built-in default.
+// All problems are *Error values.
+//
+// yaml.v3 decodes the file strictly into Config, which gives unknown keys
+// and type errors with their line and keeps map keys (group names) as
+// written; viper layers the file's defaults section (as yaml.v3 read it)
+// over the built-in defaults, under the environment and the flags, and
+// decodes the result into Defaults.
 func Load(opts LoadOptions) (*Config, error) {
-	getenv := opts.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
 	path, explicit := opts.Path, true
 	if path == "" {
-		path = getenv(EnvConfig)
+		path = os.Getenv(EnvConfig)
 	}
 	if path == "" {
-		path, explicit = DefaultPath(getenv), false
+		path, explicit = DefaultPath(), false
 	}
 
 	cfg := &Config{}
@@ -146,162 +157,72 @@ func Load(opts LoadOptions) (*Config, error) {
 		return nil, &Error{Path: path, Msg: err.Error()}
 	}
 
-	// One viper instance layers defaults < file < environment < flags for
-	// the defaults section.
 	v := viper.New()
 	for _, k := range defaultsKeys {
-		v.SetDefault("defaults."+k.name, builtinDefault(k.name))
-	}
-	fileDefaults := map[string]any{}
-	if err := structToMap(cfg.Defaults, fileDefaults); err != nil {
-		return nil, &Error{Path: path, Msg: err.Error()}
-	}
-	if err := v.MergeConfigMap(map[string]any{"defaults": fileDefaults}); err != nil {
-		return nil, &Error{Path: path, Msg: err.Error()}
-	}
-	envDefaults := map[string]any{}
-	for _, k := range defaultsKeys {
-		name := EnvName(k.name)
-		raw, ok := lookupEnv(getenv, name)
-		if !ok {
-			continue
-		}
-		val, err := parseValue(k.typ, raw)
-		if err != nil {
-			return nil, &Error{Msg: fmt.Sprintf("%s=%q: %v", name, raw, err)}
-		}
-		envDefaults[k.name] = val
-	}
-	if len(envDefaults) > 0 {
-		if err := v.MergeConfigMap(map[string]any{"defaults": envDefaults}); err != nil {
+		key := "defaults." + k.name
+		v.SetDefault(key, k.builtin)
+		if err := v.BindEnv(key, envName(k.name)); err != nil {
 			return nil, &Error{Msg: err.Error()}
 		}
-	}
-	if opts.Flags != nil {
-		for _, k := range defaultsKeys {
-			if fl := opts.Flags.Lookup(FlagName(k.name)); fl != nil {
-				if err := v.BindPFlag("defaults."+k.name, fl); err != nil {
+		if raw := os.Getenv(envName(k.name)); raw != "" {
+			if err := decodeValue(raw, k.typ); err != nil {
+				return nil, &Error{Msg: fmt.Sprintf("%s=%q: %s", envName(k.name), raw, typeHint(k.typ))}
+			}
+		}
+		if opts.Flags != nil {
+			if fl := opts.Flags.Lookup(flagName(k.name)); fl != nil {
+				if err := v.BindPFlag(key, fl); err != nil {
 					return nil, &Error{Msg: err.Error()}
 				}
 			}
 		}
 	}
-	var d Defaults
-	for _, k := range defaultsKeys {
-		if err := assign(&d, k, v.Get("defaults."+k.name)); err != nil {
-			return nil, &Error{Msg: fmt.Sprintf("%s: %v", k.name, err)}
+	if data != nil {
+		// The file's layer: its defaults section as written (zeros
+		// included), from the same YAML library as the strict pass.
+		var file struct {
+			Defaults map[string]any `yaml:"defaults"`
+		}
+		if err := yaml.Unmarshal(data, &file); err != nil {
+			return nil, &Error{Path: path, Msg: err.Error()}
+		}
+		if err := v.MergeConfigMap(map[string]any{"defaults": file.Defaults}); err != nil {
+			return nil, &Error{Path: path, Msg: err.Error()}
 		}
 	}
-	cfg.Defaults = d
+	var layered struct {
+		Defaults Defaults `mapstructure:"defaults"`
+	}
+	if err := v.Unmarshal(&layered, decoding); err != nil {
+		return nil, &Error{Path: cfg.Path, Msg: strings.ReplaceAll(err.Error(), "\n", " ")}
+	}
+	cfg.Defaults = layered.Defaults
 	if err := validate(cfg, data); err != nil {
 		return nil, err
 	}
 	return cfg, nil
 }
 
-func lookupEnv(getenv func(string) string, name string) (string, bool) {
-	v := getenv(name)
-	return v, v != ""
-}
-
-func builtinDefault(key string) any {
-	switch key {
-	case "fanout":
-		return DefaultFanout
-	case "connect_timeout":
-		return DefaultConnectTimeout
-	case "command_timeout":
-		return time.Duration(0)
-	case "agent_port":
-		return DefaultAgentPort
-	case "ssh_port":
-		return 0
-	case "restart_command":
-		return DefaultRestartCommand
-	case "agent_config_dir":
-		return DefaultAgentConfigDir
-	case "agent_work_dir":
-		return DefaultAgentWorkDir
+// decodeValue checks that raw converts to typ the way Load converts it.
+func decodeValue(raw string, typ reflect.Type) error {
+	c := &mapstructure.DecoderConfig{Result: reflect.New(typ).Interface()}
+	decoding(c)
+	d, err := mapstructure.NewDecoder(c)
+	if err != nil {
+		return err
 	}
-	return ""
+	return d.Decode(raw)
 }
 
-// structToMap copies the non-zero fields the file set into m, so that an
-// absent key falls through to the built-in default.
-func structToMap(d Defaults, m map[string]any) error {
-	rv := reflect.ValueOf(d)
-	for i, k := range defaultsKeys {
-		f := rv.Field(i)
-		if !f.IsZero() {
-			m[k.name] = f.Interface()
-		}
-	}
-	return nil
-}
-
-func parseValue(t reflect.Type, raw string) (any, error) {
+// typeHint says what a value of typ must look like.
+func typeHint(typ reflect.Type) string {
 	switch {
-	case t == reflect.TypeFor[time.Duration]():
-		d, err := time.ParseDuration(raw)
-		if err != nil {
-			return nil, fmt.Errorf("not a duration (use e.g. 10s, 2m)")
-		}
-		return d, nil
-	case t.Kind() == reflect.Int:
-		n, err := strconv.Atoi(raw)
-		if err != nil {
-			return nil, fmt.Errorf("not an integer")
-		}
-		return n, nil
+	case typ == reflect.TypeFor[time.Duration]():
+		return "not a duration (use e.g. 10s, 2m)"
+	case typ.Kind() == reflect.Int:
+		return "not an integer"
 	}
-	return raw, nil
-}
-
-// assign stores val (from viper: the typed value of a layer, or a flag's
-// string form) into the field of d named by k.
-func assign(d *Defaults, k keyInfo, val any) error {
-	f := reflect.ValueOf(d).Elem().FieldByIndex([]int{indexOf(k.name)})
-	if val == nil {
-		return nil
-	}
-	switch x := val.(type) {
-	case string:
-		if k.typ.Kind() == reflect.String {
-			f.SetString(x)
-			return nil
-		}
-		p, err := parseValue(k.typ, x)
-		if err != nil {
-			return err
-		}
-		f.Set(reflect.ValueOf(p))
-		return nil
-	case time.Duration:
-		if k.typ == reflect.TypeFor[time.Duration]() {
-			f.SetInt(int64(x))
-			return nil
-		}
-	case int:
-		if k.typ.Kind() == reflect.Int {
-			f.SetInt(int64(x))
-			return nil
-		}
-	case int64:
-		if k.typ.Kind() == reflect.Int || k.typ == reflect.TypeFor[time.Duration]() {
-			f.SetInt(x)
-			return nil
-		}
-	}
-	return fmt.Errorf("unexpected value %v (%T)", val, val)
-}
-
-func indexOf(key string) int {
-	for i, k := range defaultsKeys {
-		if k.name == key {
-			return i
-		}
-	}
-	panic("config: no key " + key)
+	return "not a " + typ.String()
 }
 
 var (
@@ -331,7 +252,11 @@ func decodeStrict(path string, data []byte, cfg *Config) error {
 			case "Config":
 				section, known = "at top level", "defaults, nodes, groups"
 			case "Defaults":
-				section, known = "in defaults", strings.Join(DefaultsKeys(), ", ")
+				names := make([]string, len(defaultsKeys))
+				for i, k := range defaultsKeys {
+					names[i] = k.name
+				}
+				section, known = "in defaults", strings.Join(names, ", ")
 			case "Node":
 				section, known = "in a node", nodeKeys()
 			}
@@ -407,6 +332,12 @@ func validate(cfg *Config, data []byte) error {
 		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("agent_port must be 1-65535, got %d", d.AgentPort)}
 	case d.SSHPort < 0 || d.SSHPort > 65535:
 		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("ssh_port must be 1-65535, got %d", d.SSHPort)}
+	case d.RestartCommand == "":
+		return &Error{Path: cfg.Path, Msg: "restart_command must not be empty (default: " + DefaultRestartCommand + ")"}
+	case d.AgentConfigDir == "":
+		return &Error{Path: cfg.Path, Msg: "agent_config_dir must not be empty (default: " + DefaultAgentConfigDir + ")"}
+	case d.AgentWorkDir == "":
+		return &Error{Path: cfg.Path, Msg: "agent_work_dir must not be empty (default: " + DefaultAgentWorkDir + ")"}
 	}
 	lines := nodeLines(data)
 	line := func(i int) int {

@@ -20,12 +20,20 @@ func writeFile(t *testing.T, content string) string {
 	return p
 }
 
-func env(kv ...string) func(string) string {
-	m := map[string]string{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
+// isolate clears every MESOSCTL_* variable and points XDG_CONFIG_HOME at
+// an empty directory, then sets kv (name, value, …); Load reads the
+// process environment.
+func isolate(t *testing.T, kv ...string) {
+	t.Helper()
+	for _, e := range os.Environ() {
+		if k, _, _ := strings.Cut(e, "="); strings.HasPrefix(k, "MESOSCTL_") {
+			t.Setenv(k, "")
+		}
 	}
-	return func(k string) string { return m[k] }
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	for i := 0; i+1 < len(kv); i += 2 {
+		t.Setenv(kv[i], kv[i+1])
+	}
 }
 
 const sample = `# inventory
@@ -47,8 +55,8 @@ groups:
 `
 
 func TestLoadDefaultsWhenNoFile(t *testing.T) {
-	dir := t.TempDir()
-	cfg, err := Load(LoadOptions{Getenv: env("XDG_CONFIG_HOME", dir)})
+	isolate(t)
+	cfg, err := Load(LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,24 +68,29 @@ func TestLoadDefaultsWhenNoFile(t *testing.T) {
 }
 
 func TestDefaultPath(t *testing.T) {
-	if got := DefaultPath(env("XDG_CONFIG_HOME", "/x")); got != "/x/mesosctl/config.yaml" {
+	t.Setenv("XDG_CONFIG_HOME", "/x")
+	if got := DefaultPath(); got != "/x/mesosctl/config.yaml" {
 		t.Error(got)
 	}
-	if got := DefaultPath(env("HOME", "/home/u")); got != "/home/u/.config/mesosctl/config.yaml" {
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	if got := DefaultPath(); got != "/home/u/.config/mesosctl/config.yaml" {
 		t.Error(got)
 	}
 }
 
 func TestLoadDefaultLocationAndEnvPath(t *testing.T) {
 	dir := t.TempDir()
+	isolate(t, "XDG_CONFIG_HOME", dir)
 	os.MkdirAll(filepath.Join(dir, "mesosctl"), 0o755)
 	os.WriteFile(filepath.Join(dir, "mesosctl", "config.yaml"), []byte(sample), 0o600)
-	cfg, err := Load(LoadOptions{Getenv: env("XDG_CONFIG_HOME", dir)})
+	cfg, err := Load(LoadOptions{})
 	if err != nil || cfg.Defaults.Fanout != 16 || len(cfg.Nodes) != 2 {
 		t.Fatalf("%+v %v", cfg, err)
 	}
 	p := writeFile(t, "defaults: {fanout: 5}\n")
-	cfg, err = Load(LoadOptions{Getenv: env("XDG_CONFIG_HOME", dir, "MESOSCTL_CONFIG", p)})
+	t.Setenv("MESOSCTL_CONFIG", p)
+	cfg, err = Load(LoadOptions{})
 	if err != nil || cfg.Defaults.Fanout != 5 || cfg.Path != p {
 		t.Fatalf("MESOSCTL_CONFIG: %+v %v", cfg, err)
 	}
@@ -97,21 +110,23 @@ func TestLoadPrecedence(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		env     func(string) string
+		env     []string
 		flags   *pflag.FlagSet
 		fanout  int
 		timeout time.Duration
 		master  string
 	}{
-		{"file", env(), newFlags(), 16, 3 * time.Second, ""},
-		{"env over file", env("MESOSCTL_FANOUT", "32", "MESOSCTL_CONNECT_TIMEOUT", "7s", "MESOSCTL_MASTER", "m:5050"), newFlags(), 32, 7 * time.Second, "m:5050"},
-		{"flag over env", env("MESOSCTL_FANOUT", "32", "MESOSCTL_MASTER", "m:5050"), newFlags("--fanout=8", "--master=f:5050"), 8, 3 * time.Second, "f:5050"},
-		{"flag over file", env(), newFlags("--connect-timeout=1m"), 16, time.Minute, ""},
-		{"unset flag does not override", env("MESOSCTL_FANOUT", "32"), newFlags("--master=x"), 32, 3 * time.Second, "x"},
+		{"file", nil, newFlags(), 16, 3 * time.Second, ""},
+		{"env over file", []string{"MESOSCTL_FANOUT", "32", "MESOSCTL_CONNECT_TIMEOUT", "7s", "MESOSCTL_MASTER", "m:5050"}, newFlags(), 32, 7 * time.Second, "m:5050"},
+		{"flag over env", []string{"MESOSCTL_FANOUT", "32", "MESOSCTL_MASTER", "m:5050"}, newFlags("--fanout=8", "--master=f:5050"), 8, 3 * time.Second, "f:5050"},
+		{"flag over file", nil, newFlags("--connect-timeout=1m"), 16, time.Minute, ""},
+		{"unset flag does not override", []string{"MESOSCTL_FANOUT", "32"}, newFlags("--master=x"), 32, 3 * time.Second, "x"},
+		{"empty env is unset", []string{"MESOSCTL_FANOUT", "", "MESOSCTL_SSH_USER", ""}, newFlags(), 16, 3 * time.Second, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Load(LoadOptions{Path: p, Flags: tt.flags, Getenv: tt.env})
+			isolate(t, tt.env...)
+			cfg, err := Load(LoadOptions{Path: p, Flags: tt.flags})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +140,8 @@ func TestLoadPrecedence(t *testing.T) {
 		})
 	}
 	// built-in default < flag, without a file
-	cfg, err := Load(LoadOptions{Flags: newFlags("--fanout=3"), Getenv: env("XDG_CONFIG_HOME", t.TempDir())})
+	isolate(t)
+	cfg, err := Load(LoadOptions{Flags: newFlags("--fanout=3")})
 	if err != nil || cfg.Defaults.Fanout != 3 {
 		t.Fatalf("%+v %v", cfg, err)
 	}
@@ -134,7 +150,7 @@ func TestLoadPrecedence(t *testing.T) {
 func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name, file string
-		env        func(string) string
+		env        []string
 		want       string
 	}{
 		{"syntax", "defaults:\n  fanout: 3\n bad: [\n", nil, `line 2: YAML syntax error: did not find expected key`},
@@ -150,13 +166,20 @@ func TestLoadErrors(t *testing.T) {
 		{"group bad set", "groups:\n  g1: ['a[1-']\n", nil, `group "g1": group "g1": bad node set "a[1-": unterminated '['`},
 		{"group cycle", "groups:\n  a: ['@b']\n  b: ['@a']\n", nil, `nests too deeply`},
 		{"negative fanout", "defaults: {fanout: -1}\n", nil, "fanout must be at least 1"},
-		{"bad env", "", env("MESOSCTL_FANOUT", "lots"), `MESOSCTL_FANOUT="lots": not an integer`},
-		{"bad env duration", "", env("MESOSCTL_CONNECT_TIMEOUT", "5"), `not a duration`},
+		{"bad env", "", []string{"MESOSCTL_FANOUT", "lots"}, `MESOSCTL_FANOUT="lots": not an integer`},
+		{"bad env duration", "", []string{"MESOSCTL_CONNECT_TIMEOUT", "5"}, `MESOSCTL_CONNECT_TIMEOUT="5": not a duration (use e.g. 10s, 2m)`},
+		// A value written in the file is honoured, zero or empty included.
+		{"zero fanout", "defaults:\n  fanout: 0\n", nil, "fanout must be at least 1, got 0"},
+		{"zero connect_timeout", "defaults:\n  connect_timeout: 0s\n", nil, "connect_timeout must be positive, got 0s"},
+		{"zero agent_port", "defaults:\n  agent_port: 0\n", nil, "agent_port must be 1-65535, got 0"},
+		{"empty restart_command", "defaults:\n  restart_command: ''\n", nil, "restart_command must not be empty"},
+		{"empty agent_config_dir", "defaults:\n  agent_config_dir: ''\n", nil, "agent_config_dir must not be empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			isolate(t, tt.env...)
 			p := writeFile(t, tt.file)
-			_, err := Load(LoadOptions{Path: p, Getenv: tt.env})
+			_, err := Load(LoadOptions{Path: p})
 			var ce *Error
 			if !errors.As(err, &ce) {
 				t.Fatalf("want *Error, got %v", err)
@@ -172,18 +195,21 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
+	isolate(t)
 	_, err := Load(LoadOptions{Path: filepath.Join(t.TempDir(), "nope.yaml")})
 	if err == nil || !strings.Contains(err.Error(), "nope.yaml: file does not exist") {
 		t.Errorf("missing explicit file: %v", err)
 	}
-	_, err = Load(LoadOptions{Getenv: env("MESOSCTL_CONFIG", "/nonexistent/c.yaml")})
+	t.Setenv("MESOSCTL_CONFIG", "/nonexistent/c.yaml")
+	_, err = Load(LoadOptions{})
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("missing MESOSCTL_CONFIG file: %v", err)
 	}
 }
 
 func TestGroupResolver(t *testing.T) {
-	cfg, err := Load(LoadOptions{Path: writeFile(t, sample), Getenv: env()})
+	isolate(t)
+	cfg, err := Load(LoadOptions{Path: writeFile(t, sample)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,5 +219,43 @@ func TestGroupResolver(t *testing.T) {
 	}
 	if _, err := r("nope"); err == nil || err.Error() != `unknown group "nope" (known groups: all, all-but-1, rack1)` {
 		t.Errorf("unknown: %v", err)
+	}
+}
+
+// TestLoadWrittenZeroIsAValue: a zero written in the file is the file's
+// value (see TestLoadErrors for zeros that are then refused); layers above
+// the file still win over it.
+func TestLoadWrittenZeroIsAValue(t *testing.T) {
+	p := writeFile(t, "defaults:\n  fanout: 0\n  command_timeout: 0s\n  ssh_port: 0\n")
+	isolate(t, "MESOSCTL_FANOUT", "8")
+	cfg, err := Load(LoadOptions{Path: p})
+	if err != nil || cfg.Defaults.Fanout != 8 || cfg.Defaults.CommandTimeout != 0 || cfg.Defaults.SSHPort != 0 {
+		t.Fatalf("env over a written 0: %+v %v", cfg, err)
+	}
+	isolate(t)
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	fs.Int("fanout", 0, "")
+	if err := fs.Parse([]string{"--fanout", "4"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = Load(LoadOptions{Path: p, Flags: fs}); err != nil || cfg.Defaults.Fanout != 4 {
+		t.Fatalf("flag over a written 0: %+v %v", cfg, err)
+	}
+}
+
+// TestLoadKeepsGroupNamesAsWritten: group names are case-sensitive (the
+// file is decoded by yaml.v3, not through viper, which lowercases keys).
+func TestLoadKeepsGroupNamesAsWritten(t *testing.T) {
+	isolate(t)
+	cfg, err := Load(LoadOptions{Path: writeFile(t, "nodes: [{name: a}, {name: b}]\ngroups:\n  Rack1: [a]\n  rack1: [b]\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := GroupResolver(cfg)
+	if m, err := r("Rack1"); err != nil || strings.Join(m, ",") != "a" {
+		t.Errorf("Rack1: %v %v", m, err)
+	}
+	if m, err := r("rack1"); err != nil || strings.Join(m, ",") != "b" {
+		t.Errorf("rack1: %v %v", m, err)
 	}
 }

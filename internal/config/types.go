@@ -4,7 +4,11 @@
 // defaults.
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/parallel"
+)
 
 // Config is the whole loaded configuration.
 type Config struct {
@@ -27,7 +31,7 @@ type Defaults struct {
 	SSHUser         string        `mapstructure:"ssh_user" json:"ssh_user,omitempty" yaml:"ssh_user,omitempty"`                         // default: ssh_config, then $USER
 	SSHPort         int           `mapstructure:"ssh_port" json:"ssh_port,omitempty" yaml:"ssh_port,omitempty"`                         // default: ssh_config, then 22
 	IdentityFile    string        `mapstructure:"identity_file" json:"identity_file,omitempty" yaml:"identity_file,omitempty"`          // default: ssh_config, agent, ~/.ssh/id_*
-	KnownHostsFile  string        `mapstructure:"known_hosts" json:"known_hosts,omitempty" yaml:"known_hosts,omitempty"`                // default ~/.ssh/known_hosts
+	KnownHostsFile  string        `mapstructure:"known_hosts" json:"known_hosts,omitempty" yaml:"known_hosts,omitempty"`                // default: ssh_config UserKnownHostsFile, then ~/.ssh/known_hosts{,2}
 	SSHConfigFile   string        `mapstructure:"ssh_config" json:"ssh_config,omitempty" yaml:"ssh_config,omitempty"`                   // default ~/.ssh/config
 	AgentPort       int           `mapstructure:"agent_port" json:"agent_port" yaml:"agent_port"`                                       // default 5051
 	RestartCommand  string        `mapstructure:"restart_command" json:"restart_command" yaml:"restart_command"`                        // default "systemctl restart mesos-slave"
@@ -52,7 +56,7 @@ type Node struct {
 
 // Built-in defaults.
 const (
-	DefaultFanout         = 64
+	DefaultFanout         = parallel.DefaultLimit
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultAgentPort      = 5051
 	DefaultRestartCommand = "systemctl restart mesos-slave"

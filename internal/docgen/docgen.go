@@ -1,6 +1,6 @@
 // Package docgen generates mesosctl's command reference from the cobra
 // command tree: one markdown page per command (docs/cli) and one man page
-// per command (docs/man, section 1). Hidden commands (dev, containerizer,
+// per command (docs/man, section 1). Hidden commands (containerizer,
 // executor) are left out. Long descriptions are kept preformatted, as
 // --help prints them, and the agentd page lists Mesos' agent flags, which
 // cobra does not see. The output is deterministic: no generation date

@@ -52,8 +52,8 @@ func TestDocsUpToDate(t *testing.T) {
 	}
 }
 
-// TestHiddenCommandsExcluded checks that developer plumbing (dev,
-// containerizer, executor) gets no page while every visible command does.
+// TestHiddenCommandsExcluded checks that plumbing (containerizer,
+// executor) gets no page while every visible command does.
 func TestHiddenCommandsExcluded(t *testing.T) {
 	tmp := t.TempDir()
 	md, man := filepath.Join(tmp, "cli"), filepath.Join(tmp, "man")
@@ -63,7 +63,7 @@ func TestHiddenCommandsExcluded(t *testing.T) {
 	all := strings.Join(append(names(t, md, "*"), names(t, man, "*")...), " ")
 	// Page names of the hidden top-level commands (not "containerizer"
 	// alone: `agent set-containerizers` is a visible command).
-	for _, hidden := range []string{"mesosctl_dev", "mesosctl-dev", "mesosctl_containerizer", "mesosctl-containerizer",
+	for _, hidden := range []string{"mesosctl_containerizer", "mesosctl-containerizer",
 		"mesosctl_executor", "mesosctl-executor"} {
 		if strings.Contains(all, hidden) {
 			t.Errorf("hidden command %q has a page: %s", hidden, all)

@@ -1,7 +1,8 @@
 // Package inventory resolves node names to everything needed to reach them
-// (address, SSH user, port, identity files, jump host, agent URL, paths),
-// combining the configuration's inventory, ~/.ssh/config and DNS, and maps
-// names to IP addresses and back.
+// (address, SSH user, port, identity files, known_hosts files, jump hosts,
+// agent URL, paths), combining the configuration's inventory, ssh_config
+// (~/.ssh/config and /etc/ssh/ssh_config) and DNS, and maps names to IP
+// addresses and back.
 package inventory
 
 import (
@@ -29,16 +30,21 @@ const DefaultSSHPort = 22
 
 // Node is a fully resolved node: every field is filled in.
 type Node struct {
-	Name           string   `json:"name"`
-	Address        string   `json:"address"` // host name or IP to dial
-	SSHUser        string   `json:"ssh_user"`
-	SSHPort        int      `json:"ssh_port"`
-	IdentityFiles  []string `json:"identity_files,omitempty"`
-	ProxyJump      string   `json:"proxy_jump,omitempty"`
-	AgentPort      int      `json:"agent_port"`
-	RestartCommand string   `json:"restart_command"`
-	AgentConfigDir string   `json:"agent_config_dir"`
-	AgentWorkDir   string   `json:"agent_work_dir"`
+	Name          string   `json:"name"`
+	Address       string   `json:"address"` // host name or IP to dial
+	SSHUser       string   `json:"ssh_user"`
+	SSHPort       int      `json:"ssh_port"`
+	IdentityFiles []string `json:"identity_files,omitempty"`
+	// KnownHosts are the files the node's host key is checked against.
+	KnownHosts KnownHosts `json:"known_hosts"`
+	// ProxyJump is ssh_config's ProxyJump for the node (%-tokens
+	// expanded), "" for none; Jumps is that chain resolved, first hop first.
+	ProxyJump      string `json:"proxy_jump,omitempty"`
+	Jumps          []Hop  `json:"jumps,omitempty"`
+	AgentPort      int    `json:"agent_port"`
+	RestartCommand string `json:"restart_command"`
+	AgentConfigDir string `json:"agent_config_dir"`
+	AgentWorkDir   string `json:"agent_work_dir"`
 	// InInventory is false for names resolved only through ssh_config/DNS.
 	InInventory bool `json:"in_inventory"`
 }
@@ -61,8 +67,11 @@ type Resolver interface {
 
 // Inventory answers questions about nodes.
 type Inventory struct {
-	cfg    *config.Config
-	ssh    *ssh_config.Config // nil when there is no ssh config file
+	cfg *config.Config
+	// ssh are the ssh_config files in the order OpenSSH reads them (the
+	// first value found wins): the configured file, or ~/.ssh/config then
+	// /etc/ssh/ssh_config. Missing default files are left out.
+	ssh    []*ssh_config.Config
 	byName map[string]config.Node
 	// Resolver is used for DNS; nil means net.DefaultResolver.
 	Resolver Resolver
@@ -71,8 +80,13 @@ type Inventory struct {
 	home        string
 }
 
-// New builds an inventory from cfg and the ssh config file
-// (cfg.Defaults.SSHConfigFile, else ~/.ssh/config; a missing file is fine).
+// SystemSSHConfig is the system-wide ssh_config, read after ~/.ssh/config
+// when the configuration names no ssh_config (like ssh without -F).
+var SystemSSHConfig = "/etc/ssh/ssh_config"
+
+// New builds an inventory from cfg and the ssh config files:
+// cfg.Defaults.SSHConfigFile alone (like ssh -F), else ~/.ssh/config and
+// SystemSSHConfig (missing default files are fine).
 func New(cfg *config.Config) (*Inventory, error) {
 	inv := &Inventory{cfg: cfg, byName: make(map[string]config.Node, len(cfg.Nodes))}
 	inv.home, _ = os.UserHomeDir()
@@ -83,21 +97,25 @@ func New(cfg *config.Config) (*Inventory, error) {
 	if path == "" {
 		path = filepath.Join(inv.home, ".ssh", "config")
 	}
-	path = inv.expandTilde(path)
-	f, err := os.Open(path)
-	switch {
-	case err == nil:
-		defer f.Close()
-		c, err := ssh_config.Decode(f)
-		if err != nil {
-			return nil, fmt.Errorf("ssh config %s: %v", path, err)
+	paths := []string{inv.expandTilde(path)}
+	if cfg.Defaults.SSHConfigFile == "" {
+		paths = append(paths, SystemSSHConfig)
+	}
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			c, err := ssh_config.DecodeBytes(b)
+			if err != nil {
+				return nil, fmt.Errorf("ssh config %s: %v", path, err)
+			}
+			inv.ssh = append(inv.ssh, c)
+		case errors.Is(err, fs.ErrNotExist) && cfg.Defaults.SSHConfigFile == "":
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("ssh config %s (from ssh_config in %s) does not exist", path, orNone(cfg.Path))
+		default:
+			return nil, fmt.Errorf("ssh config: %v", err)
 		}
-		inv.ssh = c
-	case errors.Is(err, fs.ErrNotExist) && cfg.Defaults.SSHConfigFile == "":
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("ssh config %s (from ssh_config in %s) does not exist", path, orNone(cfg.Path))
-	default:
-		return nil, fmt.Errorf("ssh config: %v", err)
 	}
 	return inv, nil
 }
@@ -127,26 +145,37 @@ func (inv *Inventory) resolver() Resolver {
 }
 
 func (inv *Inventory) sshGet(alias, key string) string {
-	if inv.ssh == nil {
-		return ""
-	}
-	v, _ := inv.ssh.Get(alias, key)
-	return strings.ReplaceAll(v, "%h", alias)
+	return strings.ReplaceAll(inv.sshRaw(alias, key), "%h", alias)
 }
 
+// sshRaw is the first value of key for alias in the ssh_config files, as
+// written.
+func (inv *Inventory) sshRaw(alias, key string) string {
+	for _, c := range inv.ssh {
+		if v, _ := c.Get(alias, key); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// sshGetAll is every value of key for alias (IdentityFile accumulates).
 func (inv *Inventory) sshGetAll(alias, key string) []string {
-	if inv.ssh == nil {
-		return nil
+	var out []string
+	for _, c := range inv.ssh {
+		v, _ := c.GetAll(alias, key)
+		out = append(out, v...)
 	}
-	v, _ := inv.ssh.GetAll(alias, key)
-	return v
+	return out
 }
 
-// KnownHostsFile is the known_hosts file to check host keys against:
-// defaults.known_hosts (with ~ expanded), else ~/.ssh/known_hosts.
+// KnownHostsFile is the first file of defaults.known_hosts (with ~
+// expanded), else ~/.ssh/known_hosts: the one known_hosts file for an SSH
+// target that names none. Resolved nodes carry every file OpenSSH would
+// read for them (Node.KnownHosts, Hop.KnownHosts).
 func (inv *Inventory) KnownHostsFile() string {
-	if p := inv.cfg.Defaults.KnownHostsFile; p != "" {
-		return inv.expandTilde(p)
+	if words, err := splitWords(inv.cfg.Defaults.KnownHostsFile); err == nil && len(words) > 0 {
+		return inv.expandTilde(words[0])
 	}
 	return filepath.Join(inv.home, ".ssh", "known_hosts")
 }
@@ -185,11 +214,6 @@ func (inv *Inventory) GroupResolver() nodeset.GroupResolver {
 	return config.GroupResolver(inv.cfg)
 }
 
-// Expand expands a node set expression, resolving @groups.
-func (inv *Inventory) Expand(expr string) ([]string, error) {
-	return nodeset.Expand(expr, inv.GroupResolver())
-}
-
 // GroupsOf returns the defined groups that contain name, sorted.
 func (inv *Inventory) GroupsOf(name string) []string {
 	var out []string
@@ -203,9 +227,11 @@ func (inv *Inventory) GroupsOf(name string) []string {
 }
 
 // Node resolves one name: the inventory entry first, then ssh_config
-// (HostName, User, Port, IdentityFile, ProxyJump), then the configuration's
-// defaults. Names that are not in the inventory still resolve, so that
-// any host ssh can reach can be used.
+// (HostName, User, Port, IdentityFile, UserKnownHostsFile,
+// GlobalKnownHostsFile, HashKnownHosts, ProxyJump), then the
+// configuration's defaults. Names that are not in the inventory still
+// resolve, so that any host ssh can reach can be used. Each ProxyJump hop
+// is resolved the same way (see Hop).
 func (inv *Inventory) Node(name string) (Node, error) {
 	if !nodeset.ValidName(name) {
 		return Node{}, fmt.Errorf("%q is not a valid node name", name)
@@ -213,49 +239,16 @@ func (inv *Inventory) Node(name string) (Node, error) {
 	d := inv.cfg.Defaults
 	c, ok := inv.byName[name]
 	n := Node{Name: name, InInventory: ok}
-
-	n.Address = first(c.Address, inv.sshGet(name, "HostName"), name)
-
-	u := first(c.SSHUser, inv.sshGet(name, "User"), d.SSHUser, inv.CurrentUser)
-	if u == "" {
-		u = currentUser()
+	h, err := inv.resolve(name, "", 0)
+	if err != nil {
+		return Node{}, fmt.Errorf("node %s: %v", name, err)
 	}
-	n.SSHUser = u
-
-	n.SSHPort = c.SSHPort
-	if n.SSHPort == 0 {
-		if p := inv.sshGet(name, "Port"); p != "" {
-			v, err := strconv.Atoi(p)
-			if err != nil || v < 1 || v > 65535 {
-				return Node{}, fmt.Errorf("node %s: ssh config Port %q is not a port number", name, p)
-			}
-			n.SSHPort = v
+	n.Address, n.SSHUser, n.SSHPort, n.IdentityFiles, n.KnownHosts = h.address, h.user, h.port, h.identities, h.knownHosts
+	if h.proxyJump != "" {
+		n.ProxyJump = h.proxyJump
+		if n.Jumps, err = inv.jumpChain(h.proxyJump, 0); err != nil {
+			return Node{}, fmt.Errorf("node %s: %v", name, err)
 		}
-	}
-	if n.SSHPort == 0 {
-		n.SSHPort = d.SSHPort
-	}
-	if n.SSHPort == 0 {
-		n.SSHPort = DefaultSSHPort
-	}
-
-	var ids []string
-	if c.IdentityFile != "" {
-		ids = append(ids, c.IdentityFile)
-	}
-	ids = append(ids, inv.sshGetAll(name, "IdentityFile")...)
-	if d.IdentityFile != "" {
-		ids = append(ids, d.IdentityFile)
-	}
-	for _, id := range ids {
-		id = inv.expandTilde(strings.Trim(id, `"`))
-		if !slices.Contains(n.IdentityFiles, id) {
-			n.IdentityFiles = append(n.IdentityFiles, id)
-		}
-	}
-	n.ProxyJump = inv.sshGet(name, "ProxyJump")
-	if strings.EqualFold(n.ProxyJump, "none") {
-		n.ProxyJump = ""
 	}
 
 	n.AgentPort = firstInt(c.AgentPort, d.AgentPort, config.DefaultAgentPort)
@@ -263,23 +256,6 @@ func (inv *Inventory) Node(name string) (Node, error) {
 	n.AgentConfigDir = first(c.AgentConfigDir, d.AgentConfigDir, config.DefaultAgentConfigDir)
 	n.AgentWorkDir = first(c.AgentWorkDir, d.AgentWorkDir, config.DefaultAgentWorkDir)
 	return n, nil
-}
-
-// Nodes expands a node set and resolves every name.
-func (inv *Inventory) Nodes(expr string) ([]Node, error) {
-	names, err := inv.Expand(expr)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Node, 0, len(names))
-	for _, name := range names {
-		n, err := inv.Node(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 // IP returns an IP address for name: its inventory address or ssh_config
@@ -327,8 +303,8 @@ func (inv *Inventory) Name(ctx context.Context, ip string) (string, error) {
 			return n.Name, nil
 		}
 	}
-	if inv.ssh != nil {
-		for _, h := range inv.ssh.Hosts {
+	for _, c := range inv.ssh {
+		for _, h := range c.Hosts {
 			for _, p := range h.Patterns {
 				alias := p.String()
 				if alias == "" || strings.ContainsAny(alias, "*?!") {

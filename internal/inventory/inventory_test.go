@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mesosctl/mesosctl/internal/config"
+	"github.com/mesosctl/mesosctl/internal/nodeset"
 )
 
 const sshConfig = `
@@ -59,7 +60,12 @@ groups:
   rack1: ["lxb00[1-2]"]
   rack2: ["lxb003"]
 `), 0o600)
-	cfg, err := config.Load(config.LoadOptions{Path: cfgPath, Getenv: func(string) string { return "" }})
+	for _, kv := range os.Environ() { // the configuration reads MESOSCTL_* from the process
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "MESOSCTL_") {
+			t.Setenv(k, "")
+		}
+	}
+	cfg, err := config.Load(config.LoadOptions{Path: cfgPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +80,8 @@ groups:
 func TestNode(t *testing.T) {
 	inv := newInv(t)
 	home, _ := os.UserHomeDir()
+	jump := []Hop{{Name: "jump", Address: "127.0.0.9", SSHUser: "jumper", SSHPort: 22,
+		IdentityFiles: []string{"/etc/ssh/id_all"}, KnownHosts: defaultKnownHosts(home)}}
 	tests := []struct {
 		name string
 		want Node
@@ -83,7 +91,7 @@ func TestNode(t *testing.T) {
 			RestartCommand: config.DefaultRestartCommand, AgentConfigDir: config.DefaultAgentConfigDir,
 			AgentWorkDir: config.DefaultAgentWorkDir, InInventory: true}},
 		{"lxb002", Node{Name: "lxb002", Address: "127.0.1.2", SSHUser: "sshuser", SSHPort: 2202,
-			IdentityFiles: []string{filepath.Join(home, ".ssh/id_lxb"), "/etc/ssh/id_all"}, ProxyJump: "jump", AgentPort: 5151,
+			IdentityFiles: []string{filepath.Join(home, ".ssh/id_lxb"), "/etc/ssh/id_all"}, ProxyJump: "jump", Jumps: jump, AgentPort: 5151,
 			RestartCommand: config.DefaultRestartCommand, AgentConfigDir: config.DefaultAgentConfigDir,
 			AgentWorkDir: config.DefaultAgentWorkDir, InInventory: true}},
 		{"lxb003", Node{Name: "lxb003", Address: "127.0.1.3", SSHUser: "admin", SSHPort: 22,
@@ -91,7 +99,7 @@ func TestNode(t *testing.T) {
 			RestartCommand: "systemctl restart mesos-agent", AgentConfigDir: "/etc/mesos-agent",
 			AgentWorkDir: "/srv/mesos", InInventory: true}},
 		{"sshonly", Node{Name: "sshonly", Address: "127.0.1.2", SSHUser: "sshuser", SSHPort: 2202,
-			IdentityFiles: []string{filepath.Join(home, ".ssh/id_lxb"), "/etc/ssh/id_all"}, ProxyJump: "jump", AgentPort: 5151,
+			IdentityFiles: []string{filepath.Join(home, ".ssh/id_lxb"), "/etc/ssh/id_all"}, ProxyJump: "jump", Jumps: jump, AgentPort: 5151,
 			RestartCommand: config.DefaultRestartCommand, AgentConfigDir: config.DefaultAgentConfigDir,
 			AgentWorkDir: config.DefaultAgentWorkDir}},
 		{"otherhost", Node{Name: "otherhost", Address: "otherhost", SSHUser: "ops", SSHPort: 22,
@@ -104,6 +112,7 @@ func TestNode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		tt.want.KnownHosts = defaultKnownHosts(home)
 		if !slices.Equal(got.IdentityFiles, tt.want.IdentityFiles) {
 			t.Errorf("%s identity files = %q, want %q", tt.name, got.IdentityFiles, tt.want.IdentityFiles)
 		}
@@ -118,6 +127,11 @@ func TestNode(t *testing.T) {
 	if _, err := inv.Node("bad name"); err == nil {
 		t.Error("bad name accepted")
 	}
+}
+
+func defaultKnownHosts(home string) KnownHosts {
+	return KnownHosts{User: []string{filepath.Join(home, ".ssh/known_hosts"), filepath.Join(home, ".ssh/known_hosts2")},
+		Global: []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}}
 }
 
 func TestGroupsAndNames(t *testing.T) {
@@ -141,9 +155,9 @@ func TestGroupsAndNames(t *testing.T) {
 	if got := inv.GroupsOf("lxb002"); !slices.Equal(got, []string{"rack1"}) {
 		t.Error(got)
 	}
-	nodes, err := inv.Nodes("@rack1,!lxb001,lxb003")
-	if err != nil || len(nodes) != 2 || nodes[0].Name != "lxb002" || nodes[1].Address != "127.0.1.3" {
-		t.Errorf("Nodes: %+v %v", nodes, err)
+	names, err := nodeset.Expand("@rack1,!lxb001,lxb003", inv.GroupResolver())
+	if err != nil || !slices.Equal(names, []string{"lxb002", "lxb003"}) {
+		t.Errorf("Expand with the inventory's groups: %q %v", names, err)
 	}
 }
 
@@ -196,6 +210,10 @@ func TestKnownHostsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := inv.KnownHostsFile(); got != filepath.Join(home, "kh") {
+		t.Error(got)
+	}
+	inv, _ = New(&config.Config{Defaults: config.Defaults{SSHConfigFile: "/dev/null", KnownHostsFile: "~/kh1 /kh2"}})
+	if got := inv.KnownHostsFile(); got != filepath.Join(home, "kh1") {
 		t.Error(got)
 	}
 	inv, _ = New(&config.Config{Defaults: config.Defaults{SSHConfigFile: "/dev/null"}})

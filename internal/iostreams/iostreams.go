@@ -19,9 +19,13 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
-	stdinTTY, stdoutTTY, stderrTTY bool
-	colorDisabled                  bool
-	width                          int
+	// StdoutTTY and StderrTTY say whether Out and ErrOut are terminals.
+	// NoColor forbids colour and styling even on a terminal. Width is the
+	// width of the terminal on Out (0: unknown). System detects them;
+	// tests set them.
+	StdoutTTY, StderrTTY bool
+	NoColor              bool
+	Width                int
 }
 
 type fder interface{ Fd() uintptr }
@@ -35,17 +39,17 @@ func isTerminal(v any) bool {
 // NO_COLOR convention (https://no-color.org) applied.
 func System() *IOStreams {
 	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		stdinTTY: isTerminal(os.Stdin), stdoutTTY: isTerminal(os.Stdout), stderrTTY: isTerminal(os.Stderr)}
+		StdoutTTY: isTerminal(os.Stdout), StderrTTY: isTerminal(os.Stderr)}
 	if _, set := os.LookupEnv("NO_COLOR"); set || os.Getenv("TERM") == "dumb" {
-		s.colorDisabled = true
+		s.NoColor = true
 	}
-	if s.stdoutTTY {
+	if s.StdoutTTY {
 		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
-			s.width = w
+			s.Width = w
 		}
 	}
 	if c, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && c > 0 {
-		s.width = c
+		s.Width = c
 	}
 	return s
 }
@@ -53,41 +57,17 @@ func System() *IOStreams {
 // Test returns streams backed by buffers, none of them a terminal.
 func Test() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80}, in, out, errOut
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, Width: 80}, in, out, errOut
 }
-
-// IsStdinTTY reports whether standard input is a terminal.
-func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
-
-// IsStdoutTTY reports whether standard output is a terminal.
-func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
-
-// IsStderrTTY reports whether standard error is a terminal.
-func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
-
-// SetStdinTTY overrides terminal detection for standard input (tests).
-func (s *IOStreams) SetStdinTTY(v bool) { s.stdinTTY = v }
-
-// SetStdoutTTY overrides terminal detection for standard output (tests).
-func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
-
-// SetStderrTTY overrides terminal detection for standard error (tests).
-func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
-
-// SetColorDisabled forces colour off (or back on, for a terminal).
-func (s *IOStreams) SetColorDisabled(v bool) { s.colorDisabled = v }
 
 // ColorEnabled reports whether output to Out may carry colour and styling:
 // only on a terminal, and never when NO_COLOR is set.
-func (s *IOStreams) ColorEnabled() bool { return s.stdoutTTY && !s.colorDisabled }
+func (s *IOStreams) ColorEnabled() bool { return s.StdoutTTY && !s.NoColor }
 
 // TerminalWidth is the width of the terminal on Out, or 80 when unknown.
 func (s *IOStreams) TerminalWidth() int {
-	if s.width > 0 {
-		return s.width
+	if s.Width > 0 {
+		return s.Width
 	}
 	return 80
 }
-
-// SetTerminalWidth overrides the detected width (tests).
-func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }

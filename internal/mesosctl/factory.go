@@ -21,7 +21,7 @@ func NewFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 		}
 		return exe
 	}
-	f.Config = configFunc(f)       // depends on ConfigOptions (set by root's PersistentPreRunE), Getenv
+	f.Config = configFunc(f)       // depends on ConfigOptions (set by root's PersistentPreRunE)
 	f.Inventory = inventoryFunc(f) // depends on Config
 	return f
 }
@@ -34,11 +34,7 @@ func configFunc(f *cmdutil.Factory) func() (*config.Config, error) {
 	)
 	return func() (*config.Config, error) {
 		once.Do(func() {
-			opts := f.ConfigOptions
-			if opts.Getenv == nil {
-				opts.Getenv = f.Getenv
-			}
-			cfg, err = config.Load(opts)
+			cfg, err = config.Load(f.ConfigOptions)
 			err = cmdutil.UsageError(err)
 		})
 		return cfg, err

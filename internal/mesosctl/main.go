@@ -79,7 +79,6 @@ func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) cmdutil.E
 }
 
 func printError(w io.Writer, cmdPath string, err error) {
-	var fe *cmdutil.FlagError
 	var ee *cmdutil.ExitStatusError
 	var pe *cmdutil.PartialError
 	switch {
@@ -87,7 +86,7 @@ func printError(w io.Writer, cmdPath string, err error) {
 		return
 	case errors.Is(err, cmdutil.CancelError):
 		fmt.Fprintln(w, "cancelled")
-	case errors.As(err, &fe):
+	case cmdutil.IsUsage(err):
 		fmt.Fprintf(w, "error: %s\nRun '%s --help' for usage.\n", err, cmdPath)
 	case errors.As(err, &pe):
 		fmt.Fprintf(w, "error: %s\n", err)

@@ -43,6 +43,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"unknown command", []string{"mesosctl", "frobnicate"}, cmdutil.ExitUsage, `unknown command "frobnicate"`, ""},
 		{"unknown flag", []string{"mesosctl", "version", "--nope"}, cmdutil.ExitUsage, "unknown flag: --nope", ""},
 		{"extra arg", []string{"mesosctl", "version", "x"}, cmdutil.ExitUsage, "", ""},
+		// the test cluster harness is its own binary (mesosctl-testcluster)
+		{"no dev command", []string{"mesosctl", "dev", "cluster", "up"}, cmdutil.ExitUsage, `unknown command "dev"`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

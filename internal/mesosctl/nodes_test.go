@@ -52,7 +52,7 @@ func testConfig(t *testing.T, content string) string {
 func run(t *testing.T, tty bool, args ...string) (code cmdutil.ExitCode, stdout, stderr string) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(tty)
+	ios.StdoutTTY = tty
 	code = Run(context.Background(), ios, append([]string{"mesosctl"}, args...))
 	return code, out.String(), errOut.String()
 }
@@ -173,6 +173,7 @@ func TestConfigErrorsThroughRun(t *testing.T) {
 		{"unknown key", "defaults:\n  fanot: 3\n", `line 2: unknown key "fanot" in defaults`},
 		{"duplicate", "nodes: [{name: a}, {name: a}]\n", `node "a" is listed twice`},
 		{"group", "groups:\n  g: ['@h']\n", `group "g": unknown group "h"`},
+		{"written zero", "defaults:\n  fanout: 0\n", "fanout must be at least 1, got 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,9 @@
 package nodeset
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -45,12 +47,6 @@ func (e *Error) Error() string {
 // exist.
 func Expand(expr string, groups GroupResolver) ([]string, error) {
 	return expand(expr, groups, 0)
-}
-
-// Count returns how many distinct names expr expands to.
-func Count(expr string, groups GroupResolver) (int, error) {
-	names, err := Expand(expr, groups)
-	return len(names), err
 }
 
 // orderedSet keeps insertion order and supports removal.
@@ -117,6 +113,18 @@ func expand(expr string, groups GroupResolver, depth int) ([]string, error) {
 		segs = append(segs, segment{op: op, start: start, text: expr[start:i]})
 		if i < len(expr) {
 			op, start = expr[i], i+1
+		}
+	}
+	if len(segs) == 1 {
+		// One element: when its names are distinct by construction, no
+		// set is needed (the fast path of "rack[01-50]-node[001-200]").
+		elem := strings.TrimSpace(segs[0].text)
+		lead := len(segs[0].text) - len(strings.TrimLeft(segs[0].text, " \t\n"))
+		if elem != "" && elem[0] != '@' {
+			names, distinct, err := expandPattern(expr, lead, elem)
+			if err != nil || distinct {
+				return names, err
+			}
 		}
 	}
 	set := &orderedSet{index: map[string]int{}}
@@ -226,15 +234,43 @@ func expandElement(expr string, off int, elem string, groups GroupResolver, dept
 		}
 		return out, nil
 	}
+	names, _, err := expandPattern(expr, off, elem)
+	return names, err
+}
+
+// expandPattern expands one element without groups, e.g.
+// "rack[01-50]-node[001-200]", in order (the last bracket counting
+// fastest). It reports whether the names are distinct by construction:
+// no bracket has overlapping ranges and a non-digit separates every two
+// brackets (so each name tells its numbers apart).
+func expandPattern(expr string, off int, elem string) ([]string, bool, error) {
+	if strings.IndexByte(elem, '[') < 0 && strings.IndexByte(elem, ']') < 0 {
+		for i := 0; i < len(elem); i++ {
+			if !isNameByte(elem[i]) {
+				_, err := parsePattern(expr, off, elem)
+				return nil, false, err
+			}
+		}
+		return []string{elem}, true, nil
+	}
 	parts, err := parsePattern(expr, off, elem)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	total := int64(1)
+	distinct := true
+	sepOK := true // a non-digit literal since the last bracket
 	for _, p := range parts {
 		if p.ranges == nil {
+			if strings.IndexFunc(p.lit, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+				sepOK = true
+			}
 			continue
 		}
+		if !sepOK || overlapping(p.ranges) {
+			distinct = false
+		}
+		sepOK = false
 		var n int64
 		for _, r := range p.ranges {
 			n += r.count()
@@ -244,36 +280,102 @@ func expandElement(expr string, off int, elem string, groups GroupResolver, dept
 		}
 		total *= n
 		if total > MaxNodes {
-			return nil, &Error{Expr: expr, Pos: off + 1, Msg: fmt.Sprintf("expands to more than %d nodes", MaxNodes)}
+			return nil, false, &Error{Expr: expr, Pos: off + 1, Msg: fmt.Sprintf("expands to more than %d nodes", MaxNodes)}
 		}
 	}
-	out := []string{""}
-	for _, p := range parts {
+	// Each part as text: a literal, or its numbers written one after
+	// another (ends[k] is where number k ends).
+	type text struct {
+		buf  []byte
+		ends []int32
+	}
+	texts := make([]text, len(parts))
+	size := 0 // bytes of one name, on average per part
+	for i, p := range parts {
+		t := &texts[i]
 		if p.ranges == nil {
-			for k := range out {
-				out[k] += p.lit
-			}
+			t.buf, t.ends = []byte(p.lit), []int32{int32(len(p.lit))}
+			size += len(p.lit)
 			continue
 		}
-		next := make([]string, 0, len(out))
-		for _, prefix := range out {
-			for _, r := range p.ranges {
-				for v := r.lo; v <= r.hi; v += r.step {
-					next = append(next, prefix+formatNum(v, r.pad))
+		var count int64
+		width := 0
+		for _, r := range p.ranges {
+			count += r.count()
+			width = max(width, r.pad, digits(r.hi))
+		}
+		t.buf = make([]byte, 0, int(count)*width)
+		t.ends = make([]int32, 0, count)
+		for _, r := range p.ranges {
+			for v := r.lo; v <= r.hi; v += r.step {
+				if w := digits(v); w < r.pad {
+					t.buf = append(t.buf, zeros[:r.pad-w]...)
 				}
+				t.buf = strconv.AppendInt(t.buf, v, 10)
+				t.ends = append(t.ends, int32(len(t.buf)))
 			}
 		}
-		out = next
+		size += len(t.buf)/len(t.ends) + 1
 	}
-	return out, nil
+	// Count through every combination, last part fastest, writing each
+	// name into one buffer; the names are slices of its one string.
+	n := int(total)
+	var all strings.Builder
+	all.Grow(n * size)
+	ends := make([]int32, n)
+	idx := make([]int, len(texts))
+	for k := 0; k < n; k++ {
+		for i := range texts {
+			t := &texts[i]
+			start := int32(0)
+			if idx[i] > 0 {
+				start = t.ends[idx[i]-1]
+			}
+			all.Write(t.buf[start:t.ends[idx[i]]])
+		}
+		ends[k] = int32(all.Len())
+		for i := len(idx) - 1; i >= 0; i-- {
+			if idx[i]++; idx[i] < len(texts[i].ends) {
+				break
+			}
+			idx[i] = 0
+		}
+	}
+	str := all.String()
+	names := make([]string, n)
+	start := int32(0)
+	for k, e := range ends {
+		names[k] = str[start:e]
+		start = e
+	}
+	return names, distinct, nil
 }
 
-func formatNum(v int64, pad int) string {
-	s := strconv.FormatInt(v, 10)
-	if len(s) < pad {
-		s = strings.Repeat("0", pad-len(s)) + s
+var zeros = []byte("000000000000000")
+
+// digits is how many digits v (≥ 0) has.
+func digits(v int64) int {
+	n := 1
+	for v >= 10 {
+		v /= 10
+		n++
 	}
-	return s
+	return n
+}
+
+// overlapping reports whether two ranges of one bracket share a value.
+func overlapping(rs []rng) bool {
+	if len(rs) < 2 {
+		return false
+	}
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b rng) int { return cmp.Compare(a.lo, b.lo) })
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i].lo <= sorted[i-1].hi {
+			return true
+		}
+	}
+	return false
 }
 
 // isNameByte reports whether c may appear literally in a node name.

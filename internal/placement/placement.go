@@ -14,11 +14,11 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 )
 
 // Candidate is an agent a task may go to.
@@ -72,23 +72,17 @@ func (e *NoFitError) Error() string {
 // Client returns the HTTP client used for a candidate.
 type Client func(Candidate) *agentclient.Client
 
-// Read reads every candidate's /state concurrently and evaluates the
-// request against it.
-func Read(ctx context.Context, cands []Candidate, req Request, client Client) []Agent {
+// readAll reads every candidate's /state, at most fanout at once, and
+// evaluates the request against it. It fails only when ctx ends first.
+func readAll(ctx context.Context, cands []Candidate, req Request, client Client, fanout int) ([]Agent, error) {
 	out := make([]Agent, len(cands))
-	var wg sync.WaitGroup
-	for i, c := range cands {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = read(ctx, c, req, client(c))
-		}()
-	}
-	wg.Wait()
-	return out
+	err := parallel.Each(ctx, fanout, len(cands), func(ctx context.Context, i int) {
+		out[i] = readOne(ctx, cands[i], req, client(cands[i]))
+	})
+	return out, err
 }
 
-func read(ctx context.Context, c Candidate, req Request, cl *agentclient.Client) Agent {
+func readOne(ctx context.Context, c Candidate, req Request, cl *agentclient.Client) Agent {
 	a := Agent{Candidate: c}
 	st, err := cl.StateTyped(ctx)
 	if err != nil {
@@ -247,24 +241,27 @@ func Choose(ranked []Agent, req Request) int {
 // agentclient.ErrInsufficient when the agent refused for lack of resources.
 type Launch func(ctx context.Context, a Agent) error
 
-// Place reads the candidates, launches on the best one, and, when that
-// agent refuses for lack of resources (another client was faster), re-reads
-// the remaining candidates and tries the next best. It returns the agent
-// the task went to, or a *NoFitError naming every agent's reason. Other
-// launch errors are returned as they are.
-func Place(ctx context.Context, cands []Candidate, req Request, client Client, launch Launch) (Agent, error) {
+// Place reads the candidates (at most fanout at once), launches on the best
+// one, and, when that agent refuses for lack of resources (another client
+// was faster), re-reads the remaining candidates and tries the next best.
+// It returns the agent the task went to, or a *NoFitError naming every
+// agent's reason. Other launch errors are returned as they are.
+func Place(ctx context.Context, cands []Candidate, req Request, client Client, fanout int, launch Launch) (Agent, error) {
 	refused := map[string]string{} // candidate name → reason
 	remaining := cands
 	var last []Agent
 	for len(remaining) > 0 {
-		agents := Read(ctx, remaining, req, client)
+		agents, err := readAll(ctx, remaining, req, client, fanout)
+		if err != nil {
+			return Agent{}, err
+		}
 		last = agents
 		fit := Rank(agents)
 		if len(fit) == 0 {
 			break
 		}
 		best := fit[Choose(fit, req)]
-		err := launch(ctx, best)
+		err = launch(ctx, best)
 		if err == nil {
 			return best, nil
 		}

@@ -54,12 +54,12 @@ func TestPlace(t *testing.T) {
 	launch := func(ctx context.Context, a Agent) error { tried = append(tried, a.Name); return nil }
 
 	// Most free cpus wins, ties by name.
-	a, err := Place(ctx, cands, req(t, "cpus:1;mem:128"), client, launch)
+	a, err := Place(ctx, cands, req(t, "cpus:1;mem:128"), client, 2, launch)
 	if err != nil || a.Name != "lxb002" || a.ID != "S2" || a.Free.Scalar("cpus") != 8 {
 		t.Fatalf("placed on %+v, %v", a, err)
 	}
 	// Constraints.
-	a, err = Place(ctx, cands, req(t, "cpus:1;mem:128", "os:centos7"), client, launch)
+	a, err = Place(ctx, cands, req(t, "cpus:1;mem:128", "os:centos7"), client, 2, launch)
 	if err != nil || a.Name != "lxb001" {
 		t.Fatalf("constraint: %+v, %v", a, err)
 	}
@@ -72,19 +72,19 @@ func TestPlace(t *testing.T) {
 		}
 		return nil
 	}
-	a, err = Place(ctx, cands, req(t, "cpus:1;mem:128", "rack:3"), client, racy)
+	a, err = Place(ctx, cands, req(t, "cpus:1;mem:128", "rack:3"), client, 2, racy)
 	if err != nil || a.Name != "lxb003" || fmt.Sprint(tried) != "[lxb002 lxb003]" {
 		t.Fatalf("race: %+v, %v, tried %v", a, err, tried)
 	}
 	// Nothing fits: every agent's reason.
-	_, err = Place(ctx, cands, req(t, "cpus:4;mem:128", "rack:1"), client, launch)
+	_, err = Place(ctx, cands, req(t, "cpus:4;mem:128", "rack:1"), client, 2, launch)
 	var nf *NoFitError
 	want := "no agent fits cpus:4;mem:128: lxb001 has cpus 1.9 free, lxb002 lacks attribute rack:1, lxb003 lacks attribute rack:1, lxb004 is unreachable ("
 	if !errors.As(err, &nf) || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
 		t.Fatalf("no fit: %v", err)
 	}
 	// All refuse: the refusal is the reason.
-	_, err = Place(ctx, cands[1:3], req(t, "cpus:1"), client, func(context.Context, Agent) error {
+	_, err = Place(ctx, cands[1:3], req(t, "cpus:1"), client, 2, func(context.Context, Agent) error {
 		return &agentclient.TaskError{Status: 409, Code: "INSUFFICIENT_RESOURCES", Message: "task needs more"}
 	})
 	if err == nil || err.Error() != "no agent fits cpus:1: lxb002 refused it (task needs more), lxb003 refused it (task needs more)" {
@@ -92,7 +92,7 @@ func TestPlace(t *testing.T) {
 	}
 	// Other launch errors end the placement.
 	boom := errors.New("boom")
-	if _, err := Place(ctx, cands, req(t, "cpus:1"), client, func(context.Context, Agent) error { return boom }); !errors.Is(err, boom) {
+	if _, err := Place(ctx, cands, req(t, "cpus:1"), client, 2, func(context.Context, Agent) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("launch error: %v", err)
 	}
 }

@@ -1,7 +1,7 @@
 // Package remote runs commands on many nodes over SSH
 // (golang.org/x/crypto/ssh): authentication from ssh-agent and identity
-// files, strict host-key checking against known_hosts, ProxyJump, timeouts
-// and keep-alives, and a fan-out Runner with bounded concurrency whose
+// files, strict host-key checking against every known_hosts file OpenSSH
+// would read, ProxyJump chains, timeouts and keep-alives, and a fan-out Runner with bounded concurrency whose
 // results the Printer shows per node, streamed, or gathered.
 package remote
 
@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,14 +20,46 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 )
 
-// Target is one fully resolved node to reach.
+// Target is one fully resolved node (or jump host) to reach.
 type Target struct {
 	Name          string   // node name as the user wrote it (lxb001)
 	Addr          string   // host:port
 	User          string   // SSH user
 	IdentityFiles []string // private keys to offer; defaults when empty
-	ProxyJump     string   // [user@]host[:port] of one jump host, or ""
+	// KnownHosts are the files its host key is checked against; nil means
+	// the Dialer's (KnownHostsFile, else OpenSSH's defaults).
+	KnownHosts *KnownHosts
+	// Jumps are the jump hosts (ProxyJump) in the order they are passed:
+	// Jumps[0] is dialled directly, every other one through the one
+	// before it, and the target through the last. Each is a Target of its
+	// own, with its own user, keys and known_hosts files; the Jumps field
+	// of a hop is ignored (its place in the chain says how it is reached).
+	Jumps []Target
 }
+
+// label names t in messages: "lxb002 (127.0.2.2:22)", or the address
+// alone when the name is the address.
+func (t Target) label() string {
+	if t.Name == "" || t.Name == t.Addr {
+		return t.Addr
+	}
+	if h, _, err := net.SplitHostPort(t.Addr); err == nil && h == t.Name {
+		return t.Addr
+	}
+	return t.Name + " (" + t.Addr + ")"
+}
+
+// JumpError is a failure to reach a jump host on the way to a target: Hop
+// is the first hop of the chain that could not be reached (or whose host
+// key or authentication was refused), so the message names it.
+type JumpError struct {
+	Hop Target
+	Err error
+}
+
+func (e *JumpError) Error() string { return "jump host " + e.Hop.label() + ": " + e.Err.Error() }
+
+func (e *JumpError) Unwrap() error { return e.Err }
 
 // Defaults for Dialer fields left zero.
 const (
@@ -40,10 +71,13 @@ const (
 // Dialer opens authenticated SSH connections. One Dialer serves one run:
 // it loads keys and known_hosts once and reuses connections per target.
 type Dialer struct {
-	// KnownHostsFile defaults to ~/.ssh/known_hosts.
+	// KnownHostsFile is the one known_hosts file for targets whose
+	// KnownHosts are nil; when empty they get OpenSSH's defaults
+	// (DefaultKnownHosts of HomeDir).
 	KnownHostsFile string
-	// AcceptNewHostKeys appends unknown host keys to KnownHostsFile
-	// instead of refusing them. Changed keys are always refused.
+	// AcceptNewHostKeys appends unknown host keys to the first user
+	// known_hosts file instead of refusing them. Changed keys are always
+	// refused.
 	AcceptNewHostKeys bool
 	// ConnectTimeout bounds TCP connect plus SSH handshake and auth.
 	ConnectTimeout time.Duration
@@ -56,13 +90,15 @@ type Dialer struct {
 	HomeDir string
 
 	initOnce sync.Once
-	hostKeys *HostKeys
+	defKeys  KnownHosts
+	accepted acceptLog
 	agentSig []ssh.Signer
 
-	mu      sync.Mutex
-	signers map[string]*signerEntry
-	conns   map[string]*connEntry
-	closed  bool
+	mu       sync.Mutex
+	hostKeys map[string]*HostKeys // by KnownHosts.key
+	signers  map[string]*signerEntry
+	conns    map[string]*connEntry
+	closed   bool
 }
 
 type signerEntry struct {
@@ -84,10 +120,12 @@ func (d *Dialer) init() {
 			home, _ = os.UserHomeDir()
 			d.HomeDir = home
 		}
-		if d.KnownHostsFile == "" {
-			d.KnownHostsFile = filepath.Join(home, ".ssh", "known_hosts")
+		if d.KnownHostsFile != "" {
+			d.defKeys = KnownHosts{User: []string{d.KnownHostsFile}}
+		} else {
+			d.defKeys = DefaultKnownHosts(home)
 		}
-		d.hostKeys = NewHostKeys(d.KnownHostsFile, d.AcceptNewHostKeys)
+		d.hostKeys = map[string]*HostKeys{}
 		if d.ConnectTimeout <= 0 {
 			d.ConnectTimeout = DefaultConnectTimeout
 		}
@@ -109,6 +147,40 @@ func (d *Dialer) init() {
 			}
 		}
 	})
+}
+
+// hostKeysFor returns the (shared) checker of t's known_hosts files.
+func (d *Dialer) hostKeysFor(t Target) *HostKeys {
+	files := d.defKeys
+	if t.KnownHosts != nil {
+		files = *t.KnownHosts
+	}
+	k := files.key()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	h := d.hostKeys[k]
+	if h == nil {
+		h = &HostKeys{Files: files, AcceptNew: d.AcceptNewHostKeys, log: &d.accepted}
+		d.hostKeys[k] = h
+	}
+	return h
+}
+
+// connKey identifies a connection: the same user, address, known_hosts
+// files and way there share one.
+func connKey(t Target) string {
+	var b strings.Builder
+	b.WriteString(t.User + "@" + t.Addr)
+	if t.KnownHosts != nil {
+		b.WriteString("|" + t.KnownHosts.key())
+	}
+	for _, j := range t.Jumps {
+		b.WriteString("|via " + j.User + "@" + j.Addr)
+		if j.KnownHosts != nil {
+			b.WriteString("|" + j.KnownHosts.key())
+		}
+	}
+	return b.String()
 }
 
 func (d *Dialer) signer(path string) (ssh.Signer, error) {
@@ -169,7 +241,7 @@ func (d *Dialer) authSigners(t Target) ([]ssh.Signer, error) {
 // connection to the same user@addr from this Dialer.
 func (d *Dialer) Dial(ctx context.Context, t Target) (*ssh.Client, error) {
 	d.init()
-	key := t.User + "@" + t.Addr + "|" + t.ProxyJump
+	key := connKey(t)
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
@@ -205,7 +277,7 @@ func (d *Dialer) Forget(t Target) {
 // drop removes t's cached connection and closes it; with only non-nil, only
 // when the cache still holds that client (a newer one is left alone).
 func (d *Dialer) drop(t Target, only *ssh.Client) {
-	key := t.User + "@" + t.Addr + "|" + t.ProxyJump
+	key := connKey(t)
 	d.mu.Lock()
 	e := d.conns[key]
 	if e != nil && only != nil && e.client != only {
@@ -247,28 +319,32 @@ func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, error) {
 	defer cancel()
 
 	var conn net.Conn
-	if t.ProxyJump != "" {
+	if n := len(t.Jumps); n > 0 {
 		// All targets behind one jump host share one connection to it (as
 		// channels), like OpenSSH's ControlMaster: a fan-out through a
 		// bastion costs it one handshake instead of one per node, and
 		// never trips its MaxStartups (by default sshd drops new
-		// connections beyond 10 unauthenticated at once).
-		jt, err := parseJump(t.ProxyJump, t)
+		// connections beyond 10 unauthenticated at once). The last hop is
+		// itself reached through the hops before it, each connection
+		// shared the same way.
+		hop := t.Jumps[n-1]
+		hop.Jumps = t.Jumps[:n-1]
+		jc, err := d.Dial(ctx, hop)
 		if err != nil {
-			return nil, err
-		}
-		jc, err := d.Dial(ctx, jt)
-		if err != nil {
-			return nil, fmt.Errorf("jump host %s: %w", t.ProxyJump, err)
+			var je *JumpError
+			if errors.As(err, &je) {
+				return nil, err // an earlier hop failed, and is named
+			}
+			return nil, &JumpError{Hop: hop, Err: err}
 		}
 		conn, err = dialVia(ctx, jc, t.Addr)
 		if err != nil {
 			var oce *ssh.OpenChannelError
 			if !errors.As(err, &oce) && ctx.Err() == nil {
 				// Not a refusal by the jump host: its connection is broken.
-				d.drop(jt, jc)
+				d.drop(hop, jc)
 			}
-			return nil, fmt.Errorf("connect to %s via %s: %w", t.Addr, t.ProxyJump, err)
+			return nil, fmt.Errorf("connect to %s via jump host %s: %w", t.Addr, hop.label(), err)
 		}
 	} else {
 		var nd net.Dialer
@@ -282,11 +358,12 @@ func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, error) {
 		conn.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	hk := d.hostKeysFor(t)
 	cfg := &ssh.ClientConfig{
 		User:              t.User,
 		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signers...)},
-		HostKeyCallback:   d.hostKeys.Callback(t.Addr),
-		HostKeyAlgorithms: d.hostKeys.Algorithms(t.Addr, conn.RemoteAddr()),
+		HostKeyCallback:   hk.Callback(t.Addr),
+		HostKeyAlgorithms: hk.Algorithms(t.Addr, conn.RemoteAddr()),
 		Timeout:           d.ConnectTimeout,
 	}
 	c, chans, reqs, err := ssh.NewClientConn(conn, t.Addr, cfg)
@@ -348,30 +425,6 @@ func dialVia(ctx context.Context, jc *ssh.Client, addr string) (net.Conn, error)
 		}()
 		return nil, ctx.Err()
 	}
-}
-
-// parseJump parses ProxyJump's [user@]host[:port]; the user defaults to
-// the target's, the port to 22.
-func parseJump(spec string, t Target) (Target, error) {
-	if strings.Contains(spec, ",") {
-		spec = spec[:strings.Index(spec, ",")] // one hop is supported
-	}
-	spec = strings.TrimPrefix(spec, "ssh://")
-	user := t.User
-	if i := strings.LastIndex(spec, "@"); i >= 0 {
-		user, spec = spec[:i], spec[i+1:]
-	}
-	host, port := spec, "22"
-	if h, p, err := net.SplitHostPort(spec); err == nil {
-		host, port = h, p
-	}
-	if host == "" {
-		return Target{}, fmt.Errorf("bad ProxyJump %q: want [user@]host[:port]", spec)
-	}
-	if _, err := strconv.Atoi(port); err != nil {
-		return Target{}, fmt.Errorf("bad ProxyJump port in %q", spec)
-	}
-	return Target{Name: host, Addr: net.JoinHostPort(host, port), User: user, IdentityFiles: t.IdentityFiles}, nil
 }
 
 func keepAlive(c *ssh.Client, every time.Duration) {

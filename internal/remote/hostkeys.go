@@ -16,14 +16,64 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
-// HostKeyError is a refused host key: unknown (not in known_hosts) or
-// changed (known_hosts has a different key for this host).
+// KnownHosts names the host-key databases checked for one target, as
+// OpenSSH's UserKnownHostsFile and GlobalKnownHostsFile do: every file of
+// both lists is read (missing files are skipped), and a new key accepted
+// with AcceptNewHostKeys is appended to the first user file.
+type KnownHosts struct {
+	User   []string // read, and new keys are written to User[0]
+	Global []string // read only
+	// Hash records accepted keys under a hashed host name (HashKnownHosts).
+	Hash bool
+}
+
+// DefaultKnownHosts are OpenSSH's defaults for a user whose home is home:
+// ~/.ssh/known_hosts and ~/.ssh/known_hosts2, then /etc/ssh/ssh_known_hosts
+// and /etc/ssh/ssh_known_hosts2.
+func DefaultKnownHosts(home string) KnownHosts {
+	return KnownHosts{
+		User:   []string{filepath.Join(home, ".ssh", "known_hosts"), filepath.Join(home, ".ssh", "known_hosts2")},
+		Global: []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"},
+	}
+}
+
+// Files are the user files then the global files, without repeats.
+func (k KnownHosts) Files() []string {
+	var out []string
+	for _, f := range append(append([]string(nil), k.User...), k.Global...) {
+		if f != "" && !contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// key identifies the set of files (for sharing one HostKeys per set).
+func (k KnownHosts) key() string {
+	return strings.Join(k.User, "\x00") + "\x01" + strings.Join(k.Global, "\x00") + "\x01" + strconv.FormatBool(k.Hash)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// HostKeyError is a refused host key: unknown (in no known_hosts file) or
+// changed (a known_hosts file has a different key for this host).
 type HostKeyError struct {
-	Host        string // host:port as dialled
-	Changed     bool
-	Key         ssh.PublicKey
-	KnownHosts  string
-	OffendingAt []string // file:line of the keys known_hosts has for the host
+	Host    string // host:port as dialled
+	Changed bool
+	Key     ssh.PublicKey
+	// Files are the known_hosts files that were consulted.
+	Files []string
+	// OffendingAt are file:line of the keys known for the host (Changed).
+	OffendingAt []string
+	// offendingFile is the file of the first offending key.
+	offendingFile string
 }
 
 func (e *HostKeyError) Error() string {
@@ -42,11 +92,15 @@ The fingerprint for the %s key sent by the remote host %s is
 Offending key in %s
 If the host was reinstalled, remove the old key (ssh-keygen -R %s -f %s) and try again.
 This key is refused even with --accept-new-host-keys.`,
-			kt, e.Host, fp, strings.Join(e.OffendingAt, ", "), hostForKeygen(e.Host), e.KnownHosts)
+			kt, e.Host, fp, strings.Join(e.OffendingAt, ", "), hostForKeygen(e.Host), e.offendingFile)
 	}
-	return fmt.Sprintf("host key verification failed: %s is not in %s (%s key %s); "+
+	files := "no known_hosts file is configured"
+	if len(e.Files) > 0 {
+		files = "read " + strings.Join(e.Files, ", ")
+	}
+	return fmt.Sprintf("host key verification failed: %s is not in known_hosts (%s; %s key %s); "+
 		"check the fingerprint and rerun with --accept-new-host-keys to trust it",
-		e.Host, e.KnownHosts, kt, fp)
+		e.Host, files, kt, fp)
 }
 
 func hostForKeygen(hostport string) string {
@@ -57,38 +111,51 @@ func hostForKeygen(hostport string) string {
 	return "[" + h + "]:" + p
 }
 
-// HostKeys checks server host keys against a known_hosts file. It is safe
-// for concurrent use by many connections and parses the file once.
-type HostKeys struct {
-	Path      string
-	AcceptNew bool
-
-	once     sync.Once
-	loadErr  error
-	cb       ssh.HostKeyCallback
-	mu       sync.Mutex
-	accepted map[string]ssh.PublicKey // host:port → key appended during this run
-	probe    ssh.PublicKey
+// acceptLog remembers the keys accepted during one run, per file and host,
+// so that every HostKeys writing to one file appends a host once and sees
+// the others' acceptances.
+type acceptLog struct {
+	mu   sync.Mutex
+	keys map[string]ssh.PublicKey // file \x00 host:port → key
 }
 
-// NewHostKeys returns a checker for the known_hosts file at path (created
-// on first acceptance when missing).
-func NewHostKeys(path string, acceptNew bool) *HostKeys {
-	return &HostKeys{Path: path, AcceptNew: acceptNew}
+// HostKeys checks server host keys against a set of known_hosts files. It
+// is safe for concurrent use by many connections and parses the files once.
+type HostKeys struct {
+	Files     KnownHosts
+	AcceptNew bool
+
+	once    sync.Once
+	loadErr error
+	read    []string // the files consulted
+	cb      ssh.HostKeyCallback
+	probe   ssh.PublicKey
+	log     *acceptLog
 }
 
 func (h *HostKeys) load() error {
 	h.once.Do(func() {
-		h.accepted = map[string]ssh.PublicKey{}
 		pub, _, _ := ed25519.GenerateKey(nil)
 		h.probe, _ = ssh.NewPublicKey(pub)
-		if _, err := os.Stat(h.Path); errors.Is(err, os.ErrNotExist) {
+		h.read = h.Files.Files()
+		var present []string
+		for _, f := range h.read {
+			switch _, err := os.Stat(f); {
+			case err == nil:
+				present = append(present, f)
+			case errors.Is(err, os.ErrNotExist):
+			default:
+				h.loadErr = fmt.Errorf("read known hosts %s: %w", f, err)
+				return
+			}
+		}
+		if len(present) == 0 {
 			h.cb = func(string, net.Addr, ssh.PublicKey) error { return &knownhosts.KeyError{} }
 			return
 		}
-		cb, err := knownhosts.New(h.Path)
+		cb, err := knownhosts.New(present...)
 		if err != nil {
-			h.loadErr = fmt.Errorf("read known hosts %s: %w", h.Path, err)
+			h.loadErr = fmt.Errorf("read known hosts: %w", err)
 			return
 		}
 		h.cb = cb
@@ -110,11 +177,9 @@ func (h *HostKeys) Algorithms(hostport string, remote net.Addr) []string {
 		return nil
 	}
 	var algos []string
-	seen := map[string]bool{}
 	add := func(a ...string) {
 		for _, x := range a {
-			if !seen[x] {
-				seen[x] = true
+			if !contains(algos, x) {
 				algos = append(algos, x)
 			}
 		}
@@ -155,30 +220,52 @@ func (h *HostKeys) Callback(hostport string) ssh.HostKeyCallback {
 			return err
 		}
 		if len(ke.Want) > 0 {
-			he := &HostKeyError{Host: hostport, Changed: true, Key: key, KnownHosts: h.Path}
+			he := &HostKeyError{Host: hostport, Changed: true, Key: key, Files: h.read, offendingFile: ke.Want[0].Filename}
 			for _, w := range ke.Want {
 				he.OffendingAt = append(he.OffendingAt, fmt.Sprintf("%s:%d", w.Filename, w.Line))
 			}
 			return he
 		}
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if prev, ok := h.accepted[hostport]; ok {
-			if string(prev.Marshal()) == string(key.Marshal()) {
-				return nil
-			}
-			return &HostKeyError{Host: hostport, Changed: true, Key: key, KnownHosts: h.Path,
-				OffendingAt: []string{h.Path + " (accepted earlier in this run)"}}
-		}
-		if !h.AcceptNew {
-			return &HostKeyError{Host: hostport, Key: key, KnownHosts: h.Path}
-		}
-		if err := appendKnownHost(h.Path, knownhosts.Line([]string{knownhosts.Normalize(hostport)}, key)); err != nil {
-			return fmt.Errorf("accept new host key of %s: %w", hostport, err)
-		}
-		h.accepted[hostport] = key
-		return nil
+		return h.acceptNew(hostport, key)
 	}
+}
+
+// acceptNew decides on the key of a host that no file knows: refused,
+// unless AcceptNew, when it is appended to the first user file once.
+func (h *HostKeys) acceptNew(hostport string, key ssh.PublicKey) error {
+	dest := ""
+	if len(h.Files.User) > 0 {
+		dest = h.Files.User[0]
+	}
+	l := h.log
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	id := dest + "\x00" + hostport
+	if prev, ok := l.keys[id]; ok {
+		if string(prev.Marshal()) == string(key.Marshal()) {
+			return nil
+		}
+		return &HostKeyError{Host: hostport, Changed: true, Key: key, Files: h.read, offendingFile: dest,
+			OffendingAt: []string{dest + " (accepted earlier in this run)"}}
+	}
+	if !h.AcceptNew {
+		return &HostKeyError{Host: hostport, Key: key, Files: h.read}
+	}
+	if dest == "" {
+		return fmt.Errorf("cannot record the new host key of %s: no user known_hosts file (UserKnownHostsFile is none)", hostport)
+	}
+	name := knownhosts.Normalize(hostport)
+	if h.Files.Hash {
+		name = knownhosts.HashHostname(name)
+	}
+	if err := appendKnownHost(dest, knownhosts.Line([]string{name}, key)); err != nil {
+		return fmt.Errorf("accept new host key of %s: %w", hostport, err)
+	}
+	if l.keys == nil {
+		l.keys = map[string]ssh.PublicKey{}
+	}
+	l.keys[id] = key
+	return nil
 }
 
 // appendKnownHost appends line to the known_hosts file under an exclusive

@@ -137,7 +137,7 @@ func TestHostKeyAlgorithmsFromKnownHosts(t *testing.T) {
 	k, _ := sshd.GenerateKeys(dir)
 	kh := filepath.Join(dir, "kh")
 	os.WriteFile(kh, []byte(sshd.KnownHostsLine("127.0.0.9:2222", k.HostPublicKey)+"\n"), 0o600)
-	h := NewHostKeys(kh, false)
+	h := &HostKeys{Files: KnownHosts{User: []string{kh}}, log: &acceptLog{}}
 	if got := h.Algorithms("127.0.0.9:2222", nil); len(got) != 1 || got[0] != "ssh-ed25519" {
 		t.Fatalf("algorithms = %v", got)
 	}
@@ -250,7 +250,7 @@ func TestConnectionReuse(t *testing.T) {
 func TestProxyJump(t *testing.T) {
 	e := newEnv(t, 2, "127.0.2")
 	tg := e.targets[1]
-	tg.ProxyJump = "root@" + e.servers[0].Addr
+	tg.Jumps = []Target{e.targets[0]}
 	res := (&Runner{Dial: e.dialer.Dial}).Run(context.Background(), []Target{tg}, "echo via-jump")
 	if res[0].Err != nil || string(res[0].Stdout) != "via-jump\n" {
 		t.Fatalf("%v %q", res[0].Err, res[0].Stdout)
@@ -260,8 +260,9 @@ func TestProxyJump(t *testing.T) {
 	d := &Dialer{KnownHostsFile: e.knownHosts, AgentSocket: "-"}
 	defer d.Close()
 	_, err := d.Dial(context.Background(), tg)
-	if err == nil || !strings.Contains(err.Error(), "jump host") {
-		t.Fatalf("err = %v, want jump host failure", err)
+	var je *JumpError
+	if !errors.As(err, &je) || je.Hop.Name != "lxb001" || !strings.HasPrefix(err.Error(), "jump host lxb001 ("+e.servers[0].Addr+"): connect to") {
+		t.Fatalf("err = %v, want the jump host named as the failure", err)
 	}
 }
 
@@ -289,7 +290,7 @@ func TestProxyJumpSharesOneConnection(t *testing.T) {
 	}
 	var targets []Target
 	for _, tg := range e.targets[1:] {
-		tg.ProxyJump = "root@" + jump.Addr
+		tg.Jumps = []Target{e.targets[0]}
 		targets = append(targets, tg)
 	}
 	t0 := time.Now()
@@ -309,7 +310,7 @@ func TestProxyJumpSharesOneConnection(t *testing.T) {
 	down := targets[0]
 	down.Addr = jump.Host + ":1"
 	res = e.runner().Run(context.Background(), []Target{down, targets[1]}, "echo ok")
-	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "via root@"+jump.Addr) {
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "via jump host lxb001 ("+jump.Addr+")") {
 		t.Errorf("unreachable target: err = %v, want a connect error via the jump host", res[0].Err)
 	}
 	if res[1].Err != nil || string(res[1].Stdout) != "ok\n" {

@@ -7,15 +7,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
-)
 
-// DefaultConcurrency is the fan-out used when Runner.Concurrency is zero.
-const DefaultConcurrency = 64
+	"github.com/mesosctl/mesosctl/internal/parallel"
+)
 
 // Errors a Result can carry besides connection failures.
 var (
@@ -40,7 +37,8 @@ func (r *Result) Failed() bool { return r.Err != nil || r.ExitCode != 0 }
 
 // Runner runs one command on many targets.
 type Runner struct {
-	// Concurrency bounds how many nodes are worked on at once (default 64).
+	// Concurrency bounds how many nodes are worked on at once (default
+	// parallel.DefaultLimit).
 	Concurrency int
 	// Timeout bounds each node's connect plus command; 0 means none.
 	Timeout time.Duration
@@ -72,44 +70,46 @@ func (r *Runner) RunEach(ctx context.Context, targets []Target, cmdOf func(i int
 	for i, t := range targets {
 		results[i] = Result{Node: t.Name, Target: t, ExitCode: -1}
 	}
-	workers := r.Concurrency
-	if workers <= 0 {
-		workers = DefaultConcurrency
-	}
-	if workers > len(targets) {
-		workers = len(targets)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(workers)
-	for w := 0; w < workers; w++ {
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(targets) {
-					return
-				}
-				res := &results[i]
-				if ctx.Err() != nil {
-					res.Err = ErrCancelled
-				} else {
-					if r.OnStart != nil {
-						r.OnStart(i)
-					}
-					r.runOne(ctx, i, res, cmdOf(i))
-				}
+	started := make([]bool, len(targets))
+	err := parallel.Each(ctx, r.Concurrency, len(targets), func(ctx context.Context, i int) {
+		started[i] = true
+		res := &results[i]
+		if r.OnStart != nil {
+			r.OnStart(i)
+		}
+		var stdout, stderr io.Writer
+		if r.Output != nil {
+			stdout, stderr = r.Output(i)
+		}
+		r.runOne(ctx, res, cmdOf(i), stdout, stderr)
+		if r.OnDone != nil {
+			r.OnDone(i, res)
+		}
+	})
+	if err != nil { // cancelled: the nodes not started yet report it
+		for i := range results {
+			if !started[i] {
+				results[i].Err = ErrCancelled
 				if r.OnDone != nil {
-					r.OnDone(i, res)
+					r.OnDone(i, &results[i])
 				}
 			}
-		}()
+		}
 	}
-	wg.Wait()
 	return results
 }
 
-func (r *Runner) runOne(parent context.Context, i int, res *Result, cmd string) {
+// RunOne runs cmd on t alone, with the Runner's dialer and timeout (not its
+// Output, OnStart or OnDone), for engines that script one node at a time.
+func (r *Runner) RunOne(ctx context.Context, t Target, cmd string) Result {
+	res := Result{Node: t.Name, Target: t, ExitCode: -1}
+	r.runOne(ctx, &res, cmd, nil, nil)
+	return res
+}
+
+// runOne runs cmd on res.Target, copying its output to stdout and stderr
+// (nil: none) and, unless NoCapture, into res.
+func (r *Runner) runOne(parent context.Context, res *Result, cmd string, stdout, stderr io.Writer) {
 	res.Start = time.Now()
 	defer func() { res.Duration = time.Since(res.Start) }()
 	ctx := parent
@@ -121,10 +121,6 @@ func (r *Runner) runOne(parent context.Context, i int, res *Result, cmd string) 
 	}
 	defer cancel()
 
-	var stdout, stderr io.Writer
-	if r.Output != nil {
-		stdout, stderr = r.Output(i)
-	}
 	var outBuf, errBuf *bytes.Buffer
 	if !r.NoCapture {
 		outBuf, errBuf = &bytes.Buffer{}, &bytes.Buffer{}

@@ -11,8 +11,6 @@ import (
 	"sync"
 
 	"github.com/itchyny/gojq"
-
-	"github.com/mesosctl/mesosctl/internal/cmdutil"
 )
 
 // orderedPrelude redefines the builtins whose results depend on object key
@@ -55,7 +53,7 @@ type jqProgram struct {
 func compileJQ(expr string) (*jqProgram, error) {
 	q, err := gojq.Parse(expr)
 	if err != nil {
-		return nil, cmdutil.FlagErrorf("invalid --jq expression %q: %s", expr, describeJQError(expr, err))
+		return nil, usageErrorf("invalid --jq expression %q: %s", expr, describeJQError(expr, err))
 	}
 	p := &jqProgram{expr: expr, query: q}
 	rewriteIter(reflect.ValueOf(q))
@@ -66,7 +64,7 @@ func compileJQ(expr string) (*jqProgram, error) {
 		gojq.WithFunction("_mesosctl_objadd", 2, 2, p.objAdd),
 		gojq.WithEnvironLoader(os.Environ))
 	if err != nil {
-		return nil, cmdutil.FlagErrorf("invalid --jq expression %q: %s", expr, err)
+		return nil, usageErrorf("invalid --jq expression %q: %s", expr, err)
 	}
 	return p, nil
 }

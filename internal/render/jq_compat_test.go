@@ -36,7 +36,7 @@ func runRealJQ(t *testing.T, jq string, args []string, input []byte) []byte {
 func runOurJQ(t *testing.T, o Options, data any, tty bool) []byte {
 	t.Helper()
 	ios, _, out, _ := iostreams.Test()
-	ios.SetStdoutTTY(tty)
+	ios.StdoutTTY = tty
 	if err := o.Validate(); err != nil {
 		t.Fatalf("Validate(%q): %v", o.JQ, err)
 	}

@@ -23,9 +23,19 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
-	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 )
+
+// UsageError is a mistake in the output flags (-o, --jq, --template,
+// --raw-output, --compact): nothing was printed. mesosctl reports it like
+// any usage error, with a hint to --help, and exits 2.
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{msg: fmt.Sprintf(format, args...)}
+}
 
 // Output formats accepted by -o/--output.
 const (
@@ -76,25 +86,25 @@ func AddOutputFlags(cmd *cobra.Command, o *Options) {
 }
 
 // Validate checks the flag combination and compiles --jq and --template, so
-// that mistakes are reported (as cmdutil.FlagError, exit 2) before any work.
+// that mistakes are reported (as a *UsageError, exit 2) before any work.
 func (o *Options) Validate() error {
 	switch o.Format {
 	case "", FormatTable, FormatJSON, FormatYAML:
 	default:
-		return cmdutil.FlagErrorf("invalid output format %q: valid formats are %s", o.Format, strings.Join(Formats, ", "))
+		return usageErrorf("invalid output format %q: valid formats are %s", o.Format, strings.Join(Formats, ", "))
 	}
 	if o.JQ != "" && o.Template != "" {
-		return cmdutil.FlagErrorf("--jq and --template cannot be used together: pick one")
+		return usageErrorf("--jq and --template cannot be used together: pick one")
 	}
 	if o.Format == FormatYAML && (o.JQ != "" || o.Template != "") {
 		flag := "--jq"
 		if o.Template != "" {
 			flag = "--template"
 		}
-		return cmdutil.FlagErrorf("%s cannot be combined with -o yaml: %s works on JSON; drop -o yaml", flag, flag)
+		return usageErrorf("%s cannot be combined with -o yaml: %s works on JSON; drop -o yaml", flag, flag)
 	}
 	if (o.Raw || o.Compact) && o.JQ == "" {
-		return cmdutil.FlagErrorf("--raw-output and --compact only apply to --jq output")
+		return usageErrorf("--raw-output and --compact only apply to --jq output")
 	}
 	o.jq, o.tmpl = nil, nil
 	if o.JQ != "" {
@@ -156,7 +166,7 @@ func (o *Options) Print(ios *iostreams.IOStreams, data any, table *Table) error 
 		}
 		return table.Render(ios)
 	}
-	return cmdutil.FlagErrorf("invalid output format %q: valid formats are %s", o.Format, strings.Join(Formats, ", "))
+	return usageErrorf("invalid output format %q: valid formats are %s", o.Format, strings.Join(Formats, ", "))
 }
 
 // marshalJSON encodes data without HTML escaping and without a trailing
@@ -179,7 +189,7 @@ func printJSON(ios *iostreams.IOStreams, data any) error {
 		return err
 	}
 	var out bytes.Buffer
-	if ios.IsStdoutTTY() {
+	if ios.StdoutTTY {
 		err = json.Indent(&out, raw, "", "  ")
 	} else {
 		err = json.Compact(&out, raw)

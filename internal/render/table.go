@@ -45,7 +45,7 @@ func (t *Table) Render(ios *iostreams.IOStreams) error {
 		return nil
 	}
 	var out bytes.Buffer
-	if !ios.IsStdoutTTY() {
+	if !ios.StdoutTTY {
 		writePlainRows(&out, rows, t.Align)
 		_, err := ios.Out.Write(out.Bytes())
 		return err

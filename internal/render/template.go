@@ -6,8 +6,6 @@ import (
 	"io"
 	"strings"
 	"text/template"
-
-	"github.com/mesosctl/mesosctl/internal/cmdutil"
 )
 
 // templateProgram is a parsed --template.
@@ -77,7 +75,7 @@ func plainString(v any) string {
 func compileTemplate(src string) (*templateProgram, error) {
 	t, err := template.New("--template").Option("missingkey=zero").Funcs(templateFuncs(nil, nil)).Parse(src)
 	if err != nil {
-		return nil, cmdutil.FlagErrorf("invalid --template: %s", strings.TrimPrefix(err.Error(), "template: "))
+		return nil, usageErrorf("invalid --template: %s", strings.TrimPrefix(err.Error(), "template: "))
 	}
 	return &templateProgram{src: src, tmpl: t}, nil
 }

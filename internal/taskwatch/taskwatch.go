@@ -13,12 +13,11 @@ import (
 	"net"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/placement"
 )
 
@@ -61,15 +60,6 @@ func ExitCode(t *api.TaskInfo) int {
 		return ExitFailed
 	}
 	return 0
-}
-
-// ExitError maps a terminal task to a command error carrying ExitCode
-// (nil for TASK_FINISHED), for `exec` and `task wait`.
-func ExitError(t *api.TaskInfo) error {
-	if code := ExitCode(t); code != 0 {
-		return &cmdutil.ExitStatusError{Code: code}
-	}
-	return nil
 }
 
 // PrintUpdate writes one status update as mesos-execute does:
@@ -192,32 +182,28 @@ func plural(n int) string {
 	return "s"
 }
 
-// Locate asks every candidate (concurrently) for task id and returns where
-// it is. When several agents know the ID (IDs are only unique per agent),
-// the one with the task's newest status wins.
-func Locate(ctx context.Context, cands []placement.Candidate, client placement.Client, id string) (*Located, *agentclient.Client, error) {
+// Locate asks every candidate (at most fanout at once) for task id and
+// returns where it is. When several agents know the ID (IDs are only unique
+// per agent), the one with the task's newest status wins.
+func Locate(ctx context.Context, cands []placement.Candidate, client placement.Client, fanout int, id string) (*Located, *agentclient.Client, error) {
 	type answer struct {
 		ti       *api.TaskInfo
 		err      error
 		viaState bool
 	}
 	answers := make([]answer, len(cands))
-	var wg sync.WaitGroup
-	for i, c := range cands {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cl := client(c)
-			ti, err := cl.Task(ctx, id)
-			if errors.Is(err, agentclient.ErrNoTaskAPI) {
-				ti, err = FromState(ctx, cl, id)
-				answers[i] = answer{ti, err, true}
-				return
-			}
-			answers[i] = answer{ti, err, false}
-		}()
+	if err := parallel.Each(ctx, fanout, len(cands), func(ctx context.Context, i int) {
+		cl := client(cands[i])
+		ti, err := cl.Task(ctx, id)
+		if errors.Is(err, agentclient.ErrNoTaskAPI) {
+			ti, err = FromState(ctx, cl, id)
+			answers[i] = answer{ti, err, true}
+			return
+		}
+		answers[i] = answer{ti, err, false}
+	}); err != nil {
+		return nil, nil, err
 	}
-	wg.Wait()
 	nf := &NotFoundError{ID: id, Agents: len(cands)}
 	var found []int
 	for i, a := range answers {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/placement"
 )
 
@@ -34,10 +33,6 @@ func TestExitCode(t *testing.T) {
 	} {
 		if got := ExitCode(&tt.t); got != tt.want {
 			t.Errorf("%s %v: %d, want %d", tt.t.State, tt.t.ExitStatus, got, tt.want)
-		}
-		err := ExitError(&tt.t)
-		if cmdutil.ExitCodeOf(err) != cmdutil.ExitCode(tt.want) {
-			t.Errorf("%s: ExitError %v", tt.t.State, err)
 		}
 	}
 }
@@ -84,7 +79,7 @@ func TestFollowAndLocate(t *testing.T) {
 	cands := []placement.Candidate{{Name: "a", Addr: empty.URL}, {Name: "b", Addr: srv.URL}}
 	client := func(c placement.Candidate) *agentclient.Client { return agentclient.New(c.Addr) }
 
-	loc, cl, err := Locate(context.Background(), cands, client, "t1")
+	loc, cl, err := Locate(context.Background(), cands, client, 2, "t1")
 	if err != nil || loc.Agent.Name != "b" || loc.Task.State != "TASK_FINISHED" {
 		t.Fatalf("locate: %+v %v", loc, err)
 	}
@@ -98,7 +93,7 @@ func TestFollowAndLocate(t *testing.T) {
 	if err != nil || ti.State != "TASK_RUNNING" || len(seen) != 3 {
 		t.Fatalf("follow until running: %v %v %v", ti, seen, err)
 	}
-	_, _, err = Locate(context.Background(), cands[:1], client, "t1")
+	_, _, err = Locate(context.Background(), cands[:1], client, 2, "t1")
 	if err == nil || err.Error() != "task t1 not found on 1 agent (list tasks with 'mesosctl tasks')" {
 		t.Fatalf("not found: %v", err)
 	}

@@ -17,7 +17,7 @@ func BenchmarkStartDown4Nodes(b *testing.B) {
 			var up, down time.Duration
 			for i := 0; i < b.N; i++ {
 				t0 := time.Now()
-				c, err := Start(Options{Exe: exe, NoAgent: bc.noAgent, Subnet: "127.0.205", KillWithParent: true})
+				c, err := Start(Options{Binaries: bins, NoAgent: bc.noAgent, Subnet: "127.0.205", KillWithParent: true})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mesosctl/mesosctl/internal/config"
+	"github.com/mesosctl/mesosctl/internal/shell"
 )
 
 // writeClientFiles writes known_hosts, ssh_config, the mesosctl inventory
@@ -42,7 +43,7 @@ func (c *Cluster) writeClientFiles() error {
 		return err
 	}
 	env := fmt.Sprintf("# source this file to point mesosctl and ssh at the test cluster\nexport MESOSCTL_CONFIG=%s\nalias ssh='ssh -F %s'\n",
-		shellQuote(c.ConfigFile), c.SSHConfig)
+		shell.Quote(c.ConfigFile), c.SSHConfig)
 	return os.WriteFile(filepath.Join(c.Dir, "env.sh"), []byte(env), 0o644)
 }
 

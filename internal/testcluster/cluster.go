@@ -18,11 +18,12 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/mesosctl/mesosctl/internal/shell"
 	"github.com/mesosctl/mesosctl/internal/zkserver"
 )
 
-// Options configure a cluster. The zero value plus Exe gives the standard
-// 4-node cluster lxb001…lxb004 on 127.0.1.1…127.0.1.4.
+// Options configure a cluster. The zero value plus Binaries gives the
+// standard 4-node cluster lxb001…lxb004 on 127.0.1.1…127.0.1.4.
 type Options struct {
 	// Dir holds everything of the cluster; "" makes a new temp dir. Down
 	// removes it.
@@ -34,12 +35,13 @@ type Options struct {
 	// Subnet is the first three octets of the node addresses (default
 	// "127.0.1"): node N listens on Subnet.N.
 	Subnet string
-	// Exe is the mesosctl binary (it becomes /usr/sbin/mesos-slave in the
-	// nodes and runs the node init and the systemctl shim). Required.
-	Exe string
-	// AgentExe is the program behind /usr/sbin/mesos-slave in the nodes
-	// (default Exe, i.e. mesosctl agentd). Tests of the cluster itself may
-	// use a stand-in script.
+	// Binaries are mesosctl-testcluster (the node init and the systemctl
+	// shim) and mesosctl (/usr/sbin/mesos-slave in the nodes). Required;
+	// tests get both from Build.
+	Binaries Binaries
+	// AgentExe, when set, is the program behind /usr/sbin/mesos-slave in
+	// the nodes instead of Binaries.Mesosctl (mesosctl agentd): a real Mesos
+	// agent, or a stand-in script in the tests of the cluster itself.
 	AgentExe string
 	// SSHPort (default 22) and AgentPort (default 5051) on each node.
 	SSHPort   int
@@ -51,7 +53,7 @@ type Options struct {
 	Timeout time.Duration
 	// KillWithParent makes the nodes and ZooKeeper die with the process
 	// that started them (tests: a killed or timed-out test binary leaves
-	// nothing running). `dev cluster up` leaves it off.
+	// nothing running). `mesosctl-testcluster up` leaves it off.
 	KillWithParent bool
 	// Log receives progress lines (nil: silent).
 	Log io.Writer
@@ -66,10 +68,10 @@ type Node struct {
 }
 
 // Cluster is a running cluster. It is saved as <Dir>/cluster.json so that
-// another process (`mesosctl dev cluster down`) can tear it down.
+// another process (`mesosctl-testcluster down`) can tear it down.
 type Cluster struct {
 	Dir          string `json:"dir"`
-	Exe          string `json:"exe"`
+	HarnessExe   string `json:"harness_exe"` // mesosctl-testcluster
 	Nodes        []Node `json:"nodes"`
 	ZooKeeper    string `json:"zookeeper"` // zk://127.0.0.1:PORT/mesos
 	ZKPid        int    `json:"zk_pid"`
@@ -124,22 +126,24 @@ func (o *Options) defaults() error {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	if o.Exe == "" {
-		return errors.New("the mesosctl binary (Options.Exe) is required")
-	}
-	exe, err := filepath.Abs(o.Exe)
-	if err != nil {
-		return err
-	}
-	o.Exe = exe
-	if _, err := os.Stat(o.Exe); err != nil {
-		return fmt.Errorf("mesosctl binary: %w (run make build)", err)
-	}
 	if o.AgentExe == "" {
-		o.AgentExe = o.Exe
+		o.AgentExe = o.Binaries.Mesosctl
 	}
-	if o.AgentExe, err = filepath.Abs(o.AgentExe); err != nil {
-		return err
+	for _, b := range []struct {
+		path *string
+		what string
+	}{{&o.Binaries.Harness, "the mesosctl-testcluster binary"}, {&o.AgentExe, "the mesosctl binary"}} {
+		if *b.path == "" {
+			return fmt.Errorf("%s is required (testcluster.Options.Binaries)", b.what)
+		}
+		abs, err := filepath.Abs(*b.path)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return fmt.Errorf("%s: %w (run make build testcluster)", b.what, err)
+		}
+		*b.path = abs
 	}
 	return nil
 }
@@ -169,7 +173,7 @@ func Start(o Options) (c *Cluster, err error) {
 			return nil, err
 		}
 		if _, err := os.Stat(filepath.Join(dir, StateFile)); err == nil {
-			return nil, fmt.Errorf("a cluster is already up in %s: run `mesosctl dev cluster down --dir %s` first", dir, dir)
+			return nil, fmt.Errorf("a cluster is already up in %s: run `mesosctl-testcluster down --dir %s` first", dir, dir)
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -180,7 +184,7 @@ func Start(o Options) (c *Cluster, err error) {
 	_ = os.Chmod(dir, 0o755)
 	c = &Cluster{
 		Dir:          dir,
-		Exe:          o.Exe,
+		HarnessExe:   o.Binaries.Harness,
 		SSHPort:      o.SSHPort,
 		AgentPort:    o.AgentPort,
 		ConfigFile:   filepath.Join(dir, "config.yaml"),
@@ -300,7 +304,7 @@ func Start(o Options) (c *Cluster, err error) {
 func portFree(ip string, port int) error {
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(port)))
 	if err != nil {
-		return fmt.Errorf("%s:%d is in use (is another test cluster up? `mesosctl dev cluster down`, or choose another --subnet): %w", ip, port, err)
+		return fmt.Errorf("%s:%d is in use (is another test cluster up? `mesosctl-testcluster down`, or choose another --subnet): %w", ip, port, err)
 	}
 	return l.Close()
 }
@@ -316,7 +320,7 @@ func runQuiet(name string, args ...string) error {
 // startNode prepares the node directory and starts its init in new
 // namespaces; it returns once sshd accepts connections.
 func (c *Cluster) startNode(n *Node, o Options, hosts []byte) (*os.Process, error) {
-	spec := &NodeSpec{Name: n.Name, IP: n.IP, Dir: n.Dir, Exe: c.Exe, AgentExe: o.AgentExe, SSHPort: c.SSHPort,
+	spec := &NodeSpec{Name: n.Name, IP: n.IP, Dir: n.Dir, HarnessExe: c.HarnessExe, AgentExe: o.AgentExe, SSHPort: c.SSHPort,
 		AgentPort: c.AgentPort, Master: c.ZooKeeper, NoAgent: o.NoAgent}
 	if err := prepareNodeDir(spec, hosts); err != nil {
 		return nil, fmt.Errorf("%s: %w", n.Name, err)
@@ -333,7 +337,7 @@ func (c *Cluster) startNode(n *Node, o Options, hosts []byte) (*os.Process, erro
 		return nil, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(c.Exe, "dev", "node-init", "--spec", spec.specPath())
+	cmd := exec.Command(c.HarnessExe, "node-init", "--spec", spec.specPath())
 	cmd.Dir = "/"
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"}
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -505,15 +509,13 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 	if err := os.WriteFile(s.sshdConfig(), []byte(sshd), 0o644); err != nil {
 		return err
 	}
-	shim := fmt.Sprintf("#!/bin/sh\n# systemctl shim of the mesosctl test cluster: acts on this node's agent.\nexec %s dev systemctl --spec %s -- \"$@\"\n",
-		shellQuote(s.Exe), shellQuote(s.specPath()))
+	shim := fmt.Sprintf("#!/bin/sh\n# systemctl shim of the mesosctl test cluster: acts on this node's agent.\nexec %s systemctl --spec %s -- \"$@\"\n",
+		shell.Quote(s.HarnessExe), shell.Quote(s.specPath()))
 	if err := os.WriteFile(s.shimPath(), []byte(shim), 0o755); err != nil {
 		return err
 	}
 	return writeJSON(s.specPath(), s)
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // WaitAgent waits until the node's agent answers GET /state.
 func (c *Cluster) WaitAgent(node string, timeout time.Duration) error {

@@ -23,7 +23,7 @@ import (
 // agentd. The e2e package runs the real agent.
 
 var (
-	exe    string // the mesosctl binary built for the tests
+	bins   Binaries // mesosctl and mesosctl-testcluster, built for the tests
 	shared *Cluster
 )
 
@@ -51,7 +51,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	if exe, err = BuildBinary(tmp); err != nil {
+	if bins, err = Build(tmp); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -60,7 +60,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	shared, err = Start(Options{Exe: exe, AgentExe: agent, NoAgent: true, Subnet: "127.0.201", KillWithParent: true, Log: os.Stderr})
+	shared, err = Start(Options{Binaries: bins, AgentExe: agent, NoAgent: true, Subnet: "127.0.201", KillWithParent: true, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the test cluster:", err)
 		return 1
@@ -253,7 +253,7 @@ func TestClientFiles(t *testing.T) {
 		{"ip lxb003", "127.0.201.3\n"},
 		{"nodeset -e @mesos-agents", "lxb001 lxb002 lxb003 lxb004\n"},
 	} {
-		out, err := exec.Command(exe, append([]string{"--config", shared.ConfigFile}, strings.Fields(tc.args)...)...).CombinedOutput()
+		out, err := exec.Command(bins.Mesosctl, append([]string{"--config", shared.ConfigFile}, strings.Fields(tc.args)...)...).CombinedOutput()
 		if err != nil || string(out) != tc.want {
 			t.Errorf("mesosctl --config config.yaml %s: %q, %v; want %q", tc.args, out, err, tc.want)
 		}
@@ -280,7 +280,7 @@ func TestZooKeeperAnswers(t *testing.T) {
 // container, and checks that Down removes processes, mounts, cgroups and
 // the cluster dir.
 func TestTeardownLeavesNothing(t *testing.T) {
-	c, err := Start(Options{Exe: exe, NoAgent: true, Nodes: 2, Subnet: "127.0.203", KillWithParent: true, Timeout: 20 * time.Second})
+	c, err := Start(Options{Binaries: bins, NoAgent: true, Nodes: 2, Subnet: "127.0.203", KillWithParent: true, Timeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,17 +347,17 @@ func hostPidOf(t *testing.T, initPid int, nsPid string) string {
 }
 
 func TestStartRefusesBusyAddressesAndBadOptions(t *testing.T) {
-	if _, err := Start(Options{Exe: exe, NoAgent: true, Nodes: 1, Subnet: "127.0.201"}); err == nil ||
+	if _, err := Start(Options{Binaries: bins, NoAgent: true, Nodes: 1, Subnet: "127.0.201"}); err == nil ||
 		!strings.Contains(err.Error(), "127.0.201.1:22 is in use") {
 		t.Errorf("second cluster on the same addresses: %v", err)
 	}
-	if _, err := Start(Options{Exe: exe, Subnet: "10.0.0"}); err == nil || !strings.Contains(err.Error(), "loopback") {
+	if _, err := Start(Options{Binaries: bins, Subnet: "10.0.0"}); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("non-loopback subnet: %v", err)
 	}
 	if _, err := Start(Options{}); err == nil || !strings.Contains(err.Error(), "binary") {
 		t.Errorf("no binary: %v", err)
 	}
-	if _, err := Start(Options{Exe: exe, Dir: shared.Dir}); err == nil || !strings.Contains(err.Error(), "already up") {
+	if _, err := Start(Options{Binaries: bins, Dir: shared.Dir}); err == nil || !strings.Contains(err.Error(), "already up") {
 		t.Errorf("same dir: %v", err)
 	}
 }
@@ -365,7 +365,7 @@ func TestStartRefusesBusyAddressesAndBadOptions(t *testing.T) {
 // TestDownAfterTheNodesDied: down still cleans up when the node inits and
 // ZooKeeper are already gone (a crash, kill -9).
 func TestDownAfterTheNodesDied(t *testing.T) {
-	c, err := Start(Options{Exe: exe, NoAgent: true, Nodes: 1, Subnet: "127.0.206", KillWithParent: true})
+	c, err := Start(Options{Binaries: bins, NoAgent: true, Nodes: 1, Subnet: "127.0.206", KillWithParent: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,10 +22,10 @@ var overlayTargets = []struct{ name, target string }{
 }
 
 // NodeInit is the body of a node: it runs as PID 1 of the node's new PID,
-// mount and UTS namespaces (started by the cluster through `mesosctl dev
-// node-init`). It sets up the node's view of the file system, starts sshd
-// and the agent, reports readiness on fd 3, and then reaps orphans forever.
-// It returns only on a setup error.
+// mount and UTS namespaces (started by the cluster through
+// `mesosctl-testcluster node-init`). It sets up the node's view of the file
+// system, starts sshd and the agent, reports readiness on fd 3, and then
+// reaps orphans forever. It returns only on a setup error.
 func NodeInit(specPath string) error {
 	ready := os.NewFile(3, "ready")
 	spec, err := ReadNodeSpec(specPath)

@@ -9,8 +9,11 @@
 // per-node views of /etc, /var/lib, /var/log and /usr/sbin are overlay mounts
 // that exist only in the node's mount namespace.
 //
-// The node side runs in the same binary: `mesosctl dev node-init` (NodeInit)
-// and `mesosctl dev systemctl` (Systemctl).
+// The cluster is driven by its own binary, cmd/mesosctl-testcluster, which
+// is not part of the product: `mesosctl-testcluster up|down|status|env`,
+// and on the node side `mesosctl-testcluster node-init` (NodeInit) and
+// `mesosctl-testcluster systemctl` (Systemctl). The nodes run mesosctl
+// itself as their agent.
 package testcluster
 
 import (
@@ -23,15 +26,15 @@ import (
 // NodeSpec is everything a node's init and its systemctl shim need. The
 // cluster writes it as <node dir>/node.json.
 type NodeSpec struct {
-	Name      string `json:"name"`       // hostname, e.g. lxb001
-	IP        string `json:"ip"`         // 127.0.1.N: sshd and agent listen here
-	Dir       string `json:"dir"`        // <cluster dir>/<name> on the host
-	Exe       string `json:"exe"`        // the mesosctl binary
-	AgentExe  string `json:"agent_exe"`  // behind /usr/sbin/mesos-slave (default Exe)
-	SSHPort   int    `json:"ssh_port"`   // 22
-	AgentPort int    `json:"agent_port"` // 5051
-	Master    string `json:"master"`     // zk://127.0.0.1:PORT/mesos
-	NoAgent   bool   `json:"no_agent"`   // do not start the agent at boot
+	Name       string `json:"name"`        // hostname, e.g. lxb001
+	IP         string `json:"ip"`          // 127.0.1.N: sshd and agent listen here
+	Dir        string `json:"dir"`         // <cluster dir>/<name> on the host
+	HarnessExe string `json:"harness_exe"` // mesosctl-testcluster: the systemctl shim runs it
+	AgentExe   string `json:"agent_exe"`   // behind /usr/sbin/mesos-slave (mesosctl)
+	SSHPort    int    `json:"ssh_port"`    // 22
+	AgentPort  int    `json:"agent_port"`  // 5051
+	Master     string `json:"master"`      // zk://127.0.0.1:PORT/mesos
+	NoAgent    bool   `json:"no_agent"`    // do not start the agent at boot
 }
 
 // Paths inside a node (they are the Mesos package defaults).
@@ -100,8 +103,8 @@ func ReadNodeSpec(path string) (*NodeSpec, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("node spec %s: %w", path, err)
 	}
-	if s.Name == "" || s.IP == "" || s.Dir == "" || s.Exe == "" {
-		return nil, fmt.Errorf("node spec %s: name, ip, dir and exe are required", path)
+	if s.Name == "" || s.IP == "" || s.Dir == "" || s.HarnessExe == "" {
+		return nil, fmt.Errorf("node spec %s: name, ip, dir and harness_exe are required", path)
 	}
 	return &s, nil
 }

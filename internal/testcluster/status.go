@@ -10,7 +10,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/zkserver"
 )
 
-// Status is what `mesosctl dev cluster status` shows.
+// Status is what `mesosctl-testcluster status` shows.
 type Status struct {
 	Dir       string       `json:"dir"`
 	ZooKeeper bool         `json:"zookeeper"`

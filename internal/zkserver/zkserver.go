@@ -86,9 +86,6 @@ func Launch(o Options) (*Server, error) {
 // Addr is "127.0.0.1:<port>".
 func (s *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
 
-// URL returns zk://127.0.0.1:<port><path>.
-func (s *Server) URL(path string) string { return "zk://" + s.Addr() + path }
-
 // Pid is the server's process id (also its process group id), 0 when
 // stopped.
 func (s *Server) Pid() int {

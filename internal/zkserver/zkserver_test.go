@@ -15,8 +15,8 @@ func TestLaunchRestartStop(t *testing.T) {
 	if s.Port == 0 || s.Pid() == 0 || !Ruok(s.Addr()) {
 		t.Fatalf("not serving: port %d pid %d", s.Port, s.Pid())
 	}
-	if !strings.HasPrefix(s.URL("/mesos"), "zk://127.0.0.1:") {
-		t.Errorf("URL = %q", s.URL("/mesos"))
+	if !strings.HasPrefix(s.Addr(), "127.0.0.1:") {
+		t.Errorf("Addr = %q", s.Addr())
 	}
 	cfg, err := os.ReadFile(s.Dir + "/zoo.cfg")
 	if err != nil || !strings.Contains(string(cfg), "clientPortAddress=127.0.0.1\n") {

@@ -19,7 +19,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
-	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/render"
 	"github.com/mesosctl/mesosctl/internal/zk"
 )
@@ -28,6 +28,7 @@ import (
 type Options struct {
 	IO      *iostreams.IOStreams
 	Config  func() (string, time.Duration, error) // zookeeper URL and timeout from the config file
+	Fanout  func() int                            // how many agents to ask at once (cmdutil.Fanout)
 	ZK      string
 	Master  string
 	Timeout time.Duration
@@ -63,6 +64,7 @@ func NewCmdAgents(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		}
 		return cfg.Defaults.ZooKeeper, cfg.Defaults.ConnectTimeout, nil
 	}
+	opts.Fanout = func() int { return cmdutil.Fanout(f) }
 	cmd := &cobra.Command{
 		Use:   "agents",
 		Short: "List live agents (from ZooKeeper or a Mesos master)",
@@ -131,7 +133,11 @@ func Run(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return fmt.Errorf("ZooKeeper %s: %v", zkURL, err)
 		}
-		agents = fillFromAgents(ctx, entries, opts.Timeout)
+		fanout := 0
+		if opts.Fanout != nil {
+			fanout = opts.Fanout()
+		}
+		agents = fillFromAgents(ctx, entries, opts.Timeout, fanout)
 	}
 	if master != "" {
 		fromMaster, err := masterAgents(ctx, master, opts.Timeout)
@@ -204,8 +210,8 @@ func zkAgents(ctx context.Context, conn *gozk.Conn, path string, timeout time.Du
 }
 
 // fillFromAgents turns registry entries into rows, asking every agent's
-// /state (concurrently) for used resources and task counts.
-func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.Duration) []Agent {
+// /state (at most fanout at once) for used resources and task counts.
+func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.Duration, fanout int) []Agent {
 	out := make([]Agent, len(entries))
 	for i, e := range entries {
 		addr := e.Address.IP
@@ -215,8 +221,7 @@ func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.D
 		out[i] = Agent{ID: e.ID, Hostname: e.Hostname, Address: addr + ":" + strconv.Itoa(e.Port),
 			Source: "zookeeper", Resources: e.Resources, Attributes: e.Attributes, Version: e.Version}
 	}
-	// At most 64 agents at once, like the CLI's other HTTP fan-outs.
-	remote.Each(ctx, 64, len(out), func(ctx context.Context, i int) {
+	_ = parallel.Each(ctx, fanout, len(out), func(ctx context.Context, i int) {
 		a := &out[i]
 		c := agentclient.New(a.Address)
 		c.Timeout = timeout

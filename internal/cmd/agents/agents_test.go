@@ -221,7 +221,7 @@ func TestAgentsTTYAndPiped(t *testing.T) {
 	defer master.Close()
 	for _, tty := range []bool{false, true} {
 		ios, _, out, _ := iostreams.Test()
-		ios.SetStdoutTTY(tty)
+		ios.StdoutTTY = tty
 		opts := &Options{IO: ios, Master: strings.TrimPrefix(master.URL, "http://"), Timeout: 5 * time.Second}
 		if err := Run(context.Background(), opts); err != nil {
 			t.Fatal(err)

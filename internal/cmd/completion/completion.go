@@ -71,11 +71,3 @@ func Run(opts *Options) error {
 	}
 	return cmdutil.FlagErrorf("unsupported shell %q: use bash, zsh, fish or powershell", opts.Shell)
 }
-
-// Script returns the completion script of root for shell (for the
-// staleness test and `make completions`).
-func Script(root *cobra.Command, shell string) (string, error) {
-	ios, _, out, _ := iostreams.Test()
-	err := Run(&Options{IO: ios, Shell: shell, Root: root})
-	return out.String(), err
-}

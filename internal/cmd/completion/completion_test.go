@@ -27,10 +27,11 @@ func TestCompletionsUpToDate(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	cmd := root.NewCmdRoot(mesosctl.NewFactory(ios))
 	for _, shell := range completion.Shells {
-		got, err := completion.Script(cmd, shell)
-		if err != nil {
+		ios, _, out, _ := iostreams.Test()
+		if err := completion.Run(&completion.Options{IO: ios, Shell: shell, Root: cmd}); err != nil {
 			t.Fatal(err)
 		}
+		got := out.String()
 		path := filepath.Join("..", "..", "..", "completions", files[shell])
 		want, err := os.ReadFile(path)
 		if err != nil {

@@ -8,11 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mesosctl/mesosctl/internal/cmd/fanout"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/fanout"
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/shell"
 )
 
 // Options are the inputs of `mesosctl ex`.
@@ -143,7 +144,12 @@ func Run(o *Options) error {
 		ctx = context.Background()
 	}
 	results, runErr := o.Run(ctx, fanout.Job{Targets: targets, Mode: mode, Print: !structured,
-		Command: func(t remote.Target) string { return Wrap(o.Command, o.Root, t.User) }})
+		Command: func(t remote.Target) string {
+			if o.Root {
+				return shell.AsRoot(o.Command, t.User)
+			}
+			return o.Command
+		}})
 	if structured {
 		out := make([]Result, len(results))
 		for i, r := range results {
@@ -161,25 +167,7 @@ func Run(o *Options) error {
 		return runErr
 	}
 	if len(results) == 1 && results[0].Err == nil {
-		if c := results[0].ExitCode; c != 0 {
-			return &cmdutil.ExitStatusError{Code: c}
-		}
-		return nil
+		return cmdutil.ExitStatus(results[0].ExitCode)
 	}
 	return fanout.ExitError(results)
-}
-
-// Wrap returns the remote command line: cmd itself, or with root, cmd run
-// by `sudo -n sh -c` when user is not root (-n: fail instead of prompting
-// for a password).
-func Wrap(cmd string, root bool, user string) string {
-	if !root || user == "root" {
-		return cmd
-	}
-	return "sudo -n -- sh -c " + ShellQuote(cmd)
-}
-
-// ShellQuote quotes s for a POSIX shell.
-func ShellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -26,11 +26,12 @@ import (
 func BenchmarkExecDetach200(b *testing.B) {
 	const nodes = 8
 	tmp := b.TempDir()
-	exe, err := testcluster.BuildBinary(tmp)
+	bins, err := testcluster.Build(tmp)
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: nodes, Exe: exe,
+	exe := bins.Mesosctl
+	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: nodes, Binaries: bins,
 		Subnet: "127.0.215", NoAgent: true, KillWithParent: true})
 	if err != nil {
 		b.Fatal(err)

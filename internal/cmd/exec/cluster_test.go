@@ -37,11 +37,12 @@ func startCluster(t *testing.T) (*testcluster.Cluster, string) {
 		t.Fatal("cluster tests need root (namespaces, sshd on port 22)")
 	}
 	tmp := t.TempDir()
-	exe, err := testcluster.BuildBinary(tmp)
+	bins, err := testcluster.Build(tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 3, Exe: exe,
+	exe := bins.Mesosctl
+	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 3, Binaries: bins,
 		Subnet: "127.0.213", NoAgent: true, KillWithParent: true})
 	if err != nil {
 		t.Fatal(err)
@@ -246,8 +247,8 @@ func TestTasksOnCluster(t *testing.T) {
 
 		// On a terminal: styled, command lines cut to the width.
 		ios, _, ttyOut, _ := iostreams.Test()
-		ios.SetStdoutTTY(true)
-		ios.SetTerminalWidth(80)
+		ios.StdoutTTY = true
+		ios.Width = 80
 		if code := mesosctl.Run(context.Background(), ios, []string{"mesosctl", "tree", "lxb001"}); code != 0 {
 			t.Fatalf("tree on a terminal: exit %d", code)
 		}

@@ -23,8 +23,8 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmd/agentsel"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/agentsel"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 	"github.com/mesosctl/mesosctl/internal/placement"
@@ -338,7 +338,7 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	var launched *api.TaskInfo
-	agent, err := placement.Place(ctx, cands, req, o.Sel.Client, func(ctx context.Context, a placement.Agent) error {
+	agent, err := placement.Place(ctx, cands, req, o.Sel.Client, o.Sel.Fanout(), func(ctx context.Context, a placement.Agent) error {
 		ti, err := o.Sel.Client(a.Candidate).LaunchTask(ctx, spec)
 		if errors.Is(err, agentclient.ErrNotFound) {
 			return fmt.Errorf("%s (%s) has no mesosctl task API: exec launches tasks through mesosctl agentd, not a Mesos agent", a.Name, a.Addr)
@@ -406,5 +406,5 @@ func Run(ctx context.Context, o *Options) error {
 		fmt.Fprintln(o.IO.Out, spec.TaskID)
 		return nil
 	}
-	return taskwatch.ExitError(final)
+	return cmdutil.ExitStatus(taskwatch.ExitCode(final))
 }

@@ -14,9 +14,8 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/term"
 
-	"github.com/mesosctl/mesosctl/internal/cmd/fanout"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
-	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/fanout"
 )
 
 // Options are the inputs of `mesosctl login`.
@@ -65,16 +64,10 @@ func Run(o *Options) error {
 		return err
 	}
 	t := targets[0]
-	s := fanout.Settings{}
-	if o.Settings != nil {
-		if s, err = o.Settings(); err != nil {
-			return err
-		}
+	d, err := o.Dialer()
+	if err != nil {
+		return err
 	}
-	if o.ConnectTimeout > 0 {
-		s.ConnectTimeout = o.ConnectTimeout
-	}
-	d := &remote.Dialer{KnownHostsFile: s.KnownHostsFile, AcceptNewHostKeys: o.AcceptNewHostKeys, ConnectTimeout: s.ConnectTimeout}
 	defer d.Close()
 	ctx := o.Context
 	if ctx == nil {

@@ -108,7 +108,7 @@ func Print(ios *iostreams.IOStreams, out *render.Options, rows []Row) error {
 		rows = []Row{}
 	}
 	if len(rows) == 0 && !out.IsStructured() {
-		if ios.IsStdoutTTY() {
+		if ios.StdoutTTY {
 			fmt.Fprintln(ios.ErrOut, "no nodes (add some under nodes: in the configuration file, see docs/configuration.md)")
 		}
 		return nil

@@ -42,7 +42,7 @@ func TestNewCmdNodes(t *testing.T) {
 
 func TestPrintEmpty(t *testing.T) {
 	ios, _, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(true)
+	ios.StdoutTTY = true
 	if err := Print(ios, &render.Options{Format: "table"}, nil); err != nil || out.Len() != 0 || !strings.Contains(errOut.String(), "no nodes") {
 		t.Errorf("tty: %q %q %v", out, errOut, err)
 	}

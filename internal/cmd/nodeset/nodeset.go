@@ -3,7 +3,11 @@
 package nodeset
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,13 +52,20 @@ func NewCmdNodeset(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 A node set is a comma-separated list of names with bracketed numeric ranges
 (lxb00[1-4,7], rack[1-2]n[01-04], n[1-9/2]), @groups from the inventory, and
 exclusions (!lxb003, or lxb00[1-4]!lxb002). Several arguments are joined with
-commas. Without arguments the NODES environment variable is used.
+commas; an argument "-" stands for the node sets read from standard input
+(separated by white space). Without arguments the NODES environment variable
+is used.
+
+Folding works in every dimension, as ClusterShell's nodeset does:
+a1b3 a1b4 a2b3 a2b4 folds to a[1-2]b[3-4].
 
 See docs/nodesets.md for the full syntax.`,
 		Example: `  $ mesosctl nodeset -e 'lxb00[1-4,7],!lxb003'
   lxb001 lxb002 lxb004 lxb007
   $ mesosctl nodeset -f lxb001 lxb002 lxb003 lxb007
   lxb[001-003,007]
+  $ mesosctl nodeset -e 'rack[1-2]-node[01-02]' | mesosctl nodeset -f -
+  rack[1-2]-node[01-02]
   $ mesosctl nodeset -c @rack1 -x lxb002
   3
   $ NODES='lxb[001-004]' mesosctl nodeset -e -S '\n'`,
@@ -97,7 +108,11 @@ See docs/nodesets.md for the full syntax.`,
 
 // Run prints the expansion, folding or count.
 func Run(opts *Options) error {
-	expr, err := ns.FromArgsOrEnv(opts.Exprs, opts.Getenv)
+	exprs, err := readStdin(opts)
+	if err != nil {
+		return err
+	}
+	expr, err := ns.FromArgsOrEnv(exprs, opts.Getenv)
 	if err != nil {
 		return cmdutil.UsageError(err)
 	}
@@ -108,11 +123,19 @@ func Run(opts *Options) error {
 	out := opts.IO.Out
 	switch opts.Mode {
 	case ModeExpand:
-		sep := unescape(opts.Separator)
-		if len(names) > 0 {
-			fmt.Fprint(out, strings.Join(names, sep))
-			fmt.Fprintln(out)
+		if len(names) == 0 {
+			break
 		}
+		sep := unescape(opts.Separator)
+		w := bufio.NewWriterSize(out, 64<<10)
+		for i, n := range names {
+			if i > 0 {
+				w.WriteString(sep)
+			}
+			w.WriteString(n)
+		}
+		w.WriteByte('\n')
+		return w.Flush()
 	case ModeFold:
 		if len(names) > 0 {
 			fmt.Fprintln(out, ns.Fold(names))
@@ -123,6 +146,32 @@ func Run(opts *Options) error {
 		return cmdutil.FlagErrorf("choose one of -e/--expand, -f/--fold or -c/--count")
 	}
 	return nil
+}
+
+// readStdin replaces an argument "-" by the words of standard input.
+func readStdin(opts *Options) ([]string, error) {
+	if !slices.Contains(opts.Exprs, "-") {
+		return opts.Exprs, nil
+	}
+	b, err := io.ReadAll(opts.IO.In)
+	if err != nil {
+		return nil, fmt.Errorf("read node sets from standard input: %w", err)
+	}
+	var out []string
+	for _, a := range opts.Exprs {
+		if a != "-" {
+			out = append(out, a)
+			continue
+		}
+		if words := strings.Fields(string(b)); len(words) > 0 {
+			out = append(out, strings.Join(words, ","))
+		}
+		b = nil // read once
+	}
+	if len(out) == 0 {
+		return nil, cmdutil.UsageError(errors.New("no node set given: standard input (-) was empty"))
+	}
+	return out, nil
 }
 
 // unescape interprets \n, \t and \\ in a separator given on the command

@@ -11,7 +11,6 @@ import (
 	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
 	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
-	"github.com/mesosctl/mesosctl/internal/cmd/dev"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
 	"github.com/mesosctl/mesosctl/internal/cmd/executor"
@@ -67,7 +66,7 @@ daemon, 'mesosctl agentd'.`,
 	cobra.EnableTraverseRunHooks = true
 	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
 		path, _ := c.Flags().GetString("config")
-		f.ConfigOptions = config.LoadOptions{Path: path, Flags: c.Flags(), Getenv: f.Getenv}
+		f.ConfigOptions = config.LoadOptions{Path: path, Flags: c.Flags()}
 		return nil
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -92,7 +91,6 @@ daemon, 'mesosctl agentd'.`,
 		treecmd.NewCmdTree(f, nil),
 		login.NewCmdLogin(f, nil),
 		agent.NewCmdAgent(f),
-		dev.NewCmdDev(f),
 	} {
 		cmd.AddCommand(sub)
 	}

@@ -16,8 +16,8 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmd/agentsel"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/agentsel"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/taskwatch"
 )
@@ -157,7 +157,7 @@ func locate(ctx context.Context, o *Options) (*taskwatch.Located, *agentclient.C
 	if err != nil {
 		return nil, nil, err
 	}
-	return taskwatch.Locate(ctx, cands, o.Sel.Client, o.ID)
+	return taskwatch.Locate(ctx, cands, o.Sel.Client, o.Sel.Fanout(), o.ID)
 }
 
 // RunKill kills the task.
@@ -217,7 +217,7 @@ func follow(ctx context.Context, o *Options, loc *taskwatch.Located, cl *agentcl
 		}
 		return err
 	}
-	return taskwatch.ExitError(final)
+	return cmdutil.ExitStatus(taskwatch.ExitCode(final))
 }
 
 // RunLogs prints (and follows) the sandbox file.

@@ -11,16 +11,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmd/agentsel"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/agentsel"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/placement"
 	"github.com/mesosctl/mesosctl/internal/render"
 	"github.com/mesosctl/mesosctl/internal/taskwatch"
@@ -107,15 +107,11 @@ func Run(ctx context.Context, o *Options) error {
 	want := NormalizeState(o.State)
 	per := make([][]Task, len(cands))
 	errs := make([]error, len(cands))
-	var wg sync.WaitGroup
-	for i, c := range cands {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			per[i], errs[i] = List(ctx, o.Sel.Client(c), c)
-		}()
+	if err := parallel.Each(ctx, o.Sel.Fanout(), len(cands), func(ctx context.Context, i int) {
+		per[i], errs[i] = List(ctx, o.Sel.Client(cands[i]), cands[i])
+	}); err != nil {
+		return cmdutil.CancelError
 	}
-	wg.Wait()
 	rows := []Task{}
 	failed := 0
 	for i := range cands {

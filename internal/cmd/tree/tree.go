@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/charmbracelet/lipgloss"
 	ltree "github.com/charmbracelet/lipgloss/tree"
@@ -18,8 +17,9 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
-	"github.com/mesosctl/mesosctl/internal/cmd/fanout"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/fanout"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
 )
@@ -146,7 +146,7 @@ func Run(o *Options) error {
 	if o.Credentials != nil {
 		creds = o.Credentials()
 	}
-	// Ask every agent at once (bounded), then ps over SSH where needed.
+	// Ask the agents (at most --fanout at once), then ps over SSH where needed.
 	urls := make([]string, len(names))
 	for i, n := range names {
 		trees[i] = NodeTree{Node: n, Recovered: []api.Process{}}
@@ -158,36 +158,33 @@ func Run(o *Options) error {
 		}
 	}
 	needSSH := make([]bool, len(names))
-	sem := make(chan struct{}, 32)
-	var wg sync.WaitGroup
-	for i := range names {
-		if o.Source == "ps" {
-			needSSH[i] = true
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			cl := agentclient.New(urls[i])
-			if o.ConnectTimeout > 0 {
-				cl.Timeout = o.ConnectTimeout
-			}
-			cl.User, cl.Password, _ = strings.Cut(creds, ":")
-			pt, err := cl.Processes(ctx)
-			switch {
-			case err != nil && o.Source == "agentd":
-				trees[i].Source, trees[i].Error = "agentd", err.Error()
-			case err != nil:
-				needSSH[i] = true // a real Mesos agent (404), or no agent answering: ask ps
-			default:
-				trees[i].Source = "agentd"
-				trees[i].Agent, trees[i].Recovered = &pt.Agent, orEmpty(pt.Recovered)
-			}
-		}()
+	limit, err := o.Limit()
+	if err != nil {
+		return err
 	}
-	wg.Wait()
+	if o.Source == "ps" {
+		for i := range needSSH {
+			needSSH[i] = true
+		}
+	} else if err := parallel.Each(ctx, limit, len(names), func(ctx context.Context, i int) {
+		cl := agentclient.New(urls[i])
+		if o.ConnectTimeout > 0 {
+			cl.Timeout = o.ConnectTimeout
+		}
+		cl.User, cl.Password, _ = strings.Cut(creds, ":")
+		pt, err := cl.Processes(ctx)
+		switch {
+		case err != nil && o.Source == "agentd":
+			trees[i].Source, trees[i].Error = "agentd", err.Error()
+		case err != nil:
+			needSSH[i] = true // a real Mesos agent (404), or no agent answering: ask ps
+		default:
+			trees[i].Source = "agentd"
+			trees[i].Agent, trees[i].Recovered = &pt.Agent, orEmpty(pt.Recovered)
+		}
+	}); err != nil {
+		return cmdutil.CancelError
+	}
 	for i, need := range needSSH {
 		if need {
 			viaSSH = append(viaSSH, i)
@@ -251,7 +248,7 @@ func Run(o *Options) error {
 		}
 	} else {
 		st := Style{Color: o.IO.ColorEnabled()}
-		if o.IO.IsStdoutTTY() && !o.Wide {
+		if o.IO.StdoutTTY && !o.Wide {
 			st.Width = o.IO.TerminalWidth()
 		}
 		for _, t := range trees {

@@ -14,7 +14,7 @@ import (
 // Server is a running ZooKeeper.
 type Server struct {
 	*zkserver.Server
-	t testing.TB // nil when started with Launch
+	t testing.TB
 }
 
 // Start starts ZooKeeper for a test; the test fails (never skips) when it
@@ -29,27 +29,14 @@ func Start(t testing.TB) *Server {
 	return &Server{Server: s, t: t}
 }
 
-// Launch starts ZooKeeper outside of tests with its data in dir on
-// 127.0.0.1:port (0: a free port). Call Stop when done.
-func Launch(dir string, port int) (*Server, error) {
-	s, err := zkserver.Launch(zkserver.Options{Dir: dir, Port: port, DieWithParent: true})
-	if err != nil {
-		return nil, err
-	}
-	return &Server{Server: s}, nil
-}
+// URL returns zk://127.0.0.1:<port><path>.
+func (s *Server) URL(path string) string { return "zk://" + s.Addr() + path }
 
-// Restart stops the server and starts it again on the same port and data.
-// Started by Start, a failure fails the test; started by Launch, it is
-// returned.
-func (s *Server) Restart() error {
-	err := s.Server.Restart()
-	if err != nil && s.t != nil {
+// Restart stops the server and starts it again on the same port and data;
+// a failure fails the test.
+func (s *Server) Restart() {
+	if err := s.Server.Restart(); err != nil {
 		s.t.Helper()
 		s.t.Fatal(err)
 	}
-	return err
 }
-
-// FreePort returns a currently free TCP port on 127.0.0.1.
-func FreePort() (int, error) { return zkserver.FreePort() }

@@ -18,6 +18,9 @@ func TestStartRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	if want := "zk://" + s.Addr() + "/mesos"; s.URL("/mesos") != want {
+		t.Errorf("URL = %q, want %q", s.URL("/mesos"), want)
+	}
 	if _, err := conn.Create("/x", []byte("1"), 0, gozk.WorldACL(gozk.PermAll)); err != nil {
 		t.Fatal(err)
 	}

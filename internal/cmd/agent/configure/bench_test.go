@@ -26,11 +26,11 @@ func BenchmarkSetAttribute(b *testing.B) {
 	// One 64-node cluster for both cases (sub-benchmarks run more than
 	// once; the cluster is started once, here).
 	tmp := b.TempDir()
-	exe, err := testcluster.BuildBinary(tmp)
+	bins, err := testcluster.Build(tmp)
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 64, Exe: exe,
+	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 64, Binaries: bins,
 		Subnet: "127.0.212", KillWithParent: true, Timeout: 2 * time.Minute})
 	if err != nil {
 		b.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentconfig"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
-	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/render"
 )
 
@@ -135,7 +135,7 @@ func runGet(o *Options, names []string) error {
 	}
 	per := make([][]agentconfig.FlagValue, len(targets))
 	errs := make([]error, len(targets))
-	remote.Each(ctx, o.Fanout, len(targets), func(ctx context.Context, i int) {
+	_ = parallel.Each(ctx, o.Fanout, len(targets), func(ctx context.Context, i int) {
 		per[i], errs[i] = agentconfig.Get(ctx, targets[i], names)
 	})
 	all := []agentconfig.FlagValue{}

@@ -34,12 +34,12 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	exe, err := testcluster.BuildBinary(tmp)
+	bins, err := testcluster.Build(tmp)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cluster, clusterErr = testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 3, Exe: exe,
+	cluster, clusterErr = testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 3, Binaries: bins,
 		Subnet: "127.0.210", KillWithParent: true})
 	if clusterErr != nil {
 		fmt.Fprintln(os.Stderr, "test cluster:", clusterErr)
@@ -208,8 +208,8 @@ func TestLiveAttributesAndRestartPath(t *testing.T) {
 		t.Errorf("no-op: %d %s %q", code, out, errOut)
 	}
 	ios, _, tout, terr := iostreams.Test()
-	ios.SetStderrTTY(true)
-	ios.SetStdoutTTY(true)
+	ios.StderrTTY = true
+	ios.StdoutTTY = true
 	if code := mesosctl.Run(context.Background(), ios, []string{"mesosctl", "agent", "set-attributes", "lxb001", "zone:b"}); code != 0 ||
 		terr.String() != "lxb001: none unchanged\n" || !strings.Contains(tout.String(), "unchanged") {
 		t.Errorf("tty: %d stdout %q stderr %q", code, tout, terr)

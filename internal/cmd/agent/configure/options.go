@@ -7,7 +7,6 @@
 package configure
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,12 +18,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/agentconfig"
-	"github.com/mesosctl/mesosctl/internal/cmd/agent/agentnodes"
-	"github.com/mesosctl/mesosctl/internal/cmd/fanout"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/agentnodes"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/fanout"
 	"github.com/mesosctl/mesosctl/internal/inventory"
-	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/shell"
 )
 
 // Options are the inputs shared by the changing verbs.
@@ -96,37 +95,6 @@ func (o *Options) validate() error {
 	return nil
 }
 
-// dialer builds the SSH dialer from the configuration and the flags; it
-// also returns the per-command time limit.
-func (o *Options) dialer() (*remote.Dialer, time.Duration, error) {
-	s := fanout.Settings{}
-	if o.Settings != nil {
-		var err error
-		if s, err = o.Settings(); err != nil {
-			return nil, 0, err
-		}
-	}
-	if o.ConnectTimeout > 0 {
-		s.ConnectTimeout = o.ConnectTimeout
-	}
-	if o.Timeout > 0 {
-		s.CommandTimeout = o.Timeout
-	}
-	if o.Fanout == 0 {
-		o.Fanout = s.Fanout
-	}
-	return &remote.Dialer{KnownHostsFile: s.KnownHostsFile, AcceptNewHostKeys: o.AcceptNewHostKeys,
-		ConnectTimeout: s.ConnectTimeout}, s.CommandTimeout, nil
-}
-
-// sudo runs script as root: directly for root, through 'sudo -n' otherwise.
-func sudo(script, user string) string {
-	if user == "root" {
-		return script
-	}
-	return "sudo -n -- sh -c '" + strings.ReplaceAll(script, "'", `'\''`) + "'"
-}
-
 // targets resolves the node set into engine targets. The returned close
 // function ends the SSH connections.
 func (o *Options) targets() ([]agentconfig.Target, func(), error) {
@@ -144,7 +112,10 @@ func (o *Options) targets() ([]agentconfig.Target, func(), error) {
 			return nil, nil, err
 		}
 	}
-	d, cmdTimeout, err := o.dialer()
+	if o.Fanout, err = o.Limit(); err != nil {
+		return nil, nil, err
+	}
+	r, closeSSH, err := o.Runner()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -152,37 +123,27 @@ func (o *Options) targets() ([]agentconfig.Target, func(), error) {
 	for i, name := range names {
 		node, err := o.Lookup(name)
 		if err != nil {
-			d.Close()
+			closeSSH()
 			return nil, nil, err
 		}
 		st := sshTargets[i]
 		out[i] = agentconfig.Target{Name: name, Node: node, HTTP: agentnodes.Client(node, creds, o.HTTPTimeout),
 			SSH: func(ctx context.Context, script string) ([]byte, error) {
-				if cmdTimeout > 0 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, cmdTimeout)
-					defer cancel()
-				}
-				client, err := d.Dial(ctx, st)
-				if err != nil {
-					return nil, err
-				}
-				var stdout, stderr bytes.Buffer
-				code, err := remote.RunSession(ctx, client, sudo(script, st.User), nil, &stdout, &stderr, func() { d.Forget(st) })
-				if err != nil {
-					return nil, err
-				}
-				if code != 0 {
-					msg := strings.TrimSpace(stderr.String())
+				res := r.RunOne(ctx, st, shell.AsRoot(script, st.User))
+				switch {
+				case res.Err != nil:
+					return nil, res.Err
+				case res.ExitCode != 0:
+					msg := strings.TrimSpace(string(res.Stderr))
 					if msg == "" {
-						msg = strings.TrimSpace(stdout.String())
+						msg = strings.TrimSpace(string(res.Stdout))
 					}
-					return nil, fmt.Errorf("exit status %d: %s", code, msg)
+					return nil, fmt.Errorf("exit status %d: %s", res.ExitCode, msg)
 				}
-				return stdout.Bytes(), nil
+				return res.Stdout, nil
 			}}
 	}
-	return out, func() { d.Close() }, nil
+	return out, closeSSH, nil
 }
 
 // run plans, applies and prints.
@@ -200,7 +161,7 @@ func (o *Options) run() error {
 		ctx = context.Background()
 	}
 	ro := agentconfig.Options{DryRun: o.DryRun, Batch: o.Batch, Fanout: o.Fanout}
-	if o.IO.IsStderrTTY() && !o.DryRun {
+	if o.IO.StderrTTY && !o.DryRun {
 		// Restarts take a while: show each node as it finishes.
 		var mu sync.Mutex
 		ro.OnResult = func(r agentconfig.Result) {

@@ -27,11 +27,11 @@ func run(t *testing.T, args ...string) (cmdutil.ExitCode, string, string) {
 // arguments), then none.
 func TestAgentPs(t *testing.T) {
 	tmp := t.TempDir()
-	exe, err := testcluster.BuildBinary(tmp)
+	bins, err := testcluster.Build(tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 2, Exe: exe,
+	c, err := testcluster.Start(testcluster.Options{Dir: filepath.Join(tmp, "cluster"), Nodes: 2, Binaries: bins,
 		Subnet: "127.0.209", NoAgent: true, KillWithParent: true})
 	if err != nil {
 		t.Fatal(err)

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
-	"github.com/mesosctl/mesosctl/internal/cmd/agent/agentnodes"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/agentnodes"
 	"github.com/mesosctl/mesosctl/internal/render"
 )
 

@@ -20,7 +20,7 @@ import (
 func run(t *testing.T, tty bool, args ...string) (cmdutil.ExitCode, string, string) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(tty)
+	ios.StdoutTTY = tty
 	code := mesosctl.Run(context.Background(), ios, append([]string{"mesosctl"}, args...))
 	return code, out.String(), errOut.String()
 }

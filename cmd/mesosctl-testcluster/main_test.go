@@ -1,4 +1,4 @@
-package dev
+package main
 
 import (
 	"encoding/json"
@@ -19,10 +19,11 @@ func TestClusterUpStatusDown(t *testing.T) {
 		t.Fatal("needs root (namespaces, mounts, sshd on port 22)")
 	}
 	tmp := t.TempDir()
-	exe, err := testcluster.BuildBinary(tmp)
+	bins, err := testcluster.Build(tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
+	exe := bins.Harness
 	dir := filepath.Join(tmp, "cluster")
 	run := func(args ...string) (string, string, int) {
 		cmd := exec.Command(exe, args...)
@@ -37,17 +38,17 @@ func TestClusterUpStatusDown(t *testing.T) {
 		}
 		return stdout.String(), stderr.String(), code
 	}
-	out, errOut, code := run("dev", "cluster", "up", "--dir", dir, "--nodes", "2", "--no-agent", "--subnet", "127.0.204")
+	out, errOut, code := run("up", "--dir", dir, "--nodes", "2", "--no-agent", "--subnet", "127.0.204")
 	if code != 0 {
 		t.Fatalf("up: exit %d\n%s%s", code, out, errOut)
 	}
-	t.Cleanup(func() { run("dev", "cluster", "down", "--dir", dir) })
+	t.Cleanup(func() { run("down", "--dir", dir) })
 	for _, want := range []string{
 		"Test cluster up in " + dir + ": 2 nodes (lxb001…lxb002)",
 		"export MESOSCTL_CONFIG=" + dir + "/config.yaml",
 		"ssh -F " + dir + "/ssh_config lxb001 hostname",
 		"mesosctl ex lxb00[1-2] hostname",
-		"mesosctl dev cluster down --dir " + dir,
+		"mesosctl-testcluster down --dir " + dir,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("up output lacks %q:\n%s", want, out)
@@ -61,38 +62,51 @@ func TestClusterUpStatusDown(t *testing.T) {
 	}
 
 	// Agents are not running (--no-agent): status says so and exits 1.
-	out, _, code = run("dev", "cluster", "status", "--dir", dir)
+	out, _, code = run("status", "--dir", dir)
 	if code != 1 || !strings.Contains(out, "NODE") || !strings.Contains(out, "lxb001     127.0.204.1") || !strings.Contains(out, "down") {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
-	out, _, _ = run("dev", "cluster", "status", "--dir", dir, "--json")
+	out, _, _ = run("status", "--dir", dir, "--json")
 	var st testcluster.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Nodes) != 2 || !st.Nodes[1].SSHD || !st.ZooKeeper {
 		t.Errorf("status --json: %v\n%s", err, out)
 	}
 
-	out, _, code = run("dev", "cluster", "env", "--dir", dir)
+	out, _, code = run("env", "--dir", dir)
 	if code != 0 || out != "export MESOSCTL_CONFIG="+dir+"/config.yaml\n" {
 		t.Errorf("env: exit %d %q", code, out)
 	}
-	out, errOut, code = run("dev", "cluster", "up", "--dir", dir)
+	out, errOut, code = run("up", "--dir", dir)
 	if code == 0 || !strings.Contains(errOut, "already up in "+dir) {
 		t.Errorf("second up: exit %d %q", code, errOut)
 	}
-	out, errOut, code = run("dev", "cluster", "down", "--dir", dir)
+	out, errOut, code = run("down", "--dir", dir)
 	if code != 0 || !strings.Contains(out, "Test cluster in "+dir+" is down.") {
 		t.Errorf("down: exit %d %q %q", code, out, errOut)
 	}
 	if _, err := os.Stat(dir); err == nil {
 		t.Errorf("%s still exists after down", dir)
 	}
-	_, errOut, code = run("dev", "cluster", "down", "--dir", dir)
+	_, errOut, code = run("down", "--dir", dir)
 	if code != 1 || !strings.Contains(errOut, "no test cluster in "+dir) {
 		t.Errorf("down again: exit %d %q", code, errOut)
 	}
-	_, errOut, code = run("dev", "cluster", "up", "--nodes", "0")
+	_, errOut, code = run("up", "--nodes", "0")
 	if code != 2 || !strings.Contains(errOut, "--nodes 0") {
 		t.Errorf("up --nodes 0: exit %d %q", code, errOut)
+	}
+	if _, errOut, code = run("frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d %q", code, errOut)
+	}
+
+	// Without a mesosctl next to it (and no --agent-exe) up says what to do.
+	alone := filepath.Join(t.TempDir(), "mesosctl-testcluster")
+	if err := os.Link(exe, alone); err != nil {
+		t.Fatal(err)
+	}
+	exe = alone
+	if _, errOut, code = run("up", "--dir", filepath.Join(tmp, "c2")); code != 1 || !strings.Contains(errOut, "no mesosctl next to "+alone) {
+		t.Errorf("up without mesosctl: exit %d %q", code, errOut)
 	}
 }
 
@@ -105,7 +119,7 @@ func TestNodeSet(t *testing.T) {
 }
 
 func TestSystemctlUsage(t *testing.T) {
-	cmd := newCmdSystemctl(nil)
+	cmd := newCmdSystemctl()
 	cmd.SetArgs([]string{"--", "restart", "mesos-slave"})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "spec") {

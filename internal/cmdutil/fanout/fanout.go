@@ -60,8 +60,7 @@ func Wire(f *cmdutil.Factory, o *Options) {
 			if err != nil {
 				return nil, cmdutil.UsageError(err)
 			}
-			out[i] = remote.Target{Name: n, Addr: node.SSHAddr(), User: node.SSHUser,
-				IdentityFiles: node.IdentityFiles, ProxyJump: node.ProxyJump}
+			out[i] = Target(node)
 		}
 		return out, nil
 	}
@@ -113,13 +112,14 @@ type Job struct {
 	Print bool
 }
 
-// Run runs the job and returns the results in node-set order.
-func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
+// settings are the configuration's settings with the flags given on the
+// command line applied.
+func (o *Options) settings() (Settings, error) {
 	s := Settings{}
 	if o.Settings != nil {
 		var err error
 		if s, err = o.Settings(); err != nil {
-			return nil, err
+			return s, err
 		}
 	}
 	if o.Fanout > 0 {
@@ -131,16 +131,58 @@ func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
 	if o.Timeout > 0 {
 		s.CommandTimeout = o.Timeout
 	}
-	d := &remote.Dialer{KnownHostsFile: s.KnownHostsFile, AcceptNewHostKeys: o.AcceptNewHostKeys,
+	return s, nil
+}
+
+// Limit is how many nodes the command works on at once: --fanout, else
+// defaults.fanout (0 here means parallel.DefaultLimit).
+func (o *Options) Limit() (int, error) {
+	s, err := o.settings()
+	return s.Fanout, err
+}
+
+// Dialer is the SSH dialer of one run, set up from the configuration and
+// the flags: known_hosts, --accept-new-host-keys, the connect timeout. The
+// caller closes it.
+func (o *Options) Dialer() (*remote.Dialer, error) {
+	s, err := o.settings()
+	if err != nil {
+		return nil, err
+	}
+	return o.dialer(s), nil
+}
+
+func (o *Options) dialer(s Settings) *remote.Dialer {
+	return &remote.Dialer{KnownHostsFile: s.KnownHostsFile, AcceptNewHostKeys: o.AcceptNewHostKeys,
 		ConnectTimeout: s.ConnectTimeout}
-	defer d.Close()
+}
+
+// Runner is the SSH runner of one run: the Dialer, at most Limit nodes at
+// once, and the per-node --timeout. closeFn ends its connections.
+func (o *Options) Runner() (r *remote.Runner, closeFn func(), err error) {
+	s, err := o.settings()
+	if err != nil {
+		return nil, nil, err
+	}
+	d := o.dialer(s)
+	return &remote.Runner{Concurrency: s.Fanout, Timeout: s.CommandTimeout, Dial: d.Dial, Forget: d.Forget},
+		func() { d.Close() }, nil
+}
+
+// Run runs the job and returns the results in node-set order.
+func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
+	r, closeFn, err := o.Runner()
+	if err != nil {
+		return nil, err
+	}
+	defer closeFn()
 
 	names := make([]string, len(job.Targets))
 	for i, t := range job.Targets {
 		names[i] = t.Name
 	}
 	var prog *remote.Progress
-	if o.Progress == "always" || (o.Progress == "auto" && o.IO.IsStderrTTY()) {
+	if o.Progress == "always" || (o.Progress == "auto" && o.IO.StderrTTY) {
 		prog = &remote.Progress{W: o.IO.ErrOut, Names: names, Delay: o.ProgressDelay, Width: o.IO.TerminalWidth()}
 		prog.Start()
 	}
@@ -150,8 +192,7 @@ func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
 		pr.Fold = nodeset.Fold
 		pr.Progress = prog
 	}
-	r := &remote.Runner{Concurrency: s.Fanout, Timeout: s.CommandTimeout, Dial: d.Dial, Forget: d.Forget,
-		NoCapture: job.Print && job.Mode == remote.ModeStream}
+	r.NoCapture = job.Print && job.Mode == remote.ModeStream
 	if pr != nil && job.Mode == remote.ModeStream {
 		r.Output = pr.Writers
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
-	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/render"
 )
 
@@ -129,14 +129,11 @@ func (o *Options) Fetch(ctx context.Context, args []string, fn func(ctx context.
 		}
 		creds = c
 	}
-	if limit == 0 {
-		limit = 64
-	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	results := make([]Result, len(names))
-	remote.Each(ctx, limit, len(names), func(ctx context.Context, i int) {
+	parallel.Each(ctx, limit, len(names), func(ctx context.Context, i int) {
 		results[i].Node = names[i]
 		fn(ctx, Client(nodes[i], creds, o.Timeout), &results[i])
 	})

@@ -1,76 +1,93 @@
-// Package dev implements the hidden `mesosctl dev` commands for developers:
-// `dev cluster up|down|status` (the multi-node test cluster on one machine)
-// and the node side of that cluster, `dev node-init` and `dev systemctl`.
-package dev
+package main
 
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mesosctl/mesosctl/internal/cmdutil"
-	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/testcluster"
 )
 
-// DefaultDir is where `dev cluster up` puts the cluster unless --dir says.
+// DefaultDir is where `up` puts the cluster unless --dir says.
 const DefaultDir = "/tmp/mesosctl-cluster"
 
-// NewCmdDev builds the hidden `dev` command group.
-func NewCmdDev(f *cmdutil.Factory) *cobra.Command {
+// newCmdRoot builds the command tree; out and errOut are the streams of
+// every command.
+func newCmdRoot(out, errOut io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "dev <command>",
-		Short:   "Developer tools: the multi-node test cluster",
-		Example: "  $ sudo mesosctl dev cluster up\n  $ sudo mesosctl dev cluster down",
-		Hidden:  true,
-	}
-	cmd.AddCommand(newCmdCluster(f), newCmdNodeInit(f), newCmdSystemctl(f))
-	return cmd
-}
-
-func newCmdCluster(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "cluster <up|down|status|env>",
-		Example: "  $ sudo mesosctl dev cluster up --nodes 4\n  $ eval \"$(mesosctl dev cluster env)\"\n  $ mesosctl dev cluster status\n  $ sudo mesosctl dev cluster down",
-		Short:   "Start, stop or show a multi-node test cluster on this machine (needs root)",
+		Use:   "mesosctl-testcluster <command>",
+		Short: "Start, stop or show a multi-node test cluster on this machine (needs root)",
 		Long: `A test cluster is N nodes lxb001… on this machine. Each node is a set of
 Linux namespaces (mount, UTS, PID) sharing the host network, with its own
 hostname, /etc/mesos-slave, /var/lib/mesos and /var/log/mesos, an OpenSSH sshd
 on 127.0.1.N:22, the agent (mesosctl agentd as /usr/sbin/mesos-slave) on
 127.0.1.N:5051 and a systemctl shim for 'systemctl restart mesos-slave'.
-A ZooKeeper server runs on 127.0.0.1. The host is left unchanged.`,
+A ZooKeeper server runs on 127.0.0.1. The host is left unchanged.
+
+This is a developer tool (make demo, scripts/cluster.sh, the end-to-end
+tests), not part of the mesosctl release.`,
+		Example:       "  $ sudo mesosctl-testcluster up --nodes 4\n  $ eval \"$(mesosctl-testcluster env)\"\n  $ mesosctl-testcluster status\n  $ sudo mesosctl-testcluster down",
+		SilenceErrors: true,
+		SilenceUsage:  true,
 	}
-	cmd.AddCommand(newCmdUp(f), newCmdDown(f), newCmdStatus(f), newCmdEnv(f))
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	cmd.AddCommand(newCmdUp(), newCmdDown(), newCmdStatus(), newCmdEnv(), newCmdNodeInit(), newCmdSystemctl())
+	usageArgs(cmd)
 	return cmd
 }
 
-// UpOptions are the inputs of `dev cluster up`.
-type UpOptions struct {
-	IO       *iostreams.IOStreams
-	Exe      string
-	Dir      string
-	Nodes    int
-	Prefix   string
-	Subnet   string
-	NoAgent  bool
-	AgentExe string
-	Timeout  time.Duration
+// usageArgs makes positional-argument errors of cmd and its subcommands
+// usage errors (exit 2), like bad flags.
+func usageArgs(cmd *cobra.Command) {
+	if orig := cmd.Args; orig != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := orig(c, args); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
 }
 
-func newCmdUp(f *cmdutil.Factory) *cobra.Command {
-	opts := &UpOptions{IO: f.IOStreams}
+// upOptions are the inputs of `up`.
+type upOptions struct {
+	Out, ErrOut io.Writer
+	Harness     string // this binary
+	Dir         string
+	Nodes       int
+	Prefix      string
+	Subnet      string
+	NoAgent     bool
+	AgentExe    string
+	Timeout     time.Duration
+}
+
+func newCmdUp() *cobra.Command {
+	opts := &upOptions{}
 	cmd := &cobra.Command{
 		Use:     "up",
 		Short:   "Start a test cluster and print how to reach it",
-		Example: "  $ sudo mesosctl dev cluster up\n  $ sudo mesosctl dev cluster up --nodes 8 --dir /tmp/c8 --subnet 127.0.2",
+		Example: "  $ sudo mesosctl-testcluster up\n  $ sudo mesosctl-testcluster up --nodes 8 --dir /tmp/c8 --subnet 127.0.2",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Exe = f.Executable()
-			return RunUp(opts)
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			opts.Harness, opts.Out, opts.ErrOut = exe, cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return runUp(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", DefaultDir, "directory holding the cluster (removed by down)")
@@ -78,19 +95,28 @@ func newCmdUp(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Prefix, "prefix", "lxb", "node name prefix (names are prefix + 3 digits)")
 	cmd.Flags().StringVar(&opts.Subnet, "subnet", "127.0.1", "first three octets of the node addresses")
 	cmd.Flags().BoolVar(&opts.NoAgent, "no-agent", false, "do not start the agents (start them with systemctl start mesos-slave)")
-	cmd.Flags().StringVar(&opts.AgentExe, "agent-exe", "", "program behind /usr/sbin/mesos-slave in the nodes (default: this mesosctl, i.e. agentd; e.g. a real Mesos agent)")
+	cmd.Flags().StringVar(&opts.AgentExe, "agent-exe", "", "program behind /usr/sbin/mesos-slave in the nodes (default: the mesosctl next to this binary, i.e. agentd; e.g. a real Mesos agent)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Second, "how long each part may take to start")
 	return cmd
 }
 
-// RunUp starts the cluster; its processes outlive this command.
-func RunUp(opts *UpOptions) error {
+// runUp starts the cluster; its processes outlive this command.
+func runUp(opts *upOptions) error {
 	if opts.Nodes < 1 || opts.Nodes > 250 {
-		return cmdutil.FlagErrorf("--nodes %d: want 1..250", opts.Nodes)
+		return usageError{fmt.Errorf("--nodes %d: want 1..250", opts.Nodes)}
+	}
+	// The nodes' agent is the mesosctl built next to this binary
+	// (bin/mesosctl beside bin/mesosctl-testcluster), unless --agent-exe.
+	mesosctl := filepath.Join(filepath.Dir(opts.Harness), "mesosctl")
+	if opts.AgentExe == "" {
+		if _, err := os.Stat(mesosctl); err != nil {
+			return fmt.Errorf("no mesosctl next to %s to run as the nodes' agent: build it (make build testcluster) or pass --agent-exe", opts.Harness)
+		}
 	}
 	c, err := testcluster.Start(testcluster.Options{
 		Dir: opts.Dir, Nodes: opts.Nodes, Prefix: opts.Prefix, Subnet: opts.Subnet,
-		Exe: opts.Exe, AgentExe: opts.AgentExe, NoAgent: opts.NoAgent, Timeout: opts.Timeout, Log: opts.IO.ErrOut,
+		Binaries: testcluster.Binaries{Mesosctl: mesosctl, Harness: opts.Harness}, AgentExe: opts.AgentExe,
+		NoAgent: opts.NoAgent, Timeout: opts.Timeout, Log: opts.ErrOut,
 	})
 	if err != nil {
 		return err
@@ -100,13 +126,13 @@ func RunUp(opts *UpOptions) error {
 	if len(names) > 1 {
 		set = fmt.Sprintf("%s…%s", names[0], names[len(names)-1])
 	}
-	out := opts.IO.Out
+	out := opts.Out
 	fmt.Fprintf(out, "Test cluster up in %s: %d nodes (%s), ZooKeeper %s\n\n", c.Dir, len(names), set, c.ZooKeeper)
 	fmt.Fprintf(out, "  export MESOSCTL_CONFIG=%s\n", c.ConfigFile)
 	fmt.Fprintf(out, "  ssh -F %s %s hostname\n", c.SSHConfig, names[0])
 	fmt.Fprintf(out, "  mesosctl ex %s hostname\n", nodeSet(opts.Prefix, len(names)))
 	fmt.Fprintf(out, "  curl -s http://%s:%d/state | jq '{resources,attributes}'\n", c.Nodes[0].IP, c.AgentPort)
-	down := "mesosctl dev cluster down"
+	down := "mesosctl-testcluster down"
 	if c.Dir != DefaultDir {
 		down += " --dir " + c.Dir
 	}
@@ -127,11 +153,11 @@ func nodeSet(prefix string, n int) string {
 	return fmt.Sprintf("%s[%s-%s]", first[:i], first[i:], last[i:])
 }
 
-func newCmdDown(f *cmdutil.Factory) *cobra.Command {
+func newCmdDown() *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:     "down",
-		Example: "  $ sudo mesosctl dev cluster down\n  $ sudo mesosctl dev cluster down --dir /tmp/c8",
+		Example: "  $ sudo mesosctl-testcluster down\n  $ sudo mesosctl-testcluster down --dir /tmp/c8",
 		Short:   "Tear a test cluster down: processes, mounts, cgroups, directory",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -142,7 +168,7 @@ func newCmdDown(f *cmdutil.Factory) *cobra.Command {
 			if err := c.Down(); err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IOStreams.Out, "Test cluster in %s is down.\n", c.Dir)
+			fmt.Fprintf(cmd.OutOrStdout(), "Test cluster in %s is down.\n", c.Dir)
 			return nil
 		},
 	}
@@ -150,12 +176,12 @@ func newCmdDown(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
+func newCmdStatus() *cobra.Command {
 	var dir string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "status",
-		Example: "  $ mesosctl dev cluster status\n  $ mesosctl dev cluster status --json",
+		Example: "  $ mesosctl-testcluster status\n  $ mesosctl-testcluster status --json",
 		Short:   "Show the nodes of a test cluster and whether sshd and the agent answer",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -164,12 +190,13 @@ func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			st := c.Status()
+			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(f.IOStreams.Out)
+				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			tw := tabwriter.NewWriter(f.IOStreams.Out, 0, 4, 2, ' ', 0)
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NODE\tADDRESS\tINIT PID\tSSHD\tAGENT")
 			down := 0
 			for _, n := range st.Nodes {
@@ -181,7 +208,7 @@ func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
 			fmt.Fprintf(tw, "zookeeper\t%s\t%d\t\t%s\n", strings.TrimPrefix(c.ZooKeeper, "zk://"), c.ZKPid, upDown(st.ZooKeeper))
 			tw.Flush()
 			if down > 0 || !st.ZooKeeper {
-				return cmdutil.SilentError
+				return exitStatus(exitError)
 			}
 			return nil
 		},
@@ -191,19 +218,19 @@ func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-func newCmdEnv(f *cmdutil.Factory) *cobra.Command {
+func newCmdEnv() *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:     "env",
 		Short:   "Print shell exports that point mesosctl at a test cluster",
-		Example: "  $ eval \"$(mesosctl dev cluster env)\"",
+		Example: "  $ eval \"$(mesosctl-testcluster env)\"",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := testcluster.Load(dir)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IOStreams.Out, "export MESOSCTL_CONFIG=%s\n", c.ConfigFile)
+			fmt.Fprintf(cmd.OutOrStdout(), "export MESOSCTL_CONFIG=%s\n", c.ConfigFile)
 			return nil
 		},
 	}
@@ -218,7 +245,7 @@ func upDown(b bool) string {
 	return "down"
 }
 
-func newCmdNodeInit(f *cmdutil.Factory) *cobra.Command {
+func newCmdNodeInit() *cobra.Command {
 	var spec string
 	cmd := &cobra.Command{
 		Use:     "node-init --spec <node.json>",
@@ -235,20 +262,20 @@ func newCmdNodeInit(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-func newCmdSystemctl(f *cmdutil.Factory) *cobra.Command {
+func newCmdSystemctl() *cobra.Command {
 	var spec string
 	cmd := &cobra.Command{
 		Use:     "systemctl --spec <node.json> -- <verb> <unit>...",
 		Short:   "The systemctl shim inside a test cluster node",
-		Example: "  $ mesosctl dev systemctl --spec /tmp/mesosctl-cluster/lxb001/node.json -- restart mesos-slave",
+		Example: "  $ mesosctl-testcluster systemctl --spec /tmp/mesosctl-cluster/lxb001/node.json -- restart mesos-slave",
 		Hidden:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := testcluster.ReadNodeSpec(spec)
 			if err != nil {
 				return err
 			}
-			if rc := testcluster.Systemctl(s, args, f.IOStreams.Out, f.IOStreams.ErrOut); rc != 0 {
-				return &cmdutil.ExitStatusError{Code: rc}
+			if rc := testcluster.Systemctl(s, args, cmd.OutOrStdout(), cmd.ErrOrStderr()); rc != 0 {
+				return exitStatus(rc)
 			}
 			return nil
 		},

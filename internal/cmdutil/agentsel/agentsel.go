@@ -14,6 +14,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/config"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/placement"
 )
 
@@ -85,6 +86,14 @@ func (o *Options) Candidates(ctx context.Context) ([]placement.Candidate, error)
 		s.Master = master
 	}
 	return placement.Candidates(ctx, s)
+}
+
+// Fanout is how many candidate agents to ask at once (cmdutil.Fanout).
+func (o *Options) Fanout() int {
+	if o.f == nil {
+		return parallel.DefaultLimit
+	}
+	return cmdutil.Fanout(o.f)
 }
 
 // Client returns an HTTP client for a candidate agent.
