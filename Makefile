@@ -24,7 +24,7 @@ deps: ## install the Debian packages the tests and demo use (needs root)
 test: ## the whole test suite: installs dependencies, vet, gofmt, go test -race (unit + end-to-end)
 	bash scripts/test.sh
 
-unit: ## fast tests only: no sshd, ZooKeeper, test cluster, cgroups, containers or packaging (scripts/unit.sh)
+unit: ## fast tests only: no sshd, ZooKeeper, dockerd, test cluster, cgroups, containers or packaging (scripts/unit.sh)
 	GO=$(GO) bash scripts/unit.sh
 
 lint: ## gofmt and go vet
