@@ -737,6 +737,7 @@ func (r *Runtime) refreshContainer(cid string) {
 	r.mu.Unlock()
 	if c != nil {
 		r.readUpdates(c)
+		r.deliverKill(c) // a kill that waited for TASK_STARTING
 	}
 	if sc != nil && sc.recovered {
 		r.pollStandalone()
@@ -790,9 +791,6 @@ func (r *Runtime) readUpdates(c *container) {
 	c.nUpdates = len(recs)
 	if grew {
 		r.broadcastLocked()
-		if c.killRequested && !c.killSent {
-			go r.deliverKill(c)
-		}
 	}
 }
 
@@ -807,6 +805,7 @@ func (r *Runtime) poll() {
 	r.mu.Unlock()
 	for _, c := range live {
 		r.readUpdates(c)
+		r.deliverKill(c)
 		r.mu.Lock()
 		ended := c.exited || c.recovered && !procfs.Alive(c.pid, c.start)
 		r.mu.Unlock()
