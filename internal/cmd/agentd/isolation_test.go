@@ -75,8 +75,9 @@ func TestIsolationThatCannotBeAppliedIsRefused(t *testing.T) {
 // launch with the kernel's error instead of running the task without it.
 func TestIsolationInForce(t *testing.T) {
 	a := startBinaryAgent(t, "--isolation=cgroups/all")
-	if !strings.Contains(a.stderr.String(), "Isolation in force: cgroups v1 (one mount per controller) at /sys/fs/cgroup, root "+a.cgroups+": cpu, memory, pids") {
-		t.Errorf("no log line naming the isolation in force:\n%s", a.stderr)
+	want := "Isolation in force: cgroups v1 (one mount per controller) at /sys/fs/cgroup, root " + a.cgroups + ": cpu, memory, pids"
+	if log := a.waitLog(want); !strings.Contains(log, want) {
+		t.Errorf("no log line naming the isolation in force:\n%s", log)
 	}
 	spec := sh("too-many-pids", "true")
 	spec.PidsMax = 1 << 30 // above the kernel's PID_MAX_LIMIT: pids.max refuses it

@@ -161,20 +161,24 @@ func TestNoSecretLeaves(t *testing.T) {
 // with authentication.
 func TestOpenReadwriteWarning(t *testing.T) {
 	const warning = "anyone who can reach this port can launch tasks, and so run commands as root on this host"
+	// The warning comes before "Finished recovery": once that is logged,
+	// every warning there will be is.
+	const later = "Finished recovery"
 	a := startBinaryAgent(t, "--ip=0.0.0.0")
-	if n := strings.Count(a.stderr.String(), warning); n != 1 {
-		t.Errorf("--ip=0.0.0.0 without read-write auth: %d warnings\n%s", n, a.stderr)
+	log := a.waitLog(later)
+	if n := strings.Count(log, warning); n != 1 {
+		t.Errorf("--ip=0.0.0.0 without read-write auth: %d warnings\n%s", n, log)
 	}
-	if !strings.Contains(a.stderr.String(), "level=WARN") {
-		t.Errorf("not a warning:\n%s", a.stderr)
+	if !strings.Contains(log, "level=WARN") {
+		t.Errorf("not a warning:\n%s", log)
 	}
 	b := startBinaryAgent(t) // 127.0.0.1
 	creds := filepath.Join(t.TempDir(), "creds.json")
 	os.WriteFile(creds, []byte(`{"credentials":[{"principal":"ops","secret":"s"}]}`), 0o600)
 	c := startBinaryAgent(t, "--ip=0.0.0.0", "--authenticate_http_readwrite", "--http_credentials="+creds)
 	for name, p := range map[string]*agentProc{"loopback": b, "authenticated": c} {
-		if strings.Contains(p.stderr.String(), warning) {
-			t.Errorf("%s agent warns:\n%s", name, p.stderr)
+		if log := p.waitLog(later); !strings.Contains(log, later) || strings.Contains(log, warning) {
+			t.Errorf("%s agent warns (or never finished recovery):\n%s", name, log)
 		}
 	}
 }

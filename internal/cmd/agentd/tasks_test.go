@@ -140,6 +140,17 @@ func (a *agentProc) start() {
 	}
 }
 
+// waitLog waits until agentd's stderr (copied from its pipe, so behind
+// what /state already answers) contains text, and returns it.
+func (a *agentProc) waitLog(text string) string {
+	a.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if s := a.stderr.String(); strings.Contains(s, text) || time.Now().After(deadline) {
+			return s
+		}
+	}
+}
+
 // kill9 kills agentd the hard way (its containers live on).
 func (a *agentProc) kill9() {
 	a.t.Helper()
@@ -580,8 +591,8 @@ func TestTornCheckpointSkipped(t *testing.T) {
 	if ti := a.task("good", ""); ti.State != "TASK_RUNNING" {
 		t.Errorf("good: %+v", ti)
 	}
-	if !strings.Contains(a.stderr.String(), "task.info") {
-		t.Errorf("no warning naming the corrupt file:\n%s", a.stderr)
+	if log := a.waitLog("task.info"); !strings.Contains(log, "task.info") {
+		t.Errorf("no warning naming the corrupt file:\n%s", log)
 	}
 	_, body := a.do("GET", "/metrics/snapshot", nil)
 	if !strings.Contains(string(body), `"slave/recovery_errors":1`) {
@@ -741,7 +752,7 @@ func TestGCDelay(t *testing.T) {
 	if ti := a.task("keep", ""); ti.State != "TASK_RUNNING" {
 		t.Errorf("keep: %+v", ti)
 	}
-	if !strings.Contains(a.stderr.String(), "Garbage collected task brief") {
-		t.Errorf("no GC log line:\n%s", a.stderr)
+	if log := a.waitLog("Garbage collected task brief"); !strings.Contains(log, "Garbage collected task brief") {
+		t.Errorf("no GC log line:\n%s", log)
 	}
 }
