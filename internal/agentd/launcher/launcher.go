@@ -178,6 +178,11 @@ func Notify(runtimeDir, cid string) {
 
 // Run is the launcher's main. It returns the exit code.
 func Run(i *Info) int {
+	// Listen for signals first: a kill that arrives before the command has
+	// started must stop it from starting, not be lost (or kill the
+	// launcher without a termination record).
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	rt := i.Paths().Runtime(i.ContainerID)
 	if i.Cgroup != nil {
 		if err := i.Cgroup.Enter(os.Getpid()); err != nil {
@@ -213,8 +218,10 @@ func Run(i *Info) int {
 		c.Env = EnvList(i.ExecutorEnv)
 	}
 	c.Stdout, c.Stderr = os.Stdout, os.Stderr
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	if s := pendingKill(sigs); s != 0 {
+		writeTermination(i, rt, Termination{Status: int(s), Signal: int(s), Message: "Killed before the command started"})
+		return 128 + int(s)
+	}
 	if err := c.Start(); err != nil {
 		writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: "Failed to launch: " + err.Error()})
 		return 1
@@ -243,6 +250,21 @@ func Run(i *Info) int {
 		return ws.ExitStatus()
 	}
 	return 128 + t.Signal
+}
+
+// pendingKill returns the first terminating signal received so far (a
+// SIGHUP is not one: agentd's session went away), or 0.
+func pendingKill(sigs <-chan os.Signal) syscall.Signal {
+	for {
+		select {
+		case s := <-sigs:
+			if s != syscall.SIGHUP {
+				return s.(syscall.Signal)
+			}
+		default:
+			return 0
+		}
+	}
 }
 
 // awaitGo blocks until agentd writes HandshakeGo to HandshakeFD, or fails

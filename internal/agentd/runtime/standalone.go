@@ -217,6 +217,19 @@ func (r *Runtime) signalTree(pid int, sig syscall.Signal) {
 	}
 }
 
+// signalStandalone delivers a KILL_CONTAINER signal. SIGTERM and SIGINT go
+// to the launcher, which passes them to the command's process group or,
+// when the command has not started yet, does not start it; so no moment of
+// the launch loses them. Other signals (SIGKILL, which the launcher cannot
+// pass on, among them) go to every process of the container.
+func (r *Runtime) signalStandalone(pid int, sig syscall.Signal) {
+	if sig == syscall.SIGTERM || sig == syscall.SIGINT {
+		_ = syscall.Kill(pid, sig)
+		return
+	}
+	r.signalTree(pid, sig)
+}
+
 func (r *Runtime) standaloneViews() []View {
 	r.mu.Lock()
 	out := make([]View, 0, len(r.standalone))
@@ -348,7 +361,7 @@ func (s *Service) registerContainerCalls(srv *httpapi.Server) {
 			finished, pid := c.finished, c.pid
 			rt.mu.Unlock()
 			if !finished {
-				rt.signalTree(pid, sig)
+				rt.signalStandalone(pid, sig)
 			}
 			return nil, nil
 		}
