@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/arch"
 	"github.com/mesosctl/mesosctl/internal/docgen"
 )
@@ -27,7 +26,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}
-	if err := flags.WriteDoc("."); err != nil {
+	if err := docgen.WriteFlagTable("."); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}

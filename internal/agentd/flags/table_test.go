@@ -1,7 +1,6 @@
 package flags
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -280,19 +279,5 @@ func TestRender(t *testing.T) {
 		if _, err := spec(c.flag).Render(c.in); err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: Render(%q) error = %v, want %q", c.flag, c.in, err, c.msg)
 		}
-	}
-}
-
-func TestCompatibilityDocIsCurrent(t *testing.T) {
-	b, err := os.ReadFile("../../../" + DocFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := spliceDoc(string(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want != string(b) {
-		t.Errorf("%s: the per-flag table is stale: run make docs", DocFile)
 	}
 }
