@@ -13,3 +13,6 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 -timeout 60m ./... 2>&1 | tee /tmp/mesosctl-test.log
+# e2e/mesosgo is a module of its own (mesos-go stays out of go.mod): a real
+# Mesos client against agentd.
+(cd e2e/mesosgo && go vet ./... && go test -race -count=1 -timeout 20m ./...) 2>&1 | tee -a /tmp/mesosctl-test.log
