@@ -65,7 +65,6 @@ type Options struct {
 	HDFS          string
 	Package       string
 	Overwrite     bool
-	FrameworkName string
 
 	// Ours.
 	Constraints []string
@@ -83,6 +82,7 @@ func NewCmdExec(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Launch one task through agentd's task API on an agent chosen by free
 resources and attribute constraints, and follow it as mesos-execute does:
 
+  Subscribed with ID <framework id>
   Submitted task 'sleep' to agent '<agent id>'
   Received status update TASK_RUNNING for task 'sleep'
     source: SOURCE_EXECUTOR
@@ -151,11 +151,12 @@ error. The same binary invoked as mesos-execute runs this command.`,
 	fs.StringVar(&opts.HDFS, "hdfs", "localhost:9000", "accepted and ignored")
 	fs.StringVar(&opts.Package, "package", "", "refused: agentd fetches no packages")
 	fs.BoolVar(&opts.Overwrite, "overwrite", false, "accepted and ignored")
-	fs.StringVar(&opts.FrameworkName, "framework-name", "", `framework name the task is listed under in /state (default "mesos-execute instance")`)
 	fs.StringArrayVar(&opts.Constraints, "constraint", nil, "run only on agents with this attribute `name:value` (repeatable)")
 	fs.BoolVar(&opts.Detach, "detach", false, "return once the task is TASK_RUNNING, printing its task ID")
 	fs.StringVar(&opts.User, "user", "", "run the task as this user (default: the agent's choice)")
 	agentsel.AddFlags(f, cmd, &opts.Sel, true)
+	// stout's --no-shell, --no-checkpoint, … as mesos-execute takes them.
+	cmdutil.AddNegations(fs)
 	return cmd
 }
 
@@ -232,7 +233,7 @@ func (o *Options) Spec() (api.TaskSpec, placement.Request, error) {
 	if err != nil {
 		return spec, req, cmdutil.FlagErrorf("--env: %v", err)
 	}
-	spec = api.TaskSpec{TaskID: NewTaskID(o.Name), Name: o.Name, FrameworkName: o.FrameworkName, Env: env, User: o.User,
+	spec = api.TaskSpec{TaskID: NewTaskID(o.Name), Name: o.Name, Env: env, User: o.User,
 		Resources: api.TaskResources{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")}}
 	if o.Shell {
 		spec.Command = o.Command
@@ -359,6 +360,9 @@ func Run(ctx context.Context, o *Options) error {
 	if agentID == "" {
 		agentID = agent.ID
 	}
+	// mesos-execute prints its framework's ID once subscribed; agentd's
+	// task API makes the framework with the launch.
+	fmt.Fprintf(out, "Subscribed with ID %s\n", launched.FrameworkID)
 	fmt.Fprintf(out, "Submitted task '%s' to agent '%s'\n", spec.Name, agentID)
 	fmt.Fprintf(o.IO.ErrOut, "task ID %s on %s\n", spec.TaskID, agent.Name)
 

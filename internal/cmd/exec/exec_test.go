@@ -10,6 +10,7 @@ import (
 
 	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/iostreams"
 )
 
 func TestFlagsRefusedBeforeAnyWork(t *testing.T) {
@@ -71,5 +72,34 @@ func TestNewTaskID(t *testing.T) {
 	}
 	if id := execcmd.NewTaskID(strings.Repeat("x", 300)); len(id) != 209 {
 		t.Fatalf("long name: %d", len(id))
+	}
+}
+
+// stout's negated booleans: --no-shell is --shell=false, as mesos-execute
+// takes it; a negated non-boolean or a negation with a value is refused.
+func TestNegatedBooleanFlags(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	var got *execcmd.Options
+	cmd := execcmd.NewCmdExec(&cmdutil.Factory{IOStreams: ios}, func(o *execcmd.Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--name=x", "--command=true", "--no-shell", "--no-partition_aware", "--checkpoint"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Shell || got.PartitionAw || !got.Checkpoint {
+		t.Errorf("shell %v partition_aware %v checkpoint %v", got.Shell, got.PartitionAw, got.Checkpoint)
+	}
+	for args, want := range map[string]string{
+		"--no-name":       "unknown flag: --no-name",
+		"--no-shell=true": "",
+		"--no-shell=0":    "Failed to load boolean flag 'shell' via 'no-shell' with value '0'",
+	} {
+		cmd := execcmd.NewCmdExec(&cmdutil.Factory{IOStreams: ios}, func(*execcmd.Options) error { return nil })
+		cmd.SetArgs([]string{"--name=x", "--command=true", args})
+		cmd.SetOut(&strings.Builder{})
+		cmd.SetErr(&strings.Builder{})
+		err := cmd.Execute()
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", args, err, want)
+		}
 	}
 }
