@@ -71,17 +71,21 @@ func Run(o *Options) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	names, err := o.Expand(o.NodeArgs, o.Exclude)
-	if err != nil {
-		return err
-	}
-	targets, err := o.Resolve(names)
-	if err != nil {
-		return err
-	}
 	ctx := o.Context
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	sel, err := o.Select(ctx, o.NodeArgs)
+	if err != nil {
+		return err
+	}
+	if sel.Empty() {
+		return sel.Err(nil)
+	}
+	names := sel.Names
+	targets, err := o.Resolve(names)
+	if err != nil {
+		return err
 	}
 	results, runErr := o.Run(ctx, fanout.Job{Targets: targets, Command: func(remote.Target) string { return Script }})
 	pr := remote.NewPrinter(o.IO.Out, o.IO.ErrOut, remote.ModeHeader, names)
@@ -100,7 +104,7 @@ func Run(o *Options) error {
 	if runErr != nil {
 		return runErr
 	}
-	return fanout.ExitError(results)
+	return sel.Err(fanout.ExitError(results))
 }
 
 // Format turns Script's output into the seed's layout: per process the
