@@ -38,14 +38,19 @@ func sudoScript() string {
 	return b.String()
 }
 
-// packetSize is the SFTP read/write payload: OpenSSH's sftp-server takes
-// messages up to 256 KiB; larger requests mean fewer round trips and
-// system calls on both sides than the protocol's minimum of 32 KiB.
-const packetSize = 255 * 1024
-
-// maxInflight bounds the concurrent requests per file: with packetSize
-// that is up to 4 MiB in flight, twice the SSH channel window OpenSSH grants.
-const maxInflight = 16
+// packetSize and maxInflight bound what one file transfer has in flight:
+// 2 requests of 128 KiB. OpenSSH's sshd keeps the data it has received for
+// a channel in one buffer and moves the rest of it to the front each time
+// it hands a piece to sftp-server, so its CPU grows with the data in
+// flight: a 25 MB push with pkg/sftp's defaults (64 requests of 32 KiB,
+// the whole 2 MiB channel window) costs sshd ~1 s of CPU, with 256 KiB in
+// flight ~0.15 s (scripts/bench/cp.sh, docs/cp.md). Larger requests than
+// the protocol's minimum (OpenSSH's sftp-server takes messages up to
+// 256 KiB) keep the round trips few.
+const (
+	packetSize  = 128 << 10
+	maxInflight = 2
+)
 
 // Session is one SFTP session on a node.
 type Session struct {

@@ -7,6 +7,7 @@ package cp
 import (
 	"context"
 	"fmt"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -166,10 +167,18 @@ func (o *Options) parseArgs(args []string, dash int) error {
 		return cmdutil.FlagErrorf("give at least one SOURCE and the %s: usage is 'mesosctl %s NODESET SOURCE... %s' (or set NODES and give only the paths)", last, verb, last)
 	}
 	o.Sources, o.Dest = paths[:len(paths)-1], paths[len(paths)-1]
+	seen := map[string]string{}
 	for _, p := range paths {
 		if p == "" {
 			return cmdutil.FlagErrorf("empty path")
 		}
+	}
+	for _, p := range o.Sources {
+		base := path.Base(path.Clean(filepath.ToSlash(p)))
+		if prev, ok := seen[base]; ok {
+			return cmdutil.FlagErrorf("%s and %s would both be written as %s: copy them one at a time", prev, p, base)
+		}
+		seen[base] = p
 	}
 	return nil
 }
@@ -210,11 +219,15 @@ func Run(o *Options) error {
 	if err != nil {
 		return err
 	}
-	r, closeFn, err := o.Runner()
+	set, err := o.Effective()
 	if err != nil {
 		return err
 	}
-	defer closeFn()
+	d, err := o.Dialer()
+	if err != nil {
+		return err
+	}
+	defer d.Close()
 
 	var prog *remote.Progress
 	if o.Progress == "always" || (o.Progress == "auto" && o.IO.StderrTTY) {
@@ -224,7 +237,7 @@ func Run(o *Options) error {
 	results := make([]Result, len(targets))
 	started := make([]bool, len(targets))
 	var mu sync.Mutex
-	perr := parallel.Each(ctx, r.Concurrency, len(targets), func(ctx context.Context, i int) {
+	perr := parallel.Each(ctx, set.Fanout, len(targets), func(ctx context.Context, i int) {
 		mu.Lock()
 		started[i] = true
 		mu.Unlock()
@@ -234,7 +247,7 @@ func Run(o *Options) error {
 		res := &results[i]
 		res.Node = targets[i].Name
 		start := time.Now()
-		res.Stats, res.Err = o.copyOne(ctx, r, targets[i], srcs)
+		res.Stats, res.Err = o.copyOne(ctx, d, set.CommandTimeout, targets[i], srcs)
 		res.Duration = time.Since(start)
 		if prog != nil {
 			prog.NodeDone(i, res.Err != nil)
@@ -262,14 +275,14 @@ func Run(o *Options) error {
 	return sel.Err(nil)
 }
 
-// copyOne connects to t and copies, within --timeout. When the node's time
-// is up (or the run is cancelled) the copy stops, removes its temporary
-// file, and the connection is closed; a node that does not manage that
-// within cleanupGrace has its connection closed anyway.
-func (o *Options) copyOne(parent context.Context, r *remote.Runner, t remote.Target, srcs []*remotecopy.Source) (remotecopy.Stats, error) {
+// copyOne connects to t and copies, within timeout (0: none). When the
+// node's time is up (or the run is cancelled) the copy stops, removes its
+// temporary file, and the connection is closed; a node that does not
+// manage that within cleanupGrace has its connection closed anyway.
+func (o *Options) copyOne(parent context.Context, d *remote.Dialer, timeout time.Duration, t remote.Target, srcs []*remotecopy.Source) (remotecopy.Stats, error) {
 	ctx, cancel := parent, context.CancelFunc(func() {})
-	if r.Timeout > 0 {
-		ctx, cancel = context.WithTimeout(parent, r.Timeout)
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(parent, timeout)
 	}
 	defer cancel()
 	fail := func(err error) error {
@@ -277,24 +290,16 @@ func (o *Options) copyOne(parent context.Context, r *remote.Runner, t remote.Tar
 		case parent.Err() != nil:
 			return remote.ErrCancelled
 		case ctx.Err() != nil:
-			return fmt.Errorf("%w after %v", remote.ErrTimeout, r.Timeout)
+			return fmt.Errorf("%w after %v", remote.ErrTimeout, timeout)
 		}
 		return err
 	}
-	client, err := r.Dial(ctx, t)
+	client, err := d.Dial(ctx, t)
 	if err != nil {
 		return remotecopy.Stats{}, fail(err)
 	}
 	var once sync.Once
-	forget := func() {
-		once.Do(func() {
-			if r.Forget != nil {
-				r.Forget(t)
-			} else {
-				client.Close()
-			}
-		})
-	}
+	forget := func() { once.Do(func() { d.Forget(t) }) }
 	var timer *time.Timer
 	var tmu sync.Mutex
 	stop := context.AfterFunc(ctx, func() {

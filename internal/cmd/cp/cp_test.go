@@ -198,6 +198,7 @@ func TestCpDestinationRules(t *testing.T) {
 		{"cp", "lxb001", filepath.Join(src, "nonexistent"), "x"},
 		{"cp", "-r", "lxb001", top, "x"},
 		{"rcp", "lxb001", "x"},
+		{"rcp", "lxb001", "/etc/hosts", "/tmp/hosts", "out"},
 	} {
 		if code, _, errOut := run(t, args...); code != cmdutil.ExitUsage {
 			t.Errorf("%q: exit %d, want 2; stderr %s", args, code, errOut)

@@ -21,3 +21,8 @@ func (o *Options) Select(ctx context.Context, args []string) (*where.Selection, 
 	}
 	return o.Where.Select(ctx, o.IO, names, limit)
 }
+
+// Effective are the run's settings: the configuration's, with the flags
+// given on the command line applied (for commands that drive the Dialer
+// themselves, like cp).
+func (o *Options) Effective() (Settings, error) { return o.settings() }
