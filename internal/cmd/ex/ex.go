@@ -134,16 +134,12 @@ func Run(o *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	sel, err := o.Select(ctx, o.NodeArgs)
+	sel, targets, err := o.Targets(ctx, o.NodeArgs)
 	if err != nil {
 		return err
 	}
 	if sel.Empty() {
 		return sel.Err(nil)
-	}
-	targets, err := o.Resolve(sel.Names)
-	if err != nil {
-		return err
 	}
 	mode := remote.ModeHeader
 	switch {

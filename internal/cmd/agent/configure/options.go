@@ -97,19 +97,16 @@ func (o *Options) validate() error {
 	return nil
 }
 
-// targets resolves the node set into engine targets. The returned close
-// function ends the SSH connections.
+// targets resolves the node set (what --where selects of it) into engine
+// targets. The returned close function ends the SSH connections; with
+// nothing selected there are no targets and no close function.
 func (o *Options) targets(ctx context.Context) ([]agentconfig.Target, *where.Selection, func(), error) {
 	o.Where.Timeout = o.HTTPTimeout
-	sel, err := o.Select(ctx, o.NodeArgs)
+	sel, sshTargets, err := o.Targets(ctx, o.NodeArgs)
 	if err != nil || sel.Empty() {
 		return nil, sel, nil, err
 	}
 	names := sel.Names
-	sshTargets, err := o.Resolve(names)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	creds := ""
 	if o.Credentials != nil {
 		if creds, err = o.Credentials(); err != nil {

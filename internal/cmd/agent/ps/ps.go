@@ -75,7 +75,7 @@ func Run(o *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	sel, err := o.Select(ctx, o.NodeArgs)
+	sel, targets, err := o.Targets(ctx, o.NodeArgs)
 	if err != nil {
 		return err
 	}
@@ -83,10 +83,6 @@ func Run(o *Options) error {
 		return sel.Err(nil)
 	}
 	names := sel.Names
-	targets, err := o.Resolve(names)
-	if err != nil {
-		return err
-	}
 	results, runErr := o.Run(ctx, fanout.Job{Targets: targets, Command: func(remote.Target) string { return Script }})
 	pr := remote.NewPrinter(o.IO.Out, o.IO.ErrOut, remote.ModeHeader, names)
 	for i := range results {
