@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -413,4 +414,37 @@ func TestCpRootViaSudo(t *testing.T) {
 		t.Errorf("pulled %q", b)
 	}
 	noTemp(t, rootDir, local)
+}
+
+// TestCpProgressAndHungNode adds a node that accepts TCP connections and
+// never speaks (a hung sshd): the others finish, the progress line names
+// it while it holds the run, and it fails with the connect timeout.
+func TestCpProgressAndHungNode(t *testing.T) {
+	cfg, servers := setup(t, 1, "root")
+	l, err := net.Listen("tcp", subnet+".2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append(b, fmt.Sprintf("  - name: lxb002\n    address: %s.2\n    ssh_port: %d\n", subnet, l.Addr().(*net.TCPAddr).Port)...), 0o600)
+	src, _ := tree(t)
+	code, _, errOut := run(t, "cp", "--progress=always", "--connect-timeout", "1500ms", "lxb00[1-2]", filepath.Join(src, "top.txt"), "p")
+	if code != cmdutil.ExitPartial || !strings.Contains(errOut, "1/2 done, slowest: lxb002 1.") ||
+		!strings.Contains(errOut, "\r\x1b[K") || !strings.Contains(errOut, "mesosctl: lxb002: connect to "+subnet+".2") ||
+		!strings.Contains(errOut, "timed out after 1.5s") {
+		t.Fatalf("exit %d stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(servers[0].Home, "p")); err != nil {
+		t.Error(err)
+	}
 }
