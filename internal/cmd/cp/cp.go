@@ -135,6 +135,7 @@ func (o *Options) addFlags(f *cmdutil.Factory, cmd *cobra.Command, rootHelp stri
 	fs.BoolVarP(&o.Preserve, "preserve", "p", false, "keep each file's mode and access and modification times")
 	fs.BoolVar(&o.Root, "root", false, rootHelp)
 	fanout.AddFlags(f, cmd, &o.Options)
+	fs.Lookup("timeout").Usage = "per-node time limit for connect plus copy, e.g. 5m (default none, or defaults.command_timeout)"
 }
 
 func (o *Options) start(cmd *cobra.Command, args []string, runF func(*Options) error) error {
