@@ -25,12 +25,14 @@ type Entry struct {
 	Size    int64
 	ModTime time.Time
 	ATime   time.Time
-	Link    string   // a symbolic link's target
-	file    *os.File // open for reading, shared by every node (ReadAt)
+	Link    string // a symbolic link's target
+	path    string // a regular file's local path, opened by each node as it copies it
 }
 
 // Source is a local file or directory tree to push, read once (names,
-// modes, times; files opened) for every node.
+// modes, times) for every node. Its files are opened as each node copies
+// them, not all at once, so a tree of any size stays within the open-file
+// limit.
 type Source struct {
 	Path    string
 	Base    string
@@ -43,29 +45,18 @@ func (s *Source) IsDir() bool { return s.Entries[0].Mode.IsDir() }
 // Scan reads the local sources. A source given by a symbolic link is
 // followed; inside a directory tree, symbolic links are copied as links.
 // Anything but regular files, directories and symbolic links is refused,
-// as is a missing or unreadable source. Close closes the open files.
+// as is a missing or unreadable source (every file is opened once to
+// check).
 func Scan(paths []string) ([]*Source, error) {
 	var out []*Source
 	for _, p := range paths {
 		s, err := scanOne(p)
 		if err != nil {
-			CloseSources(out)
 			return nil, err
 		}
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-// CloseSources closes the files Scan opened.
-func CloseSources(srcs []*Source) {
-	for _, s := range srcs {
-		for _, e := range s.Entries {
-			if e.file != nil {
-				e.file.Close()
-			}
-		}
-	}
 }
 
 func scanOne(p string) (*Source, error) {
@@ -86,7 +77,8 @@ func scanOne(p string) (*Source, error) {
 			if err != nil {
 				return err
 			}
-			e.file = f
+			f.Close()
+			e.path = full
 		case fi.IsDir():
 		case fi.Mode()&fs.ModeSymlink != 0:
 			if e.Link, err = os.Readlink(full); err != nil {
@@ -99,7 +91,6 @@ func scanOne(p string) (*Source, error) {
 		return nil
 	}
 	if err := add(p, "", fi); err != nil {
-		CloseSources([]*Source{s})
 		return nil, err
 	}
 	if !fi.IsDir() {
@@ -120,7 +111,6 @@ func scanOne(p string) (*Source, error) {
 		return add(full, filepath.ToSlash(rel), info)
 	})
 	if err != nil {
-		CloseSources([]*Source{s})
 		return nil, err
 	}
 	return s, nil
@@ -301,6 +291,11 @@ func (s *Session) symlink(t string, e *Entry) error {
 
 // putFile writes e to t through a temporary file and a rename.
 func (s *Session) putFile(ctx context.Context, t string, e *Entry, o Options) (err error) {
+	src, err := os.Open(e.path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
 	var old fs.FileInfo
 	if !o.Preserve {
 		if fi, err := s.c.Stat(t); err == nil {
@@ -318,7 +313,7 @@ func (s *Session) putFile(ctx context.Context, t string, e *Entry, o Options) (e
 			s.c.Remove(tmp)
 		}
 	}()
-	n, err := f.ReadFrom(&ctxReader{ctx: ctx, r: io.NewSectionReader(e.file, 0, e.Size)})
+	n, err := f.ReadFrom(&ctxReader{ctx: ctx, r: io.NewSectionReader(src, 0, e.Size)})
 	if err != nil {
 		return err
 	}

@@ -203,7 +203,6 @@ func Run(o *Options) error {
 		if srcs, err = remotecopy.Scan(o.Sources); err != nil {
 			return cmdutil.UsageError(err)
 		}
-		defer remotecopy.CloseSources(srcs)
 	}
 	ctx := o.Context
 	if ctx == nil {

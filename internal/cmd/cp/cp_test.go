@@ -448,3 +448,43 @@ func TestCpProgressAndHungNode(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCpTreeBeyondOpenFileLimit pushes a tree of more files than the
+// process may have open at once: files are opened as they are copied, not
+// all when the sources are read.
+func TestCpTreeBeyondOpenFileLimit(t *testing.T) {
+	_, servers := setup(t, 2, "root")
+	src := filepath.Join(t.TempDir(), "many")
+	os.MkdirAll(src, 0o755)
+	const files = 300
+	for i := range files {
+		os.WriteFile(filepath.Join(src, fmt.Sprintf("f%03d", i)), []byte(fmt.Sprint(i)), 0o644)
+	}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	low := lim
+	low.Cur = uint64(len(fds) + 64)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, "cp", "lxb00[1-2]", src, "many")
+	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	if code != 0 {
+		t.Fatalf("exit %d stderr %s", code, errOut)
+	}
+	for _, s := range servers {
+		ents, err := os.ReadDir(filepath.Join(s.Home, "many"))
+		if err != nil || len(ents) != files {
+			t.Fatalf("%s: %d files, %v; want %d", s.Home, len(ents), err, files)
+		}
+		if b, _ := os.ReadFile(filepath.Join(s.Home, "many", "f299")); string(b) != "299" {
+			t.Errorf("%s: f299 = %q", s.Home, b)
+		}
+	}
+}
