@@ -126,9 +126,8 @@ var Rules = []Rule{
 	{
 		Name:   "the daemon's runtime knows nothing of HTTP: agentd/runtime does not import the HTTP layer",
 		From:   []string{"internal/agentd/runtime"},
-		Forbid: []string{"internal/agentd/httpapi"},
-		Known: []KnownEdge{{Edge{"internal/agentd/runtime", "internal/agentd/httpapi"},
-			"the daemon step of issue #14 (runtime/HTTP layering)"}},
+		Forbid: []string{"internal/agentd/httpapi", "std/net/http"},
+		Deps:   true,
 	},
 }
 

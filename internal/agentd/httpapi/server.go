@@ -4,8 +4,11 @@
 // routing (/slave(1)/ prefix, trailing-slash stripping, ?jsonp=) and HTTP
 // basic authentication with the mesos-agent-readonly / -readwrite realms.
 //
-// The agent provides the data through Source; the task runtime adds v1 call
-// handlers with HandleCall and extra routes (e.g. /files/*) with Handle.
+// It is also the HTTP adapter of the task runtime: mesosctl's task API
+// (/mesosctl/v1/tasks, /mesosctl/v1/processes), the v1 container calls
+// (LAUNCH/WAIT/KILL/REMOVE_CONTAINER) and /files, which call the runtime
+// through the narrow interface Runtime and turn its errors into status
+// codes. The agent provides its own data through Source.
 package httpapi
 
 import (

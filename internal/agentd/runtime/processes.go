@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"net/http"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -17,13 +16,8 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
 )
 
-// processes answers GET /mesosctl/v1/processes: agentd's process tree,
-// with each container launcher annotated with its task and cgroup limits.
-func (s *Service) processes(w http.ResponseWriter, r *http.Request) {
-	writeTaskJSON(w, http.StatusOK, s.ProcessTree())
-}
-
-// ProcessTree builds the tree from /proc.
+// ProcessTree is agentd's process tree, built from /proc, with each
+// container launcher annotated with its task and cgroup limits.
 func (s *Service) ProcessTree() api.ProcessTree {
 	byPID := map[int]View{}
 	for _, v := range s.rt.Views() {

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,7 +130,7 @@ func TestRecoveryCorruptCheckpoint(t *testing.T) {
 	}
 	e.cfg.Strict = false
 	r3 := New(e.cfg)
-	r3.cfg.Log = &strings.Builder{}
+	r3log := captureLog(r3)
 	if err := r3.Recover(); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestRecoveryCorruptCheckpoint(t *testing.T) {
 	if err != nil || tk.State != checkpoint.TaskFinished {
 		t.Fatalf("torn: %v %s", err, tk.State)
 	}
-	if log := r3.cfg.Log.(*strings.Builder).String(); !strings.Contains(log, "torn trailing record") || !strings.Contains(log, "Skipping corrupt checkpoint") {
+	if log := r3log.String(); !strings.Contains(log, "level=WARN msg=\"Skipping corrupt checkpoint") || !strings.Contains(log, "torn trailing record") {
 		t.Fatalf("log: %s", log)
 	}
 }
@@ -172,24 +173,24 @@ func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
 		t.Fatalf("%d records", len(recs))
 	}
 	good := len(full) - 4 - len(recs[1]) // STARTING only
-	recover := func() *Runtime {
+	recover := func() (*Runtime, *strings.Builder) {
 		t.Helper()
 		x := New(e.cfg)
-		x.cfg.Log = &strings.Builder{}
+		xlog := captureLog(x)
 		if err := x.Recover(); err != nil {
 			t.Fatal(err)
 		}
-		return x
+		return x, xlog
 	}
 	for cut := good; cut < len(full); cut++ {
 		if err := os.WriteFile(log, full[:cut], 0o600); err != nil {
 			t.Fatal(err)
 		}
-		x := recover()
+		x, xlog := recover()
 		if tk, _ := x.Get("t"); states(tk) != "TASK_STARTING" {
 			t.Fatalf("cut at %d: recovered %s", cut, states(tk))
 		}
-		if cut > good && !strings.Contains(x.cfg.Log.(*strings.Builder).String(), "torn trailing record") {
+		if cut > good && !strings.Contains(xlog.String(), "torn trailing record") {
 			t.Errorf("cut at %d: the torn record is not reported", cut)
 		}
 		x.Close()
@@ -197,7 +198,7 @@ func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
 			t.Fatal(err)
 		}
 		for restart := 0; restart < 2; restart++ {
-			x = recover()
+			x, _ = recover()
 			if tk, _ := x.Get("t"); states(tk) != "TASK_STARTING,TASK_RUNNING" {
 				t.Fatalf("cut at %d, restart %d after the next update: %s", cut, restart, states(tk))
 			}
@@ -222,7 +223,15 @@ func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
 		t.Fatalf("after the task ended: %s %+v", states(tk), last(tk))
 	}
 	crash(x)
-	if tk, _ := recover().Get("t"); states(tk) != "TASK_STARTING,TASK_FAILED" {
+	x, _ = recover()
+	if tk, _ := x.Get("t"); states(tk) != "TASK_STARTING,TASK_FAILED" {
 		t.Fatalf("after one more restart: %s", states(tk))
 	}
+}
+
+// captureLog sends r's log, as text with levels, to the returned builder.
+func captureLog(r *Runtime) *strings.Builder {
+	var b strings.Builder
+	r.cfg.Logger = slog.New(slog.NewTextHandler(&b, nil))
+	return &b
 }

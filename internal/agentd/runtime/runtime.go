@@ -2,14 +2,16 @@
 // containers (mesosctl containerizer launch → mesosctl executor → sh -c),
 // applies the --isolation isolators, accounts resources, follows status
 // updates through the checkpoint, and recovers live containers after an
-// agentd restart.
+// agentd restart. It knows nothing of HTTP: package httpapi serves its
+// operations (Service), which speak the wire types of package api.
 package runtime
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -43,8 +45,8 @@ type Config struct {
 	GracePeriod                  time.Duration // --executor_shutdown_grace_period
 	Recover                      string        // reconnect | cleanup
 	Strict                       bool
-	Total                        Res // agent resources
-	Log                          io.Writer
+	Total                        Res          // agent resources
+	Logger                       *slog.Logger // default: text to stderr
 	// GCDelay is how long an ended task's sandbox and checkpoint stay on
 	// disk (--gc_delay; 0 = never removed).
 	GCDelay time.Duration
@@ -208,8 +210,8 @@ func New(cfg Config) *Runtime {
 	if cfg.Recover == "" {
 		cfg.Recover = "reconnect"
 	}
-	if cfg.Log == nil {
-		cfg.Log = os.Stderr
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	return &Runtime{cfg: cfg, paths: checkpoint.Paths{WorkDir: cfg.WorkDir, RuntimeDir: cfg.RuntimeDir, AgentID: cfg.AgentID},
 		containers: map[string]*container{}, stop: make(chan struct{}), changed: make(chan struct{}),
@@ -314,8 +316,8 @@ func (r *Runtime) requestedControllers() []string {
 	return cs
 }
 
-func (r *Runtime) logf(format string, a ...any) {
-	fmt.Fprintf(r.cfg.Log, format+"\n", a...)
+func (r *Runtime) logf(level slog.Level, format string, a ...any) {
+	r.cfg.Logger.Log(context.Background(), level, fmt.Sprintf(format, a...))
 }
 
 // NewID returns a UUID v4 string (container IDs).
@@ -502,7 +504,7 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	// undo removes every trace of a launch that could not be recorded.
 	undo := func(err error) error {
 		if derr := info.Cgroup.Destroy(); derr != nil {
-			r.logf("W destroy cgroups of container %s: %v", cid, derr)
+			r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", cid, derr)
 		}
 		for _, dir := range []string{p.RunMeta(fid, eid, cid), p.Runtime(cid), sandbox} {
 			_ = os.RemoveAll(dir)
@@ -571,7 +573,7 @@ func (r *Runtime) failLaunch(c *container, msg string) error {
 		pruneEmptyRuns(filepath.Join(p.ExecutorMeta(l.FrameworkID, l.ExecutorID), "runs"))
 		return &CheckpointError{What: "the failure of task " + l.TaskID, Err: err}
 	}
-	r.logf("W Task %s failed: %s", l.TaskID, msg)
+	r.logf(slog.LevelWarn, "Task %s failed: %s", l.TaskID, msg)
 	r.readUpdates(c)
 	r.markFinished(c)
 	return nil
@@ -751,13 +753,13 @@ func (r *Runtime) updatesPath(c *container) string {
 
 // logOnce logs msg about c unless it was the last thing logged about c
 // (the poller retries every second; the log says it once).
-func (r *Runtime) logOnce(c *container, msg string) {
+func (r *Runtime) logOnce(c *container, level slog.Level, msg string) {
 	r.mu.Lock()
 	same := c.logged == msg
 	c.logged = msg
 	r.mu.Unlock()
 	if !same {
-		r.logf("%s", msg)
+		r.logf(level, "%s", msg)
 	}
 }
 
@@ -769,12 +771,12 @@ func (r *Runtime) readUpdates(c *container) {
 	recs, torn, err := checkpoint.ReadLog(r.updatesPath(c))
 	if err != nil {
 		if !os.IsNotExist(err) {
-			r.logOnce(c, "E "+err.Error())
+			r.logOnce(c, slog.LevelError, err.Error())
 		}
 		return
 	}
 	if torn != nil {
-		r.logOnce(c, "W "+torn.Error())
+		r.logOnce(c, slog.LevelWarn, torn.Error())
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -869,17 +871,17 @@ func (r *Runtime) finish(c *container) {
 			}
 		}
 		if err := checkpoint.AppendRecord(r.updatesPath(c), checkpoint.UpdateRecord{Type: "UPDATE", Status: st}); err != nil {
-			r.logOnce(c, fmt.Sprintf("E Cannot checkpoint %s of task %s (retrying every second): %v", st.State, l.TaskID, err))
+			r.logOnce(c, slog.LevelError, fmt.Sprintf("Cannot checkpoint %s of task %s (retrying every second): %v", st.State, l.TaskID, err))
 			return
 		}
 		r.readUpdates(c)
 	}
 	if err := checkpoint.WriteText(r.paths.Sentinel(l.FrameworkID, l.ExecutorID, l.ContainerID), ""); err != nil {
-		r.logOnce(c, fmt.Sprintf("E Cannot checkpoint the end of the executor of task %s (retrying every second): %v", l.TaskID, err))
+		r.logOnce(c, slog.LevelError, fmt.Sprintf("Cannot checkpoint the end of the executor of task %s (retrying every second): %v", l.TaskID, err))
 		return
 	}
 	if err := l.Cgroup.Destroy(); err != nil {
-		r.logf("W destroy cgroups of container %s: %v", l.ContainerID, err)
+		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)
 	}
 	r.markFinished(c)
 }

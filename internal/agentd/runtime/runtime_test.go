@@ -57,7 +57,7 @@ func newEnv(t *testing.T, iso string) *env {
 	return &env{cfg: Config{WorkDir: filepath.Join(dir, "work"), RuntimeDir: filepath.Join(dir, "run"), AgentID: "agent-S0",
 		Executable: exe, Isolation: NormalizeIsolation(iso), CgroupsHierarchy: "/sys/fs/cgroup",
 		CgroupsRoot: "mesosctl-test-" + NewID()[:8], GracePeriod: 300 * time.Millisecond, Recover: "reconnect",
-		Total: Res{CPUs: 64, Mem: 64000, Disk: 1000}, Log: os.Stderr}}
+		Total: Res{CPUs: 64, Mem: 64000, Disk: 1000}}}
 }
 
 func (e *env) start(t *testing.T) *Runtime {

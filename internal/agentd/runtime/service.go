@@ -7,7 +7,6 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
-	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 )
@@ -18,8 +17,10 @@ import (
 const MaxCompletedExecutorsPerFramework = 150
 
 // Service is the runtime as agentd sees it: it satisfies agentd.Runtime
-// (recovery, /state frameworks, /containers, accounting, metrics) and serves
-// the task API, the v1 container calls and /files.
+// (recovery, /state frameworks, /containers, accounting, metrics) and
+// offers the operations behind the task API, the v1 container calls,
+// /files and the process tree, in terms of the wire types (package api);
+// the HTTP layer (package httpapi) calls them.
 type Service struct {
 	rt       *Runtime
 	hostname string
@@ -228,13 +229,6 @@ func (s *Service) Containers() []api.Container {
 			Statistics: s.rt.statistics(v)})
 	}
 	return out
-}
-
-// Register installs the task API, the v1 container calls and /files.
-func (s *Service) Register(srv *httpapi.Server) {
-	s.registerTaskAPI(srv)
-	s.registerContainerCalls(srv)
-	s.registerFiles(srv)
 }
 
 // TaskInfoOf converts a view to the task API's shape.
