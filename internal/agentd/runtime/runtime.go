@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mesosctl/mesosctl/internal/agentd/atomicfile"
 	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
@@ -516,7 +517,7 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	if err := makeSandbox(sandbox, owner); err != nil {
 		return undo(err)
 	}
-	if err := checkpoint.Link(cid, filepath.Join(filepath.Dir(sandbox), "latest")); err != nil {
+	if err := atomicfile.Symlink(cid, filepath.Join(filepath.Dir(sandbox), "latest")); err != nil {
 		return undo(err)
 	}
 	if err := r.writeLaunchMeta(c, s, cid); err != nil {
@@ -543,7 +544,7 @@ func (r *Runtime) writeLaunchMeta(c *container, s TaskSpec, cid string) error {
 	if err := os.MkdirAll(p.RunMeta(fid, eid, cid), 0o755); err != nil {
 		return err
 	}
-	if err := checkpoint.Link(cid, filepath.Join(p.ExecutorMeta(fid, eid), "runs", "latest")); err != nil {
+	if err := atomicfile.Symlink(cid, filepath.Join(p.ExecutorMeta(fid, eid), "runs", "latest")); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -645,7 +646,7 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Accou
 		return err
 	}
 	li, _ := jsonMarshal(info)
-	if err := checkpoint.WriteFile(filepath.Join(rt, "launch_info"), li); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(rt, "launch_info"), li, 0o600); err != nil {
 		return err
 	}
 	var files []*os.File
