@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
-	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // crash simulates kill -9 of agentd: the runtime stops following its

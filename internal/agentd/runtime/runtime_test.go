@@ -12,7 +12,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/executor"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
-	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // The test binary doubles as the multi-call binary: the runtime execs it
