@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -192,10 +191,4 @@ func ReadInt(path string) (int, error) {
 		return 0, &CorruptError{path, "not an integer"}
 	}
 	return n, nil
-}
-
-// IsCorrupt reports whether err is a *CorruptError.
-func IsCorrupt(err error) bool {
-	var c *CorruptError
-	return errors.As(err, &c)
 }

@@ -54,9 +54,6 @@ func (v *Values) Get(name string) (string, bool) {
 // String returns the value of name ("" if unset).
 func (v *Values) String(name string) string { return v.vals[name] }
 
-// Has reports whether name has a value.
-func (v *Values) Has(name string) bool { _, ok := v.vals[name]; return ok }
-
 // Source reports where the value of name came from.
 func (v *Values) Source(name string) Source { return v.source[name] }
 

@@ -79,7 +79,7 @@ func TestPrecedence(t *testing.T) {
 		v.Source("work_dir") != FromEnv || v.Source("gc_delay") != FromDefault {
 		t.Errorf("sources wrong: %v %v %v %v", v.Source("port"), v.Source("containerizers"), v.Source("work_dir"), v.Source("gc_delay"))
 	}
-	if v.Has("hostname") {
+	if _, ok := v.Get("hostname"); ok {
 		t.Errorf("dpkg backup file must be skipped")
 	}
 }

@@ -135,9 +135,6 @@ func New(cfg Config) *Server {
 // MarkRecovered ends the recovery phase: /state and /api/v1 start answering.
 func (s *Server) MarkRecovered() { s.recovered.Store(true) }
 
-// Recovered reports whether MarkRecovered was called.
-func (s *Server) Recovered() bool { return s.recovered.Load() }
-
 // HandleCall registers (or replaces) the handler of a v1 call type.
 func (s *Server) HandleCall(callType string, h CallHandler) {
 	s.mu.Lock()
@@ -447,16 +444,6 @@ func acceptsJSON(values []string) bool {
 		}
 	}
 	return false
-}
-
-// ListenAndServe serves on addr until ctx is done, then shuts down
-// gracefully (5s). ready, if non-nil, receives the bound address.
-func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("failed to bind %s: %w", addr, err)
-	}
-	return s.Serve(ctx, ln, ready)
 }
 
 // Serve serves on ln until ctx is done.

@@ -38,7 +38,7 @@ func TestRecoveryReconnectLoop(t *testing.T) {
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("run%02d", i)
 		waitState(t, r, id, checkpoint.TaskRunning, 10*time.Second)
-		_, pids[id], _, _ = r.ContainerOf(id)
+		_, pids[id], _, _ = r.containerOf(id)
 	}
 	crash(r)
 	time.Sleep(1500 * time.Millisecond)
@@ -56,7 +56,7 @@ func TestRecoveryReconnectLoop(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: %v", round, err)
 			}
-			_, pid, _, _ := r.ContainerOf(id)
+			_, pid, _, _ := r.containerOf(id)
 			if tk.State != checkpoint.TaskRunning || pid != pids[id] || !procfs.Alive(pid, 0) || states(tk) != "TASK_STARTING,TASK_RUNNING" {
 				t.Fatalf("round %d: %s %s pid %d (was %d) statuses %s", round, id, tk.State, pid, pids[id], states(tk))
 			}
@@ -64,7 +64,7 @@ func TestRecoveryReconnectLoop(t *testing.T) {
 		for id, want := range map[string]string{"quick-ok": "TASK_FINISHED/Command exited with status 0", "quick-bad": "TASK_FAILED/Command exited with status 7"} {
 			tk, _ := r.Wait(id, 5*time.Second)
 			if got := tk.State + "/" + last(tk).Message; got != want || len(tk.Statuses) != 3 {
-				cid, _, _, _ := r.ContainerOf(id)
+				cid, _, _, _ := r.containerOf(id)
 				b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", id, cid), "stderr"))
 				t.Logf("stderr: %s", b)
 				t.Fatalf("round %d: %s = %s (%s), want %s", round, id, got, states(tk), want)
@@ -89,7 +89,7 @@ func TestRecoveryCleanup(t *testing.T) {
 	r.Start()
 	r.Launch(TaskSpec{TaskID: "a", Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}})
 	waitState(t, r, "a", checkpoint.TaskRunning, 5*time.Second)
-	_, pid, _, _ := r.ContainerOf("a")
+	_, pid, _, _ := r.containerOf("a")
 	crash(r)
 	e.cfg.Recover = "cleanup"
 	r2 := e.start(t)
@@ -114,8 +114,8 @@ func TestRecoveryCorruptCheckpoint(t *testing.T) {
 	r.Wait("good", 5*time.Second)
 	r.Wait("torn", 5*time.Second)
 	fid := e.cfg.AgentID + "-mesosctl"
-	cidG, _, _, _ := r.ContainerOf("good")
-	cidT, _, _, _ := r.ContainerOf("torn")
+	cidG, _, _, _ := r.containerOf("good")
+	cidT, _, _, _ := r.containerOf("torn")
 	r.Shutdown(5 * time.Second)
 	// Corrupt good's task.info; tear torn's update log.
 	os.WriteFile(r.paths.TaskInfo(fid, "good", cidG, "good"), []byte("\x05\x00\x00\x00{bad}"), 0o644)

@@ -1029,17 +1029,6 @@ func (r *Runtime) Allocated() Res {
 	return r.allocated
 }
 
-// ContainerOf returns the container ID, launcher pid and cgroup of a task.
-func (r *Runtime) ContainerOf(tid string) (cid string, pid int, g *cgroups.Group, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, ok := r.containers[tid]
-	if !ok {
-		return "", 0, nil, &NotFoundError{tid}
-	}
-	return c.info.Launch.ContainerID, c.pid, c.info.Launch.Cgroup, nil
-}
-
 // Metrics returns slave/* task counters.
 func (r *Runtime) Metrics() map[string]float64 {
 	m := map[string]float64{"slave/recovery_errors": 0}

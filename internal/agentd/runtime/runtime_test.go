@@ -116,7 +116,7 @@ func TestProcessTreeAndKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, r, "sleeper", checkpoint.TaskRunning, 5*time.Second)
-	_, pid, _, _ := r.ContainerOf("sleeper")
+	_, pid, _, _ := r.containerOf("sleeper")
 	// agentd (this process) → containerizer launch → executor → sh → sleep
 	st, _ := procfs.ReadStat(pid)
 	if st.PPID != os.Getpid() || st.Session != pid {
@@ -184,7 +184,7 @@ func TestExitStatuses(t *testing.T) {
 			t.Errorf("%s: %s %q (%s), want %s %q", c.id, tk.State, last(tk).Message, states(tk), c.state, c.msg)
 		}
 	}
-	cid, _, _, _ := r.ContainerOf("ok")
+	cid, _, _, _ := r.containerOf("ok")
 	out, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "ok", cid), "stdout"))
 	if string(out) != "hello\n" {
 		t.Fatalf("sandbox stdout %q", out)
@@ -230,7 +230,7 @@ func TestCgroupsV1Limits(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, r, "cg", checkpoint.TaskRunning, 5*time.Second)
-	cid, pid, g, _ := r.ContainerOf("cg")
+	cid, pid, g, _ := r.containerOf("cg")
 	base := func(c string) string { return filepath.Join("/sys/fs/cgroup", c, e.cfg.CgroupsRoot, cid) }
 	for file, want := range map[string]string{
 		base("cpu") + "/cpu.shares":                    "614",
@@ -304,7 +304,7 @@ func TestCgroupsV2BornInCgroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, r, "v2", checkpoint.TaskRunning, 5*time.Second)
-	cid, pid, g, _ := r.ContainerOf("v2")
+	cid, pid, g, _ := r.containerOf("v2")
 	if !g.V2 || g.Dirs[""] != filepath.Join(v2, e.cfg.CgroupsRoot, cid) {
 		t.Fatalf("group %+v", g)
 	}
@@ -354,7 +354,7 @@ func TestGracePeriod(t *testing.T) {
 	if took < e.cfg.GracePeriod {
 		t.Fatalf("killed after %v, before the %v grace period", took, e.cfg.GracePeriod)
 	}
-	cid, _, _, _ := r.ContainerOf("trap")
+	cid, _, _, _ := r.containerOf("trap")
 	if b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "trap", cid), "term")); string(b) != "TERM\n" {
 		t.Fatalf("task did not receive SIGTERM first (term file %q)", b)
 	}
@@ -365,7 +365,7 @@ func TestPidNamespace(t *testing.T) {
 	r := e.start(t)
 	r.Launch(TaskSpec{TaskID: "ns", Command: "echo $$", Resources: Res{CPUs: 0.1, Mem: 32}})
 	r.Wait("ns", 10*time.Second)
-	cid, _, _, _ := r.ContainerOf("ns")
+	cid, _, _, _ := r.containerOf("ns")
 	if b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "ns", cid), "stdout")); string(b) != "1\n" {
 		t.Fatalf("task pid in its namespace = %q, want 1", b)
 	}

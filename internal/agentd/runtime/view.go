@@ -90,12 +90,6 @@ func (r *Runtime) ViewOf(tid string) (View, error) {
 	return r.viewLocked(c), nil
 }
 
-// Total returns the agent resources the runtime accounts against.
-func (r *Runtime) Total() Res { return r.cfg.Total }
-
-// AgentID returns the agent ID the runtime runs under.
-func (r *Runtime) AgentID() string { return r.cfg.AgentID }
-
 // SandboxRoots are the directories /files may serve: the agent's task
 // sandboxes and the standalone containers' sandboxes.
 func (r *Runtime) SandboxRoots() []string {
