@@ -77,7 +77,7 @@ func newRuntime(env RuntimeEnv) (Runtime, error) {
 		CgroupsEnableCFS: v.Bool("cgroups_enable_cfs"),
 		GracePeriod:      v.Duration("executor_shutdown_grace_period"),
 		Recover:          v.String("recover"), Strict: v.Bool("strict"),
-		Total:        runtime.Res{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")},
+		Total:        mesos.Scalars(res.Scalar("cpus"), res.Scalar("mem"), res.Scalar("disk")),
 		Logger:       log,
 		MaxCompleted: v.Int("max_completed_executors_per_framework"),
 		GCDelay:      v.Duration("gc_delay"),

@@ -104,7 +104,7 @@ func standaloneSpecOf(lc *api.LaunchContainer) (runtime.StandaloneSpec, error) {
 		if err != nil {
 			return runtime.StandaloneSpec{}, CodedError(http.StatusBadRequest, "Invalid resources: "+err.Error())
 		}
-		spec.Resources = runtime.Res{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")}
+		spec.Resources = mesos.Scalars(res.Scalar("cpus"), res.Scalar("mem"), res.Scalar("disk"))
 	}
 	return spec, nil
 }

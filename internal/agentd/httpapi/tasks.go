@@ -61,8 +61,9 @@ func writeTaskError(w http.ResponseWriter, err error) {
 	)
 	switch {
 	case errors.As(err, &ins):
-		need := api.TaskResources{CPUs: ins.Need.CPUs, Mem: ins.Need.Mem, Disk: ins.Need.Disk}
-		free := api.TaskResources{CPUs: round(ins.Free.CPUs), Mem: round(ins.Free.Mem), Disk: round(ins.Free.Disk)}
+		need := runtime.TaskResourcesOf(ins.Need)
+		free := runtime.TaskResourcesOf(ins.Free)
+		free.CPUs, free.Mem, free.Disk = round(free.CPUs), round(free.Mem), round(free.Disk)
 		writeTaskJSON(w, http.StatusConflict, api.TaskError{Error: err.Error(), Code: "INSUFFICIENT_RESOURCES", Need: &need, Free: &free})
 	case errors.As(err, &cf):
 		writeTaskJSON(w, http.StatusConflict, api.TaskError{Error: err.Error(), Code: "TASK_EXISTS"})

@@ -168,11 +168,11 @@ func (r *Runtime) statistics(v View) *api.ResourceStatistics {
 		st.MemTotalBytes = st.MemRSSBytes
 	}
 	res := v.ExecutorRes
-	if res == (Res{}) {
-		res = v.Task.Resources
+	if len(res) == 0 {
+		res = ResourcesOf(v.Task.Resources)
 	}
-	st.CPUsLimit = api.Float(res.CPUs)
-	st.MemLimitBytes = uint64(res.Mem * 1024 * 1024)
+	st.CPUsLimit = api.Float(res.Scalar("cpus"))
+	st.MemLimitBytes = uint64(res.Scalar("mem") * 1024 * 1024)
 	if v.Cgroup != nil {
 		if mb := v.Cgroup.MemLimitMB(); mb > 0 {
 			st.MemLimitBytes = uint64(mb * 1024 * 1024)

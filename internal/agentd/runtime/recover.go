@@ -65,7 +65,7 @@ func (r *Runtime) Recover() error {
 				}
 				r.containers[c.task.ID] = c
 				if !c.finished {
-					r.allocated = r.allocated.add(c.task.Resources.add(c.execRes))
+					r.allocated = r.allocated.Add(c.need)
 				}
 				r.mu.Unlock()
 				if c.finished {
@@ -141,7 +141,7 @@ func (r *Runtime) recoverTask(infoPath, run, fwName string) (*container, error) 
 	if ti.Launch == nil {
 		return nil, &checkpoint.CorruptError{Path: infoPath, Reason: "no launch info"}
 	}
-	c := &container{info: ti, task: ti.Task, done: make(chan struct{}), recovered: true, execRes: Res{ExecutorCPUs, ExecutorMemMB, 0}, frameName: fwName}
+	c := &container{info: ti, task: ti.Task, done: make(chan struct{}), recovered: true, need: withExecutor(ti.Task.Resources), frameName: fwName}
 	c.task.Statuses = []checkpoint.Status{}
 	if pidText, err := checkpoint.ReadText(filepath.Join(r.paths.Runtime(ti.Launch.ContainerID), "pid")); err == nil {
 		f := strings.Fields(pidText)

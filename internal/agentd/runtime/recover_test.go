@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -28,13 +29,13 @@ func TestRecoveryReconnectLoop(t *testing.T) {
 	pids := map[string]int{}
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("run%02d", i)
-		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "sleep 60", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Two tasks that finish while agentd is down.
-	r.Launch(TaskSpec{TaskID: "quick-ok", Command: "sleep 0.5", Resources: Res{CPUs: 0.1, Mem: 16}})
-	r.Launch(TaskSpec{TaskID: "quick-bad", Command: "sleep 0.5; exit 7", Resources: Res{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "quick-ok", Command: "sleep 0.5", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "quick-bad", Command: "sleep 0.5; exit 7", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("run%02d", i)
 		waitState(t, r, id, checkpoint.TaskRunning, 10*time.Second)
@@ -70,7 +71,7 @@ func TestRecoveryReconnectLoop(t *testing.T) {
 				t.Fatalf("round %d: %s = %s (%s), want %s", round, id, got, states(tk), want)
 			}
 		}
-		if a := r.Allocated(); round > 0 && (a.CPUs < n*0.2-1e-6 || a.CPUs > n*0.2+1e-6) {
+		if a := r.Allocated(); round > 0 && (a.Scalar("cpus") < n*0.2-1e-6 || a.Scalar("cpus") > n*0.2+1e-6) {
 			t.Fatalf("round %d: allocated %+v, want cpus %g", round, a, n*0.2)
 		}
 		if round < 2 {
@@ -87,7 +88,7 @@ func TestRecoveryCleanup(t *testing.T) {
 	e := newEnv(t, "posix/cpu")
 	r := New(e.cfg)
 	r.Start()
-	r.Launch(TaskSpec{TaskID: "a", Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "a", Command: "sleep 60", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
 	waitState(t, r, "a", checkpoint.TaskRunning, 5*time.Second)
 	_, pid, _, _ := r.containerOf("a")
 	crash(r)
@@ -109,8 +110,8 @@ func TestRecoveryCorruptCheckpoint(t *testing.T) {
 	e := newEnv(t, "posix/cpu")
 	r := New(e.cfg)
 	r.Start()
-	r.Launch(TaskSpec{TaskID: "good", Command: "true", Resources: Res{CPUs: 0.1, Mem: 16}})
-	r.Launch(TaskSpec{TaskID: "torn", Command: "true", Resources: Res{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "good", Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "torn", Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
 	r.Wait("good", 5*time.Second)
 	r.Wait("torn", 5*time.Second)
 	fid := e.cfg.AgentID + "-mesosctl"
@@ -157,7 +158,7 @@ func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
 	if err := r.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Launch(TaskSpec{TaskID: "t", Command: "mkfifo fifo && read line < fifo; exit 4", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "t", Command: "mkfifo fifo && read line < fifo; exit 4", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, r, "t", checkpoint.TaskRunning, 5*time.Second)

@@ -11,6 +11,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/mesos"
 	"log/slog"
 	"net"
 	"os"
@@ -46,8 +48,8 @@ type Config struct {
 	GracePeriod                  time.Duration // --executor_shutdown_grace_period
 	Recover                      string        // reconnect | cleanup
 	Strict                       bool
-	Total                        Res          // agent resources
-	Logger                       *slog.Logger // default: text to stderr
+	Total                        mesos.Resources // agent resources (mesos.Scalars: cpus, mem, disk)
+	Logger                       *slog.Logger    // default: text to stderr
 	// GCDelay is how long an ended task's sandbox and checkpoint stay on
 	// disk (--gc_delay; 0 = never removed).
 	GCDelay time.Duration
@@ -63,15 +65,45 @@ type Config struct {
 	AgentEnv map[string]string
 }
 
-// Res is the scalar resources the runtime accounts.
-type Res struct {
-	CPUs float64 `json:"cpus"`
-	Mem  float64 `json:"mem"`
-	Disk float64 `json:"disk"`
+// ResourcesOf is the accounted form of a task's resources as the task
+// API and the checkpoint carry them.
+func ResourcesOf(r api.TaskResources) mesos.Resources { return mesos.Scalars(r.CPUs, r.Mem, r.Disk) }
+
+// TaskResourcesOf is the task API's form of accounted resources.
+func TaskResourcesOf(r mesos.Resources) api.TaskResources {
+	return api.TaskResources{CPUs: r.Scalar("cpus"), Mem: r.Scalar("mem"), Disk: r.Scalar("disk")}
 }
 
-func (r Res) add(o Res) Res { return Res{r.CPUs + o.CPUs, r.Mem + o.Mem, r.Disk + o.Disk} }
-func (r Res) sub(o Res) Res { return Res{r.CPUs - o.CPUs, r.Mem - o.Mem, r.Disk - o.Disk} }
+// executorOverhead is what the command executor of a task adds to it.
+var executorOverhead = mesos.Scalars(ExecutorCPUs, ExecutorMemMB, 0)
+
+// withExecutor is a task's resources with its executor's overhead (in the
+// order cpus, mem, disk).
+func withExecutor(task api.TaskResources) mesos.Resources {
+	return executorOverhead.Add(ResourcesOf(task))
+}
+
+// fits reports whether need fits what is not allocated (r.mu held).
+func (r *Runtime) fitsLocked(need mesos.Resources) bool {
+	return r.cfg.Total.Contains(r.allocated.Add(need))
+}
+
+// freeLocked is what is not allocated, per scalar (negative when more is
+// allocated than the agent has, e.g. after a restart with fewer
+// resources); r.mu held.
+func (r *Runtime) freeLocked() mesos.Resources {
+	t, a := r.cfg.Total, r.allocated
+	return mesos.Scalars(t.Scalar("cpus")-a.Scalar("cpus"), t.Scalar("mem")-a.Scalar("mem"), t.Scalar("disk")-a.Scalar("disk"))
+}
+
+// release returns res to the free resources (r.mu held).
+func (r *Runtime) releaseLocked(res mesos.Resources) {
+	if rest, err := r.allocated.Subtract(res); err == nil {
+		r.allocated = rest
+	} else {
+		r.logf(slog.LevelError, "resource accounting: releasing %s from %s: %v", res, r.allocated, err)
+	}
+}
 
 // TaskSpec is a task launch request (the body of POST /mesosctl/v1/tasks).
 type TaskSpec struct {
@@ -84,16 +116,16 @@ type TaskSpec struct {
 	Env           map[string]string `json:"env,omitempty"`
 	User          string            `json:"user,omitempty"`
 	FrameworkUser string            `json:"framework_user,omitempty"`
-	Resources     Res               `json:"resources"`
+	Resources     api.TaskResources `json:"resources"`
 	PidsMax       int               `json:"pids_max,omitempty"`
 }
 
 // InsufficientError is returned when a launch does not fit (HTTP 409).
-type InsufficientError struct{ Need, Free Res }
+type InsufficientError struct{ Need, Free mesos.Resources }
 
 func (e *InsufficientError) Error() string {
 	return fmt.Sprintf("insufficient resources on agent: need cpus %g, mem %g; free cpus %g, mem %g",
-		round(e.Need.CPUs), round(e.Need.Mem), round(e.Free.CPUs), round(e.Free.Mem))
+		round(e.Need.Scalar("cpus")), round(e.Need.Scalar("mem")), round(e.Free.Scalar("cpus")), round(e.Free.Scalar("mem")))
 }
 
 func round(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
@@ -118,7 +150,7 @@ type Task struct {
 	ExecutorID  string              `json:"executor_id"`
 	SlaveID     string              `json:"slave_id"`
 	State       string              `json:"state"`
-	Resources   Res                 `json:"resources"`
+	Resources   api.TaskResources   `json:"resources"`
 	Role        string              `json:"role"`
 	Statuses    []checkpoint.Status `json:"statuses"`
 	User        string              `json:"user,omitempty"`
@@ -154,11 +186,13 @@ type container struct {
 	killRequested, killSent bool
 	logged                  string // the last problem logged about the container (logged once)
 	nUpdates                int
-	execRes                 Res
-	frameName               string
-	user                    string
-	seq                     uint64
-	endedAt                 time.Time // when the container ended (GC age)
+	// need is what the container is accounted: the task's resources
+	// and its executor's overhead.
+	need      mesos.Resources
+	frameName string
+	user      string
+	seq       uint64
+	endedAt   time.Time // when the container ended (GC age)
 }
 
 // Runtime manages containers.
@@ -168,7 +202,7 @@ type Runtime struct {
 
 	mu         sync.Mutex
 	containers map[string]*container // by task ID
-	allocated  Res
+	allocated  mesos.Resources
 	recErrors  int
 	closed     bool
 	ln         *net.UnixConn
@@ -413,22 +447,21 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	if s.Name == "" {
 		s.Name = s.TaskID
 	}
-	execRes := Res{ExecutorCPUs, ExecutorMemMB, 0}
-	need := s.Resources.add(execRes)
+	need := withExecutor(s.Resources)
 	r.mu.Lock()
 	if _, ok := r.containers[s.TaskID]; ok {
 		r.mu.Unlock()
 		return Task{}, &ConflictError{s.TaskID}
 	}
-	free := r.cfg.Total.sub(r.allocated)
-	if need.CPUs > free.CPUs+1e-9 || need.Mem > free.Mem+1e-9 || need.Disk > free.Disk+1e-9 {
+	if !r.fitsLocked(need) {
+		free := r.freeLocked()
 		r.mu.Unlock()
 		return Task{}, &InsufficientError{Need: need, Free: free}
 	}
-	r.allocated = r.allocated.add(need)
+	r.allocated = r.allocated.Add(need)
 	cid := NewID()
 	r.seq++
-	c := &container{done: make(chan struct{}), execRes: execRes, frameName: s.FrameworkName, user: s.User, seq: r.seq}
+	c := &container{done: make(chan struct{}), need: need, frameName: s.FrameworkName, user: s.User, seq: r.seq}
 	c.task = Task{ID: s.TaskID, Name: s.Name, FrameworkID: s.FrameworkID, SlaveID: r.cfg.AgentID,
 		State: checkpoint.TaskStaging, Resources: s.Resources, Role: "*", User: s.User,
 		Statuses: []checkpoint.Status{}}
@@ -438,7 +471,7 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	if err := r.start(c, s, cid); err != nil {
 		r.mu.Lock()
 		delete(r.containers, s.TaskID)
-		r.allocated = r.allocated.sub(need)
+		r.releaseLocked(need)
 		r.mu.Unlock()
 		return Task{}, err
 	}
@@ -499,7 +532,7 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		}
 		owner = acct
 	}
-	if err := r.isolate(info, s.Resources.add(Res{ExecutorCPUs, ExecutorMemMB, 0}), s.PidsMax); err != nil {
+	if err := r.isolate(info, withExecutor(s.Resources), s.PidsMax); err != nil {
 		return err
 	}
 	// undo removes every trace of a launch that could not be recorded.
@@ -617,13 +650,13 @@ func makeSandbox(dir string, owner *launcher.Account) error {
 
 // isolate creates the container's cgroups (per --isolation) with limits
 // for res, and records them in info.
-func (r *Runtime) isolate(info *launcher.Info, res Res, pidsMax int) error {
+func (r *Runtime) isolate(info *launcher.Info, res mesos.Resources, pidsMax int) error {
 	cs := r.controllers()
 	if len(cs) == 0 {
 		return nil
 	}
 	g, err := cgroups.Create(cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: cs}, info.ContainerID,
-		cgroups.Limits{CPUs: res.CPUs, MemMB: res.Mem, PidsMax: pidsMax, EnableCFS: r.cfg.CgroupsEnableCFS})
+		cgroups.Limits{CPUs: res.Scalar("cpus"), MemMB: res.Scalar("mem"), PidsMax: pidsMax, EnableCFS: r.cfg.CgroupsEnableCFS})
 	if err != nil {
 		return fmt.Errorf("isolate container %s: %w", info.ContainerID, err)
 	}
@@ -893,7 +926,7 @@ func (r *Runtime) markFinished(c *container) {
 	r.mu.Lock()
 	c.finished = true
 	c.endedAt = time.Now()
-	r.allocated = r.allocated.sub(c.task.Resources.add(c.execRes))
+	r.releaseLocked(c.need)
 	close(c.done)
 	r.pruneLocked(c.task.FrameworkID)
 	r.broadcastLocked()
@@ -1023,7 +1056,7 @@ func (r *Runtime) Tasks() []Task {
 }
 
 // Allocated returns the resources in use (tasks + executor overhead).
-func (r *Runtime) Allocated() Res {
+func (r *Runtime) Allocated() mesos.Resources {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.allocated

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mesosctl/mesosctl/internal/mesos"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ type StandaloneSpec struct {
 	Argv        []string
 	Env         map[string]string
 	User        string
-	Resources   Res
+	Resources   mesos.Resources // cpus, mem and disk are accounted
 }
 
 // LaunchStandalone starts a standalone container. It returns false when a
@@ -48,16 +49,17 @@ func (r *Runtime) LaunchStandalone(s StandaloneSpec) (bool, error) {
 		r.mu.Unlock()
 		return false, nil
 	}
-	free := r.cfg.Total.sub(r.allocated)
-	need := s.Resources
-	if need.CPUs > free.CPUs+1e-9 || need.Mem > free.Mem+1e-9 || need.Disk > free.Disk+1e-9 {
+	task := TaskResourcesOf(s.Resources)
+	need := ResourcesOf(task)
+	if !r.fitsLocked(need) {
+		free := r.freeLocked()
 		r.mu.Unlock()
 		return false, &InsufficientError{Need: need, Free: free}
 	}
-	r.allocated = r.allocated.add(need)
+	r.allocated = r.allocated.Add(need)
 	r.seq++
-	c := &container{done: make(chan struct{}), seq: r.seq}
-	c.task.Resources = need
+	c := &container{done: make(chan struct{}), seq: r.seq, need: need}
+	c.task.Resources = task
 	c.task.ID = s.ContainerID
 	r.standalone[s.ContainerID] = c
 	r.mu.Unlock()
@@ -77,7 +79,7 @@ func (r *Runtime) LaunchStandalone(s StandaloneSpec) (bool, error) {
 	if err != nil {
 		r.mu.Lock()
 		delete(r.standalone, s.ContainerID)
-		r.allocated = r.allocated.sub(need)
+		r.releaseLocked(need)
 		r.mu.Unlock()
 		var se *sandboxError
 		if errors.As(err, &se) {
@@ -107,7 +109,7 @@ func (r *Runtime) launchStandalone(c *container, info *launcher.Info) error {
 	if err := makeSandbox(info.Sandbox, owner); err != nil {
 		return &sandboxError{err}
 	}
-	if err := r.isolate(info, c.task.Resources, 0); err != nil {
+	if err := r.isolate(info, c.need, 0); err != nil {
 		os.RemoveAll(info.Sandbox)
 		return err
 	}
@@ -140,7 +142,7 @@ func (r *Runtime) finishStandalone(c *container) {
 		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)
 	}
 	r.mu.Lock()
-	r.allocated = r.allocated.sub(c.task.Resources)
+	r.releaseLocked(c.need)
 	close(c.done)
 	r.broadcastLocked()
 	r.mu.Unlock()
@@ -187,8 +189,9 @@ func (r *Runtime) recoverStandalone() error {
 		if info.Cgroup != nil {
 			c.task.Resources.Mem = info.Cgroup.MemLimitMB()
 		}
+		c.need = ResourcesOf(c.task.Resources)
 		r.mu.Lock()
-		r.allocated = r.allocated.add(c.task.Resources)
+		r.allocated = r.allocated.Add(c.need)
 		r.mu.Unlock()
 		if r.cfg.Recover == "cleanup" {
 			r.signalTree(c.pid, syscall.SIGKILL)

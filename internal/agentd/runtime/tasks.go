@@ -34,7 +34,7 @@ func SpecOf(in api.TaskSpec) (TaskSpec, error) {
 	}
 	return TaskSpec{FrameworkID: in.FrameworkID, FrameworkName: in.FrameworkName, TaskID: in.TaskID, Name: in.Name,
 		Command: in.Command, Argv: in.Argv, Env: in.Env, User: in.User, FrameworkUser: in.FrameworkUser, PidsMax: in.PidsMax,
-		Resources: Res{CPUs: r.CPUs, Mem: r.Mem, Disk: r.Disk}}, nil
+		Resources: r}, nil
 }
 
 // validID refuses IDs that would escape or confuse the work_dir layout.
