@@ -123,7 +123,7 @@ var Rules = []Rule{
 		Deps: true,
 	},
 	{
-		Name:   "the daemon's runtime knows nothing of HTTP: agentd/runtime does not import the HTTP layer",
+		Name:   "the daemon's runtime knows nothing of HTTP: agentd/runtime depends neither on the HTTP layer nor on net/http",
 		From:   []string{"internal/agentd/runtime"},
 		Forbid: []string{"internal/agentd/httpapi", "std/net/http"},
 		Deps:   true,
