@@ -83,7 +83,7 @@ func withExecutor(task api.TaskResources) mesos.Resources {
 	return executorOverhead.Add(ResourcesOf(task))
 }
 
-// fits reports whether need fits what is not allocated (r.mu held).
+// fitsLocked reports whether need fits what is not allocated (r.mu held).
 func (r *Runtime) fitsLocked(need mesos.Resources) bool {
 	return r.cfg.Total.Contains(r.allocated.Add(need))
 }
@@ -96,7 +96,7 @@ func (r *Runtime) freeLocked() mesos.Resources {
 	return mesos.Scalars(t.Scalar("cpus")-a.Scalar("cpus"), t.Scalar("mem")-a.Scalar("mem"), t.Scalar("disk")-a.Scalar("disk"))
 }
 
-// release returns res to the free resources (r.mu held).
+// releaseLocked returns res to the free resources (r.mu held).
 func (r *Runtime) releaseLocked(res mesos.Resources) {
 	if rest, err := r.allocated.Subtract(res); err == nil {
 		r.allocated = rest
