@@ -6,7 +6,7 @@
 # tests), curl (demo and e2e read /state as an operator does), systemd
 # (systemd-analyze verify of the packaged unit), docker.io (the real Docker
 # engine of the Docker containerizer's tests; internal/testutil/dockerd
-# starts its own dockerd) and busybox-static (the root filesystem of the
+# starts its own dockerd), busybox-static (the root filesystem of the
 # test images, built with docker import: no registry is ever contacted) and
 # protobuf-compiler (protoc: a test checks that the generated protobuf code of
 # agentd's v1 API is current).

@@ -53,10 +53,35 @@ func IsNotFound(err error) bool {
 type Files struct {
 	mu       sync.RWMutex
 	attached map[string]string // virtual → real (resolved at attach time)
+	// dynamic, if set, gives the paths that come and go with containers
+	// (their sandboxes), asked at each lookup instead of attached and
+	// detached: a sandbox is reachable exactly while the runtime knows it.
+	dynamic func() map[string]string
 }
 
-// New returns an empty table.
-func New() *Files { return &Files{attached: map[string]string{}} }
+// New returns a table with nothing attached; dynamic (may be nil) adds the
+// virtual → real paths it returns at each lookup.
+func New(dynamic func() map[string]string) *Files {
+	return &Files{attached: map[string]string{}, dynamic: dynamic}
+}
+
+// table is the attached paths and the dynamic ones (attached win).
+func (f *Files) table() map[string]string {
+	var dyn map[string]string
+	if f.dynamic != nil {
+		dyn = f.dynamic()
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	out := make(map[string]string, len(f.attached)+len(dyn))
+	for k, v := range dyn {
+		out[normalize(k)] = v
+	}
+	for k, v := range f.attached {
+		out[k] = v
+	}
+	return out
+}
 
 // Attach makes real (a file or directory, resolved now, as Mesos resolves
 // it with realpath) reachable under virtual, replacing what was there.
@@ -83,15 +108,7 @@ func (f *Files) Detach(virtual string) {
 }
 
 // Debug returns every attached virtual path and its real path (/files/debug).
-func (f *Files) Debug() map[string]string {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	out := make(map[string]string, len(f.attached))
-	for k, v := range f.attached {
-		out[k] = v
-	}
-	return out
-}
+func (f *Files) Debug() map[string]string { return f.table() }
 
 func normalize(p string) string {
 	p = strings.TrimPrefix(p, "file://")
@@ -123,7 +140,7 @@ func (h *Handle) Close() {
 func (f *Files) Open(p string) (*Handle, error) {
 	p = normalize(p)
 	parts := strings.Split(p, "/")
-	f.mu.RLock()
+	table := f.table()
 	var real, rest string
 	found := false
 	for i := len(parts); i > 0; i-- {
@@ -131,12 +148,11 @@ func (f *Files) Open(p string) (*Handle, error) {
 		if prefix == "" {
 			prefix = "/"
 		}
-		if r, ok := f.attached[prefix]; ok {
+		if r, ok := table[prefix]; ok {
 			real, rest, found = r, strings.Join(parts[i:], "/"), true
 			break
 		}
 	}
-	f.mu.RUnlock()
 	if !found {
 		return nil, notFound()
 	}

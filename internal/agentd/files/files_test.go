@@ -19,7 +19,7 @@ func setup(t *testing.T) (*Files, string) {
 	os.Symlink("stdout", filepath.Join(sandbox, "alias"))
 	log := filepath.Join(dir, "agent.INFO")
 	os.WriteFile(log, []byte("I log line\n"), 0o644)
-	f := New()
+	f := New(nil)
 	if err := f.Attach(sandbox, "/frameworks/F/executors/E/runs/latest/"); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestResolutionErrors(t *testing.T) {
 }
 
 func TestReadIsCapped(t *testing.T) {
-	f := New()
+	f := New(nil)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "big"), make([]byte, 3*MaxRead()), 0o644)
 	f.Attach(dir, "/d")
@@ -133,3 +133,17 @@ func TestReadIsCapped(t *testing.T) {
 }
 
 func ptr(n uint64) *uint64 { return &n }
+
+func TestDynamicPaths(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "stdout"), []byte("out"), 0o644)
+	live := map[string]string{"/frameworks/F/executors/E/runs/latest": dir}
+	f := New(func() map[string]string { return live })
+	if _, data, err := f.Read("/frameworks/F/executors/E/runs/latest/stdout", 0, nil); err != nil || string(data) != "out" {
+		t.Fatalf("%q %v", data, err)
+	}
+	live = map[string]string{}
+	if _, _, err := f.Read("/frameworks/F/executors/E/runs/latest/stdout", 0, nil); !IsNotFound(err) {
+		t.Errorf("a sandbox the runtime forgot is still reachable: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mesosctl/mesosctl/internal/mesos"
 	"github.com/mesosctl/mesosctl/internal/mesos/stout"
 )
 
@@ -49,11 +50,11 @@ func (s *Spec) Render(value string) (string, error) {
 		}
 		return stout.FormatDouble(f), nil
 	case TypeDuration:
-		d, err := stout.ParseDuration(value)
+		d, err := mesos.ParseDuration(value)
 		if err != nil {
 			return "", err
 		}
-		return stout.FormatDuration(d), nil
+		return mesos.FormatDuration(d), nil
 	case TypeBytes:
 		n, err := stout.ParseBytes(value)
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // ValueType is a flag's value type as Mesos 1.11 declares it
@@ -144,14 +146,9 @@ func freezerEnabled() bool {
 	return false
 }
 
+// writableDir reports whether dir may be read and written (access(2)).
 func writableDir(dir string) bool {
-	f, err := os.CreateTemp(dir, ".mesosctl-probe-")
-	if err != nil {
-		return false
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return true
+	return unix.Access(dir, unix.R_OK|unix.W_OK) == nil
 }
 
 // Table is every flag of the Mesos 1.11 agent binary on Linux, sorted by

@@ -14,7 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/procfs"
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // Container says where a container's usage is and what it asked for.
@@ -41,42 +42,15 @@ type Container struct {
 	CountProcesses bool
 }
 
-// Statistics is mesos.v1.ResourceStatistics with the fields a Linux agent
-// without the network, disk and perf isolators fills, in the order Mesos'
-// JSON writes them. Absent (nil) fields are left out.
-type Statistics struct {
-	Timestamp             float64  `json:"timestamp"`
-	Processes             *uint32  `json:"processes,omitempty"`
-	Threads               *uint32  `json:"threads,omitempty"`
-	CPUsUserTimeSecs      *float64 `json:"cpus_user_time_secs,omitempty"`
-	CPUsSystemTimeSecs    *float64 `json:"cpus_system_time_secs,omitempty"`
-	CPUsLimit             *float64 `json:"cpus_limit,omitempty"`
-	CPUsSoftLimit         *float64 `json:"cpus_soft_limit,omitempty"`
-	CPUsNrPeriods         *uint32  `json:"cpus_nr_periods,omitempty"`
-	CPUsNrThrottled       *uint32  `json:"cpus_nr_throttled,omitempty"`
-	CPUsThrottledTimeSecs *float64 `json:"cpus_throttled_time_secs,omitempty"`
-	MemTotalBytes         *uint64  `json:"mem_total_bytes,omitempty"`
-	MemTotalMemswBytes    *uint64  `json:"mem_total_memsw_bytes,omitempty"`
-	MemLimitBytes         *uint64  `json:"mem_limit_bytes,omitempty"`
-	MemSoftLimitBytes     *uint64  `json:"mem_soft_limit_bytes,omitempty"`
-	MemFileBytes          *uint64  `json:"mem_file_bytes,omitempty"`
-	MemAnonBytes          *uint64  `json:"mem_anon_bytes,omitempty"`
-	MemCacheBytes         *uint64  `json:"mem_cache_bytes,omitempty"`
-	MemRSSBytes           *uint64  `json:"mem_rss_bytes,omitempty"`
-	MemMappedFileBytes    *uint64  `json:"mem_mapped_file_bytes,omitempty"`
-	MemSwapBytes          *uint64  `json:"mem_swap_bytes,omitempty"`
-	MemUnevictableBytes   *uint64  `json:"mem_unevictable_bytes,omitempty"`
-}
-
 // userHZ is the kernel's USER_HZ: /proc and cpuacct.stat count in 1/100 s
 // on every Linux architecture Go supports.
 const userHZ = 100
 
-// Read returns c's statistics now. What cannot be read (a process that has
+// Read returns c's statistics (mesos.v1.ResourceStatistics) now. What cannot be read (a process that has
 // exited, a cgroup that is gone) is left out, as Mesos leaves out what its
 // isolators cannot report.
-func Read(c Container, now time.Time) Statistics {
-	st := Statistics{Timestamp: float64(now.UnixNano()) / 1e9}
+func Read(c Container, now time.Time) api.ResourceStatistics {
+	st := api.ResourceStatistics{Timestamp: api.Float(float64(now.UnixNano()) / 1e9)}
 	v2dir, v2 := c.Cgroups[""]
 
 	// Processes: the members of the container's cgroup when it has one,
@@ -88,20 +62,18 @@ func Read(c Container, now time.Time) Statistics {
 		}
 	}
 	if pids == nil && c.PID > 0 {
-		pids = tree(c.PID)
+		pids = procfs.Tree(c.PID)
 	}
-	var procs []procfs.ProcStat
+	var procs []procfs.Stat
 	for _, pid := range pids {
-		if p, err := procfs.NewProc(pid); err == nil {
-			if s, err := p.Stat(); err == nil {
-				procs = append(procs, s)
-			}
+		if s, err := procfs.ReadStat(pid); err == nil && s.State != 'Z' {
+			procs = append(procs, s)
 		}
 	}
 	if c.CountProcesses {
 		n, threads := uint32(len(procs)), uint32(0)
 		for _, p := range procs {
-			threads += uint32(p.NumThreads)
+			threads += uint32(p.Threads)
 		}
 		st.Processes, st.Threads = &n, &threads
 	}
@@ -136,7 +108,7 @@ func Read(c Container, now time.Time) Statistics {
 		}
 	}
 	if !cpuRead && len(procs) > 0 {
-		var utime, stime uint
+		var utime, stime uint64
 		for _, p := range procs {
 			utime += p.UTime
 			stime += p.STime
@@ -186,7 +158,7 @@ func Read(c Container, now time.Time) Statistics {
 	case len(procs) > 0:
 		var rss uint64
 		for _, p := range procs {
-			rss += uint64(p.ResidentMemory())
+			rss += uint64(max(p.RSSPages, 0)) * uint64(os.Getpagesize())
 		}
 		st.MemRSSBytes = u64(rss)
 	}
@@ -202,9 +174,9 @@ func Read(c Container, now time.Time) Statistics {
 	return st
 }
 
-func f64(v float64) *float64 { return &v }
-func u64(v uint64) *uint64   { return &v }
-func u32(v uint64) *uint32   { n := uint32(v); return &n }
+func f64(v float64) *api.Float { f := api.Float(v); return &f }
+func u64(v uint64) *uint64     { return &v }
+func u32(v uint64) *uint32     { n := uint32(v); return &n }
 
 // readKV reads a "key value" per line file (cpuacct.stat, memory.stat,
 // cpu.stat); nil when it cannot be read.
@@ -252,23 +224,4 @@ func cgroupProcs(dir string) []int {
 		}
 	}
 	return pids
-}
-
-// tree returns pid and all its descendants.
-func tree(pid int) []int {
-	all, err := procfs.AllProcs()
-	if err != nil {
-		return []int{pid}
-	}
-	children := map[int][]int{}
-	for _, p := range all {
-		if s, err := p.Stat(); err == nil {
-			children[s.PPID] = append(children[s.PPID], p.PID)
-		}
-	}
-	out := []int{pid}
-	for i := 0; i < len(out); i++ {
-		out = append(out, children[out[i]]...)
-	}
-	return out
 }

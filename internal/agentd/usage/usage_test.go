@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
 )
 
 // start runs a shell script in the background and stops it at the end.
@@ -38,7 +41,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 }
 
 // keys returns the JSON keys of st in the order they are written.
-func keys(t *testing.T, st Statistics) string {
+func keys(t *testing.T, st api.ResourceStatistics) string {
 	t.Helper()
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -111,6 +114,9 @@ func makeCgroup(t *testing.T, mount string) string {
 	t.Cleanup(func() {
 		deadline := time.Now().Add(10 * time.Second)
 		for os.Remove(dir) != nil && time.Now().Before(deadline) {
+			for _, pid := range cgroupProcs(dir) {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
@@ -144,7 +150,7 @@ x=$(head -c 16000000 /dev/zero | tr '\0' a); touch %[1]s.done; sleep 30`, go_))
 	b, _ := json.Marshal(st)
 	if st.MemTotalBytes == nil || *st.MemTotalBytes < 16000000 || st.MemRSSBytes == nil || st.MemCacheBytes == nil ||
 		st.MemMappedFileBytes == nil || st.MemUnevictableBytes == nil || st.CPUsUserTimeSecs == nil ||
-		st.CPUsSystemTimeSecs == nil || *st.CPUsUserTimeSecs+*st.CPUsSystemTimeSecs <= 0 || *st.Processes != 1 {
+		st.CPUsSystemTimeSecs == nil || *st.CPUsUserTimeSecs+*st.CPUsSystemTimeSecs <= 0 || *st.Processes != 2 { // sh and sleep
 		t.Errorf("statistics = %s", b)
 	}
 	if *st.MemRSSBytes != *st.MemAnonBytes || *st.MemCacheBytes != *st.MemFileBytes {

@@ -1,0 +1,99 @@
+package agentd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/flags"
+)
+
+// TestEveryMesosFlag starts agentd with a flag directory holding every
+// flag of the Mesos 1.11 agent, each set to a valid value (one of each
+// exclusive pair), and checks that it runs, that /flags shows them as
+// stout renders them, and that one warning names those without effect.
+func TestEveryMesosFlag(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "etc-mesos-slave")
+	if err := os.MkdirAll(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	creds := filepath.Join(dir, "http-credentials.json")
+	os.WriteFile(creds, []byte(`{"credentials":[{"principal":"ops","secret":"s3cret"}]}`), 0o600)
+	logFile := filepath.Join(dir, "agent.log")
+	os.WriteFile(logFile, []byte("I started\n"), 0o644)
+	values := map[string]string{}
+	for k, v := range flags.ExampleValues {
+		values[k] = v
+	}
+	for _, k := range []string{"master_detector", "ip_discovery_command", "ip6_discovery_command", "modules_dir"} {
+		delete(values, k)
+	}
+	values["http_credentials"] = creds
+	values["log_dir"] = filepath.Join(dir, "log")
+	values["external_log_file"] = logFile
+	values["master"] = "127.0.0.1:5050"
+	values["isolation"] = "posix/cpu,posix/mem"
+	for k, v := range values {
+		if err := os.WriteFile(filepath.Join(conf, k), []byte(v+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := startBinaryAgent(t, "--config_dir="+conf)
+
+	var doc struct {
+		Flags map[string]string `json:"flags"`
+	}
+	if err := json.Unmarshal(httpGet(t, a.URL+"/flags"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for k := range values {
+		if _, ok := doc.Flags[k]; !ok {
+			t.Errorf("/flags lacks %s", k)
+		}
+	}
+	for _, s := range flags.Table {
+		if _, ok := doc.Flags[s.Name]; !ok && s.HasDefault && !s.Build.Optional() {
+			t.Errorf("/flags lacks %s, which Mesos always shows", s.Name)
+		}
+	}
+	if _, ok := doc.Flags["config_dir"]; ok {
+		t.Error("/flags shows config_dir, which is not a Mesos flag")
+	}
+	for k, want := range map[string]string{"nvidia_gpu_devices": "[ 0, 1 ]", "fetcher_cache_size": "2GB",
+		"perf_interval": "1mins", "executor_environment_variables": `{"PATH":"/usr/bin:/bin"}`,
+		"hostname": "agent1", "advertise_ip": "10.0.0.5"} {
+		if doc.Flags[k] != want {
+			t.Errorf("/flags %s = %q, want %q", k, doc.Flags[k], want)
+		}
+	}
+	var st struct {
+		PID string `json:"pid"`
+	}
+	json.Unmarshal(httpGet(t, a.URL+"/state"), &st)
+	if st.PID != "slave(1)@10.0.0.5:5051" {
+		t.Errorf("/state pid = %q, want the advertised address", st.PID)
+	}
+	logs := a.stderr.String()
+	warning := ""
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "These flags are accepted but have no effect in agentd") {
+			if warning != "" {
+				t.Errorf("more than one no-effect warning:\n%s\n%s", warning, line)
+			}
+			warning = line
+		}
+	}
+	for _, s := range flags.Table {
+		_, given := values[s.Name]
+		named := strings.Contains(warning, "--"+s.Name+" ") || strings.Contains(warning, "--"+s.Name+",")
+		if s.Effect == flags.Acted && named {
+			t.Errorf("the warning names %s, which agentd acts on", s.Name)
+		}
+		if s.Effect == flags.Warned && given && values[s.Name] != s.Default && !named {
+			t.Errorf("the warning does not name %s", s.Name)
+		}
+	}
+}
