@@ -76,6 +76,50 @@ func TestEveryMesosFlag(t *testing.T) {
 	if st.PID != "slave(1)@10.0.0.5:5051" {
 		t.Errorf("/state pid = %q, want the advertised address", st.PID)
 	}
+	// /metrics/snapshot: the 68 keys of a default Mesos 1.11 agent run as
+	// root, nothing else.
+	var metrics map[string]float64
+	if err := json.Unmarshal(httpGet(t, a.URL+"/metrics/snapshot"), &metrics); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, r := range []string{"cpus", "gpus", "mem", "disk"} {
+		for _, k := range []string{"total", "used", "percent", "revocable_total", "revocable_used", "revocable_percent"} {
+			want["slave/"+r+"_"+k] = true
+		}
+	}
+	for _, k := range strings.Fields(`slave/uptime_secs slave/registered slave/recovery_errors slave/recovery_time_secs
+		slave/frameworks_active slave/tasks_staging slave/tasks_starting slave/tasks_running slave/tasks_killing
+		slave/tasks_finished slave/tasks_failed slave/tasks_killed slave/tasks_lost slave/tasks_gone
+		slave/executors_registering slave/executors_running slave/executors_terminating slave/executors_terminated
+		slave/executors_preempted slave/valid_status_updates slave/invalid_status_updates
+		slave/valid_framework_messages slave/invalid_framework_messages slave/executor_directory_max_allowed_age_secs
+		slave/container_launch_errors system/cpus_total system/load_1min system/load_5min system/load_15min
+		system/mem_total_bytes system/mem_free_bytes gc/path_removals_succeeded gc/path_removals_failed
+		gc/path_removals_pending containerizer/fetcher/task_fetches_succeeded containerizer/fetcher/task_fetches_failed
+		containerizer/fetcher/cache_size_total_bytes containerizer/fetcher/cache_size_used_bytes
+		containerizer/mesos/container_destroy_errors containerizer/mesos/provisioner/remove_container_errors
+		containerizer/mesos/provisioner/bind/remove_rootfs_errors resource_provider_manager/subscribed
+		resource_provider_manager/events/subscribe resource_provider_manager/events/disconnect`) {
+		want[k] = true
+	}
+	if len(want) != 68 {
+		t.Fatalf("the list has %d keys", len(want))
+	}
+	for k := range metrics {
+		if !want[k] {
+			t.Errorf("/metrics/snapshot has %s, which a Mesos 1.11 agent does not", k)
+		}
+	}
+	for k := range want {
+		if _, ok := metrics[k]; !ok {
+			t.Errorf("/metrics/snapshot lacks %s", k)
+		}
+	}
+	if metrics["containerizer/fetcher/cache_size_total_bytes"] != 2<<30 {
+		t.Errorf("cache_size_total_bytes = %v, want --fetcher_cache_size", metrics["containerizer/fetcher/cache_size_total_bytes"])
+	}
+
 	logs := a.stderr.String()
 	warning := ""
 	for _, line := range strings.Split(logs, "\n") {
