@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 )
@@ -139,5 +140,38 @@ func TestEveryMesosFlag(t *testing.T) {
 		if s.Effect == flags.Warned && given && values[s.Name] != s.Default && !named {
 			t.Errorf("the warning does not name %s", s.Name)
 		}
+	}
+}
+
+// Counters count from the agent's start and do not go down when garbage
+// collection forgets an ended task (they did count retained tasks).
+func TestMetricsCountersAreCumulative(t *testing.T) {
+	a := startBinaryAgent(t, "--gc_delay=1secs")
+	metrics := func() map[string]float64 {
+		var m map[string]float64
+		if err := json.Unmarshal(httpGet(t, a.URL+"/metrics/snapshot"), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a.launch(sh("done", "true"))
+	a.waitState("done", 30*time.Second, "TASK_FINISHED")
+	deadline := time.Now().Add(30 * time.Second)
+	for metrics()["gc/path_removals_succeeded"] < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the ended task was not garbage-collected: %v", metrics())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	m := metrics()
+	for k, want := range map[string]float64{"slave/tasks_finished": 1, "slave/executors_terminated": 1,
+		"containerizer/fetcher/task_fetches_succeeded": 1, "gc/path_removals_succeeded": 2, "gc/path_removals_pending": 0,
+		"slave/tasks_running": 0, "slave/frameworks_active": 0} {
+		if m[k] != want {
+			t.Errorf("%s = %v, want %v", k, m[k], want)
+		}
+	}
+	if m["slave/valid_status_updates"] < 3 { // STARTING, RUNNING, FINISHED
+		t.Errorf("slave/valid_status_updates = %v", m["slave/valid_status_updates"])
 	}
 }
