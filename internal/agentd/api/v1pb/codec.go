@@ -28,7 +28,7 @@ func DecodeCall(b []byte) ([]byte, error) {
 	if err := proto.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("Failed to parse body into a protobuf object")
 	}
-	return JSONOf(&c)
+	return jsonOf(&c)
 }
 
 // ResponseProto encodes a JSON v1 Response document ({"type":…,"<type>":…})
@@ -36,26 +36,26 @@ func DecodeCall(b []byte) ([]byte, error) {
 // required field is an error (a decoder such as mesos-go would refuse it).
 func ResponseProto(js []byte) ([]byte, error) {
 	var r Response
-	if err := FromJSON(js, &r); err != nil {
+	if err := fromJSON(js, &r); err != nil {
 		return nil, err
 	}
 	return proto.Marshal(&r)
 }
 
-// FromJSON fills m from a JSON document in protobuf-JSON form (field names
+// fromJSON fills m from a JSON document in protobuf-JSON form (field names
 // as in the .proto, enums by name).
-func FromJSON(js []byte, m proto.Message) error {
+func fromJSON(js []byte, m proto.Message) error {
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(js, m); err != nil {
 		return fmt.Errorf("cannot encode %s as protobuf: %v", m.ProtoReflect().Descriptor().Name(), err)
 	}
 	return nil
 }
 
-// JSONOf renders m as Mesos' JSON::Protobuf does: fields in declaration
+// jsonOf renders m as Mesos' JSON::Protobuf does: fields in declaration
 // order, a singular field when set or when it has an explicit default (and
 // is not deprecated), repeated fields when not empty, enums by name, bytes
 // in base64, every integer (64-bit too) as a JSON number, maps as objects.
-func JSONOf(m proto.Message) ([]byte, error) {
+func jsonOf(m proto.Message) ([]byte, error) {
 	var b bytes.Buffer
 	if err := writeMessage(&b, m.ProtoReflect()); err != nil {
 		return nil, err

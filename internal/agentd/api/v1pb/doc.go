@@ -5,7 +5,7 @@
 // internal/agentd/api, and RecordIO framing.
 //
 // JSON is the API's model: a protobuf request is decoded and rewritten as
-// the JSON Mesos would have received (JSONOf), and a JSON response is
+// the JSON Mesos would have received (DecodeCall), and a JSON response is
 // re-encoded as protobuf (ResponseProto), so both media types carry the same
 // documents.
 package v1pb

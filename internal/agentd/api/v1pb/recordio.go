@@ -10,14 +10,6 @@ import (
 // MaxRecord bounds one RecordIO record a Reader accepts.
 const MaxRecord = 16 << 20
 
-// AppendRecord appends one RecordIO record: the decimal length of msg, a
-// newline, and msg (no trailing newline), as Mesos frames streamed messages.
-func AppendRecord(dst, msg []byte) []byte {
-	dst = strconv.AppendInt(dst, int64(len(msg)), 10)
-	dst = append(dst, '\n')
-	return append(dst, msg...)
-}
-
 // RecordReader reads RecordIO records.
 type RecordReader struct {
 	r *bufio.Reader
