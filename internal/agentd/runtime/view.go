@@ -94,8 +94,9 @@ func (r *Runtime) ViewOf(tid string) (View, error) {
 // SandboxPaths maps the virtual paths Mesos attaches for every executor
 // sandbox the runtime knows (until garbage collection forgets it) to the
 // sandbox: /frameworks/<fid>/executors/<eid>/runs/latest, the sandbox's
-// own path, and <…>/runs/latest beside it. A command task's executor ID is
-// its task ID.
+// own path, and <…>/runs/latest beside it; and the sandboxes of standalone
+// containers under their own paths. A command task's executor ID is its
+// task ID.
 func (r *Runtime) SandboxPaths() map[string]string {
 	out := map[string]string{}
 	for _, v := range r.Views() {
@@ -105,6 +106,13 @@ func (r *Runtime) SandboxPaths() map[string]string {
 		out[v.Sandbox] = v.Sandbox
 		out[filepath.Join(filepath.Dir(v.Sandbox), "latest")] = v.Sandbox
 		out["/frameworks/"+v.Task.FrameworkID+"/executors/"+v.Task.ID+"/runs/latest"] = v.Sandbox
+	}
+	// Standalone containers' sandboxes, under their own paths (agentd's:
+	// Mesos attaches none, but their output is read through /files).
+	for _, v := range r.standaloneViews() {
+		if v.Sandbox != "" {
+			out[v.Sandbox] = v.Sandbox
+		}
 	}
 	return out
 }
