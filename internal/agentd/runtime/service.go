@@ -77,22 +77,7 @@ func (s *Service) Shutdown(context.Context) error {
 func (s *Service) Allocated() mesos.Resources { return s.rt.Allocated() }
 
 // Metrics returns the slave/tasks_* and executor counters.
-func (s *Service) Metrics() map[string]float64 {
-	m := s.rt.Metrics()
-	var running, terminated float64
-	for _, v := range s.rt.Views() {
-		if v.Finished {
-			terminated++
-		} else {
-			running++
-		}
-	}
-	m["slave/executors_running"] = running
-	m["slave/executors_terminated"] = terminated
-	active, _ := s.Frameworks()
-	m["slave/frameworks_active"] = float64(len(active))
-	return m
-}
+func (s *Service) Metrics() map[string]float64 { return s.rt.Metrics() }
 
 // Frameworks builds /state's frameworks and completed_frameworks: a
 // framework is active while it has a live executor.
