@@ -417,6 +417,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Streaming response is not supported for "+call.Type+" call", http.StatusNotAcceptable)
 		return
 	}
+	s.log.Debug("Processing call "+call.Type, "content_type", media.Content, "accept", media.Accept)
 	s.mu.RLock()
 	h := s.calls[call.Type]
 	s.mu.RUnlock()
