@@ -6,6 +6,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/mesosctl/mesosctl/internal/render"
 )
@@ -15,11 +16,11 @@ type ExitCode int
 
 // Exit codes are part of the interface: scripts depend on them.
 const (
-	ExitOK      ExitCode = 0 // success
-	ExitError   ExitCode = 1 // the command failed
-	ExitUsage   ExitCode = 2 // bad flags, arguments, node sets or configuration; nothing was done
-	ExitPartial ExitCode = 3 // a fan-out reached some nodes but failed on others
-	ExitCancel  ExitCode = 130
+	ExitOK      ExitCode = 0   // success
+	ExitError   ExitCode = 1   // the command failed
+	ExitUsage   ExitCode = 2   // bad flags, arguments, node sets or configuration; nothing was done
+	ExitPartial ExitCode = 3   // a fan-out reached some nodes but failed on others
+	ExitCancel  ExitCode = 130 // Ctrl-C: 128 + SIGINT; other signals exit 128 + their number
 )
 
 // FlagError is a usage mistake: the command prints it with a hint to --help
@@ -75,6 +76,31 @@ func ExitStatus(code int) error {
 // CancelError means the user interrupted the command (Ctrl-C).
 var CancelError = errors.New("cancelled")
 
+// SignalError means the command stopped because the process received
+// Signal (SIGINT, SIGTERM or SIGHUP): it exits 128 + the signal's number,
+// as a shell reports a process killed by that signal. It is a CancelError.
+type SignalError struct{ Signal syscall.Signal }
+
+func (e *SignalError) Error() string {
+	return "cancelled: " + SignalName(e.Signal)
+}
+
+// Is makes errors.Is(err, CancelError) true.
+func (e *SignalError) Is(target error) bool { return target == CancelError }
+
+// SignalName is the conventional name of sig: SIGINT, SIGTERM, SIGHUP.
+func SignalName(sig syscall.Signal) string {
+	switch sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
+
 // IsUsage reports whether err is a usage mistake (exit 2, with a hint to
 // --help): a *FlagError, or a *render.UsageError from the output flags.
 func IsUsage(err error) bool {
@@ -90,7 +116,10 @@ func ExitCodeOf(err error) ExitCode {
 	}
 	var pe *PartialError
 	var ee *ExitStatusError
+	var se *SignalError
 	switch {
+	case errors.As(err, &se):
+		return ExitCode(128 + int(se.Signal))
 	case IsUsage(err):
 		return ExitUsage
 	case errors.As(err, &pe):
