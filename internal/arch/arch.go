@@ -46,7 +46,7 @@ var Layers = []Layer{
 	{"domain", "what the tool is about, without I/O to other machines: Mesos values, node sets, the inventory, agentd's wire types",
 		[]string{"internal/mesos", "internal/nodeset", "internal/config", "internal/inventory", "internal/agentd/api"}},
 	{"foundation", "small general helpers that know nothing of Mesos or of the CLI",
-		[]string{"internal/iostreams", "internal/render", "internal/build", "internal/parallel", "internal/shell"}},
+		[]string{"internal/iostreams", "internal/render", "internal/build", "internal/parallel", "internal/shell", "internal/suggest"}},
 }
 
 // An Edge is one import: From imports To (module-relative paths for the
@@ -93,10 +93,10 @@ var Rules = []Rule{
 		Deps:   true,
 	},
 	{
-		Name:   "the output layer (render) depends on nothing of the CLI: of mesosctl's packages it uses only iostreams",
+		Name:   "the output layer (render) depends on nothing of the CLI: of mesosctl's packages it uses only iostreams and suggest",
 		From:   []string{"internal/render"},
 		Forbid: []string{"internal/...", "cmd/..."},
-		Allow:  []string{"internal/iostreams"},
+		Allow:  []string{"internal/iostreams", "internal/suggest"},
 		Deps:   true,
 	},
 	{

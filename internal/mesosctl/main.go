@@ -112,16 +112,18 @@ func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) cmdutil.E
 	}
 	if err != nil && ctx.Err() != nil {
 		// Cut short by Ctrl-C or a signal: say which, and exit 128 + its
-		// number. (A command that finished its work anyway, like agentd
-		// shutting down on SIGTERM, returns nil and exits 0.)
+		// number (130 when the context was cancelled otherwise). A command
+		// that finished its work anyway, like agentd shutting down on
+		// SIGTERM, returns nil and exits 0.
 		var sig *cmdutil.SignalError
-		if !errors.As(context.Cause(ctx), &sig) {
-			sig = &cmdutil.SignalError{Signal: syscall.SIGINT}
+		cancelled := cmdutil.CancelError
+		if errors.As(context.Cause(ctx), &sig) {
+			cancelled = sig
 		}
 		if !errors.Is(err, cmdutil.SilentError) {
-			fmt.Fprintln(ios.ErrOut, sig)
+			fmt.Fprintln(ios.ErrOut, cancelled)
 		}
-		return cmdutil.ExitCodeOf(sig)
+		return cmdutil.ExitCodeOf(cancelled)
 	}
 	if err != nil {
 		printError(ios.ErrOut, executed.CommandPath(), err)

@@ -23,6 +23,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/placement"
 	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 	"github.com/mesosctl/mesosctl/internal/taskwatch"
 )
 
@@ -81,18 +82,29 @@ stderr and the command exits 3.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.State, "state", "", "only tasks in this `state` (running, finished, failed, killed, …)")
+	suggest.MarkEnum(cmd.Flags(), "state", States)
 	agentsel.AddFlags(f, cmd, &opts.Sel, true)
 	render.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
 
-// NormalizeState turns "running" into "TASK_RUNNING".
-func NormalizeState(s string) string {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	if s != "" && !strings.HasPrefix(s, "TASK_") {
-		s = "TASK_" + s
+// States are the values of --state: Mesos' task states (TaskState in
+// mesos.proto) without the TASK_ prefix.
+var States = []string{"staging", "starting", "running", "killing", "finished", "failed", "killed",
+	"error", "lost", "dropped", "unreachable", "gone", "gone_by_operator", "unknown"}
+
+// NormalizeState turns "running", "Running" or "TASK_RUNNING" into
+// "TASK_RUNNING"; a state Mesos does not have is a usage error.
+func NormalizeState(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > 5 && strings.EqualFold(s[:5], "TASK_") {
+		s = s[5:]
 	}
-	return s
+	v, err := suggest.Enum("state", s, States)
+	if err != nil {
+		return "", cmdutil.UsageError(err)
+	}
+	return "TASK_" + strings.ToUpper(v), nil
 }
 
 // Run lists the tasks.
@@ -100,11 +112,17 @@ func Run(ctx context.Context, o *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	want := ""
+	if o.State != "" {
+		var err error
+		if want, err = NormalizeState(o.State); err != nil {
+			return err
+		}
+	}
 	cands, err := o.Sel.Candidates(ctx)
 	if err != nil {
 		return err
 	}
-	want := NormalizeState(o.State)
 	per := make([][]Task, len(cands))
 	errs := make([]error, len(cands))
 	if err := parallel.Each(ctx, o.Sel.Fanout(), len(cands), func(ctx context.Context, i int) {

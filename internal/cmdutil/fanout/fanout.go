@@ -13,6 +13,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 )
 
 // Settings are what the configuration contributes to a fan-out.
@@ -83,16 +84,20 @@ func AddFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
 	fs.DurationVar(&o.ConnectTimeout, "connect-timeout", 0, "SSH connect and handshake time limit (default 10s)")
 	fs.BoolVar(&o.AcceptNewHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (changed keys are always refused)")
 	fs.StringVar(&o.Progress, "progress", "auto", "progress line on stderr: never, auto (terminal only), always")
+	suggest.MarkEnum(fs, "progress", ProgressModes)
 	cmdutil.AddExcludeFlag(f, cmd, &o.Exclude)
 }
 
+// ProgressModes are the values of --progress.
+var ProgressModes = []string{"never", "auto", "always"}
+
 // Validate checks the flag values.
 func (o *Options) Validate() error {
-	switch o.Progress {
-	case "never", "auto", "always":
-	default:
-		return cmdutil.FlagErrorf("invalid --progress %q: use never, auto or always", o.Progress)
+	p, err := suggest.Enum("progress", o.Progress, ProgressModes)
+	if err != nil {
+		return cmdutil.UsageError(err)
 	}
+	o.Progress = p
 	if o.Fanout < 0 {
 		return cmdutil.FlagErrorf("--fanout must be at least 1")
 	}
