@@ -6,8 +6,10 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 
+	"github.com/mesosctl/mesosctl/internal/config"
 	"github.com/mesosctl/mesosctl/internal/render"
 )
 
@@ -130,4 +132,26 @@ func ExitCodeOf(err error) ExitCode {
 		return ExitCancel
 	}
 	return ExitError
+}
+
+// NoConfig is the usage error of a command that needs the configuration
+// (the inventory, or where ZooKeeper is) when no file was found: what the
+// command needed it for, where mesosctl looked, and how to make one.
+func NoConfig(needed string) error {
+	return FlagErrorf("%s, but no configuration file was found\n"+
+		"  looked at:  %s\n"+
+		"  create one: mesosctl config init 'lxb00[1-4]' (then see docs/configuration.md)\n"+
+		"  use one:    --config FILE, or export MESOSCTL_CONFIG=FILE\n"+
+		"  the demo cluster's: eval \"$(mesosctl-testcluster env)\"",
+		needed, strings.Join(config.Locations(), ", "))
+}
+
+// HasConfig reports whether a configuration file was found (the
+// configuration loads and names its file).
+func HasConfig(f *Factory) bool {
+	if f == nil || f.Config == nil {
+		return false
+	}
+	cfg, err := f.Config()
+	return err != nil || cfg.Path != ""
 }

@@ -58,7 +58,7 @@ refused, timed out, or a non-zero exit), 2 for bad arguments, 130 on Ctrl-C.`,
   $ NODES='lxb00[1-4]' mesosctl ex -b 'cat /etc/mesos-slave/attributes'
   $ mesosctl ex @agents -x lxb003 --fanout 16 --timeout 30s -- df -h /var/lib/mesos`,
 		GroupID: "nodes",
-		Args:    cobra.MinimumNArgs(1),
+		Args:    cmdutil.MinimumArgs(1, "give a NODESET and the COMMAND to run (or set NODES and give only the COMMAND)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
 			if err := opts.parseArgs(args, cmd.ArgsLenAtDash()); err != nil {

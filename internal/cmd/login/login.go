@@ -85,7 +85,7 @@ func Run(o *Options) error {
 	}
 	client, err := d.Dial(ctx, t)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", t.Name, o.Explain(t.Name, err))
 	}
 	sess, err := client.NewSession()
 	if err != nil {

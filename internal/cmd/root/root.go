@@ -14,6 +14,7 @@ import (
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
 	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
+	configcmd "github.com/mesosctl/mesosctl/internal/cmd/config"
 	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
@@ -89,6 +90,7 @@ daemon, 'mesosctl agentd'.`,
 		ip.NewCmdIP(f, nil),
 		ip.NewCmdName(f, nil),
 		completion.NewCmdCompletion(f, nil),
+		configcmd.NewCmdConfig(f),
 		ex.NewCmdEx(f, nil),
 		execcmd.NewCmdExec(f, nil),
 		taskscmd.NewCmdTasks(f, nil),
@@ -211,11 +213,14 @@ func flagHint(c *cobra.Command, err error) error {
 
 // UsageArgs makes positional-argument errors of cmd and its subcommands
 // (cobra.ExactArgs and friends) usage errors, so that they exit 2 like bad
-// flags.
+// flags, and adds the command's usage line to them.
 func UsageArgs(cmd *cobra.Command) {
 	if orig := cmd.Args; orig != nil {
 		cmd.Args = func(c *cobra.Command, args []string) error {
-			return cmdutil.UsageError(orig(c, args))
+			if err := orig(c, args); err != nil {
+				return &cmdutil.FlagError{Err: fmt.Errorf("%v\nUsage: %s", err, c.UseLine())}
+			}
+			return nil
 		}
 	}
 	for _, sub := range cmd.Commands() {

@@ -5,6 +5,7 @@ package fanout
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,6 +45,19 @@ type Options struct {
 	// ProgressDelay is how long a fan-out runs before the progress line
 	// appears (1s; tests shorten it).
 	ProgressDelay time.Duration
+
+	// outside are the notes of the resolved nodes that are not in the
+	// inventory (cmdutil.OutsideInventory), by name.
+	outside map[string]string
+}
+
+// Explain adds to err, node's failure to be reached, that node is not in
+// the inventory when it is not (see cmdutil.OutsideError).
+func (o *Options) Explain(node string, err error) error {
+	if errors.Is(err, remote.ErrCancelled) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return cmdutil.OutsideError(o.outside[node], err)
 }
 
 // Wire fills the dependencies from the factory.
@@ -55,6 +69,7 @@ func Wire(f *cmdutil.Factory, o *Options) {
 		if err != nil {
 			return nil, err
 		}
+		o.outside = cmdutil.OutsideInventory(f, names)
 		out := make([]remote.Target, len(names))
 		for i, n := range names {
 			node, err := inv.Node(n)
@@ -207,6 +222,7 @@ func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
 		}
 	}
 	r.OnDone = func(i int, res *remote.Result) {
+		res.Err = o.Explain(res.Node, res.Err)
 		if prog != nil {
 			prog.NodeDone(i, res.Failed())
 		}

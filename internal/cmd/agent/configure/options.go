@@ -132,7 +132,7 @@ func (o *Options) targets() ([]agentconfig.Target, func(), error) {
 				res := r.RunOne(ctx, st, shell.AsRoot(script, st.User))
 				switch {
 				case res.Err != nil:
-					return nil, res.Err
+					return nil, o.Explain(st.Name, res.Err)
 				case res.ExitCode != 0:
 					msg := strings.TrimSpace(string(res.Stderr))
 					if msg == "" {
