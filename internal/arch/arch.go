@@ -40,7 +40,7 @@ var Layers = []Layer{
 	{"daemon", "the agent daemon, mesosctl agentd: flags, runtime, HTTP API, containers, checkpoints",
 		[]string{"internal/agentd/..."}},
 	{"engines", "multi-step workflows over many agents: agent config rollouts, task placement, task following",
-		[]string{"internal/agentconfig", "internal/placement", "internal/taskwatch"}},
+		[]string{"internal/agentconfig", "internal/placement", "internal/taskwatch", "internal/orphans"}},
 	{"clients", "talking to other machines: SSH, agent HTTP endpoints, ZooKeeper",
 		[]string{"internal/remote", "internal/agentclient", "internal/zk"}},
 	{"domain", "what the tool is about, without I/O to other machines: Mesos values, node sets, the inventory, agentd's wire types",
