@@ -58,7 +58,7 @@ func TestScanAndKill(t *testing.T) {
 		os.Symlink(c, filepath.Join(filepath.Dir(dir), "latest"))
 	}
 	run(oldID, "exec1", cid, pid, false, "task1")
-	run(oldID, "exec2", "done-cid", pid, true, "task2")    // finished
+	run(oldID, "exec2", "done-cid", pid, true, "task2")     // finished
 	run(newID, "exec3", "current-cid", pid, false, "task3") // the current agent's
 	run(oldID, "exec4", "recycled-cid", os.Getpid(), false) // a pid that is not this run's
 	os.Symlink(newID, filepath.Join(w, "meta", "slaves", "latest"))
