@@ -16,6 +16,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
 	configcmd "github.com/mesosctl/mesosctl/internal/cmd/config"
 	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
+	"github.com/mesosctl/mesosctl/internal/cmd/cp"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
 	"github.com/mesosctl/mesosctl/internal/cmd/executor"
@@ -92,6 +93,8 @@ daemon, 'mesosctl agentd'.`,
 		completion.NewCmdCompletion(f, nil),
 		configcmd.NewCmdConfig(f),
 		ex.NewCmdEx(f, nil),
+		cp.NewCmdCp(f, nil),
+		cp.NewCmdRcp(f, nil),
 		execcmd.NewCmdExec(f, nil),
 		taskscmd.NewCmdTasks(f, nil),
 		task.NewCmdTask(f),
