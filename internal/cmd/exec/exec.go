@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 	"github.com/mesosctl/mesosctl/internal/placement"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 	"github.com/mesosctl/mesosctl/internal/taskwatch"
 )
 
@@ -131,6 +133,13 @@ error. The same binary invoked as mesos-execute runs this command.`,
 	return cmd
 }
 
+// Containerizers and ContentTypes are the values mesos-execute takes for
+// --containerizer and --content_type (docker is refused: agentd has none).
+var (
+	Containerizers = []string{"mesos", "docker"}
+	ContentTypes   = []string{"protobuf", "json"}
+)
+
 // refused lists mesos-execute flags that agentd cannot honour.
 func (o *Options) refused() error {
 	for _, r := range []struct {
@@ -155,10 +164,10 @@ func (o *Options) refused() error {
 		}
 	}
 	if o.Containerizer != "mesos" {
-		return cmdutil.FlagErrorf("invalid --containerizer %q: use mesos", o.Containerizer)
+		return cmdutil.FlagErrorf("invalid --containerizer %q: use mesos%s", o.Containerizer, suggest.DidYouMean(o.Containerizer, Containerizers))
 	}
-	if o.ContentType != "protobuf" && o.ContentType != "json" {
-		return cmdutil.FlagErrorf("invalid --content_type %q: use protobuf or json", o.ContentType)
+	if !slices.Contains(ContentTypes, o.ContentType) {
+		return cmdutil.FlagErrorf("invalid --content_type %q: use protobuf or json%s", o.ContentType, suggest.DidYouMean(o.ContentType, ContentTypes))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 )
 
 // NewCmdMesosExecute is the mesos-execute personality (the binary invoked
@@ -48,6 +49,7 @@ func addMesosExecuteFlags(fs *pflag.FlagSet, o *Options, name func(string) strin
 	fs.StringVar(&o.Env, name("env"), "", `environment as a JSON object {"NAME":"value"}, or file:///path to one`)
 	fs.StringVar(&o.Resources, name("resources"), "cpus:1;mem:128", "resources of the task (cpus, mem, disk)")
 	fs.StringVar(&o.Containerizer, name("containerizer"), "mesos", "containerizer: mesos (docker is refused: agentd has none)")
+	suggest.MarkEnum(fs, name("containerizer"), Containerizers)
 	fs.StringVar(&o.DockerImage, name("docker_image"), "", "refused: agentd runs no images")
 	fs.StringVar(&o.AppcImage, name("appc_image"), "", "refused: agentd runs no images")
 	fs.StringVar(&o.Volumes, name("volumes"), "", "refused: agentd mounts no volumes")
@@ -65,6 +67,7 @@ func addMesosExecuteFlags(fs *pflag.FlagSet, o *Options, name func(string) strin
 	fs.StringVar(&o.Rlimits, name("rlimits"), "", "refused: agentd sets no rlimits")
 	fs.BoolVar(&o.TTY, name("tty"), false, "refused: agentd allocates no TTY")
 	fs.StringVar(&o.ContentType, name("content_type"), "protobuf", "accepted and ignored (protobuf or json)")
+	suggest.MarkEnum(fs, name("content_type"), ContentTypes)
 	fs.BoolVar(&o.PartitionAw, name("partition_aware"), true, "accepted and ignored")
 	fs.StringVar(&o.Hadoop, name("hadoop"), "hadoop", "accepted and ignored")
 	fs.StringVar(&o.HDFS, name("hdfs"), "localhost:9000", "accepted and ignored")
