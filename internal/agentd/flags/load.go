@@ -3,12 +3,14 @@ package flags
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
@@ -43,6 +45,11 @@ type Values struct {
 	raw map[string]string
 	// Deprecated lists aliases that were used ("Loaded deprecated flag 'x'").
 	Deprecated []string
+
+	// shownMap caches Map (every /state and /flags request asks for it);
+	// Set clears it.
+	mu       sync.Mutex
+	shownMap map[string]string
 }
 
 // Get returns the value of name and whether it has one.
@@ -81,13 +88,17 @@ func (v *Values) Duration(name string) time.Duration {
 // flag given; values as stout renders them, secrets redacted
 // (api.RedactFlag). config_dir, ours, is not shown.
 func (v *Values) Map() map[string]string {
-	m := make(map[string]string, len(v.vals))
-	for k := range v.vals {
-		if v.shown(k) {
-			m[k] = v.Shown(k)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.shownMap == nil {
+		v.shownMap = make(map[string]string, len(v.vals))
+		for k := range v.vals {
+			if v.shown(k) {
+				v.shownMap[k] = v.Shown(k)
+			}
 		}
 	}
-	return m
+	return maps.Clone(v.shownMap)
 }
 
 func (v *Values) shown(name string) bool {
@@ -188,6 +199,9 @@ func (v *Values) Set(name, value string) error {
 	v.vals[def.Name] = val
 	v.source[def.Name] = FromCommandLine
 	v.setRaw(def.Name, value)
+	v.mu.Lock()
+	v.shownMap = nil
+	v.mu.Unlock()
 	return nil
 }
 
