@@ -35,6 +35,9 @@ type Target struct {
 	// own, with its own user, keys and known_hosts files; the Jumps field
 	// of a hop is ignored (its place in the chain says how it is reached).
 	Jumps []Target
+	// ControlPath is the socket of the user's OpenSSH ControlMaster for
+	// this target (ssh_config ControlPath, expanded), "" for none.
+	ControlPath string
 }
 
 // label names t in messages: "lxb002 (127.0.2.2:22)", or the address
@@ -378,7 +381,7 @@ func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, error) {
 			return nil, connectError(ctx, t.Addr, d.ConnectTimeout, ctx.Err())
 		}
 		if strings.Contains(err.Error(), "unable to authenticate") {
-			return nil, fmt.Errorf("authentication as %q refused by %s: check the SSH user and that your key is in its authorized_keys", t.User, t.Addr)
+			return nil, &AuthError{User: t.User, Addr: t.Addr}
 		}
 		return nil, fmt.Errorf("ssh handshake with %s: %w", t.Addr, err)
 	}
