@@ -386,3 +386,23 @@ func Inventory(tb testing.TB, servers []*Server, user string) string {
 
 // KnownHostsPath is the known_hosts file Inventory wrote next to cfg.
 func KnownHostsPath(cfg string) string { return filepath.Join(filepath.Dir(cfg), "known_hosts") }
+
+// StartMaster starts an OpenSSH client as a ControlMaster for s (ssh -M
+// -N -f) listening on socket, logged in as user with the harness's client
+// key and checking s's host key against knownHosts, as a user's own ssh
+// with ControlMaster/ControlPath would. It is asked to exit (ssh -O exit)
+// when the test ends.
+func StartMaster(tb testing.TB, s *Server, user, socket, knownHosts string) {
+	tb.Helper()
+	args := []string{"-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+		"-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "IdentitiesOnly=yes", "-i", s.Keys.ClientKeyPath, "-o", "ControlPath=" + socket,
+		"-p", strconv.Itoa(s.Port), "-l", user}
+	out, err := exec.Command("ssh", append(append([]string{"-M", "-N", "-f"}, args...), s.Host)...).CombinedOutput()
+	if err != nil {
+		tb.Fatalf("start ssh ControlMaster for %s: %v: %s", s.Addr, err, out)
+	}
+	tb.Cleanup(func() {
+		exec.Command("ssh", append(append([]string{"-O", "exit"}, args...), s.Host)...).Run()
+	})
+}
