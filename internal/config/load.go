@@ -80,6 +80,7 @@ func DefaultPath() string {
 var builtin = Defaults{
 	Fanout:         DefaultFanout,
 	ConnectTimeout: DefaultConnectTimeout,
+	SSHPersist:     DefaultSSHPersist,
 	AgentPort:      DefaultAgentPort,
 	RestartCommand: DefaultRestartCommand,
 	AgentConfigDir: DefaultAgentConfigDir,
@@ -328,6 +329,8 @@ func validate(cfg *Config, data []byte) error {
 		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("connect_timeout must be positive, got %s", d.ConnectTimeout)}
 	case d.CommandTimeout < 0:
 		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("command_timeout must not be negative, got %s", d.CommandTimeout)}
+	case d.SSHPersist < 0:
+		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("ssh_persist must not be negative, got %s", d.SSHPersist)}
 	case d.AgentPort < 1 || d.AgentPort > 65535:
 		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("agent_port must be 1-65535, got %d", d.AgentPort)}
 	case d.SSHPort < 0 || d.SSHPort > 65535:

@@ -343,13 +343,27 @@ func (p *Printer) printDiffs(groups []*group) {
 			continue
 		}
 		diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A: difflib.SplitLines(string(refText)), B: difflib.SplitLines(string(text)),
+			A: splitLines(refText), B: splitLines(text),
 			FromFile: refName, ToFile: name, Context: 3})
 		io.WriteString(p.Out, diff)
 		if diff != "" && !strings.HasSuffix(diff, "\n") {
 			io.WriteString(p.Out, "\n")
 		}
 	}
+}
+
+// splitLines splits b after each newline; a last line without one is
+// given one (the diff shows lines, not the final newline).
+func splitLines(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	if lines[len(lines)-1] == "" {
+		return lines[:len(lines)-1]
+	}
+	lines[len(lines)-1] += "\n"
+	return lines
 }
 
 // printExitCodes names the nodes that exited non-zero, grouped by exit code.

@@ -135,18 +135,30 @@ func Kind(err error) string {
 	return KindFailed
 }
 
+// errOpenSession marks a connection that would not open a session: it
+// broke since it was opened.
+var errOpenSession = errors.New("open session")
+
 // Exec runs e on t over a connection of the Dialer's own (opened, or
 // shared with earlier calls for the same target). It makes the Dialer a
-// Transport.
+// Transport. A kept connection that turns out to be broken is replaced
+// by a new one.
 func (d *Dialer) Exec(ctx context.Context, t Target, e Exec) (int, error) {
-	client, err := d.Dial(ctx, t)
-	if err != nil {
-		if ctx.Err() != nil {
-			return -1, ctx.Err()
+	for try := 0; ; try++ {
+		client, err := d.Dial(ctx, t)
+		if err != nil {
+			if ctx.Err() != nil {
+				return -1, ctx.Err()
+			}
+			return -1, &ConnectError{Err: err}
 		}
-		return -1, &ConnectError{Err: err}
+		code, err := ExecOn(ctx, client, t.User, e, func() { d.Forget(t) })
+		if try == 0 && errors.Is(err, errOpenSession) && ctx.Err() == nil {
+			d.drop(t, client)
+			continue
+		}
+		return code, err
 	}
-	return ExecOn(ctx, client, t.User, e, func() { d.Forget(t) })
 }
 
 // ExecOn runs e in a new session of client, logged in as user: no PTY, no
@@ -165,7 +177,7 @@ func ExecOn(ctx context.Context, client *ssh.Client, user string, e Exec, abort 
 		if ctx.Err() != nil {
 			return -1, ctx.Err()
 		}
-		return -1, &ConnectError{Err: fmt.Errorf("open session: %w", err)}
+		return -1, &ConnectError{Err: fmt.Errorf("%w: %w", errOpenSession, err)}
 	}
 	defer sess.Close()
 	stdin, err := sess.StdinPipe()
