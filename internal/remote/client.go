@@ -406,8 +406,8 @@ func (d *Dialer) dial(ctx context.Context, t Target, e *connEntry) (*ssh.Client,
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	hk := d.hostKeysFor(t)
 	cfg := &ssh.ClientConfig{
-		User:              t.User,
-		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signers...)},
+		User: t.User,
+		Auth: []ssh.AuthMethod{ssh.PublicKeys(signers...)},
 		HostKeyCallback: func(host string, remote net.Addr, key ssh.PublicKey) error {
 			if err := hk.Callback(t.Addr)(host, remote, key); err != nil {
 				return err

@@ -44,7 +44,6 @@ func WriteJSONString(w io.Writer, r io.Reader) error {
 	return bw.Flush()
 }
 
-
 func escapeJSON(w *bufio.Writer, b []byte) {
 	start := 0
 	for i := 0; i < len(b); {
