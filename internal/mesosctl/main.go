@@ -52,7 +52,7 @@ func RewriteArgs(args []string) []string {
 // code.
 func Main(args []string) cmdutil.ExitCode {
 	ios := iostreams.System()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return Run(ctx, ios, args)
 }

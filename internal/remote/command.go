@@ -48,11 +48,14 @@ func needsGuard(user string, root, signals bool) bool {
 }
 
 // SignalsHonoured reports whether a server that announced version (its
-// SSH identification string, e.g. "SSH-2.0-OpenSSH_9.2p1 Debian-2") acts on
-// the SSH "signal" channel request: OpenSSH's sshd does since 7.9, sending
-// the signal to the session's whole process group (killpg). Other servers
-// may ignore it, so mesosctl then relies on the guard.
-func SignalsHonoured(version string) bool {
+// SSH identification string, e.g. "SSH-2.0-OpenSSH_9.2p1 Debian-2") acts
+// on the SSH "signal" channel request for a login as user: OpenSSH's sshd
+// does since 7.9, sending the signal to the session's whole process group
+// (killpg), but before 10.0 it refuses to for root logins ("session
+// signalling requires privilege separation": root sessions ran without the
+// privilege-separated child). Other servers may ignore it. Where it is not
+// honoured, mesosctl relies on the guard.
+func SignalsHonoured(version, user string) bool {
 	_, rest, ok := strings.Cut(version, "OpenSSH_")
 	if !ok {
 		return false
@@ -72,6 +75,9 @@ func SignalsHonoured(version string) bool {
 	minor, err := strconv.Atoi(rest[:end])
 	if err != nil {
 		return false
+	}
+	if user == "root" {
+		return maj >= 10
 	}
 	return maj > 7 || (maj == 7 && minor >= 9)
 }

@@ -170,7 +170,7 @@ func (d *Dialer) Exec(ctx context.Context, t Target, e Exec) (int, error) {
 // abort is called, which must close the connection (or nil: ExecOn closes
 // it); ExecOn returns once the output is drained, with ctx's error.
 func ExecOn(ctx context.Context, client *ssh.Client, user string, e Exec, abort func()) (int, error) {
-	signals := SignalsHonoured(string(client.ServerVersion()))
+	signals := SignalsHonoured(string(client.ServerVersion()), user)
 	guard := needsGuard(user, e.Root, signals)
 	sess, err := client.NewSession()
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 
 func setup(t *testing.T, n int, user string) (string, []*sshd.Server) {
 	t.Helper()
-	servers := sshd.StartNodes(t, n, sshd.Options{Subnet: "127.0.4"})
+	servers := sshd.StartNodes(t, n, sshd.Options{Subnet: "127.0.4", LogLevel: "INFO"})
 	cfg := sshd.Inventory(t, servers, user)
 	t.Setenv("MESOSCTL_CONFIG", cfg)
 	t.Setenv("NODES", "")
@@ -255,14 +255,48 @@ func TestExRootViaSudo(t *testing.T) {
 	if code != 0 || out != "-- lxb001 --\nroot\nit's 0\n" {
 		t.Fatalf("-r: exit %d stdout %q stderr %s", code, out, errOut)
 	}
+	// A timed-out command run as root through sudo ends with its whole
+	// process group (sshd's signals, sent as the user, could not reach it).
+	cmd, marker := sleeper(400)
+	code, _, errOut = run(t, "ex", "-r", "--timeout", "700ms", "lxb001", cmd)
+	if code != cmdutil.ExitPartial || !strings.Contains(errOut, "timed out") {
+		t.Fatalf("-r --timeout: exit %d stderr %s", code, errOut)
+	}
+	if left := leftovers(marker); left != "" {
+		t.Fatalf("-r --timeout: left on the node:\n%s", left)
+	}
+}
+
+var builtBinary string
+
+// buildBinary builds cmd/mesosctl once for the package's tests.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if builtBinary == "" {
+		dir, err := os.MkdirTemp("", "mesosctl-ex-test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(dir, "mesosctl")
+		if out, err := exec.Command("go", "build", "-o", bin, "github.com/mesosctl/mesosctl/cmd/mesosctl").CombinedOutput(); err != nil {
+			t.Fatalf("build: %v %s", err, out)
+		}
+		builtBinary = bin
+	}
+	return builtBinary
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBinary != "" {
+		os.RemoveAll(filepath.Dir(builtBinary))
+	}
+	os.Exit(code)
 }
 
 func TestExBuiltBinary(t *testing.T) {
 	setup(t, 2, "root")
-	bin := filepath.Join(t.TempDir(), "mesosctl")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mesosctl/mesosctl/cmd/mesosctl").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v %s", err, out)
-	}
+	bin := buildBinary(t)
 	cmd := exec.Command(bin, "ex", "--ordered", "lxb00[1-2]", "hostname >/dev/null; echo ok; exit 1")
 	out, err := cmd.Output()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {

@@ -100,6 +100,7 @@ type Config struct {
 	HostKey        string
 	AuthorizedKeys string // absolute path; ".ssh/authorized_keys" is always also allowed
 	PidFile        string
+	LogLevel       string   // default ERROR
 	Extra          []string // further sshd_config lines
 }
 
@@ -111,6 +112,10 @@ func WriteConfig(path string, c Config) error {
 	fmt.Fprintf(&b, "HostKey %s\n", c.HostKey)
 	fmt.Fprintf(&b, "AuthorizedKeysFile %s .ssh/authorized_keys\n", c.AuthorizedKeys)
 	fmt.Fprintf(&b, "PidFile %s\n", c.PidFile)
+	if c.LogLevel == "" {
+		c.LogLevel = "ERROR"
+	}
+	fmt.Fprintf(&b, "LogLevel %s\n", c.LogLevel)
 	b.WriteString(`PermitRootLogin yes
 UsePAM no
 StrictModes no
@@ -120,7 +125,6 @@ KbdInteractiveAuthentication no
 UseDNS no
 PrintMotd no
 PrintLastLog no
-LogLevel ERROR
 MaxStartups 1000
 MaxSessions 100
 `)
@@ -163,6 +167,9 @@ type Options struct {
 	// HostHome keeps this machine's /root as root's home in sessions
 	// instead of a stock one.
 	HostHome bool
+	// LogLevel is sshd's LogLevel (default ERROR; INFO logs every
+	// "Accepted publickey").
+	LogLevel string
 }
 
 // StockHome writes a stock Debian home directory (base-files' dot.bashrc
@@ -230,7 +237,8 @@ func StartNodes(tb testing.TB, n int, o Options) []*Server {
 		s.KnownHosts = KnownHostsLine(s.Addr, o.Keys.HostPublicKey)
 		s.ConfigPath = filepath.Join(dir, fmt.Sprintf("sshd_config.%d", i+1))
 		if err := WriteConfig(s.ConfigPath, Config{ListenAddress: s.Addr, HostKey: o.Keys.HostKeyPath,
-			AuthorizedKeys: o.Keys.AuthorizedKeysPath, PidFile: filepath.Join(dir, fmt.Sprintf("sshd.%d.pid", i+1))}); err != nil {
+			AuthorizedKeys: o.Keys.AuthorizedKeysPath, PidFile: filepath.Join(dir, fmt.Sprintf("sshd.%d.pid", i+1)),
+			LogLevel: o.LogLevel}); err != nil {
 			tb.Fatalf("write sshd_config: %v", err)
 		}
 		if err := s.start(); err != nil {
