@@ -376,6 +376,9 @@ func validate(cfg *Config, data []byte) error {
 		if g == "" || strings.ContainsAny(g, "@,![] \t") {
 			return &Error{Path: cfg.Path, Msg: fmt.Sprintf("group name %q is not valid (use letters, digits, '.', '-', '_')", g)}
 		}
+		if g == "failed" || g == "succeeded" {
+			return &Error{Path: cfg.Path, Msg: fmt.Sprintf("group name %q is reserved: @%s names the nodes of the last fan-out by outcome; rename the group", g, g)}
+		}
 		if _, err := nodeset.Expand("@"+g, resolver); err != nil {
 			return &Error{Path: cfg.Path, Msg: fmt.Sprintf("group %q: %v", g, err)}
 		}

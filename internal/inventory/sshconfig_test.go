@@ -56,6 +56,7 @@ Host tokens
   User bob
   Port 2222
   UserKnownHostsFile /kh/%h-%p-%r-%n-%k-%u-%i-%%-%L-%l /kh/%C ${MESOSCTL_TEST_KH}/kh ~` + u.Username + `/kh
+  ControlPath ~/.ssh/cm-%C-%r@%h:%p
 
 Host nouser
   UserKnownHostsFile none
@@ -72,9 +73,12 @@ Host *
 			t.Fatalf("ssh -G %s: %v", host, err)
 		}
 		var wantUser, wantGlobal []string
+		wantCP := ""
 		for _, l := range strings.Split(string(out), "\n") {
 			k, v, _ := strings.Cut(l, " ")
 			switch k {
+			case "controlpath":
+				wantCP = v
 			case "userknownhostsfile":
 				wantUser = strings.Fields(v)
 			case "globalknownhostsfile":
@@ -96,6 +100,9 @@ Host *
 		if !slices.Equal(n.KnownHosts.User, wantUser) || !slices.Equal(n.KnownHosts.Global, wantGlobal) {
 			t.Errorf("%s: known hosts\n user %q\n global %q\nssh -G says\n user %q\n global %q",
 				host, n.KnownHosts.User, n.KnownHosts.Global, wantUser, wantGlobal)
+		}
+		if n.ControlPath != wantCP {
+			t.Errorf("%s: ControlPath %q, ssh -G says %q", host, n.ControlPath, wantCP)
 		}
 	}
 }
