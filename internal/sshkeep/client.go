@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"sync"
@@ -17,6 +16,10 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/remote"
 )
+
+// drainAfterCancel bounds the wait for the daemon to close the output
+// pipes of a cancelled command.
+const drainAfterCancel = 5 * time.Second
 
 // ErrNotRunning means no daemon answers on the socket.
 var ErrNotRunning = errors.New("no ssh-mux daemon is running")
@@ -113,46 +116,25 @@ func (c *Client) Exec(ctx context.Context, t remote.Target, e remote.Exec) (int,
 		return -1, fmt.Errorf("ssh-mux daemon: %w", err)
 	}
 	defer conn.Close()
-	outR, outW, err := os.Pipe()
+	out, err := remote.NewPipes(e.Stdout, e.Stderr)
 	if err != nil {
-		return -1, err
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		outR.Close()
-		outW.Close()
 		return -1, err
 	}
 	req, _ := json.Marshal(request{Op: "exec", Run: c.runID(), Settings: c.Settings, Target: t, Command: e.Command, Root: e.Root})
-	_, _, err = conn.WriteMsgUnix(append(req, '\n'), syscall.UnixRights(int(outW.Fd()), int(errW.Fd())), nil)
-	outW.Close()
-	errW.Close()
+	_, _, err = conn.WriteMsgUnix(append(req, '\n'), syscall.UnixRights(int(out.OutW.Fd()), int(out.ErrW.Fd())), nil)
+	out.CloseWriters()
 	if err != nil {
-		outR.Close()
-		errR.Close()
+		out.Wait(0)
 		return -1, fmt.Errorf("ssh-mux daemon: %w", err)
 	}
-	var wg sync.WaitGroup
-	copyOut := func(r *os.File, w io.Writer) {
-		defer wg.Done()
-		defer r.Close()
-		if w == nil {
-			w = io.Discard
-		}
-		io.Copy(w, r)
-	}
-	wg.Add(2)
-	go copyOut(outR, e.Stdout)
-	go copyOut(errR, e.Stderr)
-
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	line, rerr := bufio.NewReader(conn).ReadBytes('\n')
 	if !stop() {
 		// Cancelled: the daemon ends the command and closes the pipes.
-		wg.Wait()
+		out.Wait(drainAfterCancel)
 		return -1, ctx.Err()
 	}
-	wg.Wait()
+	out.Wait(0)
 	if rerr != nil {
 		return -1, fmt.Errorf("ssh-mux daemon: connection lost (%v); try --no-reuse, and see %s/ssh-mux.log", rerr, c.Dir)
 	}

@@ -14,9 +14,10 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/mesosctl/mesosctl/internal/remote"
 )
 
 // Message types of the multiplexing protocol.
@@ -130,21 +131,12 @@ func (c *Client) Exec(ctx context.Context, cmd string, stdout, stderr io.Writer)
 	if err != nil {
 		return -1, err
 	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		inR.Close()
-		inW.Close()
-		return -1, err
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		inR.Close()
-		inW.Close()
-		outR.Close()
-		outW.Close()
-		return -1, err
-	}
 	defer inW.Close()
+	out, err := remote.NewPipes(stdout, stderr)
+	if err != nil {
+		inR.Close()
+		return -1, err
+	}
 
 	c.rid++
 	var b packet
@@ -159,32 +151,19 @@ func (c *Client) Exec(ctx context.Context, cmd string, stdout, stderr io.Writer)
 	b.str("")           // terminal type
 	b.str(cmd)
 	err = c.send(b)
-	for _, f := range []*os.File{inR, outW, errW} {
+	for _, f := range []*os.File{inR, out.OutW, out.ErrW} {
 		if err == nil {
 			// One descriptor per message, with one byte of data, as
 			// OpenSSH's mm_send_fd sends them.
 			_, _, err = c.conn.WriteMsgUnix([]byte{0}, syscall.UnixRights(int(f.Fd())), nil)
 		}
-		f.Close() // the master holds its own copy now
 	}
+	inR.Close() // the master holds its own copies now
+	out.CloseWriters()
 	if err != nil {
-		outR.Close()
-		errR.Close()
+		out.Wait(0)
 		return -1, fmt.Errorf("ControlMaster: send session request: %w", err)
 	}
-
-	var wg sync.WaitGroup
-	drain := func(r *os.File, w io.Writer) {
-		defer wg.Done()
-		defer r.Close()
-		if w == nil {
-			w = io.Discard
-		}
-		io.Copy(w, r)
-	}
-	wg.Add(2)
-	go drain(outR, stdout)
-	go drain(errR, stderr)
 
 	stop := context.AfterFunc(ctx, func() {
 		inW.Close()
@@ -197,20 +176,13 @@ func (c *Client) Exec(ctx context.Context, cmd string, stdout, stderr io.Writer)
 		// do not wait for ever on one that is stuck.
 		inW.Close()
 		c.conn.Close()
-		done := make(chan struct{})
-		go func() { wg.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(drainAfterClosing):
-			outR.Close()
-			errR.Close()
-		}
+		out.Wait(drainAfterClosing)
 		if cancelled {
 			return -1, ctx.Err()
 		}
 		return -1, err
 	}
-	wg.Wait()
+	out.Wait(0)
 	return code, nil
 }
 

@@ -11,6 +11,10 @@
 #                   --no-reuse, and mesosctl with its ssh-mux daemon stopped
 #                   before each run (it starts one and connects); pdsh and
 #                   clush as configured below
+#   MODE=rss        mesosctl alone: peak RSS (of mesosctl, and of its ssh-mux
+#                   daemon) while every node prints SIZES bytes (default
+#                   "1M 50M"; e.g. NODES=4 SIZES="1M 200M", NODES=64
+#                   SIZES="1M 50M"), in each output mode, output to /dev/null
 #   MODE=warm       connection sharing on, warmed by one untimed run: pdsh
 #                   and clush with OpenSSH's ControlMaster auto +
 #                   ControlPersist; mesosctl with its ssh-mux daemon, and
@@ -32,7 +36,7 @@ RUNS=${1:-5}
 N=${NODES:-64}
 SUBNET=${SUBNET:-127.0.216}
 MODE=${MODE:-cold}
-case $MODE in cold|warm) ;; *) echo "MODE must be cold or warm" >&2; exit 2 ;; esac
+case $MODE in cold|warm|rss) ;; *) echo "MODE must be cold, warm or rss" >&2; exit 2 ;; esac
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true   # 1,000 nodes: thousands of sockets
 # addr I: node I (from 1) on SUBNET.1-250, then the next /24s.
 addr() {
@@ -167,6 +171,30 @@ run_mesosctl_cm() { MESOSCTL_CONFIG=$T/mesosctl-shared.yaml "$BIN" ex --fanout "
 run_pdsh() { PDSH_SSH_ARGS="-F $T/ssh_config %h" pdsh -R ssh -f "$FAN" -w "$HOSTS" hostname; }
 run_clush() { clush -f "$FAN" -o "-F $T/ssh_config" -w "$HOSTS" hostname; }
 trap '"$BIN" ssh-mux stop >/dev/null 2>&1; for s in "$T"/cm/*; do [ -S "$s" ] && ssh -F "$T/ssh_config" -S "$s" -O exit x >/dev/null 2>&1; done; cleanup' EXIT INT TERM
+
+if [ "$MODE" = rss ]; then
+  tobytes() { numfmt --from=iec "$1"; }
+  printf '\n%d nodes, each printing SIZE bytes of text (yes | head -c), output to /dev/null (%d CPUs, load %s at start, %s now)\n' \
+    "$N" "$(nproc)" "$LOAD_START" "$(cut -d' ' -f1 /proc/loadavg)"
+  printf '%-12s %6s %10s %8s %14s %16s\n' mode SIZE "total MB" "wall s" "mesosctl MB" "ssh-mux MB"
+  for mode in default -s -b "-o json" --no-reuse; do
+    for size in ${SIZES:-1M 50M}; do
+      b=$(tobytes "$size")
+      "$BIN" ssh-mux stop >/dev/null 2>&1
+      args=$mode; [ "$mode" = default ] && args=
+      # shellcheck disable=SC2086 # $args is zero, one or two words
+      /usr/bin/time -o "$T/rss.time" -f '%e %M' "$BIN" ex $args --fanout "$FAN" --progress=never "$SET" \
+        "yes 'mesosctl output line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c $b" >/dev/null 2>"$T/rss.err" || {
+        echo "mesosctl ex $mode failed:" >&2; tail -5 "$T/rss.err" >&2; exit 1; }
+      read -r wall rss < "$T/rss.time"
+      mux=-
+      pid=$("$BIN" ssh-mux status -o json 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+      [ -n "$pid" ] && mux=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
+      printf '%-12s %6s %10.0f %8.2f %14.0f %16s\n' "$mode" "$size" "$(echo "$b * $N / 1000000" | bc -l)" "$wall" "$(echo "$rss / 1024" | bc -l)" "$mux"
+    done
+  done
+  exit 0
+fi
 
 # Correctness first (and, with MODE=warm, the warm-up): every tool must
 # reach every node.
