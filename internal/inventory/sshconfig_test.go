@@ -30,7 +30,8 @@ func invWith(t *testing.T, sshConfig string, d config.Defaults) (*Inventory, str
 
 // TestKnownHostsAsOpenSSH compares the known_hosts files resolved for
 // several hosts with what OpenSSH's own client resolves (ssh -G) from the
-// same ssh_config: lists, ~, %-tokens, ${VAR} and none.
+// same ssh_config: lists, ~, %-tokens, ${VAR} and none; and the
+// ControlPath the same way (%C, ~, none, quoted).
 func TestKnownHostsAsOpenSSH(t *testing.T) {
 	ssh, err := exec.LookPath("ssh")
 	if err != nil {
@@ -61,13 +62,18 @@ Host tokens
 Host nouser
   UserKnownHostsFile none
   GlobalKnownHostsFile none
+  ControlPath none
+
+Host quoted
+  HostName 10.0.0.4
+  ControlPath "/tmp/cm dir/%h-%p"
 
 Host *
   Port 2200
 `
 	inv, path := invWith(t, cfg, config.Defaults{})
 	inv.home = u.HomeDir // OpenSSH uses the passwd entry's home, not $HOME
-	for _, host := range []string{"plain", "list", "tokens", "nouser", "unlisted"} {
+	for _, host := range []string{"plain", "list", "tokens", "nouser", "quoted", "unlisted"} {
 		out, err := exec.Command(ssh, "-G", "-F", path, host).Output()
 		if err != nil {
 			t.Fatalf("ssh -G %s: %v", host, err)
