@@ -15,7 +15,7 @@ func TestExHostnameOnEveryNode(t *testing.T) {
 		t.Errorf("mesosctl ex --ordered lxb00[1-4] hostname:\n%s", out)
 	}
 	// Without the environment, naming the inventory file.
-	if out := sh(t, fmt.Sprintf("env -u MESOSCTL_CONFIG mesosctl --config %s ex lxb00[1-4] hostname", c.ConfigFile)); out != want {
+	if out := sh(t, fmt.Sprintf("env -u MESOSCTL_CONFIG mesosctl --config %s ex --ordered lxb00[1-4] hostname", c.ConfigFile)); out != want {
 		t.Errorf("mesosctl --config … ex lxb00[1-4] hostname:\n%s", out)
 	}
 }
