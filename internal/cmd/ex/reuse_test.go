@@ -280,3 +280,37 @@ func exitCode(err error) int {
 	}
 	return 0
 }
+
+// TestExSSHPersist: ssh_persist sets how long the ssh-mux daemon stays
+// when idle, and 0 starts none (connections of the run's own, closed at
+// its end).
+func TestExSSHPersist(t *testing.T) {
+	setup(t, 1, "root")
+	bin := buildBinary(t)
+	sock := sshkeep.Socket(sshkeep.Dir(os.Getenv))
+	t.Cleanup(func() { exec.Command(bin, "ssh-mux", "stop").Run() })
+
+	t.Setenv("MESOSCTL_SSH_PERSIST", "1s")
+	if out, err := exec.Command(bin, "ex", "lxb001", "true").CombinedOutput(); err != nil {
+		t.Fatalf("ssh_persist 1s: %v %s", err, out)
+	}
+	if out, err := exec.Command(bin, "ssh-mux", "status").CombinedOutput(); err != nil || !strings.Contains(string(out), "ssh_persist 1s") {
+		t.Fatalf("status: %v\n%s", err, out)
+	}
+	gone := false
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !gone; time.Sleep(100 * time.Millisecond) {
+		_, err := os.Stat(sock)
+		gone = os.IsNotExist(err)
+	}
+	if !gone {
+		t.Fatal("the ssh-mux daemon was still there 5s after a run with ssh_persist 1s")
+	}
+
+	t.Setenv("MESOSCTL_SSH_PERSIST", "0")
+	if out, err := exec.Command(bin, "ex", "lxb001", "true").CombinedOutput(); err != nil {
+		t.Fatalf("ssh_persist 0: %v %s", err, out)
+	}
+	if _, err := os.Stat(sock); err == nil {
+		t.Fatal("ssh_persist 0 started the ssh-mux daemon")
+	}
+}
