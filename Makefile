@@ -24,8 +24,8 @@ deps: ## install the Debian packages the tests and demo use (needs root)
 test: ## the whole test suite: installs dependencies, vet, gofmt, go test -race (unit + end-to-end)
 	bash scripts/test.sh
 
-unit: ## fast unit tests only (no sshd, ZooKeeper or cgroups)
-	$(GO) test -short ./...
+unit: ## fast tests only: no sshd, ZooKeeper, dockerd, test cluster, cgroups, containers or packaging (scripts/unit.sh)
+	GO=$(GO) bash scripts/unit.sh
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
@@ -26,11 +27,18 @@ const DefaultTimeout = 10 * time.Second
 type Client struct {
 	// BaseURL is http://host:port (a bare host:port is accepted by New).
 	BaseURL string
-	// User and Password are HTTP basic credentials (empty = none).
+	// User and Password are HTTP basic credentials (empty = none). With
+	// none, an agent of this host that answers 401 is asked again with
+	// its own read-write credential, when this user can read it (see
+	// LocalCredentialsFile).
 	User, Password string
 	// Timeout per request (DefaultTimeout when 0).
 	Timeout time.Duration
 	HTTP    *http.Client
+
+	mu        sync.Mutex
+	localDone bool   // the local credential was looked for
+	localHint string // why it could not be used (for the 401 message)
 }
 
 // New returns a client for addr ("host:port" or a URL).
@@ -41,11 +49,23 @@ func New(addr string) *Client {
 	return &Client{BaseURL: strings.TrimRight(addr, "/"), HTTP: http.DefaultClient}
 }
 
+// SetCredentials sets the basic credentials from "principal:secret" (the
+// form of defaults.http_credentials); a value without ':' sets none.
+func (c *Client) SetCredentials(s string) {
+	if user, pass, ok := strings.Cut(s, ":"); ok {
+		c.User, c.Password = user, pass
+	}
+}
+
 // HTTPError is a non-2xx answer.
 type HTTPError struct {
 	URL    string
 	Status int
 	Body   string
+	// Hint says what to do about it, when the client knows more than the
+	// status (a 401 from an agent of this host whose credential it cannot
+	// read).
+	Hint string
 }
 
 func (e *HTTPError) Error() string {
@@ -55,7 +75,11 @@ func (e *HTTPError) Error() string {
 	}
 	switch e.Status {
 	case http.StatusUnauthorized:
-		return fmt.Sprintf("%s: 401 Unauthorized (set http_credentials in the mesosctl config): %s", e.URL, msg)
+		hint := e.Hint
+		if hint == "" {
+			hint = "set http_credentials in the mesosctl config"
+		}
+		return fmt.Sprintf("%s: 401 Unauthorized (%s): %s", e.URL, hint, msg)
 	case http.StatusServiceUnavailable:
 		return fmt.Sprintf("%s: 503 (agent still recovering? retry shortly): %s", e.URL, msg)
 	}
@@ -63,6 +87,50 @@ func (e *HTTPError) Error() string {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body []byte, hdr map[string]string) ([]byte, int, error) {
+	b, status, err := c.send(ctx, method, path, body, hdr)
+	if status != http.StatusUnauthorized {
+		return b, status, err
+	}
+	// An agent of this host, without configured credentials: its own
+	// read-write credential, once, if this user may read it.
+	if c.useLocalCredentials(ctx) {
+		return c.send(ctx, method, path, body, hdr)
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		c.mu.Lock()
+		he.Hint = c.localHint
+		c.mu.Unlock()
+	}
+	return b, status, err
+}
+
+// useLocalCredentials looks for the local agent's credential (once per
+// client) when no credentials were configured; it reports whether the
+// request should be sent again with them.
+func (c *Client) useLocalCredentials(ctx context.Context) bool {
+	c.mu.Lock()
+	if c.localDone || c.User != "" {
+		c.mu.Unlock()
+		return false
+	}
+	c.localDone = true
+	c.mu.Unlock()
+	user, pass, tried, err := c.localCredentials(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		if len(tried) > 0 {
+			c.localHint = fmt.Sprintf("this host's agent credential is in %s, which this user cannot read (%v): run mesosctl as root, or set http_credentials in the mesosctl config",
+				strings.Join(tried, " or "), err)
+		}
+		return false
+	}
+	c.User, c.Password = user, pass
+	return true
+}
+
+func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr map[string]string) ([]byte, int, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		t := c.Timeout
 		if t == 0 {
@@ -83,8 +151,11 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, hdr m
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	if c.User != "" {
-		req.SetBasicAuth(c.User, c.Password)
+	c.mu.Lock()
+	user, pass := c.User, c.Password
+	c.mu.Unlock()
+	if user != "" {
+		req.SetBasicAuth(user, pass)
 	}
 	hc := c.HTTP
 	if hc == nil {

@@ -223,7 +223,9 @@ func verify(ctx context.Context, t Target, p *Plan) error {
 				return fmt.Errorf("verify: /state resources are %s, want %s (%v)", sub, want, err)
 			}
 		case !f.Remove:
-			if got := st.Flags[f.Flag]; got != f.New {
+			// agentd shows secrets redacted (a zk:// password, inline
+			// credentials); a Mesos agent shows them as they are.
+			if got := st.Flags[f.Flag]; got != f.New && got != api.RedactFlag(f.Flag, f.New) {
 				return fmt.Errorf("verify: the agent runs with --%s=%q, want %q (is it set on the command line?)", f.Flag, got, f.New)
 			}
 		}

@@ -337,7 +337,7 @@ func makePlan(ctx context.Context, t Target, req Request, p *Plan) error {
 					return err
 				}
 				if fc.OldExists && fc.Old == fc.New {
-					if !hasEff || eff == fc.New || e.Flag == "attributes" && sameAttributeText(eff, fc.New) {
+					if !hasEff || eff == fc.New || eff == api.RedactFlag(e.Flag, fc.New) || e.Flag == "attributes" && sameAttributeText(eff, fc.New) {
 						continue
 					}
 					// The file is right but the agent still runs the old

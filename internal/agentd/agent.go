@@ -88,6 +88,11 @@ func Run(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("Failed to bind to %s:%d: %v (is another agent running? use --port)", bindIP, cfg.Port, err)
 	}
+	if !cfg.AuthReadwrite && !isLoopback(bindIP) {
+		log.Warn(fmt.Sprintf("HTTP read-write authentication is off and agentd listens on %s: anyone who can reach this port "+
+			"can launch tasks, and so run commands as root on this host. Turn on --authenticate_http_readwrite with "+
+			"--http_credentials, or listen on a loopback address (--ip=127.0.0.1); see docs/security.md", ln.Addr()))
+	}
 	advertise := cfg.IP
 	if advertise == "" || advertise == "0.0.0.0" {
 		advertise = firstIP(hostname)
@@ -112,7 +117,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	if factory == nil {
 		factory = func(RuntimeEnv) (Runtime, error) { return NoRuntime{}, nil }
 	}
-	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Hostname: hostname, Resources: res,
+	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Hostname: hostname, PID: a.pid, Resources: res,
 		MetaDir: filepath.Join(metaDir, "slaves", a.id), SandboxRoot: filepath.Join(cfg.WorkDir, "slaves", a.id)})
 	if err != nil {
 		ln.Close()
@@ -154,7 +159,7 @@ func Run(ctx context.Context, cfg *Config) error {
 		a.reg = reg
 		a.mu.Unlock()
 	} else if cfg.Master != "" {
-		log.Info("Master " + cfg.Master + " configured; agentd runs standalone and does not register with a Mesos master")
+		log.Info("Master " + cfg.Flags.Shown("master") + " configured; agentd runs standalone and does not register with a Mesos master")
 	}
 	if cfg.Ready != nil {
 		cfg.Ready(ln.Addr().String())
@@ -194,6 +199,13 @@ func (a *Agent) resolveHostname() (string, error) {
 		return "", fmt.Errorf("Failed to get hostname: %v (set --hostname)", err)
 	}
 	return h, nil
+}
+
+// isLoopback reports whether ip (a listen address) only accepts
+// connections from this host.
+func isLoopback(ip string) bool {
+	a := net.ParseIP(ip)
+	return a != nil && a.IsLoopback()
 }
 
 func firstIP(host string) string {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 	"github.com/mesosctl/mesosctl/internal/zk"
@@ -33,6 +34,9 @@ type Config struct {
 	Credentials           map[string]string
 	AuthReadonly          bool
 	AuthReadwrite         bool
+	// ExecutorEnvironment is --executor_environment_variables (nil when
+	// unset).
+	ExecutorEnvironment map[string]string
 
 	// Logger receives the agent's log (default: discard).
 	Logger *slog.Logger
@@ -112,12 +116,21 @@ func NewConfig(v *flags.Values) (*Config, error) {
 		}
 		c.Credentials = creds
 	}
+	if s, ok := v.Get("executor_environment_variables"); ok && s != "" {
+		env, err := parseExecutorEnvironment(s)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to load flag 'executor_environment_variables': %v", err)
+		}
+		c.ExecutorEnvironment = env
+	}
 	if (c.AuthReadonly || c.AuthReadwrite) && len(c.Credentials) == 0 {
 		return nil, fmt.Errorf("--authenticate_http_readonly/--authenticate_http_readwrite need credentials: set --http_credentials to a JSON file like {\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]}")
 	}
 	if m := c.Master; m != "" && strings.HasPrefix(m, "zk://") {
 		if _, err := zk.ParseURL(m); err != nil {
-			return nil, fmt.Errorf("Failed to load flag 'master': %v", err)
+			// The parser quotes the URL: never its password.
+			msg := strings.ReplaceAll(err.Error(), m, api.RedactURL(m))
+			return nil, fmt.Errorf("Failed to load flag 'master': %s", msg)
 		}
 	}
 	return c, nil
@@ -156,4 +169,25 @@ func LoadCredentials(s string) (map[string]string, error) {
 		return nil, fmt.Errorf("no credentials found")
 	}
 	return out, nil
+}
+
+// parseExecutorEnvironment reads --executor_environment_variables: a JSON
+// object whose values must all be strings (as Mesos checks).
+func parseExecutorEnvironment(s string) (map[string]string, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &raw); err != nil || raw == nil {
+		return nil, fmt.Errorf("expected a JSON object like {\"PATH\":\"/bin:/usr/bin\"}")
+	}
+	env := make(map[string]string, len(raw))
+	for k, v := range raw {
+		var str string
+		if err := json.Unmarshal(v, &str); err != nil {
+			return nil, fmt.Errorf("`executor_environment_variables` must only contain string values (%s is not)", k)
+		}
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return nil, fmt.Errorf("%q is not an environment variable name", k)
+		}
+		env[k] = str
+	}
+	return env, nil
 }

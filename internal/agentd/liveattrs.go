@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -94,9 +93,9 @@ func (a *Agent) attributesDoc() api.Attributes {
 }
 
 func (a *Agent) serveSetAttributes(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	body, status, err := httpapi.ReadBody(w, r, 1<<20)
 	if err != nil {
-		writeAttrError(w, http.StatusBadRequest, "Failed to read request body: "+err.Error())
+		writeAttrError(w, status, err.Error())
 		return
 	}
 	var req api.SetAttributes

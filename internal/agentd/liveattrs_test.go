@@ -101,12 +101,18 @@ func TestLiveAttributesValidationAndAuth(t *testing.T) {
 	os.WriteFile(creds, []byte(`{"credentials":[{"principal":"ops","secret":"pw"}]}`), 0o600)
 	a := agentdtest.Start(t, "--attributes=rack:1", "--http_credentials=file://"+creds, "--authenticate_http_readwrite")
 	ctx := context.Background()
-	c := agentclient.New(a.Addr)
-	_, err := c.SetAttributes(ctx, api.SetAttributes{Attributes: "rack:2"})
-	var he *agentclient.HTTPError
-	if !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
-		t.Fatalf("without credentials: %v", err)
+	// Anonymous: refused. (A raw request: agentclient on this host would
+	// use the agent's own credential file, see agentclient.)
+	resp, err := http.Post("http://"+a.Addr+api.AttributesPath, "application/json", strings.NewReader(`{"attributes":"rack:2"}`))
+	if err != nil {
+		t.Fatal(err)
 	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without credentials: %d", resp.StatusCode)
+	}
+	c := agentclient.New(a.Addr)
+	var he *agentclient.HTTPError
 	c.User, c.Password = "ops", "wrong"
 	if _, err := c.SetAttributes(ctx, api.SetAttributes{Attributes: "rack:2"}); !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
 		t.Fatalf("wrong secret: %v", err)
@@ -140,7 +146,7 @@ func TestLiveAttributesValidationAndAuth(t *testing.T) {
 		t.Fatalf("with credentials: %v %+v", err, got)
 	}
 	// GET is readonly: no credentials needed here.
-	resp, err := http.Get("http://" + a.Addr + "/mesosctl/v1/attributes")
+	resp, err = http.Get("http://" + a.Addr + "/mesosctl/v1/attributes")
 	if err != nil {
 		t.Fatal(err)
 	}

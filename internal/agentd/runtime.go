@@ -32,6 +32,7 @@ type RuntimeEnv struct {
 	Config    *Config
 	AgentID   string
 	Hostname  string          // the agent's hostname (as in /state)
+	PID       string          // the agent's libprocess PID, slave(1)@ip:port (as in /state)
 	Resources mesos.Resources // total agent resources after auto-detection
 	// MetaDir is <work_dir>/meta/slaves/<agent_id>.
 	MetaDir string

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -58,6 +59,9 @@ func TestMain(m *testing.M) {
 // alone.
 func packages(t *testing.T) dist {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs goreleaser and dpkg (minutes): not with -short (make unit)")
+	}
 	buildOnce.Do(func() { built, buildErr = buildPackages() })
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -228,6 +232,7 @@ func TestDebInstall(t *testing.T) {
 		"/usr/share/doc/mesosctl/packaging.md":               0o644,
 		"/etc/mesos-slave/work_dir":                          0o644,
 		"/var/lib/mesos":                                     os.ModeDir | 0o755,
+		"/etc/mesosctl/agentd-credentials.json":              0o600,
 	}
 	for path, mode := range files {
 		fi, err := os.Lstat(filepath.Join(root, path))
@@ -298,6 +303,18 @@ func TestDebInstall(t *testing.T) {
 		}
 	}
 
+	// The postinst made agentd's read-write credential: one principal, a
+	// random 192-bit secret; reinstalling (an upgrade) keeps it.
+	credPath := filepath.Join(root, "etc/mesosctl/agentd-credentials.json")
+	cred := readFile(t, credPath)
+	if !regexp.MustCompile(`^\{"credentials":\[\{"principal":"mesosctl","secret":"[0-9a-f]{48}"\}\]\}\n$`).MatchString(cred) {
+		t.Errorf("credential file: %q", cred)
+	}
+	mustDpkg(t, root, "-i", d.deb)
+	if again := readFile(t, credPath); again != cred {
+		t.Errorf("reinstalling replaced the credential")
+	}
+
 	// Removal: links go, conffiles stay until purge.
 	mustDpkg(t, root, "-r", "mesosctl-mesos-compat")
 	if _, err := os.Lstat(filepath.Join(root, "usr/sbin/mesos-slave")); err == nil {
@@ -307,8 +324,12 @@ func TestDebInstall(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "etc/default/mesosctl-agentd")); err != nil {
 		t.Errorf("dpkg -r removed the conffile: %v", err)
 	}
+	if _, err := os.Stat(credPath); err != nil {
+		t.Errorf("dpkg -r removed the credential: %v", err)
+	}
 	mustDpkg(t, root, "-P", "mesosctl")
-	for _, gone := range []string{"usr/bin/mesosctl", "etc/default/mesosctl-agentd", "usr/lib/systemd/system/mesosctl-agentd.service"} {
+	for _, gone := range []string{"usr/bin/mesosctl", "etc/default/mesosctl-agentd", "usr/lib/systemd/system/mesosctl-agentd.service",
+		"etc/mesosctl/agentd-credentials.json", "etc/mesosctl"} {
 		if _, err := os.Lstat(filepath.Join(root, gone)); err == nil {
 			t.Errorf("/%s survived purging mesosctl", gone)
 		}
@@ -410,8 +431,10 @@ func TestDefaultFileLoads(t *testing.T) {
 			all = append(all, l)
 		}
 	}
-	if !slices.Equal(active, []string{"MESOS_WORK_DIR=/var/lib/mesos"}) {
-		t.Errorf("active settings %q, want only MESOS_WORK_DIR=/var/lib/mesos", active)
+	wantActive := []string{"MESOS_WORK_DIR=/var/lib/mesos", "MESOS_AUTHENTICATE_HTTP_READWRITE=true",
+		"MESOS_HTTP_CREDENTIALS=/etc/mesosctl/agentd-credentials.json"}
+	if !slices.Equal(active, wantActive) {
+		t.Errorf("active settings %q, want %q (read-write authentication on by default)", active, wantActive)
 	}
 	if len(all) < 8 {
 		t.Errorf("only %d MESOS_ examples: %q", len(all), all)
@@ -422,9 +445,8 @@ func TestDefaultFileLoads(t *testing.T) {
 			t.Errorf("%s names no agentd flag", name)
 		}
 	}
-	// Credentials must exist to load; point the example at a real file.
-	creds := filepath.Join(t.TempDir(), "credentials.json")
-	os.WriteFile(creds, []byte(`{"credentials":[{"principal":"ops","secret":"s"}]}`), 0o600)
+	// The credential the postinst made, where the package put it.
+	creds := filepath.Join(root, "etc/mesosctl/agentd-credentials.json")
 	for i, kv := range all {
 		if strings.HasPrefix(kv, "MESOS_HTTP_CREDENTIALS=") {
 			all[i] = "MESOS_HTTP_CREDENTIALS=" + creds

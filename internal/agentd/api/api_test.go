@@ -77,3 +77,23 @@ func FuzzCall(f *testing.F) {
 		_ = json.Unmarshal([]byte(s), &c)
 	})
 }
+
+func TestRedactFlag(t *testing.T) {
+	for _, tt := range []struct{ name, in, want string }{
+		{"master", "zk://ops:s3cret@zk1:2181,zk2:2181/mesos", "zk://ops:xxxxx@zk1:2181,zk2:2181/mesos"},
+		{"master", "zk://s3cret@zk1:2181/mesos", "zk://xxxxx@zk1:2181/mesos"},
+		{"master", "zk://zk1:2181/mesos", "zk://zk1:2181/mesos"},
+		{"master", "file:///etc/mesos/zk", "/etc/mesos/zk"},
+		{"master", "10.0.0.1:5050", "10.0.0.1:5050"},
+		{"http_credentials", `{"credentials":[{"principal":"p","secret":"s"}]}`, Redacted},
+		{"http_credentials", ` {"credentials":[]}`, Redacted},
+		{"http_credentials", "/etc/mesosctl/agentd-credentials.json", "/etc/mesosctl/agentd-credentials.json"},
+		{"credential", "file:///etc/mesos/credential", "file:///etc/mesos/credential"},
+		{"credential", `{"principal":"p","secret":"s"}`, Redacted},
+		{"attributes", "rack:1", "rack:1"},
+	} {
+		if got := RedactFlag(tt.name, tt.in); got != tt.want {
+			t.Errorf("RedactFlag(%s, %q) = %q, want %q", tt.name, tt.in, got, tt.want)
+		}
+	}
+}

@@ -47,8 +47,13 @@ type TaskSpec struct {
 	Command       string            `json:"command,omitempty"`
 	Argv          []string          `json:"argv,omitempty"`
 	Env           map[string]string `json:"env,omitempty"`
-	User          string            `json:"user,omitempty"`
-	Resources     TaskResources     `json:"resources"`
+	// User is the task's user (Mesos' CommandInfo.user) and FrameworkUser
+	// its framework's (FrameworkInfo.user). With --switch_user (agentd's
+	// default) the task runs as User, else as FrameworkUser, else as
+	// agentd's own user; a user the node does not know fails the task.
+	User          string        `json:"user,omitempty"`
+	FrameworkUser string        `json:"framework_user,omitempty"`
+	Resources     TaskResources `json:"resources"`
 	// PidsMax limits the task's process count (cgroups/pids).
 	PidsMax int `json:"pids_max,omitempty"`
 }
@@ -93,7 +98,8 @@ type TaskList struct {
 type TaskError struct {
 	Error string `json:"error"`
 	// Code is "INSUFFICIENT_RESOURCES", "TASK_EXISTS", "NOT_FOUND",
-	// "BAD_REQUEST" or "RECOVERING".
+	// "BAD_REQUEST", "RECOVERING" or "NO_SPACE" (507: the agent cannot
+	// checkpoint the launch).
 	Code string         `json:"code,omitempty"`
 	Need *TaskResources `json:"need,omitempty"`
 	Free *TaskResources `json:"free,omitempty"`

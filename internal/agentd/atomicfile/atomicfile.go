@@ -5,6 +5,8 @@
 package atomicfile
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,15 +51,28 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 }
 
 // Symlink atomically points link at target (replacing an existing link).
+// The link is made under a temporary name unique to this call (concurrent
+// callers, in this process or another, never share it) and renamed over
+// link; a failed call leaves no temporary behind.
 func Symlink(target, link string) error {
 	dir := filepath.Dir(link)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, fmt.Sprintf(".%s.tmp-%d", filepath.Base(link), os.Getpid()))
-	_ = os.Remove(tmp)
-	if err := os.Symlink(target, tmp); err != nil {
-		return err
+	var tmp string
+	for attempt := 0; ; attempt++ {
+		var rnd [8]byte
+		if _, err := rand.Read(rnd[:]); err != nil {
+			return err
+		}
+		tmp = filepath.Join(dir, "."+filepath.Base(link)+".tmp-"+hex.EncodeToString(rnd[:]))
+		err := os.Symlink(target, tmp)
+		if err == nil {
+			break
+		}
+		if !os.IsExist(err) || attempt == 10 {
+			return err
+		}
 	}
 	if err := os.Rename(tmp, link); err != nil {
 		_ = os.Remove(tmp)

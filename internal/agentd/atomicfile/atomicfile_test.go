@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,5 +36,26 @@ func TestWriteFileAndSymlink(t *testing.T) {
 	}
 	if err := WriteFile(filepath.Join(p, "under-a-file"), nil, 0o644); err == nil {
 		t.Fatal("write under a regular file succeeded")
+	}
+}
+
+// TestSymlinkConcurrent: many writers of one link at once (the runs/latest
+// of concurrent launches) never fail on each other's temporary names and
+// leave none behind.
+func TestSymlinkConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "latest")
+	errs := make(chan error, 64)
+	for i := 0; i < 64; i++ {
+		go func(i int) { errs <- Symlink(fmt.Sprintf("run-%d", i), link) }(i)
+	}
+	for i := 0; i < 64; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "latest" {
+		t.Fatalf("directory holds %v, want only latest", entries)
 	}
 }

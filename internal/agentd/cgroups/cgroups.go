@@ -53,34 +53,137 @@ func IsV2(hierarchy string) bool {
 	return st.Type == unix.CGROUP2_SUPER_MAGIC
 }
 
-// Create makes the container's cgroups and writes the limits.
+// Check verifies, before any container is launched, that every controller
+// of s can be applied under s.Hierarchy and prepares the root cgroup: on
+// v1 each controller must be mounted at <hierarchy>/<controller>; on v2
+// each must be available in the hierarchy (a controller bound to a v1
+// hierarchy is not) and is enabled for <root>'s children. Anything that
+// cannot be done is an error naming the controller: agentd never runs a
+// task without a limit it was asked to apply.
+func Check(s Spec) error {
+	if IsV2(s.Hierarchy) {
+		return prepareV2(s)
+	}
+	if len(s.Controllers) > 0 && !isV1Base(s.Hierarchy) {
+		return fmt.Errorf("--cgroups_hierarchy=%s is neither a cgroup v2 mount nor a directory of cgroup v1 mounts", s.Hierarchy)
+	}
+	for _, c := range s.Controllers {
+		base := filepath.Join(s.Hierarchy, c)
+		if _, err := os.Stat(filepath.Join(base, "cgroup.procs")); err != nil {
+			return fmt.Errorf("cgroup controller %s is not mounted at %s (cgroup v1): mount it or drop cgroups/%s from --isolation", c, base, short(c))
+		}
+		if err := os.MkdirAll(filepath.Join(base, s.Root), 0o755); err != nil {
+			return fmt.Errorf("create cgroup %s: %w", filepath.Join(base, s.Root), err)
+		}
+	}
+	return nil
+}
+
+// isV1Base reports whether dir holds cgroup v1 mounts (a tmpfs of them, as
+// /sys/fs/cgroup on a v1 host).
+func isV1Base(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		var st unix.Statfs_t
+		if unix.Statfs(filepath.Join(dir, e.Name()), &st) == nil && st.Type == unix.CGROUP_SUPER_MAGIC {
+			return true
+		}
+	}
+	return false
+}
+
+// Available lists the controllers of want that can be applied under
+// hierarchy (v1: mounted there; v2: available in its root).
+func Available(hierarchy string, want []string) (v2 bool, have []string) {
+	v2 = IsV2(hierarchy)
+	var avail string
+	if v2 {
+		b, _ := os.ReadFile(filepath.Join(hierarchy, "cgroup.controllers"))
+		avail = string(b)
+	}
+	for _, c := range want {
+		if v2 && hasWord(avail, c) {
+			have = append(have, c)
+		}
+		if _, err := os.Stat(filepath.Join(hierarchy, c, "cgroup.procs")); !v2 && err == nil {
+			have = append(have, c)
+		}
+	}
+	return v2, have
+}
+
+// prepareV2 enables the controllers of s for the children of <root> (in
+// the hierarchy's and in <root>'s cgroup.subtree_control) and checks that
+// they are enabled.
+func prepareV2(s Spec) error {
+	avail, err := os.ReadFile(filepath.Join(s.Hierarchy, "cgroup.controllers"))
+	if err != nil {
+		return fmt.Errorf("read the controllers of the cgroup v2 hierarchy %s: %w", s.Hierarchy, err)
+	}
+	var enable []string
+	for _, c := range s.Controllers {
+		if !hasWord(string(avail), c) {
+			return fmt.Errorf("cgroup controller %s is not available in the cgroup v2 hierarchy %s (it offers: %s; a controller bound to a cgroup v1 hierarchy is not available to v2): drop cgroups/%s from --isolation, or point --cgroups_hierarchy at the v1 mounts",
+				c, s.Hierarchy, orNone(string(avail)), short(c))
+		}
+		enable = append(enable, "+"+c)
+	}
+	root := filepath.Join(s.Hierarchy, s.Root)
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return fmt.Errorf("create cgroup %s: %w", root, err)
+	}
+	if len(enable) == 0 {
+		return nil
+	}
+	for _, dir := range []string{s.Hierarchy, root} {
+		if err := write(filepath.Join(dir, "cgroup.subtree_control"), strings.Join(enable, " ")); err != nil {
+			return fmt.Errorf("enable cgroup controllers %s for the children of %s: %w", strings.Join(s.Controllers, ", "), dir, err)
+		}
+	}
+	on, err := os.ReadFile(filepath.Join(root, "cgroup.subtree_control"))
+	if err != nil {
+		return err
+	}
+	for _, c := range s.Controllers {
+		if !hasWord(string(on), c) {
+			return fmt.Errorf("cgroup controller %s is not enabled in %s after enabling it (cgroup.subtree_control: %s)", c, root, orNone(string(on)))
+		}
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "none"
+	}
+	return strings.TrimSpace(s)
+}
+
+// Create makes the container's cgroups and writes the limits. Every
+// controller of s is applied or Create fails (removing what it made).
 func Create(s Spec, cid string, l Limits) (*Group, error) {
 	g := &Group{V2: IsV2(s.Hierarchy), Dirs: map[string]string{}}
 	if g.V2 {
-		root := filepath.Join(s.Hierarchy, s.Root)
-		avail, _ := os.ReadFile(filepath.Join(s.Hierarchy, "cgroup.controllers"))
-		var enable []string
-		for _, c := range s.Controllers {
-			if hasWord(string(avail), c) {
-				enable = append(enable, "+"+c)
-			}
+		if err := prepareV2(s); err != nil {
+			return nil, err
 		}
-		if err := os.MkdirAll(root, 0o755); err != nil {
-			return nil, fmt.Errorf("create cgroup %s: %w", root, err)
-		}
-		if len(enable) > 0 {
-			_ = write(filepath.Join(s.Hierarchy, "cgroup.subtree_control"), strings.Join(enable, " "))
-			_ = write(filepath.Join(root, "cgroup.subtree_control"), strings.Join(enable, " "))
-		}
-		dir := filepath.Join(root, cid)
+		dir := filepath.Join(s.Hierarchy, s.Root, cid)
 		if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
 			return nil, fmt.Errorf("create cgroup %s: %w", dir, err)
 		}
 		g.Dirs[""] = dir
-		have, _ := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
+		have, err := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
+		if err != nil {
+			g.Destroy()
+			return nil, fmt.Errorf("read the controllers of %s: %w", dir, err)
+		}
 		for _, c := range s.Controllers {
 			if !hasWord(string(have), c) {
-				continue // controller bound to a v1 hierarchy: tracking only
+				g.Destroy()
+				return nil, fmt.Errorf("cgroup controller %s is not available in %s (cgroup.controllers: %s)", c, dir, orNone(string(have)))
 			}
 			if err := g.limitV2(c, dir, l); err != nil {
 				g.Destroy()
@@ -108,6 +211,50 @@ func Create(s Spec, cid string, l Limits) (*Group, error) {
 	}
 	return g, nil
 }
+
+// Children lists the container cgroups under the root of s (names of the
+// directories below <root>, in any of its controllers).
+func Children(s Spec) []string {
+	var bases []string
+	if IsV2(s.Hierarchy) {
+		bases = []string{filepath.Join(s.Hierarchy, s.Root)}
+	} else {
+		for _, c := range s.Controllers {
+			bases = append(bases, filepath.Join(s.Hierarchy, c, s.Root))
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, b := range bases {
+		ents, _ := os.ReadDir(b)
+		for _, e := range ents {
+			if e.IsDir() && !seen[e.Name()] {
+				seen[e.Name()] = true
+				out = append(out, e.Name())
+			}
+		}
+	}
+	return out
+}
+
+// Lookup returns the existing cgroups of container cid under s.
+func Lookup(s Spec, cid string) *Group {
+	g := &Group{V2: IsV2(s.Hierarchy), Dirs: map[string]string{}}
+	if g.V2 {
+		if d := filepath.Join(s.Hierarchy, s.Root, cid); exists(d) {
+			g.Dirs[""] = d
+		}
+		return g
+	}
+	for _, c := range s.Controllers {
+		if d := filepath.Join(s.Hierarchy, c, s.Root, cid); exists(d) {
+			g.Dirs[c] = d
+		}
+	}
+	return g
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 func short(c string) string {
 	if c == "memory" {

@@ -20,6 +20,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/atomicfile"
 )
 
 // MaxRecord bounds one record; a larger length prefix means corruption.
@@ -35,49 +39,11 @@ func (e *CorruptError) Error() string {
 	return fmt.Sprintf("corrupt checkpoint %s: %s", e.Path, e.Reason)
 }
 
-// WriteFile atomically replaces path with data: a temporary file in the
-// same directory is written, fsynced and renamed over path, and the
-// directory is fsynced. The final path is never opened for writing.
+// WriteFile atomically replaces path with data (mode 0600): a temporary
+// file in the same directory is written, fsynced and renamed over path, and
+// the directory is fsynced. The final path is never opened for writing.
 func WriteFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".XXXXXX")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.WriteFile(path, data, 0o600)
 }
 
 func frame(payload []byte) []byte {
@@ -116,7 +82,12 @@ func ReadRecord(path string, v any) error {
 }
 
 // AppendRecord appends v as one record to the log at path and fsyncs it.
-// A single write(2) on an O_APPEND file keeps records from interleaving.
+// Appenders hold an exclusive flock(2) on the log while they write, so the
+// records of concurrent writers (the executor, agentd) never interleave. A
+// torn trailing record, the remains of a write cut short by a crash, is
+// truncated away first: the new record starts where the last complete one
+// ends, so every later reader sees it. Any error (ENOSPC included) is
+// returned: the caller must not act as if the record were written.
 func AppendRecord(path string, v any) error {
 	p, err := json.Marshal(v)
 	if err != nil {
@@ -125,17 +96,32 @@ func AppendRecord(path string, v any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(frame(p)); err != nil {
-		f.Close()
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	_, rest, err := split(path, data)
+	if err != nil {
 		return err
 	}
+	if len(rest) > 0 {
+		if err := f.Truncate(int64(len(data) - len(rest))); err != nil {
+			return fmt.Errorf("truncate the torn tail of %s: %w", path, err)
+		}
+	}
+	if _, err := f.Write(frame(p)); err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
 	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+		return fmt.Errorf("fsync %s: %w", path, err)
 	}
 	return f.Close()
 }
@@ -170,6 +156,12 @@ func split(path string, data []byte) (recs [][]byte, rest []byte, err error) {
 			return recs, data, nil
 		}
 		n := binary.LittleEndian.Uint32(data)
+		if n == 0 {
+			// No record is empty: a zero length is a tail the file system
+			// extended but never filled (a crash before the data reached
+			// the disk). Like a short write, it is torn.
+			return recs, data, nil
+		}
 		if n > MaxRecord {
 			return nil, nil, &CorruptError{path, fmt.Sprintf("record length %d exceeds %d", n, MaxRecord)}
 		}
@@ -205,23 +197,12 @@ func ReadInt(path string) (int, error) {
 }
 
 // Link atomically points the symlink at path to target (used for
-// runs/latest and slaves/latest).
-func Link(target, path string) error {
-	tmp := path + ".tmp"
-	os.Remove(tmp)
-	if err := os.Symlink(target, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
+// runs/latest and slaves/latest), through a temporary name unique to the
+// call.
+func Link(target, path string) error { return atomicfile.Symlink(target, path) }
 
 // IsCorrupt reports whether err is a *CorruptError.
 func IsCorrupt(err error) bool {
 	var c *CorruptError
 	return errors.As(err, &c)
 }
-
-var _ = io.EOF

@@ -26,13 +26,29 @@ import (
 func Run(i *launcher.Info) int {
 	p := i.Paths()
 	updates := p.TaskUpdates(i.FrameworkID, i.ExecutorID, i.ContainerID, i.TaskID)
-	send := func(st checkpoint.Status) error {
+	// persist appends one update to the checkpoint (then tells agentd).
+	// With retry, a failed write (a full disk) is retried every second
+	// until it succeeds: the update is the only record of what the task
+	// did, and agentd must never show a state that is not on disk.
+	persist := func(st checkpoint.Status, retry bool) error {
 		st.TaskID = i.TaskID
 		st.Timestamp = launcher.Now()
-		st.Source = "SOURCE_EXECUTOR"
-		if err := checkpoint.AppendRecord(updates, checkpoint.UpdateRecord{Type: "UPDATE", Status: st}); err != nil {
-			fmt.Fprintf(os.Stderr, "executor: checkpoint update: %v\n", err)
-			return err
+		if st.Source == "" {
+			st.Source = "SOURCE_EXECUTOR"
+		}
+		for attempt := 0; ; attempt++ {
+			err := checkpoint.AppendRecord(updates, checkpoint.UpdateRecord{Type: "UPDATE", Status: st})
+			if err == nil {
+				break
+			}
+			if !retry {
+				fmt.Fprintf(os.Stderr, "executor: cannot checkpoint %s: %v\n", st.State, err)
+				return err
+			}
+			if attempt%30 == 0 {
+				fmt.Fprintf(os.Stderr, "executor: cannot checkpoint %s (retrying every second): %v\n", st.State, err)
+			}
+			time.Sleep(time.Second)
 		}
 		launcher.Notify(i.RuntimeDir, i.ContainerID)
 		return nil
@@ -43,18 +59,23 @@ func Run(i *launcher.Info) int {
 	signal.Ignore(syscall.SIGHUP)
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
-	if err := send(checkpoint.Status{State: checkpoint.TaskStarting}); err != nil {
+	// Without a recorded TASK_STARTING nothing is started: the executor
+	// exits and agentd reports the task failed.
+	if err := persist(checkpoint.Status{State: checkpoint.TaskStarting}, false); err != nil {
 		return 1
 	}
-	c := i.TaskCmd()
-	c.Stdout, c.Stderr = os.Stdout, os.Stderr
-	if err := c.Start(); err != nil {
-		send(checkpoint.Status{State: checkpoint.TaskFailed, Reason: "REASON_COMMAND_EXECUTOR_FAILED",
-			Message: "Failed to launch command: " + err.Error(), ContainerStatus: cs})
+	c, err := i.TaskCmd()
+	if err == nil {
+		c.Stdout, c.Stderr = os.Stdout, os.Stderr
+		err = c.Start()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "executor: %v\n", err)
+		persist(checkpoint.Status{State: checkpoint.TaskFailed, Reason: "REASON_COMMAND_EXECUTOR_FAILED",
+			Message: "Failed to launch command: " + err.Error(), ContainerStatus: cs}, true)
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "Forked command at %d\n", c.Process.Pid)
-	send(checkpoint.Status{State: checkpoint.TaskRunning, ContainerStatus: cs})
 
 	var killed atomic.Bool
 	go func() {
@@ -67,6 +88,7 @@ func Run(i *launcher.Info) int {
 		fmt.Fprintf(os.Stderr, "Killing process tree at pid %d after the grace period\n", c.Process.Pid)
 		_ = syscall.Kill(pg, syscall.SIGKILL)
 	}()
+	persist(checkpoint.Status{State: checkpoint.TaskRunning, ContainerStatus: cs}, true)
 	_ = c.Wait()
 	// Reap anything the task left behind (we are a subreaper).
 	_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
@@ -100,9 +122,7 @@ func Run(i *launcher.Info) int {
 	default:
 		st.State = checkpoint.TaskFailed
 	}
-	if send(st) != nil {
-		return 1
-	}
+	persist(st, true)
 	return 0
 }
 

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
 )
 
 // Source says where a flag's value came from.
@@ -34,6 +36,9 @@ var (
 type Values struct {
 	vals   map[string]string
 	source map[string]Source
+	// raw holds secret-bearing flags as given (before file:// was read),
+	// for their redacted display (api.RedactFlag).
+	raw map[string]string
 	// Deprecated lists aliases that were used ("Loaded deprecated flag 'x'").
 	Deprecated []string
 }
@@ -62,17 +67,30 @@ func (v *Values) Int(name string) int { n, _ := strconv.Atoi(v.vals[name]); retu
 // Duration returns a duration flag (0 if unset).
 func (v *Values) Duration(name string) time.Duration { d, _ := ParseDuration(v.vals[name]); return d }
 
-// Map returns every flag that has a value, as strings (for /flags).
+// Map returns every flag that has a value, as strings, for display
+// (/flags, /state, GET_FLAGS): secrets redacted (api.RedactFlag).
 func (v *Values) Map() map[string]string {
 	m := make(map[string]string, len(v.vals))
-	for k, s := range v.vals {
-		m[k] = s
+	for k := range v.vals {
+		m[k] = v.Shown(k)
 	}
 	return m
 }
 
+// Shown is the value of name for display: secrets redacted, paths kept.
+func (v *Values) Shown(name string) string {
+	if api.SecretFlag(name) {
+		raw, ok := v.raw[name]
+		if !ok {
+			raw = v.vals[name]
+		}
+		return api.RedactFlag(name, raw)
+	}
+	return v.vals[name]
+}
+
 // CommandLine renders the values as Mesos logs them at start-up
-// ("--name=value" sorted by name).
+// ("--name=value" sorted by name), secrets redacted.
 func (v *Values) CommandLine() string {
 	names := make([]string, 0, len(v.vals))
 	for k := range v.vals {
@@ -81,9 +99,40 @@ func (v *Values) CommandLine() string {
 	sort.Strings(names)
 	parts := make([]string, len(names))
 	for i, n := range names {
-		parts[i] = fmt.Sprintf("--%s=%q", n, v.vals[n])
+		parts[i] = fmt.Sprintf("--%s=%q", n, v.Shown(n))
 	}
 	return strings.Join(parts, " ")
+}
+
+// RedactArgs returns a command line with the values of secret-bearing
+// flags redacted (api.RedactFlag), in both the --name=value and the
+// --name value forms: for showing agentd's own command line.
+func RedactArgs(args []string) []string {
+	out := make([]string, len(args))
+	copy(out, args)
+	for i := 0; i < len(out); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(out[i], "--"), "=")
+		if !strings.HasPrefix(out[i], "--") || !api.SecretFlag(name) {
+			continue
+		}
+		if hasValue {
+			out[i] = "--" + name + "=" + api.RedactFlag(name, value)
+		} else if i+1 < len(out) {
+			out[i+1] = api.RedactFlag(name, out[i+1])
+			i++
+		}
+	}
+	return out
+}
+
+// setRaw records the value of a secret-bearing flag as given.
+func (v *Values) setRaw(name, given string) {
+	if api.SecretFlag(name) {
+		if v.raw == nil {
+			v.raw = map[string]string{}
+		}
+		v.raw[name] = given
+	}
 }
 
 // Set overrides a value (tests and programmatic configuration).
@@ -98,6 +147,7 @@ func (v *Values) Set(name, value string) error {
 	}
 	v.vals[def.Name] = val
 	v.source[def.Name] = FromCommandLine
+	v.setRaw(def.Name, value)
 	return nil
 }
 
@@ -180,6 +230,7 @@ func Load(args, environ []string) (*Values, error) {
 		}
 		v.vals[def.Name] = val
 		v.source[def.Name] = FromEnv
+		v.setRaw(def.Name, env[k])
 	}
 	if err := v.apply(fromDir, FromConfigDir); err != nil {
 		return nil, err
@@ -241,6 +292,9 @@ func (v *Values) apply(as []assignment, src Source) error {
 		}
 		v.vals[def.Name] = val
 		v.source[def.Name] = src
+		if !a.bare && !a.neg {
+			v.setRaw(def.Name, a.value)
+		}
 	}
 	return nil
 }
@@ -328,6 +382,35 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	f, _ := strconv.ParseFloat(m[1], 64)
 	return time.Duration(f * float64(durationUnits[m[2]])), nil
+}
+
+// FormatDuration writes d as Mesos (stout) does: in the unit of its
+// magnitude when that is a whole number ("5secs", "15mins", "1weeks"), else
+// in the next smaller unit when that is ("90secs"), else as a decimal in the
+// unit of its magnitude ("1.5ms").
+func FormatDuration(d time.Duration) string {
+	neg := ""
+	if d < 0 {
+		neg, d = "-", -d
+	}
+	type unit struct {
+		name string
+		size time.Duration
+	}
+	units := []unit{{"ns", time.Nanosecond}, {"us", time.Microsecond}, {"ms", time.Millisecond},
+		{"secs", time.Second}, {"mins", time.Minute}, {"hrs", time.Hour}, {"days", 24 * time.Hour},
+		{"weeks", 7 * 24 * time.Hour}}
+	i := len(units) - 1
+	for i > 0 && d < units[i].size {
+		i--
+	}
+	switch {
+	case d%units[i].size == 0:
+		return fmt.Sprintf("%s%d%s", neg, d/units[i].size, units[i].name)
+	case i > 0 && d%units[i-1].size == 0:
+		return fmt.Sprintf("%s%d%s", neg, d/units[i-1].size, units[i-1].name)
+	}
+	return neg + strconv.FormatFloat(float64(d)/float64(units[i].size), 'g', 15, 64) + units[i].name
 }
 
 var bytesRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB)\s*$`)

@@ -203,3 +203,25 @@ func FuzzLoad(f *testing.F) {
 		_, _ = Load(append(strings.Fields(s), "--config_dir="), nil)
 	})
 }
+
+func TestFormatDurationAsStout(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0ns", 5 * time.Second: "5secs", time.Second: "1secs", 15 * time.Minute: "15mins",
+		90 * time.Second: "90secs", 7 * 24 * time.Hour: "1weeks", 10 * 24 * time.Hour: "10days",
+		1500 * time.Microsecond: "1500us", 2 * time.Hour: "2hrs", 300 * time.Millisecond: "300ms",
+		1500*time.Millisecond + time.Nanosecond: "1.500000001secs", -2 * time.Second: "-2secs",
+	} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestRedactArgs(t *testing.T) {
+	in := []string{"mesosctl", "agentd", "--master=zk://u:pw@h:2181/mesos", "--http_credentials", `{"credentials":[]}`,
+		"--credential=/etc/c.json", "--port=5051"}
+	want := "mesosctl agentd --master=zk://u:xxxxx@h:2181/mesos --http_credentials <redacted> --credential=/etc/c.json --port=5051"
+	if got := strings.Join(RedactArgs(in), " "); got != want {
+		t.Errorf("RedactArgs = %q", got)
+	}
+}

@@ -156,8 +156,10 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 
 var delegatePrefix = regexp.MustCompile(`^/slave\(\d+\)`)
 
-// ServeHTTP implements http.Handler with Mesos' routing rules.
+// ServeHTTP implements http.Handler with Mesos' routing rules. No request
+// body may be larger than MaxBody (handlers may allow less).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	path := r.URL.Path
 	if loc := delegatePrefix.FindStringIndex(path); loc != nil {
 		path = path[loc[1]:]
@@ -236,14 +238,47 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, realm stri
 	return false
 }
 
-// writeJSON writes v as JSON, honouring ?jsonp=<callback>.
-func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+// ReadBody reads a request body of at most limit bytes. On error it
+// returns the status to answer: 413 for a body over the limit (with the
+// limit in the message), 400 for one that cannot be read.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("Request body is larger than %d bytes", limit)
+		}
+		return nil, http.StatusBadRequest, fmt.Errorf("Failed to read request body: %v", err)
+	}
+	return body, 0, nil
+}
+
+// jsonpCallback is what ?jsonp= may name: a JavaScript identifier, or a
+// dotted path of them (jQuery.cb), at most 128 bytes.
+var jsonpCallback = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$`)
+
+// ValidJSONPCallback reports whether cb may be used as a jsonp callback.
+func ValidJSONPCallback(cb string) bool {
+	return len(cb) <= 128 && jsonpCallback.MatchString(cb)
+}
+
+// WriteJSON writes v as JSON, or, for a GET with ?jsonp=<callback>, as
+// JavaScript calling the callback. A callback that is not a JavaScript
+// identifier is refused with 400: the response is never script chosen by
+// the caller.
+func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	cb := r.URL.Query().Get("jsonp")
+	if cb != "" && r.Method == http.MethodGet && !ValidJSONPCallback(cb) {
+		http.Error(w, "Invalid 'jsonp' callback: expected a JavaScript identifier like cb or jQuery.cb (letters, digits, _, $ and dots, at most 128 bytes)", http.StatusBadRequest)
+		return
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		http.Error(w, "Failed to serialize response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if cb := r.URL.Query().Get("jsonp"); cb != "" && r.Method == http.MethodGet {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if cb != "" && r.Method == http.MethodGet {
 		w.Header().Set("Content-Type", "text/javascript")
 		w.WriteHeader(status)
 		fmt.Fprintf(w, "%s(%s);", cb, b)
@@ -255,11 +290,11 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 }
 
 func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, r, http.StatusOK, s.cfg.Source.State())
+	WriteJSON(w, r, http.StatusOK, s.cfg.Source.State())
 }
 
 func (s *Server) serveFlags(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, r, http.StatusOK, api.Flags{Flags: s.cfg.Source.Flags()})
+	WriteJSON(w, r, http.StatusOK, api.Flags{Flags: s.cfg.Source.Flags()})
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
@@ -267,7 +302,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveVersion(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, r, http.StatusOK, s.cfg.Source.Version())
+	WriteJSON(w, r, http.StatusOK, s.cfg.Source.Version())
 }
 
 func (s *Server) serveMetricsSnapshot(w http.ResponseWriter, r *http.Request) {
@@ -276,7 +311,7 @@ func (s *Server) serveMetricsSnapshot(w http.ResponseWriter, r *http.Request) {
 	for k, v := range m {
 		out[k] = api.Float(v)
 	}
-	writeJSON(w, r, http.StatusOK, out)
+	WriteJSON(w, r, http.StatusOK, out)
 }
 
 func (s *Server) serveContainers(w http.ResponseWriter, r *http.Request) {
@@ -301,7 +336,7 @@ func (s *Server) serveContainers(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, c)
 	}
-	writeJSON(w, r, http.StatusOK, out)
+	WriteJSON(w, r, http.StatusOK, out)
 }
 
 // serveAPI implements POST /api/v1 with the transport rules of Mesos:
@@ -340,23 +375,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Expecting 'Accept' to allow 'application/json'", http.StatusNotAcceptable)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	body, status, err := ReadBody(w, r, s.cfg.MaxBody)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			http.Error(w, fmt.Sprintf("Request body is larger than %d bytes", s.cfg.MaxBody), http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "Failed to read request body: "+err.Error(), http.StatusBadRequest)
+		http.Error(w, err.Error(), status)
 		return
 	}
-	var call api.Call
-	if err := json.Unmarshal(body, &call); err != nil {
-		http.Error(w, "Failed to parse body into Call protobuf: "+describeJSONError(body, err), http.StatusBadRequest)
-		return
-	}
-	if call.Type == "" {
-		http.Error(w, "Failed to validate agent::Call: Expecting 'type' to be present", http.StatusBadRequest)
+	call, err := api.DecodeCall(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	s.mu.RLock()
@@ -370,7 +396,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Call type '"+call.Type+"' is not implemented by this agent", http.StatusNotImplemented)
 		return
 	}
-	res, err := h(r.Context(), &call)
+	res, err := h(r.Context(), call)
 	if err != nil {
 		var se *StatusError
 		if errors.As(err, &se) {
@@ -389,7 +415,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(int(sr))
 		return
 	}
-	writeJSON(w, r, http.StatusOK, api.Response{Type: responseType(call.Type), Body: res})
+	WriteJSON(w, r, http.StatusOK, api.Response{Type: responseType(call.Type), Body: res})
 }
 
 // Status is a call result that is only an HTTP status (e.g. Status(202)
@@ -418,21 +444,6 @@ func acceptsJSON(values []string) bool {
 		}
 	}
 	return false
-}
-
-func describeJSONError(body []byte, err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("JSON syntax error at byte %d: %v", se.Offset, err)
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("field '%s' has the wrong type: expected %v, got JSON %s", te.Field, te.Type, te.Value)
-	}
-	if len(body) == 0 {
-		return "empty body"
-	}
-	return err.Error()
 }
 
 // ListenAndServe serves on addr until ctx is done, then shuts down

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -140,12 +141,12 @@ func TestV1Calls(t *testing.T) {
 	s, ts := newTestServer(t, Config{})
 	s.MarkRecovered()
 	cases := map[string]string{
-		`{"type":"GET_HEALTH"}`:  `{"type":"GET_HEALTH","get_health":{"healthy":true}}`,
-		`{"type":1}`:             `{"type":"GET_HEALTH","get_health":{"healthy":true}}`,
-		`{"type":"GET_FLAGS"}`:   `{"type":"GET_FLAGS","get_flags":{"flags":[{"name":"port","value":"5051"},{"name":"work_dir","value":"/w"}]}}`,
-		`{"type":"GET_METRICS"}`: `{"type":"GET_METRICS","get_metrics":{"metrics":[{"name":"slave/tasks_running","value":1.0},{"name":"system/cpus_total","value":2.0}]}}`,
-		`{"type":"GET_VERSION"}`: `{"type":"GET_VERSION","get_version":{"version_info":{"version":"1.11.0","build_time":5.0}}}`,
-		`{"type":"GET_AGENT"}`:   `{"type":"GET_AGENT","get_agent":{"agent_info":{"hostname":"h","port":5051,"resources":null,"attributes":null}}}`,
+		`{"type":"GET_HEALTH"}`:                   `{"type":"GET_HEALTH","get_health":{"healthy":true}}`,
+		`{"type":1}`:                              `{"type":"GET_HEALTH","get_health":{"healthy":true}}`,
+		`{"type":"GET_FLAGS"}`:                    `{"type":"GET_FLAGS","get_flags":{"flags":[{"name":"port","value":"5051"},{"name":"work_dir","value":"/w"}]}}`,
+		`{"type":"GET_METRICS","get_metrics":{}}`: `{"type":"GET_METRICS","get_metrics":{"metrics":[{"name":"slave/tasks_running","value":1.0},{"name":"system/cpus_total","value":2.0}]}}`,
+		`{"type":"GET_VERSION"}`:                  `{"type":"GET_VERSION","get_version":{"version_info":{"version":"1.11.0","build_time":5.0}}}`,
+		`{"type":"GET_AGENT"}`:                    `{"type":"GET_AGENT","get_agent":{"agent_info":{"hostname":"h","port":5051,"resources":null,"attributes":null}}}`,
 		`{"type":"GET_CONTAINERS","get_containers":{"show_standalone":true}}`: `{"type":"GET_CONTAINERS","get_containers":{"containers":[{"framework_id":{"value":"f"},"executor_id":{"value":"e"},"container_id":{"value":"c1"}},{"container_id":{"value":"s1"}}]}}`,
 	}
 	for req, want := range cases {
@@ -187,7 +188,8 @@ func TestV1TransportErrors(t *testing.T) {
 		{`{"type":"GET_HEALTH","get_metrics":{"timeout":"x"}}`, nil, 400, "timeout"},
 		{`{}`, nil, 400, "Expecting 'type' to be present"},
 		{`{"type":"FLY"}`, nil, 501, "Unsupported call type 'FLY'"},
-		{`{"type":"LAUNCH_CONTAINER"}`, nil, 501, "not implemented"},
+		{`{"type":"LAUNCH_CONTAINER"}`, nil, 400, "Failed to validate agent::Call: Expecting 'launch_container' to be present"},
+		{`{"type":"PRUNE_IMAGES"}`, nil, 501, "not implemented"},
 		{`{"type":"GET_HEALTH","pad":"` + strings.Repeat("x", 100) + `"}`, nil, 413, "larger than 64 bytes"},
 	}
 	for _, c := range cases {
@@ -235,5 +237,103 @@ func TestAuth(t *testing.T) {
 	}
 	if code, _ := get(t, ts2.URL+"/health"); code != 200 {
 		t.Fatalf("/health needs no auth: %d", code)
+	}
+}
+
+// TestV1AdversarialCalls: malformed, oversized and hostile bodies get 400
+// or 413 with a message naming the problem, and the server keeps serving.
+func TestV1AdversarialCalls(t *testing.T) {
+	s, ts := newTestServer(t, Config{MaxBody: 1 << 16})
+	s.MarkRecovered()
+	s.HandleCall(api.CallKillContainer, func(context.Context, *api.Call) (any, error) { return nil, nil })
+	deep := strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000)
+	cases := []struct {
+		body string
+		code int
+		msg  string
+	}{
+		{``, 400, "empty body"},
+		{`   `, 400, "empty body"},
+		{`null`, 400, "expected a JSON object"},
+		{`[{"type":"GET_HEALTH"}]`, 400, "expected a JSON object"},
+		{`"GET_HEALTH"`, 400, "expected a JSON object"},
+		{`{"type":"GET_HEALTH"} trailing`, 400, "Failed to parse body into Call protobuf"},
+		{`{"type":true}`, 400, "field 'type': expected a call type name or number"},
+		{`{"type":1e400}`, 400, "Failed to parse body into Call protobuf"},
+		{`{"type":"GET_METRICS"}`, 400, "Expecting 'get_metrics' to be present"},
+		{`{"type":"GET_METRICS","get_metrics":{"timeout":{"nanoseconds":"soon"}}}`, 400, "wrong type"},
+		{deep, 413, "larger than 65536 bytes"},
+		{`{"type":"GET_HEALTH","x":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}`, 200, ""},
+		{`{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":""}}}`, 400, "'kill_container.container_id' is invalid: ID must not be empty"},
+		{`{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"../etc"}}}`, 400, "contains invalid characters"},
+		{`{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"a\u0000b"}}}`, 400, "contains invalid characters"},
+		{`{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"` + strings.Repeat("x", 300) + `"}}}`, 400, "must not be greater than 255"},
+		{`{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"c","parent":{"value":".."}}}}`, 400, "'ContainerID.parent' is invalid"},
+		{`{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"c"},"signal":-9}}`, 400, "'kill_container.signal' is invalid"},
+		{`{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"c"},"signal":99999999999}}`, 400, "wrong type"},
+		{`{"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"c"},"signal":15}}`, 200, ""},
+		{`{"type":"WAIT_NESTED_CONTAINER","wait_nested_container":{"container_id":{"value":"c"}}}`, 400, "Expecting 'wait_nested_container.container_id.parent' to be present"},
+		{"{\"type\":\"GET_HEALTH\",\"\xff\xfe\":1}", 200, ""},
+	}
+	for _, c := range cases {
+		code, body := call(t, ts.URL, c.body, nil)
+		short := c.body
+		if len(short) > 80 {
+			short = short[:80] + "…"
+		}
+		if code != c.code || !strings.Contains(body, c.msg) {
+			t.Errorf("%s: got %d %q, want %d %q", short, code, body, c.code, c.msg)
+		}
+	}
+	if code, _ := call(t, ts.URL, `{"type":"GET_HEALTH"}`, nil); code != 200 {
+		t.Errorf("the server does not serve after the adversarial calls: %d", code)
+	}
+}
+
+// TestJSONPCallbackValidated: ?jsonp= must name a JavaScript identifier;
+// anything else is refused, never reflected as script.
+func TestJSONPCallbackValidated(t *testing.T) {
+	s, ts := newTestServer(t, Config{})
+	s.MarkRecovered()
+	for cb, ok := range map[string]bool{"cb": true, "jQuery123_abc": true, "$.x.y": true, "_": true,
+		"alert(1);x": false, "a-b": false, "1x": false, "a..b": false, "</script>": false, "a b": false,
+		strings.Repeat("a", 129): false, "x\u2028": false} {
+		resp, err := http.Get(ts.URL + "/flags?jsonp=" + url.QueryEscape(cb))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case ok && (resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/javascript" || !strings.HasPrefix(string(b), cb+"({")):
+			t.Errorf("valid callback %q: %d %s %q", cb, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		case !ok && (resp.StatusCode != 400 || strings.Contains(string(b), cb) || resp.Header.Get("Content-Type") == "text/javascript"):
+			t.Errorf("invalid callback %q: %d %q", cb, resp.StatusCode, b)
+		}
+		if ok && resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("no nosniff for %q", cb)
+		}
+	}
+}
+
+// TestBodyLimitEverywhere: every route's request body is limited (413).
+func TestBodyLimitEverywhere(t *testing.T) {
+	s, ts := newTestServer(t, Config{MaxBody: 1024})
+	s.MarkRecovered()
+	var got int64
+	s.Handle("POST /echo", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		got = n
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		}
+	}))
+	resp, err := http.Post(ts.URL+"/echo", "application/octet-stream", strings.NewReader(strings.Repeat("x", 4096)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 413 || got > 1024 {
+		t.Errorf("oversized body to an added route: %d, %d bytes read", resp.StatusCode, got)
 	}
 }

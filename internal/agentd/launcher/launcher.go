@@ -1,20 +1,25 @@
 // Package launcher is `mesosctl containerizer launch`: the first process of
 // a container. agentd starts it in its own session (setsid) so it outlives
 // agentd; it enters the container's cgroups before it starts anything, so
-// the executor and the task are born inside them, records its pid (with
-// start time, against pid reuse) in the runtime dir, forks the executor (or,
-// for a standalone container, the command itself), forwards TERM/INT,
-// waits, and writes the termination record.
+// the executor and the task are born inside them, waits for agentd's "go"
+// (sent once the launch is checkpointed, the launcher's pid and start time
+// included: a launch agentd could not record never runs), forks the
+// executor (or, for a standalone container,
+// the command itself) with the environment agentd built, forwards
+// TERM/INT, waits, and writes the termination record.
 package launcher
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -45,7 +50,26 @@ type Info struct {
 	GracePeriod  time.Duration     `json:"grace_period"`
 	Executable   string            `json:"executable"`
 	Standalone   bool              `json:"standalone,omitempty"`
+	// ExecutorEnv is the whole environment of the executor (for a
+	// standalone container, of the command) as Mesos builds it: the
+	// --executor_environment_variables, the MESOS_* executor variables,
+	// MESOS_SANDBOX. Nothing of agentd's own environment is inherited.
+	ExecutorEnv map[string]string `json:"executor_env,omitempty"`
+	// Handshake: the launcher reads "go" from file descriptor 3 before it
+	// starts anything, and aborts if agentd closes it without.
+	Handshake bool `json:"handshake,omitempty"`
 }
+
+// DefaultPath is the PATH a container gets when its environment has none
+// (Mesos' os::host_default_path()).
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// HandshakeFD is the descriptor on which a launcher with Handshake waits
+// for agentd's "go".
+const HandshakeFD = 3
+
+// HandshakeGo is what agentd writes to let a launch proceed.
+const HandshakeGo = "go\n"
 
 // Paths returns the checkpoint layout for the container.
 func (i *Info) Paths() checkpoint.Paths {
@@ -83,8 +107,24 @@ func Load(arg string) (*Info, error) {
 	return &i, nil
 }
 
-// TaskCmd builds the task's process: sh -c '<command>' or argv.
-func (i *Info) TaskCmd() *exec.Cmd {
+// TaskCmd builds the task's process: sh -c '<command>' or argv, in the
+// sandbox, as the container's user (with that user's supplementary groups,
+// HOME, USER and LOGNAME), in its own process group. Its environment is
+// ExecutorEnv, then (for a command task) MESOS_ALLOCATION_ROLE as Mesos'
+// command executor sets it, then the task's own Env; PATH defaults to
+// DefaultPath. A user that cannot be resolved is an error: the task never
+// runs as the launcher's own (root) user instead.
+func (i *Info) TaskCmd() (*exec.Cmd, error) {
+	var acct *Account
+	var err error
+	if i.User != "" {
+		acct, err = LookupUser(i.User)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to get the uid of user '%s': %w", i.User, err)
+		}
+	} else if acct, err = CurrentAccount(); err != nil {
+		return nil, err
+	}
 	var c *exec.Cmd
 	if i.Shell || len(i.Argv) == 0 {
 		c = exec.Command("/bin/sh", "-c", i.Command)
@@ -92,21 +132,36 @@ func (i *Info) TaskCmd() *exec.Cmd {
 		c = exec.Command(i.Argv[0], i.Argv[1:]...)
 	}
 	c.Dir = i.Sandbox
-	env := os.Environ()
-	for k, v := range i.Env {
-		env = append(env, k+"="+v)
+	env := map[string]string{"HOME": acct.Home, "USER": acct.Name, "LOGNAME": acct.Name}
+	for k, v := range i.ExecutorEnv {
+		env[k] = v
 	}
-	c.Env = append(env, "MESOS_SANDBOX="+i.Sandbox, "MESOS_DIRECTORY="+i.Sandbox)
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if !i.Standalone {
+		env["MESOS_ALLOCATION_ROLE"] = "*"
+	}
+	for k, v := range i.Env {
+		env[k] = v
+	}
+	c.Env = EnvList(env)
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: acct.Credential()}
 	if i.PidNamespace {
 		c.SysProcAttr.Cloneflags = syscall.CLONE_NEWPID
 	}
-	if i.User != "" && i.User != "root" {
-		if cred, err := lookupCred(i.User); err == nil {
-			c.SysProcAttr.Credential = cred
-		}
+	return c, nil
+}
+
+// EnvList turns an environment map into sorted KEY=value pairs, adding
+// PATH=DefaultPath when there is no PATH.
+func EnvList(env map[string]string) []string {
+	out := make([]string, 0, len(env)+1)
+	for k, v := range env {
+		out = append(out, k+"="+v)
 	}
-	return c
+	if _, ok := env["PATH"]; !ok {
+		out = append(out, "PATH="+DefaultPath)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Notify tells agentd (if it listens) that container cid has news.
@@ -123,6 +178,11 @@ func Notify(runtimeDir, cid string) {
 
 // Run is the launcher's main. It returns the exit code.
 func Run(i *Info) int {
+	// Listen for signals first: a kill that arrives before the command has
+	// started must stop it from starting, not be lost (or kill the
+	// launcher without a termination record).
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	rt := i.Paths().Runtime(i.ContainerID)
 	if i.Cgroup != nil {
 		if err := i.Cgroup.Enter(os.Getpid()); err != nil {
@@ -130,23 +190,38 @@ func Run(i *Info) int {
 			return 1
 		}
 	}
-	start, _ := procfs.StartTime(os.Getpid())
-	if err := checkpoint.WriteText(filepath.Join(rt, "pid"), fmt.Sprintf("%d %d\n", os.Getpid(), start)); err != nil {
-		fmt.Fprintf(os.Stderr, "containerizer launch: %v\n", err)
-		return 1
+	if !i.Handshake { // else agentd wrote the pid file before the handshake
+		start, _ := procfs.StartTime(os.Getpid())
+		if err := checkpoint.WriteText(filepath.Join(rt, "pid"), fmt.Sprintf("%d %d\n", os.Getpid(), start)); err != nil {
+			fmt.Fprintf(os.Stderr, "containerizer launch: %v\n", err)
+			return 1
+		}
+	}
+	if i.Handshake {
+		if err := awaitGo(); err != nil {
+			fmt.Fprintf(os.Stderr, "containerizer launch: %v\n", err)
+			writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: err.Error()})
+			return 1
+		}
 	}
 	var c *exec.Cmd
 	if i.Standalone {
-		c = i.TaskCmd()
+		var err error
+		if c, err = i.TaskCmd(); err != nil {
+			fmt.Fprintf(os.Stderr, "containerizer launch: %v\n", err)
+			writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: err.Error()})
+			return 1
+		}
 	} else {
 		c = exec.Command(i.Executable, "executor", "--launch_info="+filepath.Join(rt, "launch_info"))
 		c.Dir = i.Sandbox
-		c.Env = append(os.Environ(), "MESOS_FRAMEWORK_ID="+i.FrameworkID, "MESOS_EXECUTOR_ID="+i.ExecutorID,
-			"MESOS_DIRECTORY="+i.Sandbox, "MESOS_SANDBOX="+i.Sandbox, "MESOS_SLAVE_ID="+i.AgentID)
+		c.Env = EnvList(i.ExecutorEnv)
 	}
 	c.Stdout, c.Stderr = os.Stdout, os.Stderr
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	if s := pendingKill(sigs); s != 0 {
+		writeTermination(i, rt, Termination{Status: int(s), Signal: int(s), Message: "Killed before the command started"})
+		return 128 + int(s)
+	}
 	if err := c.Start(); err != nil {
 		writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: "Failed to launch: " + err.Error()})
 		return 1
@@ -177,10 +252,56 @@ func Run(i *Info) int {
 	return 128 + t.Signal
 }
 
+// pendingKill returns the first terminating signal received so far (a
+// SIGHUP is not one: agentd's session went away), or 0.
+func pendingKill(sigs <-chan os.Signal) syscall.Signal {
+	for {
+		select {
+		case s := <-sigs:
+			if s != syscall.SIGHUP {
+				return s.(syscall.Signal)
+			}
+		default:
+			return 0
+		}
+	}
+}
+
+// awaitGo blocks until agentd writes HandshakeGo to HandshakeFD, or fails
+// when agentd closes it without (the launch was not recorded: agentd
+// failed to checkpoint it, or died).
+func awaitGo() error {
+	f := os.NewFile(HandshakeFD, "handshake")
+	if f == nil {
+		return errors.New("launch aborted: no handshake descriptor")
+	}
+	defer f.Close()
+	buf := make([]byte, len(HandshakeGo))
+	if _, err := io.ReadFull(f, buf); err != nil || string(buf) != HandshakeGo {
+		return errors.New("Container launch aborted: agentd did not record the launch (it failed to checkpoint it, or stopped)")
+	}
+	return nil
+}
+
+// writeTermination records how the container ended: the raw status and the
+// termination record in the runtime dir. It is the only record of a
+// standalone container's exit, so a failed write is retried (and reported
+// on stderr) until it succeeds; agentd then learns of it through Notify.
 func writeTermination(i *Info, rt string, t Termination) {
 	t.Timestamp = Now()
-	_ = checkpoint.WriteText(filepath.Join(rt, "status"), fmt.Sprintf("%d\n", t.Status))
-	_ = checkpoint.WriteRecord(filepath.Join(rt, "termination"), t)
+	for attempt := 0; ; attempt++ {
+		err := checkpoint.WriteText(filepath.Join(rt, "status"), fmt.Sprintf("%d\n", t.Status))
+		if err == nil {
+			err = checkpoint.WriteRecord(filepath.Join(rt, "termination"), t)
+		}
+		if err == nil {
+			break
+		}
+		if attempt%30 == 0 {
+			fmt.Fprintf(os.Stderr, "containerizer launch: cannot record the container's termination (retrying every second): %v\n", err)
+		}
+		time.Sleep(time.Second)
+	}
 	Notify(i.RuntimeDir, i.ContainerID)
 }
 

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,32 +33,88 @@ func (s *Service) registerFiles(srv *httpapi.Server) {
 	srv.Handle("GET /files/download.json", http.HandlerFunc(s.filesDownload))
 }
 
-// resolve maps a requested path to a real file inside one of the sandbox
-// roots. Symbolic links are followed and the result must still be inside
-// a root: "..", absolute symlinks and the like cannot escape.
-func (s *Service) resolve(p string) (string, int, error) {
+// sandboxFile is a requested /files path, open, inside one sandbox root.
+type sandboxFile struct {
+	root *os.Root // open on the sandbox root
+	rel  string   // the path below the root ("." for the root itself)
+	f    *os.File
+	info os.FileInfo
+}
+
+func (sf *sandboxFile) Close() {
+	sf.f.Close()
+	sf.root.Close()
+}
+
+// open maps a requested absolute path to a sandbox root and the path below
+// it and opens it there. Everything below the root, symbolic links
+// included, is resolved by os.Root within the root: "..", links that point
+// outside and a directory swapped for a link between a check and the open
+// (there is no separate check) cannot escape it. Anything that cannot be
+// opened is 404 with the same message, so nothing outside is revealed.
+func (s *Service) open(p string) (*sandboxFile, int, error) {
+	sp, status, err := s.locate(p)
+	if err != nil {
+		return nil, status, err
+	}
+	f, err := sp.root.Open(sp.rel)
+	if err == nil {
+		sp.f = f
+		if sp.info, err = f.Stat(); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		sp.root.Close()
+		return nil, http.StatusNotFound, fmt.Errorf("Failed to find '%s'", p)
+	}
+	return sp, 0, nil
+}
+
+// locate finds the sandbox root of an absolute path and opens the root.
+func (s *Service) locate(p string) (*sandboxFile, int, error) {
 	if p == "" {
-		return "", http.StatusBadRequest, errors.New("Expecting 'path=value' in query.")
+		return nil, http.StatusBadRequest, errors.New("Expecting 'path=value' in query.")
 	}
 	if !filepath.IsAbs(p) || strings.ContainsRune(p, 0) {
-		return "", http.StatusBadRequest, fmt.Errorf("path %q must be an absolute sandbox path", p)
+		return nil, http.StatusBadRequest, fmt.Errorf("path %q must be an absolute sandbox path", p)
 	}
 	clean := filepath.Clean(p)
-	real, err := filepath.EvalSymlinks(clean)
-	if err != nil {
-		return "", http.StatusNotFound, fmt.Errorf("Failed to find '%s'", p)
-	}
+	notFound := fmt.Errorf("Failed to find '%s'", p) // the same for outside: reveal nothing
 	for _, root := range s.rt.SandboxRoots() {
-		rr, err := filepath.EvalSymlinks(root)
-		if err != nil {
-			continue
+		// The root as configured, as resolved, and (for the task
+		// sandboxes) through <work_dir>/slaves/latest.
+		names := []string{root}
+		if real, err := filepath.EvalSymlinks(root); err == nil && real != root {
+			names = append(names, real)
 		}
-		if real == rr || strings.HasPrefix(real, rr+string(filepath.Separator)) {
-			return real, 0, nil
+		if filepath.Base(filepath.Dir(root)) == "slaves" {
+			names = append(names, filepath.Join(filepath.Dir(root), "latest"))
+		}
+		for _, name := range names {
+			rel, ok := below(name, clean)
+			if !ok {
+				continue
+			}
+			r, err := os.OpenRoot(root)
+			if err != nil {
+				return nil, http.StatusNotFound, notFound
+			}
+			return &sandboxFile{root: r, rel: rel}, 0, nil
 		}
 	}
-	// Same answer as a missing file: do not reveal what exists outside.
-	return "", http.StatusNotFound, fmt.Errorf("Failed to find '%s'", p)
+	return nil, http.StatusNotFound, notFound
+}
+
+// below returns p relative to dir when p is dir or lies below it.
+func below(dir, p string) (string, bool) {
+	if p == dir {
+		return ".", true
+	}
+	if rest, ok := strings.CutPrefix(p, dir+string(filepath.Separator)); ok {
+		return rest, true
+	}
+	return "", false
 }
 
 func filesError(w http.ResponseWriter, status int, err error) {
@@ -68,11 +123,12 @@ func filesError(w http.ResponseWriter, status int, err error) {
 
 func (s *Service) filesRead(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	path, status, err := s.resolve(q.Get("path"))
+	sf, status, err := s.open(q.Get("path"))
 	if err != nil {
 		filesError(w, status, err)
 		return
 	}
+	defer sf.Close()
 	offset := int64(-1)
 	if o := q.Get("offset"); o != "" {
 		n, err := strconv.ParseInt(o, 10, 64)
@@ -93,22 +149,11 @@ func (s *Service) filesRead(w http.ResponseWriter, r *http.Request) {
 			length = min(n, maxFilesRead)
 		}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to open file '%s'", q.Get("path")))
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		filesError(w, http.StatusInternalServerError, err)
-		return
-	}
-	if st.IsDir() {
+	if sf.info.IsDir() {
 		filesError(w, http.StatusBadRequest, errors.New("Cannot read a directory"))
 		return
 	}
-	size := st.Size()
+	size := sf.info.Size()
 	out := struct {
 		Data   string `json:"data"`
 		Offset int64  `json:"offset"`
@@ -117,7 +162,7 @@ func (s *Service) filesRead(w http.ResponseWriter, r *http.Request) {
 		out.Offset = offset
 		if offset < size {
 			buf := make([]byte, min(length, size-offset))
-			n, err := f.ReadAt(buf, offset)
+			n, err := sf.f.ReadAt(buf, offset)
 			if err != nil && err != io.EOF {
 				filesError(w, http.StatusInternalServerError, err)
 				return
@@ -160,70 +205,51 @@ func entryOf(path string, fi fs.FileInfo) fileEntry {
 
 func (s *Service) filesBrowse(w http.ResponseWriter, r *http.Request) {
 	req := r.URL.Query().Get("path")
-	path, status, err := s.resolve(req)
+	sf, status, err := s.open(req)
 	if err != nil {
 		filesError(w, status, err)
 		return
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		filesError(w, http.StatusNotFound, fmt.Errorf("Failed to find '%s'", req))
+	defer sf.Close()
+	if !sf.info.IsDir() {
+		writeFilesJSON(w, r, []fileEntry{entryOf(filepath.Clean(req), sf.info)})
 		return
 	}
-	if !fi.IsDir() {
-		writeFilesJSON(w, r, []fileEntry{entryOf(filepath.Clean(req), fi)})
-		return
-	}
-	ents, err := os.ReadDir(path)
+	names, err := sf.f.Readdirnames(-1)
 	if err != nil {
 		filesError(w, http.StatusInternalServerError, err)
 		return
 	}
-	out := make([]fileEntry, 0, len(ents))
-	for _, de := range ents {
-		info, err := de.Info()
+	out := make([]fileEntry, 0, len(names))
+	for _, name := range names {
+		info, err := sf.root.Lstat(filepath.Join(sf.rel, name))
 		if err != nil {
 			continue
 		}
-		out = append(out, entryOf(filepath.Join(filepath.Clean(req), de.Name()), info))
+		out = append(out, entryOf(filepath.Join(filepath.Clean(req), name), info))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	writeFilesJSON(w, r, out)
 }
 
 func (s *Service) filesDownload(w http.ResponseWriter, r *http.Request) {
-	path, status, err := s.resolve(r.URL.Query().Get("path"))
+	req := r.URL.Query().Get("path")
+	sf, status, err := s.open(req)
 	if err != nil {
 		filesError(w, status, err)
 		return
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		filesError(w, http.StatusNotFound, err)
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || st.IsDir() {
+	defer sf.Close()
+	if sf.info.IsDir() {
 		filesError(w, http.StatusBadRequest, errors.New("Cannot download a directory"))
 		return
 	}
+	name := filepath.Base(filepath.Clean(req))
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(filepath.Base(path)))
-	http.ServeContent(w, r, filepath.Base(path), st.ModTime(), f)
+	w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(name))
+	http.ServeContent(w, r, name, sf.info.ModTime(), sf.f)
 }
 
 func writeFilesJSON(w http.ResponseWriter, r *http.Request, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		filesError(w, http.StatusInternalServerError, err)
-		return
-	}
-	if cb := r.URL.Query().Get("jsonp"); cb != "" {
-		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, "%s(%s);", cb, b)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(b)
+	httpapi.WriteJSON(w, r, http.StatusOK, v)
 }

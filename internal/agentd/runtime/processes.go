@@ -13,6 +13,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
+	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
 )
 
@@ -42,7 +43,9 @@ func (s *Service) ProcessTree() api.ProcessTree {
 	var build func(pid int) api.Process
 	build = func(pid int) api.Process {
 		seen[pid] = true
-		p := api.Process{PID: pid, Command: strings.Join(procfs.Cmdline(pid), " ")}
+		// Secrets given on a command line (agentd's own --master=zk://u:p@…,
+		// inline --http_credentials) are not shown.
+		p := api.Process{PID: pid, Command: strings.Join(flags.RedactArgs(procfs.Cmdline(pid)), " ")}
 		if st, err := procfs.ReadStat(pid); err == nil {
 			p.PPID = st.PPID
 		}

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
+	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
 	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
 )
 
@@ -154,6 +156,9 @@ func (r *Runtime) recoverTask(infoPath, run, fwName string) (*container, error) 
 			c.start = ^uint64(0)
 		}
 	}
+	if _, err := os.Stat(filepath.Join(r.paths.Runtime(ti.Launch.ContainerID), KillMarker)); err == nil {
+		c.killRequested = true
+	}
 	r.readUpdates(c)
 	if fi, err := os.Stat(filepath.Join(run, "executor.sentinel")); err == nil {
 		c.finished = true
@@ -163,4 +168,86 @@ func (r *Runtime) recoverTask(infoPath, run, fwName string) (*container, error) 
 	return c, nil
 }
 
-var _ = fmt.Sprint
+// reapOrphans removes what launches cut short by a crash of agentd left
+// behind, once the checkpoint is recovered: a container is known when its
+// task (or standalone container) was recovered; everything else of this
+// agent is an orphan, as for Mesos' containerizer. Orphan container
+// processes are killed, orphan cgroups destroyed, orphan runtime and
+// sandbox directories (a launch that never reached task.info) removed.
+func (r *Runtime) reapOrphans() {
+	known := map[string]bool{}
+	r.mu.Lock()
+	for _, c := range r.containers {
+		if c.info.Launch != nil {
+			known[c.info.Launch.ContainerID] = !c.finished
+		}
+	}
+	for cid, c := range r.standalone {
+		known[cid] = !c.finished
+	}
+	r.mu.Unlock()
+
+	rtDirs, _ := filepath.Glob(filepath.Join(r.cfg.RuntimeDir, "containers", "*"))
+	for _, dir := range rtDirs {
+		cid := filepath.Base(dir)
+		if _, ok := known[cid]; ok {
+			continue
+		}
+		var info launcher.Info
+		if err := checkpoint.ReadRecord(filepath.Join(dir, "launch_info.rec"), &info); err == nil {
+			if info.AgentID != r.cfg.AgentID {
+				continue // another agent ID's container: not ours to judge
+			}
+			if !info.Standalone {
+				if _, err := os.Stat(r.paths.RunMeta(info.FrameworkID, info.ExecutorID, cid)); err == nil {
+					continue // checkpointed, but not recovered (corrupt, with --strict=false): keep
+				}
+			}
+		} else if !os.IsNotExist(err) {
+			continue // unreadable: keep, as a corrupt checkpoint is kept
+		}
+		if txt, err := checkpoint.ReadText(filepath.Join(dir, "pid")); err == nil {
+			var pid int
+			var start uint64
+			if _, err := fmt.Sscan(txt, &pid, &start); err == nil && procfs.Alive(pid, start) {
+				r.logf("W Killing orphan container %s (launcher pid %d): agentd has no record of its launch", cid, pid)
+				r.signalTree(pid, syscall.SIGKILL)
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		info.Cgroup.Destroy()
+		if err := os.RemoveAll(dir); err != nil {
+			r.logf("W remove orphan runtime directory %s: %v", dir, err)
+		}
+	}
+
+	runs, _ := filepath.Glob(filepath.Join(r.cfg.WorkDir, "slaves", r.cfg.AgentID, "frameworks", "*", "executors", "*", "runs", "*"))
+	for _, run := range runs {
+		cid := filepath.Base(run)
+		if _, ok := known[cid]; ok || cid == "latest" {
+			continue
+		}
+		eid := filepath.Base(filepath.Dir(filepath.Dir(run)))
+		fid := filepath.Base(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(run)))))
+		if _, err := os.Stat(r.paths.RunMeta(fid, eid, cid)); err == nil {
+			continue // checkpointed, but not recovered (corrupt, with --strict=false): keep
+		}
+		if err := os.RemoveAll(run); err != nil {
+			r.logf("W remove orphan sandbox %s: %v", run, err)
+			continue
+		}
+		pruneEmptyRuns(filepath.Dir(run))
+	}
+
+	if ctrls := r.controllers(); len(ctrls) > 0 {
+		spec := cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: ctrls}
+		for _, cid := range cgroups.Children(spec) {
+			if live := known[cid]; live {
+				continue
+			}
+			if err := cgroups.Lookup(spec, cid).Destroy(); err != nil {
+				r.logf("W destroy orphan cgroups of %s: %v", cid, err)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,5 +142,87 @@ func TestRecoveryCorruptCheckpoint(t *testing.T) {
 	}
 	if log := r3.cfg.Log.(*strings.Builder).String(); !strings.Contains(log, "torn trailing record") || !strings.Contains(log, "Skipping corrupt checkpoint") {
 		t.Fatalf("log: %s", log)
+	}
+}
+
+// TestRecoveryTornUpdateEveryOffset: agentd dies while a task's last status
+// record is half written, at every byte offset of that record. Recovery
+// reports the last complete state; the next update (appended by the same
+// code the executor uses) is seen, and survives a further restart; the
+// task's own end, written by its real executor after all of it, too.
+func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
+	e := newEnv(t, "posix/cpu")
+	r := New(e.cfg)
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Launch(TaskSpec{TaskID: "t", Command: "mkfifo fifo && read line < fifo; exit 4", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, "t", checkpoint.TaskRunning, 5*time.Second)
+	v, _ := r.ViewOf("t")
+	crash(r)
+	log := r.paths.TaskUpdates(v.Task.FrameworkID, "t", v.ContainerID, "t")
+	full, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _, _ := checkpoint.ReadLog(log)
+	if len(recs) != 2 {
+		t.Fatalf("%d records", len(recs))
+	}
+	good := len(full) - 4 - len(recs[1]) // STARTING only
+	recover := func() *Runtime {
+		t.Helper()
+		x := New(e.cfg)
+		x.cfg.Log = &strings.Builder{}
+		if err := x.Recover(); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	for cut := good; cut < len(full); cut++ {
+		if err := os.WriteFile(log, full[:cut], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		x := recover()
+		if tk, _ := x.Get("t"); states(tk) != "TASK_STARTING" {
+			t.Fatalf("cut at %d: recovered %s", cut, states(tk))
+		}
+		if cut > good && !strings.Contains(x.cfg.Log.(*strings.Builder).String(), "torn trailing record") {
+			t.Errorf("cut at %d: the torn record is not reported", cut)
+		}
+		x.Close()
+		if err := checkpoint.AppendRecord(log, checkpoint.UpdateRecord{Type: "UPDATE", Status: checkpoint.Status{State: checkpoint.TaskRunning}}); err != nil {
+			t.Fatal(err)
+		}
+		for restart := 0; restart < 2; restart++ {
+			x = recover()
+			if tk, _ := x.Get("t"); states(tk) != "TASK_STARTING,TASK_RUNNING" {
+				t.Fatalf("cut at %d, restart %d after the next update: %s", cut, restart, states(tk))
+			}
+			x.Close()
+		}
+	}
+	// Leave the log torn once more; the executor then writes the task's end.
+	os.WriteFile(log, full[:len(full)-3], 0o600)
+	fifo := filepath.Join(v.Sandbox, "fifo")
+	for d := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Write([]byte("go\n"))
+			f.Close()
+			break
+		} else if time.Now().After(d) {
+			t.Fatalf("open %s: %v", fifo, err)
+		}
+	}
+	x := e.start(t)
+	tk, _ := x.Wait("t", 10*time.Second)
+	if tk.State != checkpoint.TaskFailed || last(tk).Message != "Command exited with status 4" || states(tk) != "TASK_STARTING,TASK_FAILED" {
+		t.Fatalf("after the task ended: %s %+v", states(tk), last(tk))
+	}
+	crash(x)
+	if tk, _ := recover().Get("t"); states(tk) != "TASK_STARTING,TASK_FAILED" {
+		t.Fatalf("after one more restart: %s", states(tk))
 	}
 }

@@ -52,6 +52,12 @@ type Config struct {
 	// memory (--max_completed_executors_per_framework; 0 = 150). Older
 	// ones are forgotten (their sandboxes stay on disk).
 	MaxCompleted int
+	// SwitchUser is --switch_user: a task runs as its own user, else its
+	// framework's; false runs every task as agentd's user.
+	SwitchUser bool
+	// AgentEnv is the agent-wide part of every executor's environment
+	// (AgentEnvironment); the per-container variables are added at launch.
+	AgentEnv map[string]string
 }
 
 // Res is the scalar resources the runtime accounts.
@@ -74,6 +80,7 @@ type TaskSpec struct {
 	Argv          []string          `json:"argv,omitempty"`
 	Env           map[string]string `json:"env,omitempty"`
 	User          string            `json:"user,omitempty"`
+	FrameworkUser string            `json:"framework_user,omitempty"`
 	Resources     Res               `json:"resources"`
 	PidsMax       int               `json:"pids_max,omitempty"`
 }
@@ -135,14 +142,20 @@ type container struct {
 	start     uint64
 	cmd       *exec.Cmd // nil when recovered
 	recovered bool      // adopted at recovery: liveness is polled, not waited for
+	exited    bool      // the launcher this agentd started has exited
 	done      chan struct{}
 	finished  bool
-	nUpdates  int
-	execRes   Res
-	frameName string
-	user      string
-	seq       uint64
-	endedAt   time.Time // when the container ended (GC age)
+	finishing bool // finish is running (it may fail and be retried)
+	// killRequested: a kill is recorded (KillMarker); killSent: SIGTERM
+	// went to the launcher.
+	killRequested, killSent bool
+	logged                  string // the last problem logged about the container (logged once)
+	nUpdates                int
+	execRes                 Res
+	frameName               string
+	user                    string
+	seq                     uint64
+	endedAt                 time.Time // when the container ended (GC age)
 }
 
 // Runtime manages containers.
@@ -165,6 +178,10 @@ type Runtime struct {
 	seq uint64
 	// standalone are LAUNCH_CONTAINER containers, by container ID.
 	standalone map[string]*container
+	// ctrls are the cgroup controllers in force once prepared
+	// (PrepareIsolation).
+	ctrls    []string
+	prepared bool
 }
 
 // broadcastLocked wakes every Changed waiter. Call with r.mu held.
@@ -237,7 +254,53 @@ func (r *Runtime) has(iso string) bool {
 	return false
 }
 
+// PrepareIsolation resolves the cgroups/* isolators to controllers
+// (cgroups/all: those of cpu, memory and pids the hierarchy offers) and
+// checks that each can be applied (cgroups.Check). It returns a
+// description of the isolation in force for the log; an isolator that
+// cannot be applied is an error, and agentd does not start.
+func (r *Runtime) PrepareIsolation() (string, error) {
+	want := r.requestedControllers()
+	if r.has("cgroups/all") {
+		v2, have := cgroups.Available(r.cfg.CgroupsHierarchy, want)
+		if len(have) == 0 {
+			version := "v1"
+			if v2 {
+				version = "v2"
+			}
+			return "", fmt.Errorf("--isolation=cgroups/all: the cgroup %s hierarchy %s offers none of the controllers agentd applies (cpu, memory, pids)", version, r.cfg.CgroupsHierarchy)
+		}
+		want = have
+	}
+	spec := cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: want}
+	if err := cgroups.Check(spec); err != nil {
+		return "", err
+	}
+	r.mu.Lock()
+	r.ctrls = want
+	r.prepared = true
+	r.mu.Unlock()
+	if len(want) == 0 {
+		return "no cgroups (posix isolators: usage is measured, nothing is limited)", nil
+	}
+	version := "v1 (one mount per controller)"
+	if cgroups.IsV2(r.cfg.CgroupsHierarchy) {
+		version = "v2 (unified)"
+	}
+	return fmt.Sprintf("cgroups %s at %s, root %s: %s", version, r.cfg.CgroupsHierarchy, r.cfg.CgroupsRoot, strings.Join(want, ", ")), nil
+}
+
+// controllers are the cgroup controllers every container gets.
 func (r *Runtime) controllers() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.prepared {
+		return r.ctrls
+	}
+	return r.requestedControllers()
+}
+
+func (r *Runtime) requestedControllers() []string {
 	var cs []string
 	if r.has("cgroups/cpu") {
 		cs = append(cs, "cpu")
@@ -319,7 +382,10 @@ func (r *Runtime) Start() error {
 }
 
 // Launch starts a command task. It is race-free under concurrent calls:
-// resources are reserved under the lock before anything is started.
+// resources are reserved under the lock before anything is started. The
+// launch is checkpointed before the executor may start (launcher
+// handshake): when any checkpoint write fails, nothing runs, nothing of
+// the launch is left on disk and the error is returned.
 func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	if s.TaskID == "" {
 		return Task{}, badRequestf("task_id is required")
@@ -378,40 +444,171 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	return c.task, nil
 }
 
+// userOf is the user a task runs as ("" = agentd's own): with
+// --switch_user its CommandInfo.user, else its framework's user.
+func (r *Runtime) userOf(s TaskSpec) string {
+	if !r.cfg.SwitchUser {
+		return ""
+	}
+	if s.User != "" {
+		return s.User
+	}
+	return s.FrameworkUser
+}
+
+// executorEnv is the whole environment of a task's executor, as Mesos
+// 1.11 builds it (slave.cpp executorEnvironment, plus MESOS_SANDBOX from
+// the containerizer): the agent-wide part, then the container's IDs and
+// directories. Nothing of agentd's own environment is in it.
+func (r *Runtime) executorEnv(fid, eid, sandbox string) map[string]string {
+	env := make(map[string]string, len(r.cfg.AgentEnv)+6)
+	for k, v := range r.cfg.AgentEnv {
+		env[k] = v
+	}
+	env["MESOS_FRAMEWORK_ID"] = fid
+	env["MESOS_EXECUTOR_ID"] = eid
+	env["MESOS_DIRECTORY"] = sandbox
+	env["MESOS_SLAVE_ID"] = r.cfg.AgentID
+	env["MESOS_SANDBOX"] = sandbox
+	return env
+}
+
 func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	fid, eid, tid := s.FrameworkID, s.TaskID, s.TaskID
 	p := r.paths
 	sandbox := p.Sandbox(fid, eid, cid)
-	if err := os.MkdirAll(sandbox, 0o755); err != nil {
-		return err
-	}
-	_ = checkpoint.Link(cid, filepath.Join(filepath.Dir(sandbox), "latest"))
+	user := r.userOf(s)
 	info := &launcher.Info{ContainerID: cid, AgentID: r.cfg.AgentID, FrameworkID: fid, ExecutorID: eid, TaskID: tid,
-		Shell: s.Command != "", Command: s.Command, Argv: s.Argv, Env: s.Env, User: s.User, Sandbox: sandbox,
+		Shell: s.Command != "", Command: s.Command, Argv: s.Argv, Env: s.Env, User: user, Sandbox: sandbox,
 		WorkDir: r.cfg.WorkDir, RuntimeDir: r.cfg.RuntimeDir, PidNamespace: r.has("namespaces/pid"),
-		GracePeriod: r.cfg.GracePeriod, Executable: r.cfg.Executable}
-	if err := r.isolate(info, s.Resources.add(Res{ExecutorCPUs, ExecutorMemMB, 0}), s.PidsMax); err != nil {
-		return err
-	}
-	fail := func(err error) error { info.Cgroup.Destroy(); return err }
+		GracePeriod: r.cfg.GracePeriod, Executable: r.cfg.Executable,
+		ExecutorEnv: r.executorEnv(fid, eid, sandbox), Handshake: true}
 	r.mu.Lock()
 	c.info = taskInfo{Task: c.task, Spec: s, Launch: info}
 	r.mu.Unlock()
-	if err := checkpoint.WriteRecord(p.FrameworkInfo(fid), frameworkInfo{ID: fid, Name: s.FrameworkName, User: s.User, Role: "*"}); err != nil {
-		return fail(err)
+	var owner *launcher.Account
+	if user != "" {
+		acct, err := launcher.LookupUser(user)
+		if err != nil {
+			// As Mesos' agent: the sandbox cannot be given to the user, so
+			// the task fails before anything runs (never as root instead).
+			return r.failLaunch(c, fmt.Sprintf("Failed to create executor directory '%s': Failed to chown directory to '%s': %v", sandbox, user, err))
+		}
+		owner = acct
+	}
+	if err := r.isolate(info, s.Resources.add(Res{ExecutorCPUs, ExecutorMemMB, 0}), s.PidsMax); err != nil {
+		return err
+	}
+	// undo removes every trace of a launch that could not be recorded.
+	undo := func(err error) error {
+		if derr := info.Cgroup.Destroy(); derr != nil {
+			r.logf("W destroy cgroups of container %s: %v", cid, derr)
+		}
+		for _, dir := range []string{p.RunMeta(fid, eid, cid), p.Runtime(cid), sandbox} {
+			_ = os.RemoveAll(dir)
+		}
+		pruneEmptyRuns(filepath.Join(p.ExecutorMeta(fid, eid), "runs"))
+		pruneEmptyRuns(filepath.Dir(sandbox))
+		return &CheckpointError{What: "the launch of task " + tid, Err: err}
+	}
+	if err := makeSandbox(sandbox, owner); err != nil {
+		return undo(err)
+	}
+	if err := checkpoint.Link(cid, filepath.Join(filepath.Dir(sandbox), "latest")); err != nil {
+		return undo(err)
+	}
+	if err := r.writeLaunchMeta(c, s, cid); err != nil {
+		return undo(err)
+	}
+	commit := func(pid int) error { return checkpoint.WriteText(p.ForkedPid(fid, eid, cid), fmt.Sprintf("%d\n", pid)) }
+	if err := r.spawn(c, info, owner, commit, func() { r.finish(c) }); err != nil {
+		return undo(err)
+	}
+	return nil
+}
+
+// writeLaunchMeta checkpoints framework.info, executor.info, the run's
+// latest link and task.info.
+func (r *Runtime) writeLaunchMeta(c *container, s TaskSpec, cid string) error {
+	p := r.paths
+	fid, eid, tid := s.FrameworkID, s.TaskID, s.TaskID
+	if err := checkpoint.WriteRecord(p.FrameworkInfo(fid), frameworkInfo{ID: fid, Name: s.FrameworkName, User: s.FrameworkUser, Role: "*"}); err != nil {
+		return err
 	}
 	if err := checkpoint.WriteRecord(p.ExecutorInfo(fid, eid), map[string]any{"executor_id": eid, "name": ExecutorName(tid, s), "source": tid}); err != nil {
-		return fail(err)
+		return err
 	}
-	_ = os.MkdirAll(p.RunMeta(fid, eid, cid), 0o755)
-	_ = checkpoint.Link(cid, filepath.Join(p.ExecutorMeta(fid, eid), "runs", "latest"))
-	if err := checkpoint.WriteRecord(p.TaskInfo(fid, eid, cid, tid), c.info); err != nil {
-		return fail(err)
+	if err := os.MkdirAll(p.RunMeta(fid, eid, cid), 0o755); err != nil {
+		return err
 	}
-	if err := r.spawn(c, info, func() { r.finish(c) }); err != nil {
-		return fail(err)
+	if err := checkpoint.Link(cid, filepath.Join(p.ExecutorMeta(fid, eid), "runs", "latest")); err != nil {
+		return err
 	}
-	_ = checkpoint.WriteText(p.ForkedPid(fid, eid, cid), fmt.Sprintf("%d\n", c.pid))
+	r.mu.Lock()
+	ti := c.info
+	r.mu.Unlock()
+	return checkpoint.WriteRecord(p.TaskInfo(fid, eid, cid, tid), ti)
+}
+
+// failLaunch records a task that fails before its container starts (its
+// user does not exist): TASK_FAILED with Mesos' message, checkpointed like
+// any ended task (no sandbox, no container). If even that cannot be
+// written, the launch is an error and nothing is left on disk.
+func (r *Runtime) failLaunch(c *container, msg string) error {
+	l := c.info.Launch
+	p := r.paths
+	st := checkpoint.Status{TaskID: l.TaskID, State: checkpoint.TaskFailed, Timestamp: launcher.Now(),
+		Source: "SOURCE_AGENT", Reason: "REASON_EXECUTOR_TERMINATED", Message: msg}
+	err := r.writeLaunchMeta(c, c.info.Spec, l.ContainerID)
+	if err == nil {
+		err = checkpoint.AppendRecord(r.updatesPath(c), checkpoint.UpdateRecord{Type: "UPDATE", Status: st})
+	}
+	if err == nil {
+		err = checkpoint.WriteText(p.Sentinel(l.FrameworkID, l.ExecutorID, l.ContainerID), "")
+	}
+	if err != nil {
+		_ = os.RemoveAll(p.RunMeta(l.FrameworkID, l.ExecutorID, l.ContainerID))
+		pruneEmptyRuns(filepath.Join(p.ExecutorMeta(l.FrameworkID, l.ExecutorID), "runs"))
+		return &CheckpointError{What: "the failure of task " + l.TaskID, Err: err}
+	}
+	r.logf("W Task %s failed: %s", l.TaskID, msg)
+	r.readUpdates(c)
+	r.markFinished(c)
+	return nil
+}
+
+// CheckpointError is a state agentd could not persist (a full or failing
+// disk): the operation it belongs to did not happen.
+type CheckpointError struct {
+	What string
+	Err  error
+}
+
+func (e *CheckpointError) Error() string {
+	msg := fmt.Sprintf("cannot checkpoint %s: %v", e.What, e.Err)
+	if errors.Is(e.Err, syscall.ENOSPC) || errors.Is(e.Err, syscall.EDQUOT) {
+		msg += " (free space in --work_dir / --runtime_dir, then retry)"
+	}
+	return msg
+}
+
+func (e *CheckpointError) Unwrap() error { return e.Err }
+
+// makeSandbox creates a sandbox as Mesos does: mode 0750, owned by the
+// container's user (when it has one).
+func makeSandbox(dir string, owner *launcher.Account) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o750); err != nil && !os.IsExist(err) {
+		return err
+	}
+	if err := os.Chmod(dir, 0o750); err != nil {
+		return err
+	}
+	if owner != nil {
+		return owner.Chown(dir)
+	}
 	return nil
 }
 
@@ -434,9 +631,13 @@ func (r *Runtime) isolate(info *launcher.Info, res Res, pidsMax int) error {
 // spawn checkpoints the launch info and starts `mesosctl containerizer
 // launch` in its own session (inside the container's cgroup from the
 // first instruction on cgroup v2; the launcher enters v1 groups itself
-// before forking anything), with stdout/stderr in the sandbox. done runs
-// when the launcher exits.
-func (r *Runtime) spawn(c *container, info *launcher.Info, done func()) error {
+// before forking anything), with stdout/stderr in the sandbox (owned by
+// owner, when set). The launcher waits for the handshake: commit (the last
+// checkpoint write, given the launcher's pid) runs first, and only when it
+// succeeds is the launcher told to go; otherwise it aborts without
+// starting anything, spawn waits for it to exit and returns the error.
+// done runs when a launcher that went ahead exits.
+func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Account, commit func(pid int) error, done func()) error {
 	rt := r.paths.Runtime(info.ContainerID)
 	if err := checkpoint.WriteRecord(filepath.Join(rt, "launch_info.rec"), info); err != nil {
 		return err
@@ -445,19 +646,34 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, done func()) error {
 	if err := checkpoint.WriteFile(filepath.Join(rt, "launch_info"), li); err != nil {
 		return err
 	}
-	stdout, err := os.OpenFile(filepath.Join(info.Sandbox, "stdout"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	var files []*os.File
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	for _, name := range []string{"stdout", "stderr"} {
+		f, err := os.OpenFile(filepath.Join(info.Sandbox, name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		files = append(files, f)
+		if owner != nil {
+			if err := owner.Chown(f.Name()); err != nil {
+				return err
+			}
+		}
+	}
+	hsRead, hsWrite, err := os.Pipe()
 	if err != nil {
 		return err
 	}
-	defer stdout.Close()
-	stderr, err := os.OpenFile(filepath.Join(info.Sandbox, "stderr"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer stderr.Close()
+	files = append(files, hsRead, hsWrite)
 	cmd := exec.Command(r.cfg.Executable, "containerizer", "launch", "--launch_info="+filepath.Join(rt, "launch_info"))
 	cmd.Dir = info.Sandbox
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Env = launcher.EnvList(nil) // nothing of agentd's environment: PATH only
+	cmd.Stdout, cmd.Stderr = files[0], files[1]
+	cmd.ExtraFiles = []*os.File{hsRead} // fd 3 = launcher.HandshakeFD
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if info.Cgroup != nil && info.Cgroup.V2 {
 		fd, err := syscall.Open(info.Cgroup.Dirs[""], syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
@@ -471,16 +687,37 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, done func()) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start container launcher: %w", err)
 	}
-	st, _ := procfs.StartTime(cmd.Process.Pid)
+	hsRead.Close()
+	st, err := procfs.StartTime(cmd.Process.Pid)
 	r.mu.Lock()
 	c.cmd = cmd
 	c.pid = cmd.Process.Pid
 	c.start = st
 	r.mu.Unlock()
+	// The launcher's pid and start time, for recovery (written here, before
+	// the launcher may go: a recovered agentd must never take a launcher
+	// that has yet to write anything for a dead one).
+	if err == nil {
+		err = checkpoint.WriteText(filepath.Join(rt, "pid"), fmt.Sprintf("%d %d\n", cmd.Process.Pid, st))
+	}
+	if err == nil {
+		err = commit(cmd.Process.Pid)
+	}
+	if err == nil {
+		_, err = hsWrite.Write([]byte(launcher.HandshakeGo))
+	}
+	hsWrite.Close()
+	if err != nil {
+		_ = cmd.Wait() // the launcher saw no "go": it exits without starting anything
+		return err
+	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		_ = cmd.Wait()
+		r.mu.Lock()
+		c.exited = true
+		r.mu.Unlock()
 		done()
 	}()
 	return nil
@@ -500,6 +737,7 @@ func (r *Runtime) refreshContainer(cid string) {
 	r.mu.Unlock()
 	if c != nil {
 		r.readUpdates(c)
+		r.deliverKill(c) // a kill that waited for TASK_STARTING
 	}
 	if sc != nil && sc.recovered {
 		r.pollStandalone()
@@ -511,16 +749,32 @@ func (r *Runtime) updatesPath(c *container) string {
 	return r.paths.TaskUpdates(l.FrameworkID, l.ExecutorID, l.ContainerID, l.TaskID)
 }
 
+// logOnce logs msg about c unless it was the last thing logged about c
+// (the poller retries every second; the log says it once).
+func (r *Runtime) logOnce(c *container, msg string) {
+	r.mu.Lock()
+	same := c.logged == msg
+	c.logged = msg
+	r.mu.Unlock()
+	if !same {
+		r.logf("%s", msg)
+	}
+}
+
+// readUpdates brings the task's in-memory statuses to what task.updates
+// holds: agentd shows no state that is not on disk. A torn trailing record
+// (a writer that crashed, or one still writing) is left alone: the next
+// append truncates it.
 func (r *Runtime) readUpdates(c *container) {
 	recs, torn, err := checkpoint.ReadLog(r.updatesPath(c))
 	if err != nil {
 		if !os.IsNotExist(err) {
-			r.logf("W %v", err)
+			r.logOnce(c, "E "+err.Error())
 		}
 		return
 	}
 	if torn != nil {
-		r.logf("W %v", torn)
+		r.logOnce(c, "W "+torn.Error())
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -551,49 +805,91 @@ func (r *Runtime) poll() {
 	r.mu.Unlock()
 	for _, c := range live {
 		r.readUpdates(c)
-		if c.recovered && !procfs.Alive(c.pid, c.start) {
-			r.finish(c)
+		r.deliverKill(c)
+		r.mu.Lock()
+		ended := c.exited || c.recovered && !procfs.Alive(c.pid, c.start)
+		r.mu.Unlock()
+		if ended {
+			r.finish(c) // again, if an earlier attempt could not checkpoint
 		}
 	}
 }
 
-// finish handles a container whose launcher has exited.
+// finish handles a container whose launcher has exited: a task that did not
+// reach a terminal state gets one (TASK_FAILED, or TASK_LOST with
+// --recover=cleanup), the run gets its executor.sentinel, the cgroups go
+// and the resources are released. Each step is checkpointed first; when a
+// write fails the container stays unfinished (in memory as on disk) and
+// the poller retries every second.
 func (r *Runtime) finish(c *container) {
 	r.mu.Lock()
-	if c.finished || r.closed {
+	if c.finished || c.finishing || r.closed {
 		r.mu.Unlock()
 		return
 	}
-	c.finished = true
-	c.endedAt = time.Now()
+	c.finishing = true
 	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		c.finishing = false
+		r.mu.Unlock()
+	}()
 	r.readUpdates(c)
 	l := c.info.Launch
 	var t launcher.Termination
 	terr := checkpoint.ReadRecord(filepath.Join(r.paths.Runtime(l.ContainerID), "termination"), &t)
 	r.mu.Lock()
-	state := c.task.State
+	state, pid, killed := c.task.State, c.pid, c.killRequested
+	everRunning := false
+	for _, st := range c.task.Statuses {
+		everRunning = everRunning || st.State == checkpoint.TaskRunning
+	}
 	r.mu.Unlock()
 	if !checkpoint.Terminal(state) {
 		st := checkpoint.Status{TaskID: l.TaskID, State: checkpoint.TaskFailed, Timestamp: launcher.Now(), Source: "SOURCE_AGENT",
 			Reason: "REASON_EXECUTOR_TERMINATED", Message: "Abnormal executor termination"}
-		if terr == nil && t.OOM || l.Cgroup.OOMKilled() {
+		switch {
+		case terr == nil && t.OOM || l.Cgroup.OOMKilled():
 			st.Reason = "REASON_CONTAINER_LIMITATION_MEMORY"
 			st.Message = "Memory limit exceeded"
-		} else if terr == nil && t.Signal != 0 {
+		case terr == nil && t.Message != "":
+			st.Reason, st.Message = "REASON_CONTAINER_LAUNCH_FAILED", t.Message
+		case terr == nil && t.Signal != 0:
 			st.Message = "Abnormal executor termination: " + syscall.Signal(t.Signal).String()
-		}
-		if r.cfg.Recover == "cleanup" && terr != nil {
+		case pid == 0:
+			st.Reason = "REASON_CONTAINER_LAUNCH_FAILED"
+			st.Message = "Container launch aborted: agentd stopped before it started the container"
+		case r.cfg.Recover == "cleanup" && terr != nil:
 			st.State, st.Reason, st.Message = checkpoint.TaskLost, "REASON_AGENT_RESTARTED", "Executor lost while the agent was down"
 		}
-		_ = checkpoint.AppendRecord(r.updatesPath(c), checkpoint.UpdateRecord{Type: "UPDATE", Status: st})
+		if killed && st.Reason != "REASON_CONTAINER_LIMITATION_MEMORY" {
+			st.State = checkpoint.TaskKilled
+			if !everRunning {
+				st.Reason, st.Message = "REASON_TASK_KILLED_DURING_LAUNCH", "Task killed before its command started"
+			}
+		}
+		if err := checkpoint.AppendRecord(r.updatesPath(c), checkpoint.UpdateRecord{Type: "UPDATE", Status: st}); err != nil {
+			r.logOnce(c, fmt.Sprintf("E Cannot checkpoint %s of task %s (retrying every second): %v", st.State, l.TaskID, err))
+			return
+		}
 		r.readUpdates(c)
+	}
+	if err := checkpoint.WriteText(r.paths.Sentinel(l.FrameworkID, l.ExecutorID, l.ContainerID), ""); err != nil {
+		r.logOnce(c, fmt.Sprintf("E Cannot checkpoint the end of the executor of task %s (retrying every second): %v", l.TaskID, err))
+		return
 	}
 	if err := l.Cgroup.Destroy(); err != nil {
 		r.logf("W destroy cgroups of container %s: %v", l.ContainerID, err)
 	}
-	_ = checkpoint.WriteText(r.paths.Sentinel(l.FrameworkID, l.ExecutorID, l.ContainerID), "")
+	r.markFinished(c)
+}
+
+// markFinished records that c's container has ended: its resources are
+// released, waiters woken, old ended tasks pruned.
+func (r *Runtime) markFinished(c *container) {
 	r.mu.Lock()
+	c.finished = true
+	c.endedAt = time.Now()
 	r.allocated = r.allocated.sub(c.task.Resources.add(c.execRes))
 	close(c.done)
 	r.pruneLocked(c.task.FrameworkID)
@@ -623,13 +919,22 @@ func (r *Runtime) pruneLocked(fid string) {
 	}
 }
 
+// KillMarker is the file in a container's runtime dir that records a
+// kill request (so that it outlives an agentd restart).
+const KillMarker = "kill_requested"
+
 // Kill asks the task's executor to kill it (SIGTERM → grace → SIGKILL).
+// The request is checkpointed first (an error when it cannot be). The
+// signal goes out once the executor has reported TASK_STARTING, which it
+// does only after installing its signal handlers: a task killed during its
+// launch is killed as soon as it can be, and one whose executor never
+// starts ends TASK_KILLED.
 func (r *Runtime) Kill(tid string) error {
 	r.mu.Lock()
 	c, ok := r.containers[tid]
-	var finished bool
+	var finished, requested bool
 	if ok {
-		finished = c.finished
+		finished, requested = c.finished, c.killRequested
 	}
 	r.mu.Unlock()
 	if !ok {
@@ -638,10 +943,33 @@ func (r *Runtime) Kill(tid string) error {
 	if finished {
 		return nil
 	}
-	if procfs.Alive(c.pid, c.start) {
-		return syscall.Kill(c.pid, syscall.SIGTERM)
+	if !requested {
+		marker := filepath.Join(r.paths.Runtime(c.info.Launch.ContainerID), KillMarker)
+		if err := checkpoint.WriteText(marker, ""); err != nil {
+			return &CheckpointError{What: "the kill of task " + tid, Err: err}
+		}
+		r.mu.Lock()
+		c.killRequested = true
+		r.mu.Unlock()
 	}
+	r.deliverKill(c)
 	return nil
+}
+
+// deliverKill sends SIGTERM to the container's launcher (which forwards it
+// to the executor) once: when a kill was requested and the executor is
+// ready for it.
+func (r *Runtime) deliverKill(c *container) {
+	r.mu.Lock()
+	ready := c.killRequested && !c.killSent && !c.finished && len(c.task.Statuses) > 0
+	if ready {
+		c.killSent = true
+	}
+	pid, start := c.pid, c.start
+	r.mu.Unlock()
+	if ready && procfs.Alive(pid, start) {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+	}
 }
 
 // Wait blocks until the task's container has ended, or timeout.

@@ -43,6 +43,9 @@ type env struct {
 
 func newEnv(t *testing.T, iso string) *env {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts containers (root, cgroups, namespaces): not with -short (make unit)")
+	}
 	if os.Geteuid() != 0 {
 		t.Fatal("these tests need root (cgroups, setsid, pid namespaces)")
 	}
@@ -259,21 +262,58 @@ func TestCgroupsV1Limits(t *testing.T) {
 	}
 }
 
-func TestCgroupsV2Tracking(t *testing.T) {
+// TestCgroupsV2Refused: on this machine's v2 mount pids (like cpu and
+// memory) is bound to v1: cgroups/pids cannot be applied there, so the
+// runtime refuses to start and every launch fails, naming the controller;
+// no task runs without the limit it asked for.
+func TestCgroupsV2Refused(t *testing.T) {
 	e := newEnv(t, "cgroups/pids")
 	e.cfg.CgroupsHierarchy = "/sys/fs/cgroup/unified"
 	r := e.start(t)
+	if _, err := r.PrepareIsolation(); err == nil || !strings.Contains(err.Error(), "cgroup controller pids is not available in the cgroup v2 hierarchy") {
+		t.Fatalf("prepare: %v", err)
+	}
+	_, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: Res{CPUs: 0.1, Mem: 32}})
+	if err == nil || !strings.Contains(err.Error(), "pids is not available") {
+		t.Fatalf("launch: %v", err)
+	}
+	if _, err := r.Get("v2"); err == nil {
+		t.Fatal("the refused task exists")
+	}
+}
+
+// TestCgroupsV2BornInCgroup: on v2 the launcher is born in the container's
+// cgroup (clone into a cgroup fd), so nothing of the container ever runs
+// outside it. The v2 mount here offers only hugetlb, which stands in for
+// the controllers agentd limits (set directly: no isolator maps to it).
+func TestCgroupsV2BornInCgroup(t *testing.T) {
+	const v2 = "/sys/fs/cgroup/unified"
+	before, _ := os.ReadFile(filepath.Join(v2, "cgroup.subtree_control"))
+	t.Cleanup(func() { // after the runtime's cleanup (which removes its root)
+		if !strings.Contains(string(before), "hugetlb") {
+			os.WriteFile(filepath.Join(v2, "cgroup.subtree_control"), []byte("-hugetlb"), 0o644)
+		}
+	})
+	e := newEnv(t, "posix/cpu")
+	e.cfg.CgroupsHierarchy = v2
+	r := e.start(t)
+	r.mu.Lock()
+	r.ctrls, r.prepared = []string{"hugetlb"}, true
+	r.mu.Unlock()
 	if _, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: Res{CPUs: 0.1, Mem: 32}}); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, r, "v2", checkpoint.TaskRunning, 5*time.Second)
 	cid, pid, g, _ := r.ContainerOf("v2")
-	if !g.V2 || g.Dirs[""] != filepath.Join("/sys/fs/cgroup/unified", e.cfg.CgroupsRoot, cid) {
+	if !g.V2 || g.Dirs[""] != filepath.Join(v2, e.cfg.CgroupsRoot, cid) {
 		t.Fatalf("group %+v", g)
 	}
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
 	if !strings.Contains(string(b), "0::/"+e.cfg.CgroupsRoot+"/"+cid) {
 		t.Fatalf("launcher not born in the v2 cgroup: %s", b)
+	}
+	if n := len(g.Procs()); n < 3 { // launcher, executor, sh/sleep
+		t.Errorf("%d processes in the v2 cgroup", n)
 	}
 	r.Kill("v2")
 	r.Wait("v2", 10*time.Second)

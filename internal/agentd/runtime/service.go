@@ -8,6 +8,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
+	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 )
 
@@ -43,6 +44,7 @@ func (s *Service) Recover(ctx context.Context) error {
 	if err := s.rt.recoverStandalone(); err != nil {
 		return err
 	}
+	s.rt.reapOrphans()
 	if err := s.rt.Start(); err != nil {
 		return &StartError{Err: err}
 	}
@@ -147,9 +149,17 @@ func (s *Service) Frameworks() (active, completed []api.Framework) {
 	return active, completed
 }
 
+// frameworkUser is FrameworkInfo.user as /state shows it: the framework's
+// user, else the task's, else agentd's own.
 func frameworkUser(v View) string {
+	if v.Spec.FrameworkUser != "" {
+		return v.Spec.FrameworkUser
+	}
 	if v.Task.User != "" {
 		return v.Task.User
+	}
+	if a, err := launcher.CurrentAccount(); err == nil {
+		return a.Name
 	}
 	return "root"
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -64,29 +65,67 @@ func (r *Runtime) LaunchStandalone(s StandaloneSpec) (bool, error) {
 	r.mu.Unlock()
 
 	sandbox := r.paths.StandaloneSandbox(s.ContainerID)
+	user := ""
+	if r.cfg.SwitchUser {
+		user = s.User
+	}
+	// Mesos gives a standalone container no executor environment: only
+	// MESOS_SANDBOX (and PATH), then the command's own.
 	info := &launcher.Info{ContainerID: s.ContainerID, AgentID: r.cfg.AgentID, Shell: s.Shell, Command: s.Command,
-		Argv: s.Argv, Env: s.Env, User: s.User, Sandbox: sandbox, WorkDir: r.cfg.WorkDir, RuntimeDir: r.cfg.RuntimeDir,
-		PidNamespace: r.has("namespaces/pid"), GracePeriod: r.cfg.GracePeriod, Executable: r.cfg.Executable, Standalone: true}
-	err := os.MkdirAll(sandbox, 0o755)
-	if err == nil {
-		err = r.isolate(info, s.Resources, 0)
-	}
-	if err == nil {
-		r.mu.Lock()
-		c.info.Launch = info
-		r.mu.Unlock()
-		if err = r.spawn(c, info, func() { r.finishStandalone(c) }); err != nil {
-			info.Cgroup.Destroy()
-		}
-	}
+		Argv: s.Argv, Env: s.Env, User: user, Sandbox: sandbox, WorkDir: r.cfg.WorkDir, RuntimeDir: r.cfg.RuntimeDir,
+		PidNamespace: r.has("namespaces/pid"), GracePeriod: r.cfg.GracePeriod, Executable: r.cfg.Executable, Standalone: true,
+		ExecutorEnv: map[string]string{"MESOS_SANDBOX": sandbox}, Handshake: true}
+	err := r.launchStandalone(c, info)
 	if err != nil {
 		r.mu.Lock()
 		delete(r.standalone, s.ContainerID)
 		r.allocated = r.allocated.sub(need)
 		r.mu.Unlock()
+		var se *sandboxError
+		if errors.As(err, &se) {
+			return false, err
+		}
 		return false, fmt.Errorf("launching container %s: %w", s.ContainerID, err)
 	}
 	return true, nil
+}
+
+// sandboxError is a standalone sandbox that could not be made (Mesos
+// answers 500 "Failed to create sandbox: …").
+type sandboxError struct{ err error }
+
+func (e *sandboxError) Error() string { return "Failed to create sandbox: " + e.err.Error() }
+func (e *sandboxError) Unwrap() error { return e.err }
+
+func (r *Runtime) launchStandalone(c *container, info *launcher.Info) error {
+	var owner *launcher.Account
+	if info.User != "" {
+		acct, err := launcher.LookupUser(info.User)
+		if err != nil {
+			return &sandboxError{fmt.Errorf("Failed to chown directory to '%s': %w", info.User, err)}
+		}
+		owner = acct
+	}
+	if err := makeSandbox(info.Sandbox, owner); err != nil {
+		return &sandboxError{err}
+	}
+	if err := r.isolate(info, c.task.Resources, 0); err != nil {
+		os.RemoveAll(info.Sandbox)
+		return err
+	}
+	r.mu.Lock()
+	c.info.Launch = info
+	r.mu.Unlock()
+	noCommit := func(int) error { return nil }
+	if err := r.spawn(c, info, owner, noCommit, func() { r.finishStandalone(c) }); err != nil {
+		if derr := info.Cgroup.Destroy(); derr != nil {
+			r.logf("W destroy cgroups of container %s: %v", info.ContainerID, derr)
+		}
+		os.RemoveAll(r.paths.Runtime(info.ContainerID))
+		os.RemoveAll(info.Sandbox)
+		return &CheckpointError{What: "the launch of container " + info.ContainerID, Err: err}
+	}
+	return nil
 }
 
 // finishStandalone handles a standalone container whose launcher exited.
@@ -176,6 +215,19 @@ func (r *Runtime) signalTree(pid int, sig syscall.Signal) {
 	if len(tree) == 1 {
 		_ = syscall.Kill(pid, sig)
 	}
+}
+
+// signalStandalone delivers a KILL_CONTAINER signal. SIGTERM and SIGINT go
+// to the launcher, which passes them to the command's process group or,
+// when the command has not started yet, does not start it; so no moment of
+// the launch loses them. Other signals (SIGKILL, which the launcher cannot
+// pass on, among them) go to every process of the container.
+func (r *Runtime) signalStandalone(pid int, sig syscall.Signal) {
+	if sig == syscall.SIGTERM || sig == syscall.SIGINT {
+		_ = syscall.Kill(pid, sig)
+		return
+	}
+	r.signalTree(pid, sig)
 }
 
 func (r *Runtime) standaloneViews() []View {
@@ -309,7 +361,7 @@ func (s *Service) registerContainerCalls(srv *httpapi.Server) {
 			finished, pid := c.finished, c.pid
 			rt.mu.Unlock()
 			if !finished {
-				rt.signalTree(pid, sig)
+				rt.signalStandalone(pid, sig)
 			}
 			return nil, nil
 		}

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
@@ -58,6 +58,8 @@ func writeTaskError(w http.ResponseWriter, err error) {
 		writeTaskJSON(w, http.StatusNotFound, api.TaskError{Error: err.Error(), Code: "NOT_FOUND"})
 	case errors.As(err, &bad):
 		writeTaskJSON(w, http.StatusBadRequest, api.TaskError{Error: err.Error(), Code: "BAD_REQUEST"})
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		writeTaskJSON(w, http.StatusInsufficientStorage, api.TaskError{Error: err.Error(), Code: "NO_SPACE"})
 	default:
 		writeTaskJSON(w, http.StatusInternalServerError, api.TaskError{Error: err.Error()})
 	}
@@ -82,7 +84,7 @@ func SpecOf(in api.TaskSpec) (TaskSpec, error) {
 		return TaskSpec{}, badRequestf("pids_max must not be negative")
 	}
 	return TaskSpec{FrameworkID: in.FrameworkID, FrameworkName: in.FrameworkName, TaskID: in.TaskID, Name: in.Name,
-		Command: in.Command, Argv: in.Argv, Env: in.Env, User: in.User, PidsMax: in.PidsMax,
+		Command: in.Command, Argv: in.Argv, Env: in.Env, User: in.User, FrameworkUser: in.FrameworkUser, PidsMax: in.PidsMax,
 		Resources: Res{CPUs: r.CPUs, Mem: r.Mem, Disk: r.Disk}}, nil
 }
 
@@ -100,13 +102,13 @@ func validID(field, id string) error {
 }
 
 func (s *Service) launchTask(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxTaskBody+1))
+	body, status, err := httpapi.ReadBody(w, r, maxTaskBody)
 	if err != nil {
-		writeTaskError(w, badRequestf("reading the request: %v", err))
-		return
-	}
-	if len(body) > maxTaskBody {
-		writeTaskError(w, badRequestf("request body larger than %d bytes", maxTaskBody))
+		code := "BAD_REQUEST"
+		if status == http.StatusRequestEntityTooLarge {
+			code = "TOO_LARGE"
+		}
+		writeTaskJSON(w, status, api.TaskError{Error: err.Error(), Code: code})
 		return
 	}
 	var in api.TaskSpec

@@ -24,6 +24,9 @@ func freePort(t testing.TB) int {
 // TestEndToEndMesosSlaveBinary builds the binary, links it as mesos-slave
 // and runs it with Mesos syntax and a config_dir, then curls /state.
 func TestEndToEndMesosSlaveBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the agentd binary: not with -short (make unit)")
+	}
 	for _, tool := range []string{"curl", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s not found: apt-get install %s", tool, tool)

@@ -3,6 +3,7 @@ package agentd
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
 	agent "github.com/mesosctl/mesosctl/internal/agentd"
@@ -33,12 +34,15 @@ var knownIsolators = map[string]bool{
 
 // checkIsolation normalises --isolation and sorts it into what agentd
 // enforces and the Mesos isolators it accepts without effect (ignored); an
-// unknown name is an error.
+// unknown name is an error, and so is a cgroups/* isolator agentd cannot
+// apply (a limit that was asked for is never silently absent).
 func checkIsolation(s string) (iso, ignored []string, err error) {
 	iso = runtime.NormalizeIsolation(s)
 	for _, i := range iso {
 		switch {
 		case supportedIsolators[i]:
+		case strings.HasPrefix(i, "cgroups/") && knownIsolators[i]:
+			return nil, nil, fmt.Errorf("Failed to load flag 'isolation': agentd cannot apply the isolator '%s' (it applies cgroups/cpu, cgroups/mem and cgroups/pids; cgroups/all is those of them the hierarchy offers): drop it from --isolation", i)
 		case knownIsolators[i]:
 			ignored = append(ignored, i)
 		default:
@@ -75,8 +79,24 @@ func RuntimeFactory(exe string, log *slog.Logger) agent.RuntimeFactory {
 			Log:          logWriter{log},
 			MaxCompleted: v.Int("max_completed_executors_per_framework"),
 			GCDelay:      v.Duration("gc_delay"),
+			SwitchUser:   v.Bool("switch_user"),
+			AgentEnv: runtime.AgentEnvironment(runtime.EnvOptions{
+				Variables: env.Config.ExecutorEnvironment, LibprocessIP: os.Getenv("LIBPROCESS_IP"),
+				AgentPID: env.PID, HTTPCommandExecutor: v.Bool("http_command_executor"),
+				ShutdownGracePeriod:   v.Duration("executor_shutdown_grace_period"),
+				RecoveryTimeout:       v.Duration("recovery_timeout"),
+				ReregistrationTimeout: v.Duration("executor_reregistration_timeout"),
+			}),
 		}
-		return runtime.NewService(cfg, env.Hostname), nil
+		svc := runtime.NewService(cfg, env.Hostname)
+		inForce, err := svc.Runtime().PrepareIsolation()
+		if err != nil {
+			return nil, fmt.Errorf("isolation %s cannot be applied: %v", strings.Join(iso, ","), err)
+		}
+		if log != nil {
+			log.Info("Isolation in force: " + inForce)
+		}
+		return svc, nil
 	}
 }
 

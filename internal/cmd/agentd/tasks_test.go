@@ -30,6 +30,9 @@ var (
 // agentd launches containers by re-executing it.
 func mesosctlBinary(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the agentd binary (root, cgroups, tasks): not with -short (make unit)")
+	}
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "mesosctl-agentd-test-")
 		if err != nil {
@@ -59,18 +62,26 @@ type agentProc struct {
 	URL     string
 	port    int
 	stderr  *syncBuf
-	cgroups string // --cgroups_root, removed at cleanup
+	cgroups string   // --cgroups_root, removed at cleanup
+	env     []string // added to the test's environment
 }
 
 // startBinaryAgent runs agentd with its own work_dir, runtime_dir, port and
 // cgroups root. Cleanup stops it and kills every container it left.
 func startBinaryAgent(t testing.TB, extra ...string) *agentProc {
 	t.Helper()
+	return startBinaryAgentEnv(t, nil, extra...)
+}
+
+// startBinaryAgentEnv is startBinaryAgent with env added to agentd's
+// environment.
+func startBinaryAgentEnv(t testing.TB, env []string, extra ...string) *agentProc {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Fatal("task tests need root (setsid, cgroups, namespaces)")
 	}
 	dir := t.TempDir()
-	a := &agentProc{t: t, bin: mesosctlBinary(t), dir: dir, port: freePort(t),
+	a := &agentProc{t: t, bin: mesosctlBinary(t), dir: dir, port: freePort(t), env: env,
 		cgroups: "mesosctl-test-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)}
 	defaults := []string{"--work_dir=" + filepath.Join(dir, "work"), "--runtime_dir=" + filepath.Join(dir, "run"),
 		"--ip=127.0.0.1", "--port=" + strconv.Itoa(a.port), "--config_dir=", "--hostname=agent1",
@@ -100,6 +111,7 @@ func (a *agentProc) start() {
 	a.t.Helper()
 	a.stderr = &syncBuf{}
 	a.cmd = exec.Command(a.bin, a.args...)
+	a.cmd.Env = append(os.Environ(), a.env...)
 	a.cmd.Stderr = a.stderr
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := a.cmd.Start(); err != nil {
@@ -125,6 +137,17 @@ func (a *agentProc) start() {
 			a.t.Fatalf("agentd not ready: %v\n%s", err, a.stderr)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitLog waits until agentd's stderr (copied from its pipe, so behind
+// what /state already answers) contains text, and returns it.
+func (a *agentProc) waitLog(text string) string {
+	a.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if s := a.stderr.String(); strings.Contains(s, text) || time.Now().After(deadline) {
+			return s
+		}
 	}
 }
 
@@ -420,12 +443,26 @@ func TestProcessTreeFiveLevels(t *testing.T) {
 	a := startBinaryAgent(t)
 	a.launch(sh("tree", "sleep 300; true"))
 	a.waitState("tree", 20*time.Second, "TASK_RUNNING")
-	var pt api.ProcessTree
-	code, body := a.do("GET", api.ProcessesPath, nil)
-	if err := json.Unmarshal(body, &pt); code != 200 || err != nil {
-		t.Fatalf("%d %s %v", code, body, err)
-	}
 	levels := []string{"agentd", "containerizer launch", "executor", "/bin/sh -c sleep 300; true", "sleep 300"}
+	// TASK_RUNNING is sent right after the executor forked sh, which may
+	// not have forked sleep yet: wait until the chain is complete.
+	var pt api.ProcessTree
+	var body []byte
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var code int
+		code, body = a.do("GET", api.ProcessesPath, nil)
+		if err := json.Unmarshal(body, &pt); code != 200 || err != nil {
+			t.Fatalf("%d %s %v", code, body, err)
+		}
+		depth, p := 1, pt.Agent
+		for len(p.Children) > 0 {
+			depth, p = depth+1, p.Children[0]
+		}
+		if depth >= len(levels) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	p := pt.Agent
 	for i, want := range levels {
 		if !strings.Contains(p.Command, want) {
@@ -554,8 +591,8 @@ func TestTornCheckpointSkipped(t *testing.T) {
 	if ti := a.task("good", ""); ti.State != "TASK_RUNNING" {
 		t.Errorf("good: %+v", ti)
 	}
-	if !strings.Contains(a.stderr.String(), "task.info") {
-		t.Errorf("no warning naming the corrupt file:\n%s", a.stderr)
+	if log := a.waitLog("task.info"); !strings.Contains(log, "task.info") {
+		t.Errorf("no warning naming the corrupt file:\n%s", log)
 	}
 	_, body := a.do("GET", "/metrics/snapshot", nil)
 	if !strings.Contains(string(body), `"slave/recovery_errors":1`) {
@@ -715,7 +752,7 @@ func TestGCDelay(t *testing.T) {
 	if ti := a.task("keep", ""); ti.State != "TASK_RUNNING" {
 		t.Errorf("keep: %+v", ti)
 	}
-	if !strings.Contains(a.stderr.String(), "Garbage collected task brief") {
-		t.Errorf("no GC log line:\n%s", a.stderr)
+	if log := a.waitLog("Garbage collected task brief"); !strings.Contains(log, "Garbage collected task brief") {
+		t.Errorf("no GC log line:\n%s", log)
 	}
 }

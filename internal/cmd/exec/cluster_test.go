@@ -156,6 +156,10 @@ func TestTasksOnCluster(t *testing.T) {
 	})
 
 	t.Run("detach, tasks, logs follow, kill, wait", func(t *testing.T) {
+		// The previous subtest's last task is reported TASK_KILLED a few
+		// milliseconds before its container has ended and its resources are
+		// free: wait for that, as the placement subtests do.
+		waitIdle(t, c)
 		code, out, errOut := run(t, "exec", "--detach", "--name", "talk", "--agent", "lxb003",
 			"--command", "for i in 1 2 3 4; do echo out $i; echo err $i >&2; sleep 0.3; done")
 		id := strings.TrimSpace(out)

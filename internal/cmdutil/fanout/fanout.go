@@ -1,6 +1,7 @@
-// Package fanout is the plumbing shared by commands that run something over
-// SSH on a node set (ex, agent ps): the fan-out flags, resolution of node
-// names to SSH targets, running with progress, printing, and exit codes.
+// Package fanout is the plumbing shared by commands that work over SSH on a
+// node set (ex, cp, rcp, agent ps, tree): the fan-out flags (with --where),
+// resolution of node names to SSH targets, running with progress,
+// printing, and exit codes.
 package fanout
 
 import (
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/where"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
@@ -55,6 +57,8 @@ type Options struct {
 	Exclude           []string
 	NoReuse           bool
 	Retry             int
+	// Where selects nodes by their agents' /state (--where; see Select).
+	Where where.Options
 	// ProgressDelay is how long a fan-out runs before the progress line
 	// appears (1s; tests shorten it).
 	ProgressDelay time.Duration
@@ -65,6 +69,7 @@ func Wire(f *cmdutil.Factory, o *Options) {
 	o.IO = f.IOStreams
 	o.Getenv = f.Getenv
 	o.Executable = f.Executable
+	where.Wire(f, &o.Where)
 	o.Expand = func(args, exclude []string) ([]string, error) { return cmdutil.ExpandNodeSet(f, args, exclude) }
 	o.Resolve = func(names []string) ([]remote.Target, error) {
 		inv, err := f.Inventory()
@@ -92,17 +97,27 @@ func Wire(f *cmdutil.Factory, o *Options) {
 	}
 }
 
-// AddFlags registers the fan-out flags on cmd.
+// AddFlags registers the fan-out flags on cmd, for a command that runs
+// through Run or Runner (connection reuse, --no-reuse, --retry).
 func AddFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
+	AddDialerFlags(f, cmd, o)
+	fs := cmd.Flags()
+	fs.BoolVar(&o.NoReuse, "no-reuse", false, "open new SSH connections: use neither your ssh ControlMaster sockets nor mesosctl's ssh-mux daemon")
+	fs.IntVar(&o.Retry, "retry", 0, "try a node up to `N` more times after a connection failure (refused, reset, timed out), with backoff")
+}
+
+// AddDialerFlags registers the fan-out flags without --no-reuse and
+// --retry, for a command that opens its own connections with Dialer (cp,
+// rcp: SFTP needs a connection of its own, so nothing is reused).
+func AddDialerFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
 	fs := cmd.Flags()
 	fs.IntVar(&o.Fanout, "fanout", 0, "run on at most `N` nodes at once (default 64, or defaults.fanout)")
 	fs.DurationVar(&o.Timeout, "timeout", 0, "per-node time limit for connect plus command, e.g. 30s (default none, or defaults.command_timeout)")
 	fs.DurationVar(&o.ConnectTimeout, "connect-timeout", 0, "SSH connect and handshake time limit (default 10s)")
 	fs.BoolVar(&o.AcceptNewHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (changed keys are always refused)")
 	fs.StringVar(&o.Progress, "progress", "auto", "progress line on stderr: never, auto (terminal only), always")
-	fs.BoolVar(&o.NoReuse, "no-reuse", false, "open new SSH connections: use neither your ssh ControlMaster sockets nor mesosctl's ssh-mux daemon")
-	fs.IntVar(&o.Retry, "retry", 0, "try a node up to `N` more times after a connection failure (refused, reset, timed out), with backoff")
 	cmdutil.AddExcludeFlag(f, cmd, &o.Exclude)
+	where.AddFlag(cmd, &o.Where)
 }
 
 // Validate checks the flag values.
@@ -121,7 +136,7 @@ func (o *Options) Validate() error {
 	if o.Retry < 0 {
 		return cmdutil.FlagErrorf("--retry must not be negative")
 	}
-	return nil
+	return o.Where.Validate()
 }
 
 // Job is one fan-out.
@@ -302,6 +317,13 @@ func (o *Options) record(results []remote.Result) {
 			ok = append(ok, results[i].Node)
 		}
 	}
+	o.Record(failed, ok)
+}
+
+// Record keeps a run's failed and succeeded nodes for @failed and
+// @succeeded, for commands that fan out without Run (cp, rcp); a failure
+// to write them is only warned about.
+func (o *Options) Record(failed, ok []string) {
 	if err := cmdutil.RecordOutcome(o.getenv, failed, ok); err != nil && o.IO != nil {
 		fmt.Fprintf(o.IO.ErrOut, "mesosctl: warning: cannot record the run for @failed/@succeeded: %v\n", err)
 	}

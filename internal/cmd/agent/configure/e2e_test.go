@@ -436,3 +436,40 @@ func TestBatchStopsAtTheFirstFailedBatch(t *testing.T) {
 	}
 	run(t, "agent", "config", "unset", "lxb00[1-3]", "executor_registration_timeout")
 }
+
+// TestLocalAgentCredentialFound: on a node whose agentd requires read-write
+// authentication (as the package sets it up), mesosctl on the same host
+// needs no configured credentials: it reads the agent's own credential
+// file, so set-attributes works out of the box.
+func TestLocalAgentCredentialFound(t *testing.T) {
+	c := setup(t)
+	creds := filepath.Join(t.TempDir(), "agentd-credentials.json") // /tmp: seen by the node as by the CLI
+	if err := os.WriteFile(creds, []byte(`{"credentials":[{"principal":"mesosctl","secret":"local-only"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := run(t, "agent", "config", "set", "lxb003", "http_credentials="+creds, "authenticate_http_readwrite=true"); code != 0 {
+		t.Fatalf("enable authentication: %d\n%s\n%s", code, out, errOut)
+	}
+	t.Cleanup(func() {
+		run(t, "agent", "set-attributes", "lxb003", "--remove", "authtest")
+		if code, out, errOut := run(t, "agent", "config", "unset", "lxb003", "http_credentials", "authenticate_http_readwrite"); code != 0 {
+			t.Errorf("disable authentication: %d\n%s\n%s", code, out, errOut)
+		}
+	})
+	if st := getState(t, c, "lxb003"); st.Flags["authenticate_http_readwrite"] != "true" {
+		t.Fatalf("agent flags: %v", st.Flags)
+	}
+	code, out, errOut := run(t, "agent", "set-attributes", "lxb003", "authtest:1")
+	if code != 0 || !strings.Contains(out, "live") {
+		t.Fatalf("set-attributes without configured credentials: %d\n%s\n%s", code, out, errOut)
+	}
+	if st := getState(t, c, "lxb003"); st.Attributes["authtest"] != 1.0 {
+		t.Errorf("attributes: %v", st.Attributes)
+	}
+	// Configured credentials are used as given (a wrong one is not
+	// replaced by the local one).
+	t.Setenv("MESOSCTL_HTTP_CREDENTIALS", "mesosctl:wrong")
+	if code, _, errOut := run(t, "agent", "set-attributes", "lxb003", "authtest:2"); code == 0 || !strings.Contains(errOut, "401") {
+		t.Errorf("wrong configured credentials: %d %s", code, errOut)
+	}
+}
