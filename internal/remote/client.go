@@ -400,7 +400,8 @@ func (d *Dialer) dial(ctx context.Context, t Target, e *connEntry) (*ssh.Client,
 		}
 	}
 	// The handshake obeys the same deadline and is cut short by ctx.
-	if dl, ok := ctx.Deadline(); ok {
+	dl, hasDeadline := ctx.Deadline()
+	if hasDeadline {
 		conn.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
@@ -425,6 +426,12 @@ func (d *Dialer) dial(ctx context.Context, t Target, e *connEntry) (*ssh.Client,
 		var he *HostKeyError
 		if errors.As(err, &he) {
 			return nil, he
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() && hasDeadline {
+			// The connection's deadline is ctx's: ctx ends at once, and
+			// the error is the timeout's, not a failed handshake.
+			<-ctx.Done()
 		}
 		if ctx.Err() != nil || !stopped {
 			return nil, connectError(ctx, t.Addr, d.ConnectTimeout, ctx.Err())
