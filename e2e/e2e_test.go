@@ -15,7 +15,8 @@ import (
 )
 
 var (
-	exe        string
+	exe        string // the mesosctl built for the tests
+	harness    string // mesosctl-testcluster, next to it
 	runtimeDir string
 	c          *testcluster.Cluster
 )
@@ -44,7 +45,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	exe = bins.Mesosctl
+	exe, harness = bins.Mesosctl, bins.Harness
 	// mesosctl's ssh-mux daemon (started by the first fan-out) lives in
 	// this directory and exits once it is removed.
 	runtimeDir = filepath.Join(tmp, "run")

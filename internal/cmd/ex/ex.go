@@ -74,7 +74,8 @@ reported, not selected, and counts as failed (exit 3).
 
 Exit status: 0 when the command exited 0 everywhere; with one node, that
 node's exit status; otherwise 3 when any node failed (unreachable, host key
-refused, timed out, or a non-zero exit), 2 for bad arguments, 130 on Ctrl-C.`,
+refused, timed out, or a non-zero exit), 2 for bad arguments, 128+N when
+stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).`,
 		Example: `  $ mesosctl ex 'lxb00[1-4]' uptime
   $ mesosctl ex lxb001 -r 'systemctl restart mesos-slave'
   $ NODES='lxb00[1-4]' mesosctl ex -b 'cat /etc/mesos-slave/attributes'
@@ -83,7 +84,7 @@ refused, timed out, or a non-zero exit), 2 for bad arguments, 130 on Ctrl-C.`,
   $ mesosctl ex @failed --retry 3 uptime
   $ mesosctl ex @agents --where '.attributes.rack==3 and .flags.containerizers!="mesos,docker"' -r 'systemctl restart mesos-slave'`,
 		GroupID: "nodes",
-		Args:    cobra.MinimumNArgs(1),
+		Args:    cmdutil.MinimumArgs(1, "give a NODESET and the COMMAND to run (or set NODES and give only the COMMAND)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
 			if err := opts.parseArgs(args, cmd.ArgsLenAtDash()); err != nil {

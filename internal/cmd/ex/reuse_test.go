@@ -184,7 +184,7 @@ func TestExSharesControlMaster(t *testing.T) {
 // TestExKeepsConnections runs the built binary: the first run starts the
 // ssh-mux daemon, later runs reuse its connections (one login per node),
 // host keys are checked again on reuse, cancelled commands leave nothing
-// behind, SIGTERM and SIGHUP end the run and its remote commands, and
+// behind, SIGTERM and SIGHUP end the run (exit 128+N) and its remote commands, and
 // `ssh-mux status|stop` work.
 func TestExKeepsConnections(t *testing.T) {
 	cfg, servers := setup(t, 2, "root")
@@ -236,7 +236,7 @@ func TestExKeepsConnections(t *testing.T) {
 		stdout.Read(buf) // wait until the command runs
 		time.Sleep(300 * time.Millisecond)
 		c.Process.Signal(sig)
-		if err := c.Wait(); exitCode(err) != 130 {
+		if err := c.Wait(); exitCode(err) != 128+int(sig) {
 			t.Fatalf("%v: %v", sig, err)
 		}
 		if left := leftovers(marker); left != "" {
