@@ -140,14 +140,15 @@ func TestWhereCpAndAgentVerbs(t *testing.T) {
 
 func TestWhereTreeAndPs(t *testing.T) {
 	cluster(t)
-	// tree shows the selected node's agent (only).
+	// The in-process agents serve their process tree: only the selected
+	// node's is printed.
 	code, out, errOut := run(t, "tree", "lxb00[1-3]", "--where", `.attributes.rack==1`, "-o", "json")
 	var trees []struct{ Node string }
 	if code != 0 || json.Unmarshal([]byte(out), &trees) != nil || len(trees) != 1 || trees[0].Node != "lxb003" {
 		t.Fatalf("tree: exit %d stdout %s stderr %s", code, out, errOut)
 	}
-	// agent ps: the in-process agents have no process of their own for
-	// ps to find: the two selected nodes (only) report that.
+	// agent ps: the in-process agents have no process of their own to
+	// find; the two selected nodes (only) report that.
 	code, _, errOut = run(t, "agent", "ps", "lxb00[1-3]", "--where", `.attributes.rack==3`)
 	if code != cmdutil.ExitPartial || strings.Count(errOut, "no Mesos agent process running") != 2 || strings.Contains(errOut, "lxb003") {
 		t.Fatalf("agent ps: exit %d stderr %s", code, errOut)
