@@ -26,7 +26,7 @@ import (
 var personalities = map[string]string{
 	"mesos-agent":   "agentd",
 	"mesos-slave":   "agentd",
-	"mesos-execute": "exec",
+	"mesos-execute": "mesos-execute", // exec with exactly mesos-execute's flags
 }
 
 // Personality returns the subcommand implied by argv0, or "" for mesosctl
