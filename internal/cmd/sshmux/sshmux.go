@@ -52,7 +52,11 @@ func newCmdStatus(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the ssh-mux process and the connections it keeps",
-		Args:  cobra.NoArgs,
+		Example: `  # Which nodes have a kept connection, and for how long
+  $ mesosctl ssh-mux status
+
+  $ mesosctl ssh-mux status -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.Validate(); err != nil {
 				return cmdutil.UsageError(err)
@@ -98,7 +102,9 @@ func newCmdStop(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "stop",
 		Short: "Close the kept SSH connections and stop the ssh-mux process",
-		Args:  cobra.NoArgs,
+		Example: `  # Drop every kept connection (the next fan-out connects afresh)
+  $ mesosctl ssh-mux stop`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d := dir(f)
 			err := sshkeep.Stop(d)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -79,6 +80,7 @@ func startDaemon(exe, dir string, persist time.Duration) error {
 		return err
 	}
 	defer logf.Close()
+	closeInheritedOnExec()
 	cmd := exec.Command(exe, "ssh-mux", "serve", "--persist", persist.String(), "--dir", dir)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -87,4 +89,20 @@ func startDaemon(exe, dir string, persist time.Duration) error {
 	}
 	go cmd.Wait() // reaped if it exits while this process runs
 	return nil
+}
+
+// closeInheritedOnExec marks every descriptor above stderr close-on-exec,
+// so that the long-lived daemon does not keep what this process inherited
+// without that flag (a caller's lock file, a pipe another program waits
+// to see closed). Go opens its own descriptors close-on-exec already.
+func closeInheritedOnExec() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }
