@@ -128,21 +128,22 @@ func (a *agentd) launchTask(t *testing.T, id, command string) string {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("launch %s: %s %s", id, res.Status, body)
 	}
+	// Executors outlive agentd (as Mesos'): kill the task before the agent
+	// stops (cleanups run last-registered first), and wait for its end.
+	t.Cleanup(func() {
+		if res, err := http.Post(a.URL+"/mesosctl/v1/tasks/"+id+"/kill", "application/json", nil); err == nil {
+			res.Body.Close()
+		}
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if a.state(t, id) == "TASK_KILLED" {
+				return
+			}
+		}
+		t.Errorf("task %s did not end after a kill", id)
+	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		res, err := http.Get(a.URL + "/mesosctl/v1/tasks/" + id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var info struct {
-			FrameworkID string `json:"framework_id"`
-			State       string `json:"state"`
-		}
-		err = json.NewDecoder(res.Body).Decode(&info)
-		res.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		info := a.task(t, id)
 		if info.State == "TASK_RUNNING" {
 			return info.FrameworkID
 		}
@@ -155,3 +156,25 @@ func (a *agentd) launchTask(t *testing.T, id, command string) string {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+type taskInfo struct {
+	FrameworkID string `json:"framework_id"`
+	State       string `json:"state"`
+}
+
+// task reads a task through agentd's task API.
+func (a *agentd) task(t *testing.T, id string) taskInfo {
+	t.Helper()
+	res, err := http.Get(a.URL + "/mesosctl/v1/tasks/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var info taskInfo
+	if err := json.NewDecoder(res.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+func (a *agentd) state(t *testing.T, id string) string { return a.task(t, id).State }

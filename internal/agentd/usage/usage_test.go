@@ -15,15 +15,17 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 )
 
-// start runs a shell script in the background and stops it at the end.
+// start runs a shell script in the background and kills it and its
+// children at the end.
 func start(t *testing.T, script string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command("sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its children go with it
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
 	})
 	return cmd
