@@ -142,7 +142,7 @@ func TestCgroupsV1(t *testing.T) {
 	go_ := filepath.Join(t.TempDir(), "go")
 	// Waits until it is in its cgroups, then holds 16 MB in a shell variable.
 	cmd := start(t, fmt.Sprintf(`while [ ! -e %[1]s ]; do sleep 0.02; done
-x=$(head -c 16000000 /dev/zero | tr '\0' a); touch %[1]s.done; sleep 30`, go_))
+x=$(head -c 16000000 /dev/zero | tr '\0' a); sleep 30 & touch %[1]s.done; wait`, go_))
 	for _, dir := range cg {
 		enter(t, dir, cmd.Process.Pid)
 	}
