@@ -82,7 +82,7 @@ type KnownEdge struct {
 }
 
 // daemonCommands are the commands that are the daemon's entry points.
-var daemonCommands = []string{"internal/cmd/agentd", "internal/cmd/containerizer", "internal/cmd/executor"}
+var daemonCommands = []string{"internal/cmd/agentd", "internal/cmd/containerizer", "internal/cmd/executor", "internal/cmd/dockerexecutor"}
 
 // Rules, beyond "nothing imports a higher layer".
 var Rules = []Rule{

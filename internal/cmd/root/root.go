@@ -11,6 +11,7 @@ import (
 	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
 	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
+	"github.com/mesosctl/mesosctl/internal/cmd/dockerexecutor"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
 	"github.com/mesosctl/mesosctl/internal/cmd/executor"
@@ -79,6 +80,7 @@ daemon, 'mesosctl agentd'.`,
 		agentscmd.NewCmdAgents(f, nil),
 		containerizer.NewCmdContainerizer(f),
 		executor.NewCmdExecutor(f),
+		dockerexecutor.NewCmdDockerExecutor(f),
 		nodesetcmd.NewCmdNodeset(f, nil),
 		nodes.NewCmdNodes(f, nil),
 		ip.NewCmdIP(f, nil),
