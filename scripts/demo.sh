@@ -67,8 +67,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "A 4-node cluster on this machine: namespaces lxb001…lxb004, sshd and agent on each, ZooKeeper"
-run "mesosctl-testcluster up --dir $DIR --subnet $SUBNET${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
+step "A 4-node cluster on this machine: namespaces lxb001…lxb004, sshd, agent and Docker engine on each, ZooKeeper"
+run "mesosctl-testcluster up --dir $DIR --subnet $SUBNET --docker${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
 export MESOSCTL_CONFIG="$DIR/config.yaml"
 run "export MESOSCTL_CONFIG=$DIR/config.yaml"
 if has nodes; then run "mesosctl nodes"; fi
