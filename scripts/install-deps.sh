@@ -16,7 +16,7 @@
 # start (exit 101, as in Debian's invoke-rc.d policy interface) stands in
 # for any existing one, which is put back afterwards.
 set -euo pipefail
-pkgs=(openssh-server openssh-client zookeeper jq pdsh clustershell procps psmisc iproute2 sudo util-linux bash-completion curl systemd
+pkgs=(openssh-server openssh-sftp-server openssh-client zookeeper jq pdsh clustershell procps psmisc iproute2 sudo util-linux bash-completion curl systemd
   docker.io busybox-static)
 missing=()
 for p in "${pkgs[@]}"; do

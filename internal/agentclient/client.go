@@ -49,6 +49,14 @@ func New(addr string) *Client {
 	return &Client{BaseURL: strings.TrimRight(addr, "/"), HTTP: http.DefaultClient}
 }
 
+// SetCredentials sets the basic credentials from "principal:secret" (the
+// form of defaults.http_credentials); a value without ':' sets none.
+func (c *Client) SetCredentials(s string) {
+	if user, pass, ok := strings.Cut(s, ":"); ok {
+		c.User, c.Password = user, pass
+	}
+}
+
 // HTTPError is a non-2xx answer.
 type HTTPError struct {
 	URL    string

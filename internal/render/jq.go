@@ -50,10 +50,13 @@ type jqProgram struct {
 	order *keyOrder  // of the current run, used by the native functions
 }
 
-func compileJQ(expr string) (*jqProgram, error) {
+func compileJQ(expr string) (*jqProgram, error) { return compileJQFlag("--jq", expr) }
+
+// compileJQFlag compiles expr, naming flag in errors.
+func compileJQFlag(flag, expr string) (*jqProgram, error) {
 	q, err := gojq.Parse(expr)
 	if err != nil {
-		return nil, usageErrorf("invalid --jq expression %q: %s", expr, describeJQError(expr, err))
+		return nil, usageErrorf("invalid %s expression %q: %s", flag, expr, describeJQError(expr, err))
 	}
 	p := &jqProgram{expr: expr, query: q}
 	rewriteIter(reflect.ValueOf(q))
@@ -64,7 +67,7 @@ func compileJQ(expr string) (*jqProgram, error) {
 		gojq.WithFunction("_mesosctl_objadd", 2, 2, p.objAdd),
 		gojq.WithEnvironLoader(os.Environ))
 	if err != nil {
-		return nil, usageErrorf("invalid --jq expression %q: %s", expr, err)
+		return nil, usageErrorf("invalid %s expression %q: %s", flag, expr, err)
 	}
 	return p, nil
 }
@@ -202,6 +205,23 @@ func typeName(v any) string {
 // result as jq does: JSON text (indented 2 spaces unless compact), strings
 // unquoted when raw.
 func (p *jqProgram) run(w io.Writer, input []byte, raw, compact bool) error {
+	return p.each(input, func(r any, order *keyOrder) error {
+		enc := &jqEncoder{indent: !compact, order: order}
+		if s, isStr := r.(string); isStr && raw {
+			enc.buf.WriteString(s)
+		} else if err := enc.encode(r, 0); err != nil {
+			return fmt.Errorf("jq: error in %q: %w", p.expr, err)
+		}
+		enc.buf.WriteByte('\n')
+		_, err := w.Write(enc.buf.Bytes())
+		return err
+	})
+}
+
+// each evaluates the program over the JSON document in input and calls fn
+// with each result, in order, until fn returns an error. A jq error ends
+// the run with that error (halt without a value ends it without one).
+func (p *jqProgram) each(input []byte, fn func(r any, order *keyOrder) error) error {
 	order := newKeyOrder()
 	order.addQuery(p.query)
 	v, err := decodeOrdered(input, order)
@@ -213,7 +233,6 @@ func (p *jqProgram) run(w io.Writer, input []byte, raw, compact bool) error {
 	p.order = order
 	defer func() { p.order = nil }()
 	iter := p.code.Run(v)
-	enc := &jqEncoder{indent: !compact, order: order}
 	for {
 		r, ok := iter.Next()
 		if !ok {
@@ -226,14 +245,7 @@ func (p *jqProgram) run(w io.Writer, input []byte, raw, compact bool) error {
 			}
 			return fmt.Errorf("jq: error in %q: %s", p.expr, strings.TrimPrefix(err.Error(), "error: "))
 		}
-		enc.buf.Reset()
-		if s, isStr := r.(string); isStr && raw {
-			enc.buf.WriteString(s)
-		} else if err := enc.encode(r, 0); err != nil {
-			return fmt.Errorf("jq: error in %q: %w", p.expr, err)
-		}
-		enc.buf.WriteByte('\n')
-		if _, err := w.Write(enc.buf.Bytes()); err != nil {
+		if err := fn(r, order); err != nil {
 			return err
 		}
 	}

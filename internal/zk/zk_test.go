@@ -74,13 +74,13 @@ func TestRegisterSurvivesRestartAndExpiry(t *testing.T) {
 
 	// Quick restart: the session survives or is re-established.
 	srv.Restart()
-	waitFor(t, "registration after restart", 20*time.Second, listed)
+	waitFor(t, "registration after restart", 60*time.Second, listed) // a JVM restart on a loaded machine
 
 	// Down longer than the session timeout.
 	srv.Stop()
 	time.Sleep(3 * time.Second)
 	srv.Restart()
-	waitFor(t, "registration after a long outage", 30*time.Second, listed)
+	waitFor(t, "registration after a long outage", 60*time.Second, listed)
 
 	// The node vanishes (as after a session expiry): it is re-created.
 	if err := watcher.Delete("/mesos/agents/a-S0", -1); err != nil {

@@ -362,7 +362,12 @@ func TestKill9DuringLaunchesAndKills(t *testing.T) {
 		}
 		for cid, id := range running {
 			if len(live[cid]) == 0 {
-				t.Fatalf("round %d (seed %d): task %s is RUNNING but container %s has no process", round, seed, id, cid)
+				// A short task may have ended between the listing and the
+				// scan: then it must be reported terminal soon.
+				ti := a.waitState(id, 10*time.Second, "TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST")
+				if !strings.HasSuffix(id, "-2") && !strings.HasSuffix(id, "-5") {
+					t.Fatalf("round %d (seed %d): long task %s was RUNNING but container %s had no process; now %s", round, seed, id, cid, ti.State)
+				}
 			}
 		}
 	}

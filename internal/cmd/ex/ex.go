@@ -50,13 +50,19 @@ Output modes:
 NODESET may be left out when $NODES is set: then every argument is the
 command (NODES='lxb00[1-4]' mesosctl ex uptime).
 
+--where FILTER runs only on the nodes whose agent /state passes the jq
+FILTER (read over HTTP first, at most --fanout at once): e.g.
+--where '.attributes.rack==3'. A node whose agent cannot be read is
+reported, not selected, and counts as failed (exit 3).
+
 Exit status: 0 when the command exited 0 everywhere; with one node, that
 node's exit status; otherwise 3 when any node failed (unreachable, host key
 refused, timed out, or a non-zero exit), 2 for bad arguments, 130 on Ctrl-C.`,
 		Example: `  $ mesosctl ex 'lxb00[1-4]' uptime
   $ mesosctl ex lxb001 -r 'systemctl restart mesos-slave'
   $ NODES='lxb00[1-4]' mesosctl ex -b 'cat /etc/mesos-slave/attributes'
-  $ mesosctl ex @agents -x lxb003 --fanout 16 --timeout 30s -- df -h /var/lib/mesos`,
+  $ mesosctl ex @agents -x lxb003 --fanout 16 --timeout 30s -- df -h /var/lib/mesos
+  $ mesosctl ex @agents --where '.attributes.rack==3 and .flags.containerizers!="mesos,docker"' -r 'systemctl restart mesos-slave'`,
 		GroupID: "nodes",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -124,13 +130,16 @@ func Run(o *Options) error {
 	if structured && (o.Gather || o.Stream) {
 		return cmdutil.FlagErrorf("-o/--jq/--template print per-node results; drop --gather/--stream")
 	}
-	names, err := o.Expand(o.NodeArgs, o.Exclude)
+	ctx := o.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	sel, targets, err := o.Targets(ctx, o.NodeArgs)
 	if err != nil {
 		return err
 	}
-	targets, err := o.Resolve(names)
-	if err != nil {
-		return err
+	if sel.Empty() {
+		return sel.Err(nil)
 	}
 	mode := remote.ModeHeader
 	switch {
@@ -138,10 +147,6 @@ func Run(o *Options) error {
 		mode = remote.ModeGather
 	case o.Stream:
 		mode = remote.ModeStream
-	}
-	ctx := o.Context
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	results, runErr := o.Run(ctx, fanout.Job{Targets: targets, Mode: mode, Print: !structured,
 		Command: func(t remote.Target) string {
@@ -167,7 +172,7 @@ func Run(o *Options) error {
 		return runErr
 	}
 	if len(results) == 1 && results[0].Err == nil {
-		return cmdutil.ExitStatus(results[0].ExitCode)
+		return sel.Err(cmdutil.ExitStatus(results[0].ExitCode))
 	}
-	return fanout.ExitError(results)
+	return sel.Err(fanout.ExitError(results))
 }

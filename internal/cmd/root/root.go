@@ -11,6 +11,7 @@ import (
 	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
 	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
+	"github.com/mesosctl/mesosctl/internal/cmd/cp"
 	"github.com/mesosctl/mesosctl/internal/cmd/dockerexecutor"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
@@ -87,6 +88,8 @@ daemon, 'mesosctl agentd'.`,
 		ip.NewCmdName(f, nil),
 		completion.NewCmdCompletion(f, nil),
 		ex.NewCmdEx(f, nil),
+		cp.NewCmdCp(f, nil),
+		cp.NewCmdRcp(f, nil),
 		execcmd.NewCmdExec(f, nil),
 		taskscmd.NewCmdTasks(f, nil),
 		task.NewCmdTask(f),

@@ -132,14 +132,21 @@ func Run(o *Options) error {
 	default:
 		return cmdutil.FlagErrorf("invalid --source %q: use auto, agentd or ps", o.Source)
 	}
-	names, err := o.Expand(o.NodeArgs, o.Exclude)
-	if err != nil {
-		return err
-	}
 	ctx := o.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if o.ConnectTimeout > 0 {
+		o.Where.Timeout = o.ConnectTimeout
+	}
+	sel, err := o.Select(ctx, o.NodeArgs)
+	if err != nil {
+		return err
+	}
+	if sel.Empty() {
+		return sel.Err(nil)
+	}
+	names := sel.Names
 	trees := make([]NodeTree, len(names))
 	var viaSSH []int
 	creds := ""
@@ -263,9 +270,9 @@ func Run(o *Options) error {
 		}
 	}
 	if failed > 0 {
-		return &cmdutil.PartialError{Failed: failed, Total: len(trees)}
+		return sel.Err(&cmdutil.PartialError{Failed: failed, Total: len(trees)})
 	}
-	return nil
+	return sel.Err(nil)
 }
 
 func orEmpty(p []api.Process) []api.Process {

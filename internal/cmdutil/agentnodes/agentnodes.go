@@ -11,13 +11,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/where"
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/parallel"
@@ -37,11 +37,17 @@ type Options struct {
 	Fanout  int
 	Timeout time.Duration
 	Exclude []string
+	// Where selects nodes by their agents' /state (--where).
+	Where where.Options
+	// Selection is what Fetch selected (nil before Fetch): its Err merges
+	// nodes --where could not read into the command's exit status.
+	Selection *where.Selection
 }
 
 // Wire fills the dependencies from the factory.
 func Wire(f *cmdutil.Factory, o *Options) {
 	o.IO = f.IOStreams
+	where.Wire(f, &o.Where)
 	o.Expand = func(args, exclude []string) ([]string, error) { return cmdutil.ExpandNodeSet(f, args, exclude) }
 	o.Lookup = func(name string) (inventory.Node, error) {
 		inv, err := f.Inventory()
@@ -64,12 +70,13 @@ func Wire(f *cmdutil.Factory, o *Options) {
 	}
 }
 
-// AddFlags registers --fanout, --timeout and -x.
+// AddFlags registers --fanout, --timeout, -x and --where.
 func AddFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
 	fs := cmd.Flags()
 	fs.IntVar(&o.Fanout, "fanout", 0, "ask at most `N` agents at once (default 64, or defaults.fanout)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-agent HTTP time limit")
 	cmdutil.AddExcludeFlag(f, cmd, &o.Exclude)
+	where.AddFlag(cmd, &o.Where)
 }
 
 // Validate checks the flag values.
@@ -80,7 +87,7 @@ func (o *Options) Validate() error {
 	if o.Timeout < 0 {
 		return cmdutil.FlagErrorf("--timeout must not be negative")
 	}
-	return nil
+	return o.Where.Validate()
 }
 
 // Client returns an HTTP client for node's agent with the configured
@@ -88,10 +95,17 @@ func (o *Options) Validate() error {
 func Client(n inventory.Node, credentials string, timeout time.Duration) *agentclient.Client {
 	c := agentclient.New(n.AgentURL())
 	c.Timeout = timeout
-	if user, pass, ok := strings.Cut(credentials, ":"); ok {
-		c.User, c.Password = user, pass
-	}
+	c.SetCredentials(credentials)
 	return c
+}
+
+// Err is the command's error err with the nodes --where could not read
+// counted in (see where.Selection.Err).
+func (o *Options) Err(err error) error {
+	if o.Selection == nil {
+		return err
+	}
+	return o.Selection.Err(err)
 }
 
 // Result is one node's answer.
@@ -102,8 +116,10 @@ type Result struct {
 	Err  error
 }
 
-// Fetch expands the node set and calls fn for every node's agent, at most
-// --fanout at once. Results are in node-set order.
+// Fetch expands the node set, keeps the nodes --where selects, and calls
+// fn for every selected node's agent, at most --fanout at once. Results
+// are in node-set order; with nothing selected they are nil (and the
+// error too). The caller returns o.Err(its error).
 func (o *Options) Fetch(ctx context.Context, args []string, fn func(ctx context.Context, c *agentclient.Client, r *Result)) ([]Result, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -112,11 +128,8 @@ func (o *Options) Fetch(ctx context.Context, args []string, fn func(ctx context.
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([]inventory.Node, len(names))
-	for i, name := range names {
-		if nodes[i], err = o.Lookup(name); err != nil {
-			return nil, err
-		}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	limit, creds := o.Fanout, ""
 	if o.Defaults != nil {
@@ -129,8 +142,19 @@ func (o *Options) Fetch(ctx context.Context, args []string, fn func(ctx context.
 		}
 		creds = c
 	}
-	if ctx == nil {
-		ctx = context.Background()
+	o.Where.Timeout = o.Timeout
+	if o.Selection, err = o.Where.Select(ctx, o.IO, names, limit); err != nil {
+		return nil, err
+	}
+	if o.Selection.Empty() {
+		return nil, nil
+	}
+	names = o.Selection.Names
+	nodes := make([]inventory.Node, len(names))
+	for i, name := range names {
+		if nodes[i], err = o.Lookup(name); err != nil {
+			return nil, err
+		}
 	}
 	results := make([]Result, len(names))
 	parallel.Each(ctx, limit, len(names), func(ctx context.Context, i int) {

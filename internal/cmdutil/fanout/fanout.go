@@ -1,6 +1,7 @@
-// Package fanout is the plumbing shared by commands that run something over
-// SSH on a node set (ex, agent ps): the fan-out flags, resolution of node
-// names to SSH targets, running with progress, printing, and exit codes.
+// Package fanout is the plumbing shared by commands that work over SSH on a
+// node set (ex, cp, rcp, agent ps, tree): the fan-out flags (with --where),
+// resolution of node names to SSH targets, running with progress,
+// printing, and exit codes.
 package fanout
 
 import (
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/where"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
@@ -40,6 +42,8 @@ type Options struct {
 	AcceptNewHostKeys bool
 	Progress          string // never, auto, always
 	Exclude           []string
+	// Where selects nodes by their agents' /state (--where; see Select).
+	Where where.Options
 	// ProgressDelay is how long a fan-out runs before the progress line
 	// appears (1s; tests shorten it).
 	ProgressDelay time.Duration
@@ -48,6 +52,7 @@ type Options struct {
 // Wire fills the dependencies from the factory.
 func Wire(f *cmdutil.Factory, o *Options) {
 	o.IO = f.IOStreams
+	where.Wire(f, &o.Where)
 	o.Expand = func(args, exclude []string) ([]string, error) { return cmdutil.ExpandNodeSet(f, args, exclude) }
 	o.Resolve = func(names []string) ([]remote.Target, error) {
 		inv, err := f.Inventory()
@@ -84,6 +89,7 @@ func AddFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
 	fs.BoolVar(&o.AcceptNewHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (changed keys are always refused)")
 	fs.StringVar(&o.Progress, "progress", "auto", "progress line on stderr: never, auto (terminal only), always")
 	cmdutil.AddExcludeFlag(f, cmd, &o.Exclude)
+	where.AddFlag(cmd, &o.Where)
 }
 
 // Validate checks the flag values.
@@ -99,7 +105,7 @@ func (o *Options) Validate() error {
 	if o.Timeout < 0 || o.ConnectTimeout < 0 {
 		return cmdutil.FlagErrorf("timeouts must not be negative")
 	}
-	return nil
+	return o.Where.Validate()
 }
 
 // Job is one fan-out.

@@ -3,8 +3,8 @@
 // known_hosts lines they need. Other harnesses (the multi-node test cluster)
 // reuse GenerateKeys, WriteConfig and KnownHostsLine to run sshd their own way.
 //
-// Each server runs in a private mount namespace with a stock Debian home
-// (base-files' dot.bashrc and dot.profile) bind-mounted over /root, so the
+// Each server runs in a private mount namespace with a stock Debian home of
+// its own (base-files' dot.bashrc and dot.profile) bind-mounted over /root, so the
 // sessions of tests logging in as root do not run this machine's own shell
 // start-up files: a developer's ~/.bashrc (pyenv init, …) can cost far more
 // per connection than SSH itself, and tests must behave as on a clean CI
@@ -104,7 +104,8 @@ type Config struct {
 }
 
 // WriteConfig writes an sshd_config for a test server: key-only login,
-// root allowed, no PAM, no strict modes, no DNS, quiet logging.
+// root allowed, no PAM, no strict modes, no DNS, quiet logging, and
+// OpenSSH's sftp-server as the sftp subsystem (as Debian's stock config).
 func WriteConfig(path string, c Config) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ListenAddress %s\n", c.ListenAddress)
@@ -123,6 +124,7 @@ PrintLastLog no
 LogLevel ERROR
 MaxStartups 1000
 MaxSessions 100
+Subsystem sftp /usr/lib/openssh/sftp-server
 `)
 	for _, l := range c.Extra {
 		b.WriteString(l + "\n")
@@ -144,7 +146,11 @@ type Server struct {
 	Keys       *Keys
 	KnownHosts string // the known_hosts line for this server
 
-	home string // bind-mounted over /root for the sessions; "" keeps /root
+	// Home is the directory bind-mounted over /root for this server's
+	// sessions (each server has its own, so files a test writes into the
+	// home of root on one node are not on the others); "" when /root is
+	// kept (Options.HostHome).
+	Home string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -198,14 +204,9 @@ func StartNodes(tb testing.TB, n int, o Options) []*Server {
 		o.Subnet = "127.0.2"
 	}
 	dir := tb.TempDir()
-	home := ""
 	if !o.HostHome {
 		if _, err := exec.LookPath("unshare"); err != nil {
 			tb.Fatalf("unshare not found: install the Debian package util-linux")
-		}
-		home = filepath.Join(dir, "home")
-		if err := StockHome(home); err != nil {
-			tb.Fatalf("write stock home: %v", err)
 		}
 	}
 	if o.Keys == nil {
@@ -226,7 +227,13 @@ func StartNodes(tb testing.TB, n int, o Options) []*Server {
 			}
 			port = p
 		}
-		s := &Server{Host: host, Port: port, Addr: net.JoinHostPort(host, strconv.Itoa(port)), Keys: o.Keys, home: home}
+		s := &Server{Host: host, Port: port, Addr: net.JoinHostPort(host, strconv.Itoa(port)), Keys: o.Keys}
+		if !o.HostHome {
+			s.Home = filepath.Join(dir, fmt.Sprintf("home.%d", i+1))
+			if err := StockHome(s.Home); err != nil {
+				tb.Fatalf("write stock home: %v", err)
+			}
+		}
 		s.KnownHosts = KnownHostsLine(s.Addr, o.Keys.HostPublicKey)
 		s.ConfigPath = filepath.Join(dir, fmt.Sprintf("sshd_config.%d", i+1))
 		if err := WriteConfig(s.ConfigPath, Config{ListenAddress: s.Addr, HostKey: o.Keys.HostKeyPath,
@@ -261,11 +268,11 @@ func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cmd := exec.Command(Binary, "-D", "-e", "-f", s.ConfigPath)
-	if s.home != "" {
+	if s.Home != "" {
 		// unshare (without --fork) and sh exec: the process is sshd itself,
 		// and the mount namespace goes away with it.
 		cmd = exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c",
-			`mount --bind "$0" /root && exec "$@"`, s.home, Binary, "-D", "-e", "-f", s.ConfigPath)
+			`mount --bind "$0" /root && exec "$@"`, s.Home, Binary, "-D", "-e", "-f", s.ConfigPath)
 	}
 	// A file, not a pipe: session processes that outlive the listener
 	// keep their inherited stderr open, and Wait must not wait for them.

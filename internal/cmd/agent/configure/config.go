@@ -124,15 +124,18 @@ without a restart, or when the command line or environment sets the flag).`,
 }
 
 func runGet(o *Options, names []string) error {
-	targets, closeSSH, err := o.targets()
-	if err != nil {
-		return err
-	}
-	defer closeSSH()
 	ctx := o.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	targets, sel, closeSSH, err := o.targets(ctx)
+	if err != nil {
+		return err
+	}
+	if sel.Empty() {
+		return sel.Err(nil)
+	}
+	defer closeSSH()
 	per := make([][]agentconfig.FlagValue, len(targets))
 	errs := make([]error, len(targets))
 	_ = parallel.Each(ctx, o.Fanout, len(targets), func(ctx context.Context, i int) {
@@ -164,7 +167,7 @@ func runGet(o *Options, names []string) error {
 		}
 	}
 	if failed > 0 {
-		return &cmdutil.PartialError{Failed: failed, Total: len(targets)}
+		return sel.Err(&cmdutil.PartialError{Failed: failed, Total: len(targets)})
 	}
-	return nil
+	return sel.Err(nil)
 }

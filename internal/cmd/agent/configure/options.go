@@ -21,6 +21,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/cmdutil/agentnodes"
 	"github.com/mesosctl/mesosctl/internal/cmdutil/fanout"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/where"
 	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/render"
 	"github.com/mesosctl/mesosctl/internal/shell"
@@ -65,6 +66,7 @@ func addSSHFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
 	fs.DurationVar(&o.HTTPTimeout, "http-timeout", 10*time.Second, "time limit of each HTTP request to an agent")
 	fs.BoolVar(&o.AcceptNewHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (changed keys are always refused)")
 	cmdutil.AddExcludeFlag(f, cmd, &o.Exclude)
+	where.AddFlag(cmd, &o.Where)
 	o.Progress = "never"
 }
 
@@ -95,36 +97,35 @@ func (o *Options) validate() error {
 	return nil
 }
 
-// targets resolves the node set into engine targets. The returned close
-// function ends the SSH connections.
-func (o *Options) targets() ([]agentconfig.Target, func(), error) {
-	names, err := o.Expand(o.NodeArgs, o.Exclude)
-	if err != nil {
-		return nil, nil, err
+// targets resolves the node set (what --where selects of it) into engine
+// targets. The returned close function ends the SSH connections; with
+// nothing selected there are no targets and no close function.
+func (o *Options) targets(ctx context.Context) ([]agentconfig.Target, *where.Selection, func(), error) {
+	o.Where.Timeout = o.HTTPTimeout
+	sel, sshTargets, err := o.Targets(ctx, o.NodeArgs)
+	if err != nil || sel.Empty() {
+		return nil, sel, nil, err
 	}
-	sshTargets, err := o.Resolve(names)
-	if err != nil {
-		return nil, nil, err
-	}
+	names := sel.Names
 	creds := ""
 	if o.Credentials != nil {
 		if creds, err = o.Credentials(); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if o.Fanout, err = o.Limit(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	r, closeSSH, err := o.Runner()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	out := make([]agentconfig.Target, len(names))
 	for i, name := range names {
 		node, err := o.Lookup(name)
 		if err != nil {
 			closeSSH()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		st := sshTargets[i]
 		out[i] = agentconfig.Target{Name: name, Node: node, HTTP: agentnodes.Client(node, creds, o.HTTPTimeout),
@@ -143,7 +144,7 @@ func (o *Options) targets() ([]agentconfig.Target, func(), error) {
 				return res.Stdout, nil
 			}}
 	}
-	return out, closeSSH, nil
+	return out, sel, closeSSH, nil
 }
 
 // run plans, applies and prints.
@@ -151,15 +152,18 @@ func (o *Options) run() error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	targets, closeSSH, err := o.targets()
-	if err != nil {
-		return err
-	}
-	defer closeSSH()
 	ctx := o.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	targets, sel, closeSSH, err := o.targets(ctx)
+	if err != nil {
+		return err
+	}
+	if sel.Empty() {
+		return sel.Err(nil)
+	}
+	defer closeSSH()
 	ro := agentconfig.Options{DryRun: o.DryRun, Batch: o.Batch, Fanout: o.Fanout}
 	if o.IO.StderrTTY && !o.DryRun {
 		// Restarts take a while: show each node as it finishes.
@@ -193,9 +197,9 @@ func (o *Options) run() error {
 		return cmdutil.CancelError
 	}
 	if failed > 0 {
-		return &cmdutil.PartialError{Failed: failed, Total: len(results)}
+		return sel.Err(&cmdutil.PartialError{Failed: failed, Total: len(results)})
 	}
-	return nil
+	return sel.Err(nil)
 }
 
 func resultTable(results []agentconfig.Result) *render.Table {

@@ -94,12 +94,12 @@ func Run(o *Options) error {
 		r.Body, r.Text, r.Err = Select(doc.Flags, o.Names)
 	})
 	if results == nil {
-		return err
+		return o.Err(err)
 	}
 	if perr := agentnodes.Print(o.IO, o.Output, results); perr != nil && err == nil {
 		err = perr
 	}
-	return err
+	return o.Err(err)
 }
 
 // Select picks names out of flags: the JSON object of them (in the order

@@ -71,18 +71,18 @@ func Run(o *Options) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	names, err := o.Expand(o.NodeArgs, o.Exclude)
-	if err != nil {
-		return err
-	}
-	targets, err := o.Resolve(names)
-	if err != nil {
-		return err
-	}
 	ctx := o.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	sel, targets, err := o.Targets(ctx, o.NodeArgs)
+	if err != nil {
+		return err
+	}
+	if sel.Empty() {
+		return sel.Err(nil)
+	}
+	names := sel.Names
 	results, runErr := o.Run(ctx, fanout.Job{Targets: targets, Command: func(remote.Target) string { return Script }})
 	pr := remote.NewPrinter(o.IO.Out, o.IO.ErrOut, remote.ModeHeader, names)
 	for i := range results {
@@ -100,7 +100,7 @@ func Run(o *Options) error {
 	if runErr != nil {
 		return runErr
 	}
-	return fanout.ExitError(results)
+	return sel.Err(fanout.ExitError(results))
 }
 
 // Format turns Script's output into the seed's layout: per process the

@@ -66,10 +66,10 @@ func Run(o *Options) error {
 		r.Body, r.Err = c.State(ctx)
 	})
 	if results == nil {
-		return err
+		return o.Err(err)
 	}
 	if perr := agentnodes.Print(o.IO, o.Output, results); perr != nil && err == nil {
 		err = perr
 	}
-	return err
+	return o.Err(err)
 }
