@@ -115,17 +115,18 @@ func Run(ctx context.Context, cfg *Config) error {
 	}
 	factory := cfg.NewRuntime
 	if factory == nil {
-		factory = func(RuntimeEnv) (Runtime, error) { return NoRuntime{}, nil }
+		factory = newRuntime
 	}
 	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Hostname: hostname, PID: a.pid, Resources: res,
-		MetaDir: filepath.Join(metaDir, "slaves", a.id), SandboxRoot: filepath.Join(cfg.WorkDir, "slaves", a.id)})
+		MetaDir: filepath.Join(metaDir, "slaves", a.id), SandboxRoot: filepath.Join(cfg.WorkDir, "slaves", a.id),
+		Logger: log})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("Failed to create the task runtime: %v", err)
 	}
 	a.server = httpapi.New(httpapi.Config{Source: a, Credentials: cfg.Credentials,
 		AuthenticateReadonly: cfg.AuthReadonly, AuthenticateReadwrite: cfg.AuthReadwrite, Logger: log})
-	a.rt.Register(a.server)
+	a.server.RegisterRuntime(a.rt)
 	a.registerAttributeAPI(a.server)
 
 	sctx, cancel := context.WithCancel(ctx)

@@ -15,7 +15,7 @@ import (
 // BenchmarkStateConcurrent measures GET /state latency with 50 concurrent
 // clients on loopback against a running agent; reports p50/p99 in ms.
 func BenchmarkStateConcurrent(b *testing.B) {
-	v, err := flags.Load([]string{"--work_dir=" + b.TempDir(), "--config_dir=", "--ip=127.0.0.1", "--port=0",
+	v, err := flags.Load([]string{"--work_dir=" + b.TempDir(), "--runtime_dir=" + b.TempDir(), "--config_dir=", "--ip=127.0.0.1", "--port=0",
 		"--attributes=rack:3;os:centos7", "--resources=cpus:8;mem:16384;disk:100000"}, nil)
 	if err != nil {
 		b.Fatal(err)

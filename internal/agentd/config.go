@@ -40,7 +40,14 @@ type Config struct {
 
 	// Logger receives the agent's log (default: discard).
 	Logger *slog.Logger
-	// NewRuntime builds the task runtime (default: NoRuntime).
+	// Isolation is --isolation, normalised: the isolators agentd enforces
+	// and IgnoredIsolators, Mesos' names it accepts without effect.
+	Isolation, IgnoredIsolators []string
+	// Executable is the mesosctl binary containers are launched with
+	// (default: this process's executable).
+	Executable string
+	// NewRuntime, when set, builds the task runtime instead of the real
+	// one (tests that inject a runtime of their own).
 	NewRuntime RuntimeFactory
 	// Ready, if set, is called with the bound HTTP address once the agent
 	// has recovered and serves everything.
@@ -132,6 +139,10 @@ func NewConfig(v *flags.Values) (*Config, error) {
 			msg := strings.ReplaceAll(err.Error(), m, api.RedactURL(m))
 			return nil, fmt.Errorf("Failed to load flag 'master': %s", msg)
 		}
+	}
+	var err error
+	if c.Isolation, c.IgnoredIsolators, err = checkIsolation(v.String("isolation")); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

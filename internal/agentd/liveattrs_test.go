@@ -81,7 +81,7 @@ func TestLiveAttributesPersistAcrossRestart(t *testing.T) {
 	}
 	a2.Stop()
 	// The old flag value no longer passes the reconfiguration check.
-	v, err := flags.Load(append(base, work, "--config_dir=", "--ip=127.0.0.1", "--port=0", "--attributes=os:centos6;rack:1"), nil)
+	v, err := flags.Load(append(base, work, "--runtime_dir="+t.TempDir(), "--config_dir=", "--ip=127.0.0.1", "--port=0", "--attributes=os:centos6;rack:1"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

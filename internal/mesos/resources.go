@@ -417,6 +417,22 @@ func (r Resources) Get(name string) (Value, bool) {
 	return v, found
 }
 
+// Scalars returns the unreserved (role "*") scalars cpus, mem and disk,
+// in that order, leaving out zeros: the resources agentd accounts a task
+// or a container against.
+func Scalars(cpus, mem, disk float64) Resources {
+	out := make(Resources, 0, 3)
+	for _, kv := range [...]struct {
+		name string
+		v    float64
+	}{{"cpus", cpus}, {"mem", mem}, {"disk", disk}} {
+		if v := ScalarValue(kv.v); v.Scalar != 0 {
+			out = append(out, Resource{Name: kv.name, Role: UnreservedRole, Value: v})
+		}
+	}
+	return out
+}
+
 // Scalar returns the scalar value of name summed over roles (0 if absent).
 func (r Resources) Scalar(name string) float64 {
 	v, ok := r.Get(name)

@@ -298,3 +298,13 @@ func TestAccountingUnnormalized(t *testing.T) {
 		t.Error("trailing data after the JSON array accepted")
 	}
 }
+
+func TestScalars(t *testing.T) {
+	r := Scalars(0.1+0.2, 32, 0)
+	if got := r.String(); got != "cpus:0.3;mem:32" {
+		t.Errorf("Scalars = %q, want cpus:0.3;mem:32 (rounded, zeros left out)", got)
+	}
+	if len(Scalars(0, 0, 0)) != 0 {
+		t.Error("Scalars of zeros is not empty")
+	}
+}

@@ -1,9 +1,9 @@
 package testcluster
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 	"io"
 	"os"
 	"strconv"
@@ -145,8 +145,8 @@ func printStatus(out io.Writer, pid int, running bool) {
 	}
 	fmt.Fprintf(out, "     Active: active (running)%s\n", since)
 	fmt.Fprintf(out, "   Main PID: %d (mesos-slave)\n", pid)
-	if cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil {
-		fmt.Fprintf(out, "     CGroup: %s\n", strings.TrimSpace(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '}))))
+	if cmd := procfs.Cmdline(pid); cmd[0] != "" {
+		fmt.Fprintf(out, "     CGroup: %s\n", strings.TrimSpace(strings.Join(cmd, " ")))
 	}
 }
 
@@ -165,22 +165,14 @@ func agentPid() (int, bool) {
 }
 
 func isAgent(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// pid (comm) S ...: a zombie counts as dead.
-	if i := bytes.LastIndexByte(stat, ')'); i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' {
-		return false
-	}
-	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
+	// A zombie counts as dead.
+	if !procfs.Alive(pid, 0) {
 		return false
 	}
 	// argv[0] is the agent, or an interpreter running the agent script.
-	args := bytes.Split(cmd, []byte{0})
+	args := procfs.Cmdline(pid)
 	for i := 0; i < 2 && i < len(args); i++ {
-		if bytes.HasSuffix(args[i], []byte("/mesos-slave")) || bytes.HasSuffix(args[i], []byte("/mesos-agent")) {
+		if strings.HasSuffix(args[i], "/mesos-slave") || strings.HasSuffix(args[i], "/mesos-agent") {
 			return true
 		}
 	}

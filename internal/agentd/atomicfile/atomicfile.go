@@ -1,7 +1,9 @@
 // Package atomicfile writes files so that readers (and a crash) see either
 // the old or the new content, never a torn one: write to a temporary file
 // in the same directory, fsync it, rename it over the target, fsync the
-// directory. Checkpoint writers of the agent use it.
+// directory. It is the one home of atomic writes in agentd: the identity
+// files, the live attribute flag files and every checkpoint (package
+// checkpoint frames records and writes them through it).
 package atomicfile
 
 import (

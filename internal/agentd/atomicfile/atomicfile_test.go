@@ -37,6 +37,9 @@ func TestWriteFileAndSymlink(t *testing.T) {
 	if err := WriteFile(filepath.Join(p, "under-a-file"), nil, 0o644); err == nil {
 		t.Fatal("write under a regular file succeeded")
 	}
+	if err := Symlink("x", filepath.Join(p, "latest")); err == nil {
+		t.Fatal("link under a regular file succeeded")
+	}
 }
 
 // TestSymlinkConcurrent: many writers of one link at once (the runs/latest

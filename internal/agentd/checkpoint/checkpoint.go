@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,10 +38,8 @@ func (e *CorruptError) Error() string {
 	return fmt.Sprintf("corrupt checkpoint %s: %s", e.Path, e.Reason)
 }
 
-// WriteFile atomically replaces path with data (mode 0600): a temporary
-// file in the same directory is written, fsynced and renamed over path, and
-// the directory is fsynced. The final path is never opened for writing.
-func WriteFile(path string, data []byte) error {
+// writeFile atomically replaces path with data, mode 0600 (atomicfile).
+func writeFile(path string, data []byte) error {
 	return atomicfile.WriteFile(path, data, 0o600)
 }
 
@@ -58,7 +55,7 @@ func WriteRecord(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return WriteFile(path, frame(p))
+	return writeFile(path, frame(p))
 }
 
 // ReadRecord reads a file written by WriteRecord into v. A short, oversized
@@ -175,7 +172,7 @@ func split(path string, data []byte) (recs [][]byte, rest []byte, err error) {
 }
 
 // WriteText atomically writes a small text file (pids, boot id).
-func WriteText(path, s string) error { return WriteFile(path, []byte(s)) }
+func WriteText(path, s string) error { return writeFile(path, []byte(s)) }
 
 // ReadText reads a text file, trimmed.
 func ReadText(path string) (string, error) {
@@ -194,15 +191,4 @@ func ReadInt(path string) (int, error) {
 		return 0, &CorruptError{path, "not an integer"}
 	}
 	return n, nil
-}
-
-// Link atomically points the symlink at path to target (used for
-// runs/latest and slaves/latest), through a temporary name unique to the
-// call.
-func Link(target, path string) error { return atomicfile.Symlink(target, path) }
-
-// IsCorrupt reports whether err is a *CorruptError.
-func IsCorrupt(err error) bool {
-	var c *CorruptError
-	return errors.As(err, &c)
 }

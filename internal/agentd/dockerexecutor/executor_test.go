@@ -14,7 +14,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/docker"
-	"github.com/mesosctl/mesosctl/internal/agentd/flags"
+	"github.com/mesosctl/mesosctl/internal/mesos"
 	"github.com/mesosctl/mesosctl/internal/testutil/dockerd"
 )
 
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
 		}
-		grace, err := GracePeriod(os.Getenv, f.StopTimeout, flags.ParseDuration)
+		grace, err := GracePeriod(os.Getenv, f.StopTimeout, mesos.ParseDuration)
 		if err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)

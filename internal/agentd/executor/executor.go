@@ -10,6 +10,7 @@ package executor
 
 import (
 	"fmt"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -97,7 +98,7 @@ func Run(i *launcher.Info) int {
 			break
 		}
 		time.Sleep(time.Millisecond)
-		if len(childrenOf(os.Getpid())) == 0 {
+		if len(procfs.Children(os.Getpid())) == 0 {
 			break
 		}
 	}
@@ -124,11 +125,6 @@ func Run(i *launcher.Info) int {
 	}
 	persist(st, true)
 	return 0
-}
-
-func childrenOf(pid int) []byte {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	return b
 }
 
 // strsignal mirrors glibc's strsignal for the common signals.

@@ -20,10 +20,6 @@ const (
 	Path     // like String, but file:// is not expanded
 )
 
-func (k Kind) String() string {
-	return [...]string{"string", "bool", "int", "float", "duration", "bytes", "path"}[k]
-}
-
 // Def describes one flag.
 type Def struct {
 	Name    string

@@ -1,6 +1,8 @@
 package flags
 
 import (
+	"github.com/mesosctl/mesosctl/internal/mesos"
+
 	"errors"
 	"fmt"
 	"os"
@@ -52,9 +54,6 @@ func (v *Values) Get(name string) (string, bool) {
 // String returns the value of name ("" if unset).
 func (v *Values) String(name string) string { return v.vals[name] }
 
-// Has reports whether name has a value.
-func (v *Values) Has(name string) bool { _, ok := v.vals[name]; return ok }
-
 // Source reports where the value of name came from.
 func (v *Values) Source(name string) Source { return v.source[name] }
 
@@ -65,7 +64,10 @@ func (v *Values) Bool(name string) bool { b, _ := ParseBool(v.vals[name]); retur
 func (v *Values) Int(name string) int { n, _ := strconv.Atoi(v.vals[name]); return n }
 
 // Duration returns a duration flag (0 if unset).
-func (v *Values) Duration(name string) time.Duration { d, _ := ParseDuration(v.vals[name]); return d }
+func (v *Values) Duration(name string) time.Duration {
+	d, _ := mesos.ParseDuration(v.vals[name])
+	return d
+}
 
 // Map returns every flag that has a value, as strings, for display
 // (/flags, /state, GET_FLAGS): secrets redacted (api.RedactFlag).
@@ -345,7 +347,7 @@ func normalize(def *Def, value string) (string, error) {
 			return "", bad("Expecting a number")
 		}
 	case Duration:
-		if _, err := ParseDuration(value); err != nil {
+		if _, err := mesos.ParseDuration(value); err != nil {
 			return "", bad(err.Error())
 		}
 	case Bytes:
@@ -365,52 +367,6 @@ func ParseBool(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
-}
-
-var durationRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs|mins|hrs|days|weeks)\s*$`)
-
-var durationUnits = map[string]time.Duration{
-	"ns": time.Nanosecond, "us": time.Microsecond, "ms": time.Millisecond, "secs": time.Second,
-	"mins": time.Minute, "hrs": time.Hour, "days": 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
-}
-
-// ParseDuration parses Mesos duration syntax (5secs, 1mins, 1.5hrs, 1weeks).
-func ParseDuration(s string) (time.Duration, error) {
-	m := durationRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0, fmt.Errorf("Invalid duration '%s' (expected a number and one of ns, us, ms, secs, mins, hrs, days, weeks, e.g. '5secs')", s)
-	}
-	f, _ := strconv.ParseFloat(m[1], 64)
-	return time.Duration(f * float64(durationUnits[m[2]])), nil
-}
-
-// FormatDuration writes d as Mesos (stout) does: in the unit of its
-// magnitude when that is a whole number ("5secs", "15mins", "1weeks"), else
-// in the next smaller unit when that is ("90secs"), else as a decimal in the
-// unit of its magnitude ("1.5ms").
-func FormatDuration(d time.Duration) string {
-	neg := ""
-	if d < 0 {
-		neg, d = "-", -d
-	}
-	type unit struct {
-		name string
-		size time.Duration
-	}
-	units := []unit{{"ns", time.Nanosecond}, {"us", time.Microsecond}, {"ms", time.Millisecond},
-		{"secs", time.Second}, {"mins", time.Minute}, {"hrs", time.Hour}, {"days", 24 * time.Hour},
-		{"weeks", 7 * 24 * time.Hour}}
-	i := len(units) - 1
-	for i > 0 && d < units[i].size {
-		i--
-	}
-	switch {
-	case d%units[i].size == 0:
-		return fmt.Sprintf("%s%d%s", neg, d/units[i].size, units[i].name)
-	case i > 0 && d%units[i-1].size == 0:
-		return fmt.Sprintf("%s%d%s", neg, d/units[i-1].size, units[i-1].name)
-	}
-	return neg + strconv.FormatFloat(float64(d)/float64(units[i].size), 'g', 15, 64) + units[i].name
 }
 
 var bytesRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB)\s*$`)

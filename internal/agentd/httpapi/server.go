@@ -4,8 +4,11 @@
 // routing (/slave(1)/ prefix, trailing-slash stripping, ?jsonp=) and HTTP
 // basic authentication with the mesos-agent-readonly / -readwrite realms.
 //
-// The agent provides the data through Source; the task runtime adds v1 call
-// handlers with HandleCall and extra routes (e.g. /files/*) with Handle.
+// It is also the HTTP adapter of the task runtime: mesosctl's task API
+// (/mesosctl/v1/tasks, /mesosctl/v1/processes), the v1 container calls
+// (LAUNCH/WAIT/KILL/REMOVE_CONTAINER) and /files, which call the runtime
+// through the narrow interface Runtime and turn its errors into status
+// codes. The agent provides its own data through Source.
 package httpapi
 
 import (
@@ -131,9 +134,6 @@ func New(cfg Config) *Server {
 
 // MarkRecovered ends the recovery phase: /state and /api/v1 start answering.
 func (s *Server) MarkRecovered() { s.recovered.Store(true) }
-
-// Recovered reports whether MarkRecovered was called.
-func (s *Server) Recovered() bool { return s.recovered.Load() }
 
 // HandleCall registers (or replaces) the handler of a v1 call type.
 func (s *Server) HandleCall(callType string, h CallHandler) {
@@ -444,16 +444,6 @@ func acceptsJSON(values []string) bool {
 		}
 	}
 	return false
-}
-
-// ListenAndServe serves on addr until ctx is done, then shuts down
-// gracefully (5s). ready, if non-nil, receives the bound address.
-func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("failed to bind %s: %w", addr, err)
-	}
-	return s.Serve(ctx, ln, ready)
 }
 
 // Serve serves on ln until ctx is done.

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mesosctl/mesosctl/internal/agentd/flags"
+	"github.com/mesosctl/mesosctl/internal/mesos"
 )
 
 // EnvOptions are the agent settings that Mesos puts into every executor's
@@ -51,8 +51,8 @@ func AgentEnvironment(o EnvOptions) map[string]string {
 	if o.HTTPCommandExecutor {
 		env["MESOS_HTTP_COMMAND_EXECUTOR"] = "1"
 	}
-	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = flags.FormatDuration(o.ShutdownGracePeriod)
-	env["MESOS_RECOVERY_TIMEOUT"] = flags.FormatDuration(o.RecoveryTimeout)
-	env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = flags.FormatDuration(o.ReregistrationTimeout)
+	env["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = mesos.FormatDuration(o.ShutdownGracePeriod)
+	env["MESOS_RECOVERY_TIMEOUT"] = mesos.FormatDuration(o.RecoveryTimeout)
+	env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = mesos.FormatDuration(o.ReregistrationTimeout)
 	return env
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,7 +30,7 @@ func (r *Runtime) GC(now time.Time) int {
 		p := r.paths
 		for _, dir := range []string{p.Sandbox(l.FrameworkID, l.ExecutorID, l.ContainerID), p.RunMeta(l.FrameworkID, l.ExecutorID, l.ContainerID)} {
 			if err := os.RemoveAll(dir); err != nil {
-				r.logf("W garbage collection of %s: %v", dir, err)
+				r.logf(slog.LevelWarn, "garbage collection of %s: %v", dir, err)
 			}
 			pruneEmptyRuns(filepath.Dir(dir))
 		}
@@ -39,7 +40,7 @@ func (r *Runtime) GC(now time.Time) int {
 		r.mu.Lock()
 		delete(r.containers, l.TaskID)
 		r.mu.Unlock()
-		r.logf("I Garbage collected task %s (container %s, ended %s ago)", l.TaskID, l.ContainerID, now.Sub(c.endedAt).Round(time.Second))
+		r.logf(slog.LevelInfo, "Garbage collected task %s (container %s, ended %s ago)", l.TaskID, l.ContainerID, now.Sub(c.endedAt).Round(time.Second))
 	}
 	if len(old) > 0 {
 		r.mu.Lock()

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"net/http"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -14,16 +13,11 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
-	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
-// processes answers GET /mesosctl/v1/processes: agentd's process tree,
-// with each container launcher annotated with its task and cgroup limits.
-func (s *Service) processes(w http.ResponseWriter, r *http.Request) {
-	writeTaskJSON(w, http.StatusOK, s.ProcessTree())
-}
-
-// ProcessTree builds the tree from /proc.
+// ProcessTree is agentd's process tree, built from /proc, with each
+// container launcher annotated with its task and cgroup limits.
 func (s *Service) ProcessTree() api.ProcessTree {
 	byPID := map[int]View{}
 	for _, v := range s.rt.Views() {
@@ -174,11 +168,11 @@ func (r *Runtime) statistics(v View) *api.ResourceStatistics {
 		st.MemTotalBytes = st.MemRSSBytes
 	}
 	res := v.ExecutorRes
-	if res == (Res{}) {
-		res = v.Task.Resources
+	if len(res) == 0 {
+		res = ResourcesOf(v.Task.Resources)
 	}
-	st.CPUsLimit = api.Float(res.CPUs)
-	st.MemLimitBytes = uint64(res.Mem * 1024 * 1024)
+	st.CPUsLimit = api.Float(res.Scalar("cpus"))
+	st.MemLimitBytes = uint64(res.Scalar("mem") * 1024 * 1024)
 	if v.Cgroup != nil {
 		if mb := v.Cgroup.MemLimitMB(); mb > 0 {
 			st.MemLimitBytes = uint64(mb * 1024 * 1024)

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
-	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // RecoveryError wraps a corrupt checkpoint found with --strict=true.
@@ -64,7 +65,7 @@ func (r *Runtime) Recover() error {
 				}
 				r.containers[c.task.ID] = c
 				if !c.finished {
-					r.allocated = r.allocated.add(c.task.Resources.add(c.execRes))
+					r.allocated = r.allocated.Add(c.need)
 				}
 				r.mu.Unlock()
 				if c.finished {
@@ -115,7 +116,7 @@ func (r *Runtime) Recover() error {
 	}
 	r.mu.Unlock()
 	for _, c := range toKill {
-		r.logf("I Killing executor of task %s (--recover=cleanup)", c.task.ID)
+		r.logf(slog.LevelInfo, "Killing executor of task %s (--recover=cleanup)", c.task.ID)
 		_ = syscall.Kill(c.pid, syscall.SIGTERM)
 	}
 	return nil
@@ -128,7 +129,7 @@ func (r *Runtime) recoveryProblem(err error) error {
 	r.mu.Lock()
 	r.recErrors++
 	r.mu.Unlock()
-	r.logf("W Skipping corrupt checkpoint (--strict=false): %v", err)
+	r.logf(slog.LevelWarn, "Skipping corrupt checkpoint (--strict=false): %v", err)
 	return nil
 }
 
@@ -140,7 +141,7 @@ func (r *Runtime) recoverTask(infoPath, run, fwName string) (*container, error) 
 	if ti.Launch == nil {
 		return nil, &checkpoint.CorruptError{Path: infoPath, Reason: "no launch info"}
 	}
-	c := &container{info: ti, task: ti.Task, done: make(chan struct{}), recovered: true, execRes: Res{ExecutorCPUs, ExecutorMemMB, 0}, frameName: fwName}
+	c := &container{info: ti, task: ti.Task, done: make(chan struct{}), recovered: true, need: withExecutor(ti.Task.Resources), frameName: fwName}
 	c.task.Statuses = []checkpoint.Status{}
 	if pidText, err := checkpoint.ReadText(filepath.Join(r.paths.Runtime(ti.Launch.ContainerID), "pid")); err == nil {
 		f := strings.Fields(pidText)
@@ -210,14 +211,14 @@ func (r *Runtime) reapOrphans() {
 			var pid int
 			var start uint64
 			if _, err := fmt.Sscan(txt, &pid, &start); err == nil && procfs.Alive(pid, start) {
-				r.logf("W Killing orphan container %s (launcher pid %d): agentd has no record of its launch", cid, pid)
+				r.logf(slog.LevelWarn, "Killing orphan container %s (launcher pid %d): agentd has no record of its launch", cid, pid)
 				r.signalTree(pid, syscall.SIGKILL)
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}
 		info.Cgroup.Destroy()
 		if err := os.RemoveAll(dir); err != nil {
-			r.logf("W remove orphan runtime directory %s: %v", dir, err)
+			r.logf(slog.LevelWarn, "remove orphan runtime directory %s: %v", dir, err)
 		}
 	}
 
@@ -233,7 +234,7 @@ func (r *Runtime) reapOrphans() {
 			continue // checkpointed, but not recovered (corrupt, with --strict=false): keep
 		}
 		if err := os.RemoveAll(run); err != nil {
-			r.logf("W remove orphan sandbox %s: %v", run, err)
+			r.logf(slog.LevelWarn, "remove orphan sandbox %s: %v", run, err)
 			continue
 		}
 		pruneEmptyRuns(filepath.Dir(run))
@@ -246,7 +247,7 @@ func (r *Runtime) reapOrphans() {
 				continue
 			}
 			if err := cgroups.Lookup(spec, cid).Destroy(); err != nil {
-				r.logf("W destroy orphan cgroups of %s: %v", cid, err)
+				r.logf(slog.LevelWarn, "destroy orphan cgroups of %s: %v", cid, err)
 			}
 		}
 	}

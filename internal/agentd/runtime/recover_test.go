@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +12,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
-	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // crash simulates kill -9 of agentd: the runtime stops following its
@@ -27,17 +29,17 @@ func TestRecoveryReconnectLoop(t *testing.T) {
 	pids := map[string]int{}
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("run%02d", i)
-		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "sleep 60", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Two tasks that finish while agentd is down.
-	r.Launch(TaskSpec{TaskID: "quick-ok", Command: "sleep 0.5", Resources: Res{CPUs: 0.1, Mem: 16}})
-	r.Launch(TaskSpec{TaskID: "quick-bad", Command: "sleep 0.5; exit 7", Resources: Res{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "quick-ok", Command: "sleep 0.5", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "quick-bad", Command: "sleep 0.5; exit 7", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("run%02d", i)
 		waitState(t, r, id, checkpoint.TaskRunning, 10*time.Second)
-		_, pids[id], _, _ = r.ContainerOf(id)
+		_, pids[id], _, _ = r.containerOf(id)
 	}
 	crash(r)
 	time.Sleep(1500 * time.Millisecond)
@@ -55,7 +57,7 @@ func TestRecoveryReconnectLoop(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: %v", round, err)
 			}
-			_, pid, _, _ := r.ContainerOf(id)
+			_, pid, _, _ := r.containerOf(id)
 			if tk.State != checkpoint.TaskRunning || pid != pids[id] || !procfs.Alive(pid, 0) || states(tk) != "TASK_STARTING,TASK_RUNNING" {
 				t.Fatalf("round %d: %s %s pid %d (was %d) statuses %s", round, id, tk.State, pid, pids[id], states(tk))
 			}
@@ -63,13 +65,13 @@ func TestRecoveryReconnectLoop(t *testing.T) {
 		for id, want := range map[string]string{"quick-ok": "TASK_FINISHED/Command exited with status 0", "quick-bad": "TASK_FAILED/Command exited with status 7"} {
 			tk, _ := r.Wait(id, 5*time.Second)
 			if got := tk.State + "/" + last(tk).Message; got != want || len(tk.Statuses) != 3 {
-				cid, _, _, _ := r.ContainerOf(id)
+				cid, _, _, _ := r.containerOf(id)
 				b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", id, cid), "stderr"))
 				t.Logf("stderr: %s", b)
 				t.Fatalf("round %d: %s = %s (%s), want %s", round, id, got, states(tk), want)
 			}
 		}
-		if a := r.Allocated(); round > 0 && (a.CPUs < n*0.2-1e-6 || a.CPUs > n*0.2+1e-6) {
+		if a := r.Allocated(); round > 0 && (a.Scalar("cpus") < n*0.2-1e-6 || a.Scalar("cpus") > n*0.2+1e-6) {
 			t.Fatalf("round %d: allocated %+v, want cpus %g", round, a, n*0.2)
 		}
 		if round < 2 {
@@ -86,9 +88,9 @@ func TestRecoveryCleanup(t *testing.T) {
 	e := newEnv(t, "posix/cpu")
 	r := New(e.cfg)
 	r.Start()
-	r.Launch(TaskSpec{TaskID: "a", Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "a", Command: "sleep 60", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
 	waitState(t, r, "a", checkpoint.TaskRunning, 5*time.Second)
-	_, pid, _, _ := r.ContainerOf("a")
+	_, pid, _, _ := r.containerOf("a")
 	crash(r)
 	e.cfg.Recover = "cleanup"
 	r2 := e.start(t)
@@ -108,13 +110,13 @@ func TestRecoveryCorruptCheckpoint(t *testing.T) {
 	e := newEnv(t, "posix/cpu")
 	r := New(e.cfg)
 	r.Start()
-	r.Launch(TaskSpec{TaskID: "good", Command: "true", Resources: Res{CPUs: 0.1, Mem: 16}})
-	r.Launch(TaskSpec{TaskID: "torn", Command: "true", Resources: Res{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "good", Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
+	r.Launch(TaskSpec{TaskID: "torn", Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
 	r.Wait("good", 5*time.Second)
 	r.Wait("torn", 5*time.Second)
 	fid := e.cfg.AgentID + "-mesosctl"
-	cidG, _, _, _ := r.ContainerOf("good")
-	cidT, _, _, _ := r.ContainerOf("torn")
+	cidG, _, _, _ := r.containerOf("good")
+	cidT, _, _, _ := r.containerOf("torn")
 	r.Shutdown(5 * time.Second)
 	// Corrupt good's task.info; tear torn's update log.
 	os.WriteFile(r.paths.TaskInfo(fid, "good", cidG, "good"), []byte("\x05\x00\x00\x00{bad}"), 0o644)
@@ -129,7 +131,7 @@ func TestRecoveryCorruptCheckpoint(t *testing.T) {
 	}
 	e.cfg.Strict = false
 	r3 := New(e.cfg)
-	r3.cfg.Log = &strings.Builder{}
+	r3log := captureLog(r3)
 	if err := r3.Recover(); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +142,7 @@ func TestRecoveryCorruptCheckpoint(t *testing.T) {
 	if err != nil || tk.State != checkpoint.TaskFinished {
 		t.Fatalf("torn: %v %s", err, tk.State)
 	}
-	if log := r3.cfg.Log.(*strings.Builder).String(); !strings.Contains(log, "torn trailing record") || !strings.Contains(log, "Skipping corrupt checkpoint") {
+	if log := r3log.String(); !strings.Contains(log, "level=WARN msg=\"Skipping corrupt checkpoint") || !strings.Contains(log, "torn trailing record") {
 		t.Fatalf("log: %s", log)
 	}
 }
@@ -156,7 +158,7 @@ func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
 	if err := r.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Launch(TaskSpec{TaskID: "t", Command: "mkfifo fifo && read line < fifo; exit 4", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "t", Command: "mkfifo fifo && read line < fifo; exit 4", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, r, "t", checkpoint.TaskRunning, 5*time.Second)
@@ -172,24 +174,24 @@ func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
 		t.Fatalf("%d records", len(recs))
 	}
 	good := len(full) - 4 - len(recs[1]) // STARTING only
-	recover := func() *Runtime {
+	recover := func() (*Runtime, *strings.Builder) {
 		t.Helper()
 		x := New(e.cfg)
-		x.cfg.Log = &strings.Builder{}
+		xlog := captureLog(x)
 		if err := x.Recover(); err != nil {
 			t.Fatal(err)
 		}
-		return x
+		return x, xlog
 	}
 	for cut := good; cut < len(full); cut++ {
 		if err := os.WriteFile(log, full[:cut], 0o600); err != nil {
 			t.Fatal(err)
 		}
-		x := recover()
+		x, xlog := recover()
 		if tk, _ := x.Get("t"); states(tk) != "TASK_STARTING" {
 			t.Fatalf("cut at %d: recovered %s", cut, states(tk))
 		}
-		if cut > good && !strings.Contains(x.cfg.Log.(*strings.Builder).String(), "torn trailing record") {
+		if cut > good && !strings.Contains(xlog.String(), "torn trailing record") {
 			t.Errorf("cut at %d: the torn record is not reported", cut)
 		}
 		x.Close()
@@ -197,7 +199,7 @@ func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
 			t.Fatal(err)
 		}
 		for restart := 0; restart < 2; restart++ {
-			x = recover()
+			x, _ = recover()
 			if tk, _ := x.Get("t"); states(tk) != "TASK_STARTING,TASK_RUNNING" {
 				t.Fatalf("cut at %d, restart %d after the next update: %s", cut, restart, states(tk))
 			}
@@ -222,7 +224,15 @@ func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
 		t.Fatalf("after the task ended: %s %+v", states(tk), last(tk))
 	}
 	crash(x)
-	if tk, _ := recover().Get("t"); states(tk) != "TASK_STARTING,TASK_FAILED" {
+	x, _ = recover()
+	if tk, _ := x.Get("t"); states(tk) != "TASK_STARTING,TASK_FAILED" {
 		t.Fatalf("after one more restart: %s", states(tk))
 	}
+}
+
+// captureLog sends r's log, as text with levels, to the returned builder.
+func captureLog(r *Runtime) *strings.Builder {
+	var b strings.Builder
+	r.cfg.Logger = slog.New(slog.NewTextHandler(&b, nil))
+	return &b
 }

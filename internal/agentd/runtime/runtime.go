@@ -2,14 +2,18 @@
 // containers (mesosctl containerizer launch → mesosctl executor → sh -c),
 // applies the --isolation isolators, accounts resources, follows status
 // updates through the checkpoint, and recovers live containers after an
-// agentd restart.
+// agentd restart. It knows nothing of HTTP: package httpapi serves its
+// operations (Service), which speak the wire types of package api.
 package runtime
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/mesos"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -20,10 +24,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mesosctl/mesosctl/internal/agentd/atomicfile"
 	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
-	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // Executor overhead added by Mesos to every command executor.
@@ -43,8 +48,8 @@ type Config struct {
 	GracePeriod                  time.Duration // --executor_shutdown_grace_period
 	Recover                      string        // reconnect | cleanup
 	Strict                       bool
-	Total                        Res // agent resources
-	Log                          io.Writer
+	Total                        mesos.Resources // agent resources (mesos.Scalars: cpus, mem, disk)
+	Logger                       *slog.Logger    // default: text to stderr
 	// GCDelay is how long an ended task's sandbox and checkpoint stay on
 	// disk (--gc_delay; 0 = never removed).
 	GCDelay time.Duration
@@ -60,15 +65,45 @@ type Config struct {
 	AgentEnv map[string]string
 }
 
-// Res is the scalar resources the runtime accounts.
-type Res struct {
-	CPUs float64 `json:"cpus"`
-	Mem  float64 `json:"mem"`
-	Disk float64 `json:"disk"`
+// ResourcesOf is the accounted form of a task's resources as the task
+// API and the checkpoint carry them.
+func ResourcesOf(r api.TaskResources) mesos.Resources { return mesos.Scalars(r.CPUs, r.Mem, r.Disk) }
+
+// TaskResourcesOf is the task API's form of accounted resources.
+func TaskResourcesOf(r mesos.Resources) api.TaskResources {
+	return api.TaskResources{CPUs: r.Scalar("cpus"), Mem: r.Scalar("mem"), Disk: r.Scalar("disk")}
 }
 
-func (r Res) add(o Res) Res { return Res{r.CPUs + o.CPUs, r.Mem + o.Mem, r.Disk + o.Disk} }
-func (r Res) sub(o Res) Res { return Res{r.CPUs - o.CPUs, r.Mem - o.Mem, r.Disk - o.Disk} }
+// executorOverhead is what the command executor of a task adds to it.
+var executorOverhead = mesos.Scalars(ExecutorCPUs, ExecutorMemMB, 0)
+
+// withExecutor is a task's resources with its executor's overhead (in the
+// order cpus, mem, disk).
+func withExecutor(task api.TaskResources) mesos.Resources {
+	return executorOverhead.Add(ResourcesOf(task))
+}
+
+// fitsLocked reports whether need fits what is not allocated (r.mu held).
+func (r *Runtime) fitsLocked(need mesos.Resources) bool {
+	return r.cfg.Total.Contains(r.allocated.Add(need))
+}
+
+// freeLocked is what is not allocated, per scalar (negative when more is
+// allocated than the agent has, e.g. after a restart with fewer
+// resources); r.mu held.
+func (r *Runtime) freeLocked() mesos.Resources {
+	t, a := r.cfg.Total, r.allocated
+	return mesos.Scalars(t.Scalar("cpus")-a.Scalar("cpus"), t.Scalar("mem")-a.Scalar("mem"), t.Scalar("disk")-a.Scalar("disk"))
+}
+
+// releaseLocked returns res to the free resources (r.mu held).
+func (r *Runtime) releaseLocked(res mesos.Resources) {
+	if rest, err := r.allocated.Subtract(res); err == nil {
+		r.allocated = rest
+	} else {
+		r.logf(slog.LevelError, "resource accounting: releasing %s from %s: %v", res, r.allocated, err)
+	}
+}
 
 // TaskSpec is a task launch request (the body of POST /mesosctl/v1/tasks).
 type TaskSpec struct {
@@ -81,16 +116,16 @@ type TaskSpec struct {
 	Env           map[string]string `json:"env,omitempty"`
 	User          string            `json:"user,omitempty"`
 	FrameworkUser string            `json:"framework_user,omitempty"`
-	Resources     Res               `json:"resources"`
+	Resources     api.TaskResources `json:"resources"`
 	PidsMax       int               `json:"pids_max,omitempty"`
 }
 
 // InsufficientError is returned when a launch does not fit (HTTP 409).
-type InsufficientError struct{ Need, Free Res }
+type InsufficientError struct{ Need, Free mesos.Resources }
 
 func (e *InsufficientError) Error() string {
 	return fmt.Sprintf("insufficient resources on agent: need cpus %g, mem %g; free cpus %g, mem %g",
-		round(e.Need.CPUs), round(e.Need.Mem), round(e.Free.CPUs), round(e.Free.Mem))
+		round(e.Need.Scalar("cpus")), round(e.Need.Scalar("mem")), round(e.Free.Scalar("cpus")), round(e.Free.Scalar("mem")))
 }
 
 func round(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
@@ -115,7 +150,7 @@ type Task struct {
 	ExecutorID  string              `json:"executor_id"`
 	SlaveID     string              `json:"slave_id"`
 	State       string              `json:"state"`
-	Resources   Res                 `json:"resources"`
+	Resources   api.TaskResources   `json:"resources"`
 	Role        string              `json:"role"`
 	Statuses    []checkpoint.Status `json:"statuses"`
 	User        string              `json:"user,omitempty"`
@@ -151,11 +186,13 @@ type container struct {
 	killRequested, killSent bool
 	logged                  string // the last problem logged about the container (logged once)
 	nUpdates                int
-	execRes                 Res
-	frameName               string
-	user                    string
-	seq                     uint64
-	endedAt                 time.Time // when the container ended (GC age)
+	// need is what the container is accounted: the task's resources
+	// and its executor's overhead.
+	need      mesos.Resources
+	frameName string
+	user      string
+	seq       uint64
+	endedAt   time.Time // when the container ended (GC age)
 }
 
 // Runtime manages containers.
@@ -165,7 +202,7 @@ type Runtime struct {
 
 	mu         sync.Mutex
 	containers map[string]*container // by task ID
-	allocated  Res
+	allocated  mesos.Resources
 	recErrors  int
 	closed     bool
 	ln         *net.UnixConn
@@ -208,8 +245,8 @@ func New(cfg Config) *Runtime {
 	if cfg.Recover == "" {
 		cfg.Recover = "reconnect"
 	}
-	if cfg.Log == nil {
-		cfg.Log = os.Stderr
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	return &Runtime{cfg: cfg, paths: checkpoint.Paths{WorkDir: cfg.WorkDir, RuntimeDir: cfg.RuntimeDir, AgentID: cfg.AgentID},
 		containers: map[string]*container{}, stop: make(chan struct{}), changed: make(chan struct{}),
@@ -314,8 +351,8 @@ func (r *Runtime) requestedControllers() []string {
 	return cs
 }
 
-func (r *Runtime) logf(format string, a ...any) {
-	fmt.Fprintf(r.cfg.Log, format+"\n", a...)
+func (r *Runtime) logf(level slog.Level, format string, a ...any) {
+	r.cfg.Logger.Log(context.Background(), level, fmt.Sprintf(format, a...))
 }
 
 // NewID returns a UUID v4 string (container IDs).
@@ -410,22 +447,21 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	if s.Name == "" {
 		s.Name = s.TaskID
 	}
-	execRes := Res{ExecutorCPUs, ExecutorMemMB, 0}
-	need := s.Resources.add(execRes)
+	need := withExecutor(s.Resources)
 	r.mu.Lock()
 	if _, ok := r.containers[s.TaskID]; ok {
 		r.mu.Unlock()
 		return Task{}, &ConflictError{s.TaskID}
 	}
-	free := r.cfg.Total.sub(r.allocated)
-	if need.CPUs > free.CPUs+1e-9 || need.Mem > free.Mem+1e-9 || need.Disk > free.Disk+1e-9 {
+	if !r.fitsLocked(need) {
+		free := r.freeLocked()
 		r.mu.Unlock()
 		return Task{}, &InsufficientError{Need: need, Free: free}
 	}
-	r.allocated = r.allocated.add(need)
+	r.allocated = r.allocated.Add(need)
 	cid := NewID()
 	r.seq++
-	c := &container{done: make(chan struct{}), execRes: execRes, frameName: s.FrameworkName, user: s.User, seq: r.seq}
+	c := &container{done: make(chan struct{}), need: need, frameName: s.FrameworkName, user: s.User, seq: r.seq}
 	c.task = Task{ID: s.TaskID, Name: s.Name, FrameworkID: s.FrameworkID, SlaveID: r.cfg.AgentID,
 		State: checkpoint.TaskStaging, Resources: s.Resources, Role: "*", User: s.User,
 		Statuses: []checkpoint.Status{}}
@@ -435,7 +471,7 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	if err := r.start(c, s, cid); err != nil {
 		r.mu.Lock()
 		delete(r.containers, s.TaskID)
-		r.allocated = r.allocated.sub(need)
+		r.releaseLocked(need)
 		r.mu.Unlock()
 		return Task{}, err
 	}
@@ -496,13 +532,13 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		}
 		owner = acct
 	}
-	if err := r.isolate(info, s.Resources.add(Res{ExecutorCPUs, ExecutorMemMB, 0}), s.PidsMax); err != nil {
+	if err := r.isolate(info, withExecutor(s.Resources), s.PidsMax); err != nil {
 		return err
 	}
 	// undo removes every trace of a launch that could not be recorded.
 	undo := func(err error) error {
 		if derr := info.Cgroup.Destroy(); derr != nil {
-			r.logf("W destroy cgroups of container %s: %v", cid, derr)
+			r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", cid, derr)
 		}
 		for _, dir := range []string{p.RunMeta(fid, eid, cid), p.Runtime(cid), sandbox} {
 			_ = os.RemoveAll(dir)
@@ -514,7 +550,7 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	if err := makeSandbox(sandbox, owner); err != nil {
 		return undo(err)
 	}
-	if err := checkpoint.Link(cid, filepath.Join(filepath.Dir(sandbox), "latest")); err != nil {
+	if err := atomicfile.Symlink(cid, filepath.Join(filepath.Dir(sandbox), "latest")); err != nil {
 		return undo(err)
 	}
 	if err := r.writeLaunchMeta(c, s, cid); err != nil {
@@ -541,7 +577,7 @@ func (r *Runtime) writeLaunchMeta(c *container, s TaskSpec, cid string) error {
 	if err := os.MkdirAll(p.RunMeta(fid, eid, cid), 0o755); err != nil {
 		return err
 	}
-	if err := checkpoint.Link(cid, filepath.Join(p.ExecutorMeta(fid, eid), "runs", "latest")); err != nil {
+	if err := atomicfile.Symlink(cid, filepath.Join(p.ExecutorMeta(fid, eid), "runs", "latest")); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -571,7 +607,7 @@ func (r *Runtime) failLaunch(c *container, msg string) error {
 		pruneEmptyRuns(filepath.Join(p.ExecutorMeta(l.FrameworkID, l.ExecutorID), "runs"))
 		return &CheckpointError{What: "the failure of task " + l.TaskID, Err: err}
 	}
-	r.logf("W Task %s failed: %s", l.TaskID, msg)
+	r.logf(slog.LevelWarn, "Task %s failed: %s", l.TaskID, msg)
 	r.readUpdates(c)
 	r.markFinished(c)
 	return nil
@@ -614,13 +650,13 @@ func makeSandbox(dir string, owner *launcher.Account) error {
 
 // isolate creates the container's cgroups (per --isolation) with limits
 // for res, and records them in info.
-func (r *Runtime) isolate(info *launcher.Info, res Res, pidsMax int) error {
+func (r *Runtime) isolate(info *launcher.Info, res mesos.Resources, pidsMax int) error {
 	cs := r.controllers()
 	if len(cs) == 0 {
 		return nil
 	}
 	g, err := cgroups.Create(cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: cs}, info.ContainerID,
-		cgroups.Limits{CPUs: res.CPUs, MemMB: res.Mem, PidsMax: pidsMax, EnableCFS: r.cfg.CgroupsEnableCFS})
+		cgroups.Limits{CPUs: res.Scalar("cpus"), MemMB: res.Scalar("mem"), PidsMax: pidsMax, EnableCFS: r.cfg.CgroupsEnableCFS})
 	if err != nil {
 		return fmt.Errorf("isolate container %s: %w", info.ContainerID, err)
 	}
@@ -643,7 +679,7 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Accou
 		return err
 	}
 	li, _ := jsonMarshal(info)
-	if err := checkpoint.WriteFile(filepath.Join(rt, "launch_info"), li); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(rt, "launch_info"), li, 0o600); err != nil {
 		return err
 	}
 	var files []*os.File
@@ -751,13 +787,13 @@ func (r *Runtime) updatesPath(c *container) string {
 
 // logOnce logs msg about c unless it was the last thing logged about c
 // (the poller retries every second; the log says it once).
-func (r *Runtime) logOnce(c *container, msg string) {
+func (r *Runtime) logOnce(c *container, level slog.Level, msg string) {
 	r.mu.Lock()
 	same := c.logged == msg
 	c.logged = msg
 	r.mu.Unlock()
 	if !same {
-		r.logf("%s", msg)
+		r.logf(level, "%s", msg)
 	}
 }
 
@@ -769,12 +805,12 @@ func (r *Runtime) readUpdates(c *container) {
 	recs, torn, err := checkpoint.ReadLog(r.updatesPath(c))
 	if err != nil {
 		if !os.IsNotExist(err) {
-			r.logOnce(c, "E "+err.Error())
+			r.logOnce(c, slog.LevelError, err.Error())
 		}
 		return
 	}
 	if torn != nil {
-		r.logOnce(c, "W "+torn.Error())
+		r.logOnce(c, slog.LevelWarn, torn.Error())
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -869,17 +905,17 @@ func (r *Runtime) finish(c *container) {
 			}
 		}
 		if err := checkpoint.AppendRecord(r.updatesPath(c), checkpoint.UpdateRecord{Type: "UPDATE", Status: st}); err != nil {
-			r.logOnce(c, fmt.Sprintf("E Cannot checkpoint %s of task %s (retrying every second): %v", st.State, l.TaskID, err))
+			r.logOnce(c, slog.LevelError, fmt.Sprintf("Cannot checkpoint %s of task %s (retrying every second): %v", st.State, l.TaskID, err))
 			return
 		}
 		r.readUpdates(c)
 	}
 	if err := checkpoint.WriteText(r.paths.Sentinel(l.FrameworkID, l.ExecutorID, l.ContainerID), ""); err != nil {
-		r.logOnce(c, fmt.Sprintf("E Cannot checkpoint the end of the executor of task %s (retrying every second): %v", l.TaskID, err))
+		r.logOnce(c, slog.LevelError, fmt.Sprintf("Cannot checkpoint the end of the executor of task %s (retrying every second): %v", l.TaskID, err))
 		return
 	}
 	if err := l.Cgroup.Destroy(); err != nil {
-		r.logf("W destroy cgroups of container %s: %v", l.ContainerID, err)
+		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)
 	}
 	r.markFinished(c)
 }
@@ -890,7 +926,7 @@ func (r *Runtime) markFinished(c *container) {
 	r.mu.Lock()
 	c.finished = true
 	c.endedAt = time.Now()
-	r.allocated = r.allocated.sub(c.task.Resources.add(c.execRes))
+	r.releaseLocked(c.need)
 	close(c.done)
 	r.pruneLocked(c.task.FrameworkID)
 	r.broadcastLocked()
@@ -1020,21 +1056,10 @@ func (r *Runtime) Tasks() []Task {
 }
 
 // Allocated returns the resources in use (tasks + executor overhead).
-func (r *Runtime) Allocated() Res {
+func (r *Runtime) Allocated() mesos.Resources {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.allocated
-}
-
-// ContainerOf returns the container ID, launcher pid and cgroup of a task.
-func (r *Runtime) ContainerOf(tid string) (cid string, pid int, g *cgroups.Group, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, ok := r.containers[tid]
-	if !ok {
-		return "", 0, nil, &NotFoundError{tid}
-	}
-	return c.info.Launch.ContainerID, c.pid, c.info.Launch.Cgroup, nil
 }
 
 // Metrics returns slave/* task counters.

@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/mesos"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +14,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/executor"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
-	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // The test binary doubles as the multi-call binary: the runtime execs it
@@ -57,7 +59,7 @@ func newEnv(t *testing.T, iso string) *env {
 	return &env{cfg: Config{WorkDir: filepath.Join(dir, "work"), RuntimeDir: filepath.Join(dir, "run"), AgentID: "agent-S0",
 		Executable: exe, Isolation: NormalizeIsolation(iso), CgroupsHierarchy: "/sys/fs/cgroup",
 		CgroupsRoot: "mesosctl-test-" + NewID()[:8], GracePeriod: 300 * time.Millisecond, Recover: "reconnect",
-		Total: Res{CPUs: 64, Mem: 64000, Disk: 1000}, Log: os.Stderr}}
+		Total: mesos.Scalars(64, 64000, 1000)}}
 }
 
 func (e *env) start(t *testing.T) *Runtime {
@@ -112,11 +114,11 @@ func last(tk Task) checkpoint.Status { return tk.Statuses[len(tk.Statuses)-1] }
 func TestProcessTreeAndKill(t *testing.T) {
 	e := newEnv(t, "process")
 	r := e.start(t)
-	if _, err := r.Launch(TaskSpec{TaskID: "sleeper", Command: "sleep 30; true", Resources: Res{CPUs: 0.5, Mem: 64}}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "sleeper", Command: "sleep 30; true", Resources: api.TaskResources{CPUs: 0.5, Mem: 64}}); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, r, "sleeper", checkpoint.TaskRunning, 5*time.Second)
-	_, pid, _, _ := r.ContainerOf("sleeper")
+	_, pid, _, _ := r.containerOf("sleeper")
 	// agentd (this process) → containerizer launch → executor → sh → sleep
 	st, _ := procfs.ReadStat(pid)
 	if st.PPID != os.Getpid() || st.Session != pid {
@@ -163,7 +165,7 @@ func TestProcessTreeAndKill(t *testing.T) {
 			t.Fatalf("process %d (%v) left behind", p, procfs.Cmdline(p))
 		}
 	}
-	if a := r.Allocated(); a.CPUs > 1e-9 || a.Mem > 1e-9 {
+	if a := r.Allocated(); a.Scalar("cpus") > 1e-9 || a.Scalar("mem") > 1e-9 {
 		t.Fatalf("allocated after finish: %+v", a)
 	}
 }
@@ -176,7 +178,7 @@ func TestExitStatuses(t *testing.T) {
 		{"bad", "exit 3", checkpoint.TaskFailed, "Command exited with status 3"},
 		{"sig", "kill -9 $$", checkpoint.TaskFailed, "Command terminated with signal Killed"},
 	} {
-		if _, err := r.Launch(TaskSpec{TaskID: c.id, Command: c.cmd, Resources: Res{CPUs: 0.1, Mem: 32}}); err != nil {
+		if _, err := r.Launch(TaskSpec{TaskID: c.id, Command: c.cmd, Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
 			t.Fatal(err)
 		}
 		tk, _ := r.Wait(c.id, 10*time.Second)
@@ -184,7 +186,7 @@ func TestExitStatuses(t *testing.T) {
 			t.Errorf("%s: %s %q (%s), want %s %q", c.id, tk.State, last(tk).Message, states(tk), c.state, c.msg)
 		}
 	}
-	cid, _, _, _ := r.ContainerOf("ok")
+	cid, _, _, _ := r.containerOf("ok")
 	out, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "ok", cid), "stdout"))
 	if string(out) != "hello\n" {
 		t.Fatalf("sandbox stdout %q", out)
@@ -196,9 +198,9 @@ func TestExitStatuses(t *testing.T) {
 
 func TestInsufficientResourcesRaceFree(t *testing.T) {
 	e := newEnv(t, "posix/cpu")
-	e.cfg.Total = Res{CPUs: 1, Mem: 4000}
+	e.cfg.Total = mesos.Scalars(1, 4000, 0)
 	r := e.start(t)
-	_, err := r.Launch(TaskSpec{TaskID: "big", Command: "true", Resources: Res{CPUs: 1, Mem: 128}})
+	_, err := r.Launch(TaskSpec{TaskID: "big", Command: "true", Resources: api.TaskResources{CPUs: 1, Mem: 128}})
 	if err == nil || err.Error() != "insufficient resources on agent: need cpus 1.1, mem 160; free cpus 1, mem 4000" {
 		t.Fatalf("err = %v", err)
 	}
@@ -209,7 +211,7 @@ func TestInsufficientResourcesRaceFree(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			if _, err := r.Launch(TaskSpec{TaskID: fmt.Sprintf("t%d", i), Command: "sleep 30", Resources: Res{CPUs: 0.2, Mem: 10}}); err == nil {
+			if _, err := r.Launch(TaskSpec{TaskID: fmt.Sprintf("t%d", i), Command: "sleep 30", Resources: api.TaskResources{CPUs: 0.2, Mem: 10}}); err == nil {
 				mu.Lock()
 				ok++
 				mu.Unlock()
@@ -226,11 +228,11 @@ func TestCgroupsV1Limits(t *testing.T) {
 	e := newEnv(t, "cgroups,cgroups/pids")
 	e.cfg.CgroupsEnableCFS = true
 	r := e.start(t)
-	if _, err := r.Launch(TaskSpec{TaskID: "cg", Command: "sleep 30", Resources: Res{CPUs: 0.5, Mem: 100}, PidsMax: 50}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "cg", Command: "sleep 30", Resources: api.TaskResources{CPUs: 0.5, Mem: 100}, PidsMax: 50}); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, r, "cg", checkpoint.TaskRunning, 5*time.Second)
-	cid, pid, g, _ := r.ContainerOf("cg")
+	cid, pid, g, _ := r.containerOf("cg")
 	base := func(c string) string { return filepath.Join("/sys/fs/cgroup", c, e.cfg.CgroupsRoot, cid) }
 	for file, want := range map[string]string{
 		base("cpu") + "/cpu.shares":                    "614",
@@ -273,7 +275,7 @@ func TestCgroupsV2Refused(t *testing.T) {
 	if _, err := r.PrepareIsolation(); err == nil || !strings.Contains(err.Error(), "cgroup controller pids is not available in the cgroup v2 hierarchy") {
 		t.Fatalf("prepare: %v", err)
 	}
-	_, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: Res{CPUs: 0.1, Mem: 32}})
+	_, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}})
 	if err == nil || !strings.Contains(err.Error(), "pids is not available") {
 		t.Fatalf("launch: %v", err)
 	}
@@ -300,11 +302,11 @@ func TestCgroupsV2BornInCgroup(t *testing.T) {
 	r.mu.Lock()
 	r.ctrls, r.prepared = []string{"hugetlb"}, true
 	r.mu.Unlock()
-	if _, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: Res{CPUs: 0.1, Mem: 32}}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, r, "v2", checkpoint.TaskRunning, 5*time.Second)
-	cid, pid, g, _ := r.ContainerOf("v2")
+	cid, pid, g, _ := r.containerOf("v2")
 	if !g.V2 || g.Dirs[""] != filepath.Join(v2, e.cfg.CgroupsRoot, cid) {
 		t.Fatalf("group %+v", g)
 	}
@@ -325,7 +327,7 @@ func TestCgroupsV2BornInCgroup(t *testing.T) {
 func TestOOMKilled(t *testing.T) {
 	e := newEnv(t, "cgroups/mem")
 	r := e.start(t)
-	if _, err := r.Launch(TaskSpec{TaskID: "hog", Command: "head -c 1000000000 /dev/zero | tail", Resources: Res{CPUs: 0.1, Mem: 32}}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "hog", Command: "head -c 1000000000 /dev/zero | tail", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
 		t.Fatal(err)
 	}
 	tk, _ := r.Wait("hog", 30*time.Second)
@@ -339,7 +341,7 @@ func TestGracePeriod(t *testing.T) {
 	e := newEnv(t, "posix/cpu")
 	e.cfg.GracePeriod = 700 * time.Millisecond
 	r := e.start(t)
-	if _, err := r.Launch(TaskSpec{TaskID: "trap", Command: `trap 'echo TERM > term' TERM; while :; do sleep 0.05; done`, Resources: Res{CPUs: 0.1, Mem: 32}}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "trap", Command: `trap 'echo TERM > term' TERM; while :; do sleep 0.05; done`, Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, r, "trap", checkpoint.TaskRunning, 5*time.Second)
@@ -354,7 +356,7 @@ func TestGracePeriod(t *testing.T) {
 	if took < e.cfg.GracePeriod {
 		t.Fatalf("killed after %v, before the %v grace period", took, e.cfg.GracePeriod)
 	}
-	cid, _, _, _ := r.ContainerOf("trap")
+	cid, _, _, _ := r.containerOf("trap")
 	if b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "trap", cid), "term")); string(b) != "TERM\n" {
 		t.Fatalf("task did not receive SIGTERM first (term file %q)", b)
 	}
@@ -363,9 +365,9 @@ func TestGracePeriod(t *testing.T) {
 func TestPidNamespace(t *testing.T) {
 	e := newEnv(t, "posix/cpu,namespaces/pid")
 	r := e.start(t)
-	r.Launch(TaskSpec{TaskID: "ns", Command: "echo $$", Resources: Res{CPUs: 0.1, Mem: 32}})
+	r.Launch(TaskSpec{TaskID: "ns", Command: "echo $$", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}})
 	r.Wait("ns", 10*time.Second)
-	cid, _, _, _ := r.ContainerOf("ns")
+	cid, _, _, _ := r.containerOf("ns")
 	if b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "ns", cid), "stdout")); string(b) != "1\n" {
 		t.Fatalf("task pid in its namespace = %q, want 1", b)
 	}
@@ -377,12 +379,12 @@ func TestCompletedTasksPruned(t *testing.T) {
 	e := newEnv(t, "posix/cpu,posix/mem")
 	e.cfg.MaxCompleted = 3
 	r := e.start(t)
-	if _, err := r.Launch(TaskSpec{TaskID: "live", Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "live", Command: "sleep 60", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
 		id := fmt.Sprintf("done-%d", i)
-		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "true", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
 			t.Fatal(err)
 		}
 		if task, _ := r.Wait(id, 20*time.Second); task.State != "TASK_FINISHED" {
@@ -424,12 +426,12 @@ func TestGarbageCollection(t *testing.T) {
 	e.cfg.GCDelay = time.Hour
 	r := e.start(t)
 	for _, id := range []string{"old", "young"} {
-		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "echo hi", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+		if _, err := r.Launch(TaskSpec{TaskID: id, Command: "echo hi", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
 			t.Fatal(err)
 		}
 		r.Wait(id, 20*time.Second)
 	}
-	if _, err := r.Launch(TaskSpec{TaskID: "live", Command: "sleep 60", Resources: Res{CPUs: 0.1, Mem: 16}}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "live", Command: "sleep 60", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
 		t.Fatal(err)
 	}
 	old, _ := r.ViewOf("old")

@@ -7,7 +7,6 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
-	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 )
@@ -18,8 +17,10 @@ import (
 const MaxCompletedExecutorsPerFramework = 150
 
 // Service is the runtime as agentd sees it: it satisfies agentd.Runtime
-// (recovery, /state frameworks, /containers, accounting, metrics) and serves
-// the task API, the v1 container calls and /files.
+// (recovery, /state frameworks, /containers, accounting, metrics) and
+// offers the operations behind the task API, the v1 container calls,
+// /files and the process tree, in terms of the wire types (package api);
+// the HTTP layer (package httpapi) calls them.
 type Service struct {
 	rt       *Runtime
 	hostname string
@@ -72,22 +73,8 @@ func (s *Service) Shutdown(context.Context) error {
 	return nil
 }
 
-// ResourcesOf converts accounted scalars to Mesos resources (role "*").
-func ResourcesOf(r Res) mesos.Resources {
-	var out mesos.Resources
-	for _, kv := range []struct {
-		name string
-		v    float64
-	}{{"cpus", r.CPUs}, {"mem", r.Mem}, {"disk", r.Disk}} {
-		if kv.v > 1e-9 {
-			out = append(out, mesos.Resource{Name: kv.name, Role: mesos.UnreservedRole, Value: mesos.ScalarValue(kv.v)})
-		}
-	}
-	return out
-}
-
 // Allocated is what the tasks and their executors use.
-func (s *Service) Allocated() mesos.Resources { return ResourcesOf(s.rt.Allocated()) }
+func (s *Service) Allocated() mesos.Resources { return s.rt.Allocated() }
 
 // Metrics returns the slave/tasks_* and executor counters.
 func (s *Service) Metrics() map[string]float64 {
@@ -169,9 +156,9 @@ func frameworkUser(v View) string {
 func executorOf(v View, exe string) api.Executor {
 	t := taskOf(v)
 	e := api.Executor{ID: v.Task.ID, Name: v.ExecutorName, Source: v.Task.ID, Container: v.ContainerID,
-		Directory: v.Sandbox, Resources: ResourcesOf(v.ExecutorRes).SummaryJSON(), Role: "*",
+		Directory: v.Sandbox, Resources: v.ExecutorRes.SummaryJSON(), Role: "*",
 		Tasks: []api.Task{}, QueuedTasks: []api.QueuedTask{}, CompletedTasks: []api.Task{},
-		FrameworkID: v.Task.FrameworkID, ResourcesFull: ResourcesOf(v.ExecutorRes).FullJSON()}
+		FrameworkID: v.Task.FrameworkID, ResourcesFull: v.ExecutorRes.FullJSON()}
 	if checkpoint.Terminal(v.Task.State) {
 		e.CompletedTasks = append(e.CompletedTasks, t)
 	} else {
@@ -230,18 +217,11 @@ func (s *Service) Containers() []api.Container {
 	return out
 }
 
-// Register installs the task API, the v1 container calls and /files.
-func (s *Service) Register(srv *httpapi.Server) {
-	s.registerTaskAPI(srv)
-	s.registerContainerCalls(srv)
-	s.registerFiles(srv)
-}
-
 // TaskInfoOf converts a view to the task API's shape.
 func TaskInfoOf(v View) api.TaskInfo {
 	ti := api.TaskInfo{ID: v.Task.ID, Name: v.Task.Name, FrameworkID: v.Task.FrameworkID, FrameworkName: v.FrameworkName,
 		ExecutorID: v.Task.ID, AgentID: v.Task.SlaveID, ContainerID: v.ContainerID, State: v.Task.State,
-		Resources: api.TaskResources{CPUs: v.Task.Resources.CPUs, Mem: v.Task.Resources.Mem, Disk: v.Task.Resources.Disk},
+		Resources: v.Task.Resources,
 		User:      v.Task.User, Statuses: make([]api.TaskUpdate, 0, len(v.Task.Statuses)), ExitStatus: v.ExitStatus(),
 		Sandbox: v.Sandbox}
 	if !v.Finished {

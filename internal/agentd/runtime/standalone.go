@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
+	"github.com/mesosctl/mesosctl/internal/mesos"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,10 +15,8 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
-	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
-	"github.com/mesosctl/mesosctl/internal/agentd/procfs"
-	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // Standalone containers are the v1 operator API's LAUNCH_CONTAINER
@@ -33,7 +32,7 @@ type StandaloneSpec struct {
 	Argv        []string
 	Env         map[string]string
 	User        string
-	Resources   Res
+	Resources   mesos.Resources // cpus, mem and disk are accounted
 }
 
 // LaunchStandalone starts a standalone container. It returns false when a
@@ -50,16 +49,17 @@ func (r *Runtime) LaunchStandalone(s StandaloneSpec) (bool, error) {
 		r.mu.Unlock()
 		return false, nil
 	}
-	free := r.cfg.Total.sub(r.allocated)
-	need := s.Resources
-	if need.CPUs > free.CPUs+1e-9 || need.Mem > free.Mem+1e-9 || need.Disk > free.Disk+1e-9 {
+	task := TaskResourcesOf(s.Resources)
+	need := ResourcesOf(task)
+	if !r.fitsLocked(need) {
+		free := r.freeLocked()
 		r.mu.Unlock()
 		return false, &InsufficientError{Need: need, Free: free}
 	}
-	r.allocated = r.allocated.add(need)
+	r.allocated = r.allocated.Add(need)
 	r.seq++
-	c := &container{done: make(chan struct{}), seq: r.seq}
-	c.task.Resources = need
+	c := &container{done: make(chan struct{}), seq: r.seq, need: need}
+	c.task.Resources = task
 	c.task.ID = s.ContainerID
 	r.standalone[s.ContainerID] = c
 	r.mu.Unlock()
@@ -79,7 +79,7 @@ func (r *Runtime) LaunchStandalone(s StandaloneSpec) (bool, error) {
 	if err != nil {
 		r.mu.Lock()
 		delete(r.standalone, s.ContainerID)
-		r.allocated = r.allocated.sub(need)
+		r.releaseLocked(need)
 		r.mu.Unlock()
 		var se *sandboxError
 		if errors.As(err, &se) {
@@ -109,7 +109,7 @@ func (r *Runtime) launchStandalone(c *container, info *launcher.Info) error {
 	if err := makeSandbox(info.Sandbox, owner); err != nil {
 		return &sandboxError{err}
 	}
-	if err := r.isolate(info, c.task.Resources, 0); err != nil {
+	if err := r.isolate(info, c.need, 0); err != nil {
 		os.RemoveAll(info.Sandbox)
 		return err
 	}
@@ -119,7 +119,7 @@ func (r *Runtime) launchStandalone(c *container, info *launcher.Info) error {
 	noCommit := func(int) error { return nil }
 	if err := r.spawn(c, info, owner, noCommit, func() { r.finishStandalone(c) }); err != nil {
 		if derr := info.Cgroup.Destroy(); derr != nil {
-			r.logf("W destroy cgroups of container %s: %v", info.ContainerID, derr)
+			r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", info.ContainerID, derr)
 		}
 		os.RemoveAll(r.paths.Runtime(info.ContainerID))
 		os.RemoveAll(info.Sandbox)
@@ -139,10 +139,10 @@ func (r *Runtime) finishStandalone(c *container) {
 	l := c.info.Launch
 	r.mu.Unlock()
 	if err := l.Cgroup.Destroy(); err != nil {
-		r.logf("W destroy cgroups of container %s: %v", l.ContainerID, err)
+		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)
 	}
 	r.mu.Lock()
-	r.allocated = r.allocated.sub(c.task.Resources)
+	r.releaseLocked(c.need)
 	close(c.done)
 	r.broadcastLocked()
 	r.mu.Unlock()
@@ -189,8 +189,9 @@ func (r *Runtime) recoverStandalone() error {
 		if info.Cgroup != nil {
 			c.task.Resources.Mem = info.Cgroup.MemLimitMB()
 		}
+		c.need = ResourcesOf(c.task.Resources)
 		r.mu.Lock()
-		r.allocated = r.allocated.add(c.task.Resources)
+		r.allocated = r.allocated.Add(c.need)
 		r.mu.Unlock()
 		if r.cfg.Recover == "cleanup" {
 			r.signalTree(c.pid, syscall.SIGKILL)
@@ -270,144 +271,85 @@ func (r *Runtime) pollStandalone() {
 	}
 }
 
-func notFoundContainer(cid string) error {
-	return httpapi.CodedError(http.StatusNotFound, "Container "+cid+" cannot be found")
+// ContainerNotFoundError: no container has that ID (HTTP 404).
+type ContainerNotFoundError struct{ ContainerID string }
+
+func (e *ContainerNotFoundError) Error() string {
+	return "Container " + e.ContainerID + " cannot be found"
 }
 
-func (s *Service) registerContainerCalls(srv *httpapi.Server) {
+// ContainerRunningError: REMOVE_CONTAINER of a container still running.
+type ContainerRunningError struct{ ContainerID string }
+
+func (e *ContainerRunningError) Error() string {
+	return "Container " + e.ContainerID + " is still running: KILL_CONTAINER and WAIT_CONTAINER first"
+}
+
+// LaunchContainer starts a standalone container (LAUNCH_CONTAINER). It
+// returns false when a container with that ID already exists.
+func (s *Service) LaunchContainer(spec StandaloneSpec) (bool, error) {
+	return s.rt.LaunchStandalone(spec)
+}
+
+// WaitContainer waits until a standalone or task container has ended and
+// returns how it ended (WAIT_CONTAINER); ctx's error when ctx is done first.
+func (s *Service) WaitContainer(ctx context.Context, cid string) (api.WaitContainerResponse, error) {
+	done, term, ok := s.containerDone(cid)
+	if !ok {
+		return api.WaitContainerResponse{}, &ContainerNotFoundError{cid}
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return api.WaitContainerResponse{}, ctx.Err()
+	}
+	return s.waitResponse(cid, term, s.rt.launcherStatus(cid)), nil
+}
+
+// KillContainer signals a standalone or task container (KILL_CONTAINER);
+// an ended container is left alone.
+func (s *Service) KillContainer(cid string, sig syscall.Signal) error {
 	rt := s.rt
-	srv.HandleCall(api.CallLaunchContainer, func(ctx context.Context, call *api.Call) (any, error) {
-		lc := call.LaunchContainer
-		if lc == nil {
-			return nil, httpapi.CodedError(http.StatusBadRequest, "Expecting 'launch_container' to be present")
-		}
-		if lc.ContainerID.Parent != nil {
-			return nil, httpapi.CodedError(http.StatusBadRequest,
-				"agentd does not launch nested containers: launch a standalone container (no parent) instead")
-		}
-		if len(lc.Container) > 0 && string(lc.Container) != "null" {
-			var ci struct {
-				Type string `json:"type"`
-			}
-			_ = json.Unmarshal(lc.Container, &ci)
-			if ci.Type != "" && ci.Type != "MESOS" {
-				return nil, httpapi.CodedError(http.StatusBadRequest, "agentd runs only MESOS containers without images, not "+ci.Type)
-			}
-		}
-		var cmd api.CommandInfo
-		if len(lc.Command) > 0 {
-			if err := json.Unmarshal(lc.Command, &cmd); err != nil {
-				return nil, httpapi.CodedError(http.StatusBadRequest, "Invalid command: "+err.Error())
-			}
-		}
-		spec := StandaloneSpec{ContainerID: lc.ContainerID.Value, Shell: cmd.Shell == nil || *cmd.Shell,
-			Command: cmd.Value, User: cmd.User, Env: map[string]string{}}
-		if !spec.Shell {
-			spec.Argv = cmd.Arguments
-			if len(spec.Argv) == 0 && cmd.Value != "" {
-				spec.Argv = []string{cmd.Value}
-			}
-			spec.Command = ""
-		}
-		if cmd.Environment != nil {
-			for _, v := range cmd.Environment.Variables {
-				spec.Env[v.Name] = v.Value
-			}
-		}
-		if len(lc.Resources) > 0 {
-			res, err := mesos.ParseResources(string(lc.Resources), mesos.UnreservedRole)
-			if err != nil {
-				return nil, httpapi.CodedError(http.StatusBadRequest, "Invalid resources: "+err.Error())
-			}
-			spec.Resources = Res{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")}
-		}
-		created, err := rt.LaunchStandalone(spec)
-		if err != nil {
-			return nil, containerCallError(err)
-		}
-		if !created {
-			return httpapi.Status(http.StatusAccepted), nil
-		}
-		return nil, nil
-	})
-	srv.HandleCall(api.CallWaitContainer, func(ctx context.Context, call *api.Call) (any, error) {
-		if call.WaitContainer == nil {
-			return nil, httpapi.CodedError(http.StatusBadRequest, "Expecting 'wait_container' to be present")
-		}
-		cid := call.WaitContainer.ContainerID.Value
-		done, term, ok := s.containerDone(cid)
-		if !ok {
-			return nil, notFoundContainer(cid)
-		}
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		return s.waitResponse(cid, term, s.rt.launcherStatus(cid)), nil
-	})
-	srv.HandleCall(api.CallKillContainer, func(ctx context.Context, call *api.Call) (any, error) {
-		kc := call.KillContainer
-		if kc == nil {
-			return nil, httpapi.CodedError(http.StatusBadRequest, "Expecting 'kill_container' to be present")
-		}
-		sig := syscall.SIGKILL
-		if kc.Signal != nil {
-			sig = syscall.Signal(*kc.Signal)
-		}
-		cid := kc.ContainerID.Value
-		if c, ok := rt.standaloneOf(cid); ok {
-			rt.mu.Lock()
-			finished, pid := c.finished, c.pid
-			rt.mu.Unlock()
-			if !finished {
-				rt.signalStandalone(pid, sig)
-			}
-			return nil, nil
-		}
-		for _, v := range rt.Views() {
-			if v.ContainerID == cid {
-				if !v.Finished {
-					rt.signalTree(v.PID, sig)
-				}
-				return nil, nil
-			}
-		}
-		return nil, notFoundContainer(cid)
-	})
-	srv.HandleCall(api.CallRemoveContainer, func(ctx context.Context, call *api.Call) (any, error) {
-		if call.RemoveContainer == nil {
-			return nil, httpapi.CodedError(http.StatusBadRequest, "Expecting 'remove_container' to be present")
-		}
-		cid := call.RemoveContainer.ContainerID.Value
-		c, ok := rt.standaloneOf(cid)
-		if !ok {
-			return nil, notFoundContainer(cid)
-		}
+	if c, ok := rt.standaloneOf(cid); ok {
 		rt.mu.Lock()
-		finished := c.finished
+		finished, pid := c.finished, c.pid
 		rt.mu.Unlock()
 		if !finished {
-			return nil, httpapi.CodedError(http.StatusInternalServerError,
-				"Container "+cid+" is still running: KILL_CONTAINER and WAIT_CONTAINER first")
+			rt.signalStandalone(pid, sig)
 		}
-		os.RemoveAll(rt.paths.Runtime(cid))
-		os.RemoveAll(rt.paths.StandaloneSandbox(cid))
-		rt.mu.Lock()
-		delete(rt.standalone, cid)
-		rt.mu.Unlock()
-		return nil, nil
-	})
+		return nil
+	}
+	for _, v := range rt.Views() {
+		if v.ContainerID == cid {
+			if !v.Finished {
+				rt.signalTree(v.PID, sig)
+			}
+			return nil
+		}
+	}
+	return &ContainerNotFoundError{cid}
 }
 
-func containerCallError(err error) error {
-	switch e := err.(type) {
-	case *InsufficientError:
-		return httpapi.CodedError(http.StatusConflict, e.Error())
-	case *badRequest:
-		return httpapi.CodedError(http.StatusBadRequest, e.Error())
+// RemoveContainer removes an ended standalone container's runtime
+// directory and sandbox (REMOVE_CONTAINER).
+func (s *Service) RemoveContainer(cid string) error {
+	rt := s.rt
+	c, ok := rt.standaloneOf(cid)
+	if !ok {
+		return &ContainerNotFoundError{cid}
 	}
-	return err
+	rt.mu.Lock()
+	finished := c.finished
+	rt.mu.Unlock()
+	if !finished {
+		return &ContainerRunningError{cid}
+	}
+	os.RemoveAll(rt.paths.Runtime(cid))
+	os.RemoveAll(rt.paths.StandaloneSandbox(cid))
+	rt.mu.Lock()
+	delete(rt.standalone, cid)
+	rt.mu.Unlock()
+	return nil
 }
 
 // containerDone finds a standalone or task container by container ID.

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"github.com/mesosctl/mesosctl/internal/mesos"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -18,8 +19,8 @@ type View struct {
 	ContainerID   string
 	Sandbox       string
 	ExecutorName  string
-	ExecutorRes   Res // task + executor overhead
-	PID           int // launcher pid
+	ExecutorRes   mesos.Resources // task + executor overhead
+	PID           int             // launcher pid
 	Finished      bool
 	Cgroup        *cgroups.Group
 	Spec          TaskSpec
@@ -50,7 +51,7 @@ func (v View) ExitStatus() *int {
 }
 
 func (r *Runtime) viewLocked(c *container) View {
-	v := View{Task: c.task, FrameworkName: c.frameName, ExecutorRes: c.task.Resources.add(c.execRes),
+	v := View{Task: c.task, FrameworkName: c.frameName, ExecutorRes: c.need,
 		PID: c.pid, Finished: c.finished, Spec: c.info.Spec, seq: c.seq}
 	v.Task.Statuses = append([]checkpoint.Status(nil), c.task.Statuses...)
 	if l := c.info.Launch; l != nil {
@@ -89,12 +90,6 @@ func (r *Runtime) ViewOf(tid string) (View, error) {
 	}
 	return r.viewLocked(c), nil
 }
-
-// Total returns the agent resources the runtime accounts against.
-func (r *Runtime) Total() Res { return r.cfg.Total }
-
-// AgentID returns the agent ID the runtime runs under.
-func (r *Runtime) AgentID() string { return r.cfg.AgentID }
 
 // SandboxRoots are the directories /files may serve: the agent's task
 // sandboxes and the standalone containers' sandboxes.

@@ -6,11 +6,8 @@ package agentd
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,9 +24,6 @@ type Options struct {
 	Environ func() []string
 	// Prog is the program name used for --help and log file names.
 	Prog string
-	// NewRuntime builds the task runtime (nil = the real one, which
-	// launches containers by re-executing Executable).
-	NewRuntime agent.RuntimeFactory
 	// Executable is the multi-call binary containers are launched with.
 	Executable func() string
 	// Ready is passed to the agent (tests).
@@ -77,7 +71,8 @@ func progName() string {
 	return "mesos-agent"
 }
 
-// Run loads the flags and runs the agent.
+// Run loads the flags and runs the agent: the agent package turns them
+// into its configuration and log, builds its runtime and serves.
 func Run(cmd *cobra.Command, opts *Options) error {
 	vals, err := flags.Load(opts.Args, opts.Environ())
 	switch {
@@ -94,27 +89,14 @@ func Run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}
-	if _, _, err := checkIsolation(vals.String("isolation")); err != nil {
-		return cmdutil.FlagErrorf("%v", err)
-	}
-	logger, closeLog, err := newLogger(opts.IO.ErrOut, vals, opts.Prog)
+	logger, closeLog, err := agent.NewLogger(opts.IO.ErrOut, vals, opts.Prog)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
 	cfg.Logger = logger
-	cfg.NewRuntime = opts.NewRuntime
-	if cfg.NewRuntime == nil {
-		exe := ""
-		if opts.Executable != nil {
-			exe = opts.Executable()
-		}
-		if exe == "" {
-			if exe, err = os.Executable(); err != nil {
-				return fmt.Errorf("cannot find the mesosctl executable to launch containers with: %v", err)
-			}
-		}
-		cfg.NewRuntime = RuntimeFactory(exe, logger)
+	if opts.Executable != nil {
+		cfg.Executable = opts.Executable()
 	}
 	cfg.Ready = opts.Ready
 	if err := agent.Run(cmd.Context(), cfg); err != nil {
@@ -127,34 +109,4 @@ func Run(cmd *cobra.Command, opts *Options) error {
 		return err
 	}
 	return nil
-}
-
-// newLogger logs to stderr (unless --quiet) and, with --log_dir, to
-// <log_dir>/<prog>.INFO, at --logging_level.
-func newLogger(stderr io.Writer, v *flags.Values, prog string) (*slog.Logger, func(), error) {
-	level := slog.LevelInfo
-	switch strings.ToUpper(v.String("logging_level")) {
-	case "WARNING":
-		level = slog.LevelWarn
-	case "ERROR":
-		level = slog.LevelError
-	}
-	var writers []io.Writer
-	if !v.Bool("quiet") {
-		writers = append(writers, stderr)
-	}
-	closer := func() {}
-	if dir := v.String("log_dir"); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, nil, fmt.Errorf("Failed to create --log_dir '%s': %v", dir, err)
-		}
-		f, err := os.OpenFile(filepath.Join(dir, prog+".INFO"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("Failed to open log file in --log_dir '%s': %v", dir, err)
-		}
-		writers = append(writers, f)
-		closer = func() { f.Close() }
-	}
-	h := slog.NewTextHandler(io.MultiWriter(writers...), &slog.HandlerOptions{Level: level})
-	return slog.New(h), closer, nil
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/dockerexecutor"
-	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/mesos"
 )
 
 // NewCmdDockerExecutor returns the hidden docker-executor command.
@@ -25,7 +25,7 @@ func NewCmdDockerExecutor(f *cmdutil.Factory) *cobra.Command {
 		Args:   cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if stopTimeout != "" {
-				d, err := flags.ParseDuration(stopTimeout)
+				d, err := mesos.ParseDuration(stopTimeout)
 				if err != nil {
 					return cmdutil.FlagErrorf("Failed to load flag 'stop_timeout': %v", err)
 				}
@@ -34,7 +34,7 @@ func NewCmdDockerExecutor(f *cmdutil.Factory) *cobra.Command {
 			if err := fl.Validate(); err != nil {
 				return cmdutil.FlagErrorf("%v", err)
 			}
-			grace, err := dockerexecutor.GracePeriod(os.Getenv, fl.StopTimeout, flags.ParseDuration)
+			grace, err := dockerexecutor.GracePeriod(os.Getenv, fl.StopTimeout, mesos.ParseDuration)
 			if err != nil {
 				return err
 			}

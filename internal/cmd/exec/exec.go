@@ -12,8 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -294,16 +292,11 @@ func ParseEnv(s string) (map[string]string, error) {
 	return env, nil
 }
 
-var mesosDuration = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)(ns|us|ms|secs|mins|hrs|days|weeks)$`)
-
 // ParseKillAfter reads a duration in Mesos syntax (10secs, 2mins, 1.5hrs)
 // or Go syntax (10s, 2m).
 func ParseKillAfter(s string) (time.Duration, error) {
-	if m := mesosDuration.FindStringSubmatch(strings.TrimSpace(s)); m != nil {
-		n, _ := strconv.ParseFloat(m[1], 64)
-		unit := map[string]time.Duration{"ns": time.Nanosecond, "us": time.Microsecond, "ms": time.Millisecond,
-			"secs": time.Second, "mins": time.Minute, "hrs": time.Hour, "days": 24 * time.Hour, "weeks": 7 * 24 * time.Hour}[m[2]]
-		return time.Duration(n * float64(unit)), nil
+	if d, err := mesos.ParseDuration(s); err == nil {
+		return d, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {

@@ -28,14 +28,16 @@ type Agent struct {
 // Stop stops the agent (also done at test cleanup).
 func (a *Agent) Stop() { a.stop() }
 
-// Start runs agentd with Mesos-style flags (--work_dir defaults to a temp
-// dir, --config_dir to none, --ip to 127.0.0.1, --port to a free one; args
+// Start runs agentd with Mesos-style flags (--work_dir and --runtime_dir
+// default to temp dirs, --config_dir to none, --ip to 127.0.0.1, --port to a free one; args
 // override these) and waits until it serves.
 func Start(t testing.TB, args ...string) *Agent {
 	t.Helper()
 	a := &Agent{WorkDir: t.TempDir()}
 	var all []string
-	for _, d := range []string{"--work_dir=" + a.WorkDir, "--config_dir=", "--ip=127.0.0.1", "--port=0"} {
+	// The runtime dir is the test's own: the agent's real runtime adopts
+	// (and reaps) what it finds there.
+	for _, d := range []string{"--work_dir=" + a.WorkDir, "--runtime_dir=" + t.TempDir(), "--config_dir=", "--ip=127.0.0.1", "--port=0"} {
 		name, _, _ := strings.Cut(d, "=")
 		if !slices.ContainsFunc(args, func(s string) bool { return strings.HasPrefix(s, name+"=") }) {
 			all = append(all, d)

@@ -1,4 +1,4 @@
-package runtime
+package httpapi
 
 import (
 	"errors"
@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-
-	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
 )
 
 // filesPageSize is Mesos' read granularity: /files/read returns at most 16
@@ -24,13 +22,18 @@ const filesPageSize = 4096
 // maxFilesRead caps an explicit ?length=.
 const maxFilesRead = 4 << 20
 
-func (s *Service) registerFiles(srv *httpapi.Server) {
-	srv.Handle("GET /files/read", http.HandlerFunc(s.filesRead))
-	srv.Handle("GET /files/read.json", http.HandlerFunc(s.filesRead))
-	srv.Handle("GET /files/browse", http.HandlerFunc(s.filesBrowse))
-	srv.Handle("GET /files/browse.json", http.HandlerFunc(s.filesBrowse))
-	srv.Handle("GET /files/download", http.HandlerFunc(s.filesDownload))
-	srv.Handle("GET /files/download.json", http.HandlerFunc(s.filesDownload))
+// sandboxFiles serves /files/{read,browse,download} from the runtime's
+// sandbox roots.
+type sandboxFiles struct{ roots func() []string }
+
+func (s *Server) registerFiles(roots func() []string) {
+	f := sandboxFiles{roots}
+	s.Handle("GET /files/read", http.HandlerFunc(f.read))
+	s.Handle("GET /files/read.json", http.HandlerFunc(f.read))
+	s.Handle("GET /files/browse", http.HandlerFunc(f.browse))
+	s.Handle("GET /files/browse.json", http.HandlerFunc(f.browse))
+	s.Handle("GET /files/download", http.HandlerFunc(f.download))
+	s.Handle("GET /files/download.json", http.HandlerFunc(f.download))
 }
 
 // sandboxFile is a requested /files path, open, inside one sandbox root.
@@ -52,7 +55,7 @@ func (sf *sandboxFile) Close() {
 // outside and a directory swapped for a link between a check and the open
 // (there is no separate check) cannot escape it. Anything that cannot be
 // opened is 404 with the same message, so nothing outside is revealed.
-func (s *Service) open(p string) (*sandboxFile, int, error) {
+func (s sandboxFiles) open(p string) (*sandboxFile, int, error) {
 	sp, status, err := s.locate(p)
 	if err != nil {
 		return nil, status, err
@@ -72,7 +75,7 @@ func (s *Service) open(p string) (*sandboxFile, int, error) {
 }
 
 // locate finds the sandbox root of an absolute path and opens the root.
-func (s *Service) locate(p string) (*sandboxFile, int, error) {
+func (s sandboxFiles) locate(p string) (*sandboxFile, int, error) {
 	if p == "" {
 		return nil, http.StatusBadRequest, errors.New("Expecting 'path=value' in query.")
 	}
@@ -81,7 +84,7 @@ func (s *Service) locate(p string) (*sandboxFile, int, error) {
 	}
 	clean := filepath.Clean(p)
 	notFound := fmt.Errorf("Failed to find '%s'", p) // the same for outside: reveal nothing
-	for _, root := range s.rt.SandboxRoots() {
+	for _, root := range s.roots() {
 		// The root as configured, as resolved, and (for the task
 		// sandboxes) through <work_dir>/slaves/latest.
 		names := []string{root}
@@ -121,7 +124,7 @@ func filesError(w http.ResponseWriter, status int, err error) {
 	http.Error(w, err.Error(), status)
 }
 
-func (s *Service) filesRead(w http.ResponseWriter, r *http.Request) {
+func (s sandboxFiles) read(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	sf, status, err := s.open(q.Get("path"))
 	if err != nil {
@@ -203,7 +206,7 @@ func entryOf(path string, fi fs.FileInfo) fileEntry {
 	return e
 }
 
-func (s *Service) filesBrowse(w http.ResponseWriter, r *http.Request) {
+func (s sandboxFiles) browse(w http.ResponseWriter, r *http.Request) {
 	req := r.URL.Query().Get("path")
 	sf, status, err := s.open(req)
 	if err != nil {
@@ -232,7 +235,7 @@ func (s *Service) filesBrowse(w http.ResponseWriter, r *http.Request) {
 	writeFilesJSON(w, r, out)
 }
 
-func (s *Service) filesDownload(w http.ResponseWriter, r *http.Request) {
+func (s sandboxFiles) download(w http.ResponseWriter, r *http.Request) {
 	req := r.URL.Query().Get("path")
 	sf, status, err := s.open(req)
 	if err != nil {
@@ -251,5 +254,5 @@ func (s *Service) filesDownload(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeFilesJSON(w http.ResponseWriter, r *http.Request, v any) {
-	httpapi.WriteJSON(w, r, http.StatusOK, v)
+	WriteJSON(w, r, http.StatusOK, v)
 }

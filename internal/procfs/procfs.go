@@ -1,6 +1,14 @@
-// Package procfs reads the few /proc facts agentd needs: a process's start
-// time (to defend against pid reuse, like runc's hasInit), liveness, its
-// parent, and CPU/memory usage for the posix/cpu and posix/mem isolators.
+// Package procfs reads the few /proc facts mesosctl needs: a process's
+// start time (to defend against pid reuse, like runc's hasInit), liveness,
+// its parent and children, its command line, and CPU/memory usage (agentd's
+// posix/cpu and posix/mem isolators). It is the one place /proc/<pid> is
+// parsed: agentd, its executor and the test cluster's systemctl use it.
+//
+// It is kept small rather than replaced by github.com/prometheus/procfs
+// (in the module graph only through the Prometheus client): that library
+// has no per-thread children lists (/proc/<pid>/task/*/children, which
+// Tree needs), and parses every field of stat into a larger struct on
+// paths agentd runs each second per container and per /containers call.
 package procfs
 
 import (

@@ -1,0 +1,123 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
+)
+
+// InvalidError is a request the runtime refuses as malformed (an
+// unusable ID, a task without a command, a negative resource): the
+// caller's mistake, not the agent's (HTTP 400).
+type InvalidError struct{ msg string }
+
+func (e *InvalidError) Error() string { return e.msg }
+
+func badRequestf(format string, a ...any) error { return &InvalidError{fmt.Sprintf(format, a...)} }
+
+// SpecOf converts a task API launch request to the runtime's TaskSpec,
+// checking the numbers (Launch checks the IDs and the command).
+func SpecOf(in api.TaskSpec) (TaskSpec, error) {
+	r := in.Resources
+	for name, v := range map[string]float64{"cpus": r.CPUs, "mem": r.Mem, "disk": r.Disk} {
+		if v < 0 || v != v {
+			return TaskSpec{}, badRequestf("resources.%s must be a non-negative number, got %v", name, v)
+		}
+	}
+	if in.PidsMax < 0 {
+		return TaskSpec{}, badRequestf("pids_max must not be negative")
+	}
+	return TaskSpec{FrameworkID: in.FrameworkID, FrameworkName: in.FrameworkName, TaskID: in.TaskID, Name: in.Name,
+		Command: in.Command, Argv: in.Argv, Env: in.Env, User: in.User, FrameworkUser: in.FrameworkUser, PidsMax: in.PidsMax,
+		Resources: r}, nil
+}
+
+// validID refuses IDs that would escape or confuse the work_dir layout.
+func validID(field, id string) error {
+	if id == "." || id == ".." || id == "latest" || strings.ContainsAny(id, "/\\\x00") || len(id) > 255 {
+		return badRequestf("invalid %s %q: IDs may not be '.', '..', 'latest', contain '/', or exceed 255 bytes", field, id)
+	}
+	for _, c := range id {
+		if c < 0x20 || c == 0x7f {
+			return badRequestf("invalid %s %q: control characters are not allowed", field, id)
+		}
+	}
+	return nil
+}
+
+// LaunchTask launches a task of the task API and returns it as launched.
+func (s *Service) LaunchTask(in api.TaskSpec) (api.TaskInfo, error) {
+	spec, err := SpecOf(in)
+	if err != nil {
+		return api.TaskInfo{}, err
+	}
+	if _, err := s.rt.Launch(spec); err != nil {
+		var ins *InsufficientError
+		var cf *ConflictError
+		var bad *InvalidError
+		if !errors.As(err, &ins) && !errors.As(err, &cf) && !errors.As(err, &bad) {
+			err = fmt.Errorf("launching task %s: %w", spec.TaskID, err)
+		}
+		return api.TaskInfo{}, err
+	}
+	v, err := s.rt.ViewOf(spec.TaskID)
+	if err != nil {
+		return api.TaskInfo{}, err
+	}
+	return TaskInfoOf(v), nil
+}
+
+// Tasks lists every task the runtime knows, oldest first.
+func (s *Service) Tasks() []api.TaskInfo {
+	views := s.rt.Views()
+	out := make([]api.TaskInfo, 0, len(views))
+	for _, v := range views {
+		out = append(out, TaskInfoOf(v))
+	}
+	return out
+}
+
+// WaitTask returns task id once it has more than after statuses or has
+// ended (after < 0: at once), or when timeout has passed. It returns
+// ctx's error when ctx is done first.
+func (s *Service) WaitTask(ctx context.Context, id string, after int, timeout time.Duration) (api.TaskInfo, error) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		changed := s.rt.Changed()
+		v, err := s.rt.ViewOf(id)
+		if err != nil {
+			return api.TaskInfo{}, err
+		}
+		if after < 0 || len(v.Task.Statuses) > after || (checkpoint.Terminal(v.Task.State) && v.Finished) {
+			return TaskInfoOf(v), nil
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return TaskInfoOf(v), nil
+		case <-ctx.Done():
+			return api.TaskInfo{}, ctx.Err()
+		}
+	}
+}
+
+// KillTask asks task id's executor to kill it and returns the task.
+func (s *Service) KillTask(id string) (api.TaskInfo, error) {
+	if err := s.rt.Kill(id); err != nil {
+		return api.TaskInfo{}, err
+	}
+	v, err := s.rt.ViewOf(id)
+	if err != nil {
+		return api.TaskInfo{}, err
+	}
+	return TaskInfoOf(v), nil
+}
+
+// SandboxRoots are the directories /files may serve from.
+func (s *Service) SandboxRoots() []string { return s.rt.SandboxRoots() }
