@@ -62,16 +62,6 @@ func New(ctx context.Context, cfg Config) (*Containerizer, error) {
 // Docker is the docker CLI the containerizer uses.
 func (c *Containerizer) Docker() *docker.Docker { return c.cfg.Docker }
 
-// RecoveryAdvice is what a Mesos agent prints after a failed recovery for
-// the operator of a Docker containerizer.
-const RecoveryAdvice = `If you use the Docker containerizer and think that the Docker
-daemon state is broken, you can try to clear it. But be careful:
-these commands will erase all containers and images from this host,
-not just those started by Mesos!
-docker kill $(docker ps -q)
-docker rm $(docker ps -a -q)
-docker rmi $(docker images -q)`
-
 // Known says what the agent knows of a Mesos container ID after its own
 // recovery: Live (a run it follows), or Ended (a run that has ended, at
 // EndedAt).

@@ -64,6 +64,7 @@ var Defs = sortDefs([]Def{
 	d("default_role", String, "*", "role of resources given without one and of auto-detected resources"),
 	d("disk_watch_interval", Duration, "1mins", "interval of disk usage checks for GC"),
 	d("docker", String, "docker", "path to the docker CLI"),
+	nodef("docker_config", String, "docker config.json object (or the absolute path of one) with registry credentials for image pulls"),
 	d("docker_kill_orphans", Bool, "true", "kill orphaned mesos-* docker containers"),
 	d("docker_registry", String, "https://registry-1.docker.io", "default docker registry"),
 	d("docker_remove_delay", Duration, "6hrs", "delay before removing exited docker containers"),

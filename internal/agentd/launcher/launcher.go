@@ -49,7 +49,11 @@ type Info struct {
 	PidNamespace bool              `json:"pid_namespace,omitempty"`
 	GracePeriod  time.Duration     `json:"grace_period"`
 	Executable   string            `json:"executable"`
-	Standalone   bool              `json:"standalone,omitempty"`
+	// DockerExecutor, for a task of the Docker containerizer, are the
+	// flags of its executor: the launcher runs Executable as
+	// mesos-docker-executor with them instead of the command executor.
+	DockerExecutor []string `json:"docker_executor,omitempty"`
+	Standalone     bool     `json:"standalone,omitempty"`
 	// ExecutorEnv is the whole environment of the executor (for a
 	// standalone container, of the command) as Mesos builds it: the
 	// --executor_environment_variables, the MESOS_* executor variables,
@@ -59,6 +63,10 @@ type Info struct {
 	// starts anything, and aborts if agentd closes it without.
 	Handshake bool `json:"handshake,omitempty"`
 }
+
+// DockerExecutorName is the Docker executor's name (Mesos'
+// <launcher_dir>/mesos-docker-executor), the argv[0] it runs under.
+const DockerExecutorName = "mesos-docker-executor"
 
 // DefaultPath is the PATH a container gets when its environment has none
 // (Mesos' os::host_default_path()).
@@ -213,7 +221,12 @@ func Run(i *Info) int {
 			return 1
 		}
 	} else {
-		c = exec.Command(i.Executable, "executor", "--launch_info="+filepath.Join(rt, "launch_info"))
+		if len(i.DockerExecutor) > 0 {
+			// argv[0] picks the binary's mesos-docker-executor personality.
+			c = &exec.Cmd{Path: i.Executable, Args: append([]string{DockerExecutorName}, i.DockerExecutor...)}
+		} else {
+			c = exec.Command(i.Executable, "executor", "--launch_info="+filepath.Join(rt, "launch_info"))
+		}
 		c.Dir = i.Sandbox
 		c.Env = EnvList(i.ExecutorEnv)
 	}
