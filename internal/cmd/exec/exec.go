@@ -126,11 +126,11 @@ error. The same binary invoked as mesos-execute runs this command.`,
 	fs.BoolVar(&opts.Shell, "shell", true, "run --command with sh -c; false: split it on spaces into argv")
 	fs.StringVar(&opts.Env, "env", "", `environment as a JSON object {"NAME":"value"}, or file:///path to one`)
 	fs.StringVar(&opts.Resources, "resources", "cpus:1;mem:128", "resources of the task (cpus, mem, disk)")
-	fs.StringVar(&opts.Containerizer, "containerizer", "mesos", "containerizer: mesos (docker is refused: agentd has none)")
-	fs.StringVar(&opts.DockerImage, "docker-image", "", "refused: agentd runs no images")
-	fs.StringVar(&opts.AppcImage, "appc-image", "", "refused: agentd runs no images")
-	fs.StringVar(&opts.Volumes, "volumes", "", "refused: agentd mounts no volumes")
-	fs.StringVar(&opts.Networks, "networks", "", "refused: agentd joins no CNI networks")
+	fs.StringVar(&opts.Containerizer, "containerizer", "mesos", "containerizer: mesos (a command on the host) or docker (needs --docker_image)")
+	fs.StringVar(&opts.DockerImage, "docker-image", "", "Docker image (<image>:<tag>) to run the task in, with --containerizer docker")
+	fs.StringVar(&opts.AppcImage, "appc-image", "", "refused: agentd runs no appc images")
+	fs.StringVar(&opts.Volumes, "volumes", "", "with --containerizer docker: volumes as a JSON array of Mesos Volume objects (or file:///path to one)")
+	fs.StringVar(&opts.Networks, "networks", "", "with --containerizer docker: the one Docker network (USER) to join; refused with mesos (agentd joins no CNI networks)")
 	fs.BoolVar(&opts.Checkpoint, "checkpoint", false, "accepted and ignored: agentd always checkpoints")
 	fs.StringVar(&opts.Role, "role", "*", "role whose reserved resources the task may use")
 	fs.StringVar(&opts.Principal, "principal", "", "HTTP principal for the agent (default from defaults.http_credentials)")
@@ -164,11 +164,11 @@ func (o *Options) refused() error {
 		flag string
 		why  string
 	}{
-		{o.Containerizer == "docker", "--containerizer=docker", "agentd has no docker containerizer; run the command directly (--containerizer=mesos)"},
-		{o.DockerImage != "", "--docker_image", "agentd runs commands on the host and has no image support"},
-		{o.AppcImage != "", "--appc_image", "agentd runs commands on the host and has no image support"},
-		{o.Volumes != "", "--volumes", "agentd mounts no volumes"},
-		{o.Networks != "", "--networks", "agentd joins no CNI networks"},
+		{o.Containerizer == "mesos" && o.DockerImage != "", "--docker_image with --containerizer=mesos",
+			"that runs the image through the Mesos containerizer's provisioner, which agentd does not have: add --containerizer=docker"},
+		{o.AppcImage != "", "--appc_image", "agentd has no appc image support"},
+		{o.Containerizer == "mesos" && o.Volumes != "", "--volumes with --containerizer=mesos", "agentd's mesos containerizer mounts no volumes: use --containerizer=docker"},
+		{o.Containerizer == "mesos" && o.Networks != "", "--networks with --containerizer=mesos", "agentd joins no CNI networks: use --containerizer=docker for a Docker network"},
 		{o.Task != "", "--task", "give --name, --command and --resources instead"},
 		{o.TaskGroup != "", "--task_group", "agentd launches no task groups"},
 		{o.EffectiveCaps != "" || o.BoundingCaps != "", "--effective_capabilities/--bounding_capabilities", "agentd sets no Linux capabilities"},
@@ -180,8 +180,21 @@ func (o *Options) refused() error {
 			return cmdutil.FlagErrorf("%s is not supported: %s", r.flag, r.why)
 		}
 	}
-	if o.Containerizer != "mesos" {
-		return cmdutil.FlagErrorf("invalid --containerizer %q: use mesos", o.Containerizer)
+	switch o.Containerizer {
+	case "mesos":
+	case "docker":
+		// mesos-execute's own checks (src/cli/execute.cpp).
+		if o.DockerImage == "" {
+			return cmdutil.FlagErrorf("'Docker' containerizer requires docker image name (--docker_image)")
+		}
+		if o.TTY {
+			return cmdutil.FlagErrorf("'Docker' containerizer does not allow attaching a TTY")
+		}
+		if n := strings.Split(o.Networks, ","); o.Networks != "" && len(n) > 1 {
+			return cmdutil.FlagErrorf("'Docker' containerizer can only support a single network (--networks %s)", o.Networks)
+		}
+	default:
+		return cmdutil.FlagErrorf("invalid --containerizer %q: use mesos or docker", o.Containerizer)
 	}
 	if o.ContentType != "protobuf" && o.ContentType != "json" {
 		return cmdutil.FlagErrorf("invalid --content_type %q: use protobuf or json", o.ContentType)
@@ -199,7 +212,10 @@ func (o *Options) Spec() (api.TaskSpec, placement.Request, error) {
 	if o.Name == "" {
 		return spec, req, cmdutil.FlagErrorf("--name is required")
 	}
-	if strings.TrimSpace(o.Command) == "" {
+	// A Docker task with --shell=false and no --command runs its image's
+	// own command (mesos-execute --no-shell sends no command value).
+	imageCommand := o.Containerizer == "docker" && !o.Shell && strings.TrimSpace(o.Command) == ""
+	if strings.TrimSpace(o.Command) == "" && !imageCommand {
 		return spec, req, cmdutil.FlagErrorf("--command is required")
 	}
 	role := o.Role
@@ -237,7 +253,51 @@ func (o *Options) Spec() (api.TaskSpec, placement.Request, error) {
 	} else {
 		spec.Argv = strings.Fields(o.Command)
 	}
-	return spec, placement.Request{Resources: res, Role: role, Constraints: o.Constraints}, nil
+	if o.Containerizer == "docker" {
+		ci, err := o.dockerContainer()
+		if err != nil {
+			return spec, req, err
+		}
+		spec.Container = ci
+	}
+	req = placement.Request{Resources: res, Role: role, Constraints: o.Constraints}
+	if o.Containerizer == "docker" {
+		req.Containerizer = "docker"
+	}
+	return spec, req, nil
+}
+
+// dockerContainer is the task's ContainerInfo for --containerizer docker,
+// as mesos-execute builds it: type DOCKER with the image, --volumes, and
+// with --networks a USER network of that name.
+func (o *Options) dockerContainer() (*api.ContainerInfo, error) {
+	ci := &api.ContainerInfo{Type: api.ContainerTypeDocker, Docker: &api.DockerInfo{Image: o.DockerImage}}
+	if o.Volumes != "" {
+		data := []byte(o.Volumes)
+		if p, ok := strings.CutPrefix(o.Volumes, "file://"); ok || strings.HasPrefix(o.Volumes, "/") {
+			if !ok {
+				p = o.Volumes
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, cmdutil.FlagErrorf("--volumes: %v", err)
+			}
+			data = b
+		}
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ci.Volumes); err != nil {
+			return nil, cmdutil.FlagErrorf(`--volumes: want a JSON array of volumes like [{"container_path":"/data","host_path":"/srv/data","mode":"RW"}]: %v`, err)
+		}
+	}
+	if o.Networks != "" {
+		ci.Docker.Network = api.DockerNetworkUser
+		ci.NetworkInfos = []api.ContainerNetwork{{Name: o.Networks}}
+	}
+	if err := ci.Validate(); err != nil {
+		return nil, cmdutil.FlagErrorf("--docker_image/--volumes/--networks: %v", err)
+	}
+	return ci, nil
 }
 
 // NewTaskID returns name plus a random suffix: task IDs must be unique per
