@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -41,16 +42,41 @@ func TestDemoScript(t *testing.T) {
 		`"rack": 3`,
 		`"ports": "[21000-29000]"`,
 		"mesos,docker\nmesos,docker\nmesos,docker\nmesos,docker\n",
+		// the seed's change by hand, then with mesosctl's verbs
+		"$ mesosctl agent set-resources lxb002 'cpus:24;mem:122880;disk:921600;ports:[21000-29000]' --dry-run",
+		"clear-latest+restart  ok",
+		"$ mesosctl agent set-attributes lxb002 os:centos7 rack:3",
+		"$ mesosctl agent set-containerizers lxb00[3-4] mesos,docker",
+		"-- lxb004 --\nmesos,docker\n",
 		"Received status update TASK_RUNNING for task 'sleep'",
 		"$ mesosctl tree \"$node\"",
 		" containerizer launch --launch_info=",
 		"/bin/sh -c echo sleep... ; sleep 300",
 		"Asked to kill task 'sleep.",
+		"Received status update TASK_KILLED for task 'sleep.",
+		// the Docker task
+		"Received status update TASK_RUNNING for task 'web'",
+		"mesosctl-test/busybox:latest",
+		" mesos-docker-executor --cgroups_enable_cfs=false --container=mesos-",
+		"its processes are children of containerd-shim-runc-v2",
+		"serving from /mnt/mesos/sandbox\n",
+		"Received status update TASK_KILLED for task 'web.",
+		"message: 'Failed to launch container: Failed to run '",
+		"pull mesosctl-test/absent:latest': exited with status 1; stderr=",
 		"The cluster keeps running.",
+		"export PATH=",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	// Every "-- NODE --" header has output under it, and the process
+	// tree comes from mesosctl tree, not ps | grep (which shows the grep).
+	if m := regexp.MustCompile(`(?m)^-- lxb\d+ --\n(-- |\n|\$ |#)`).FindString(s); m != "" {
+		t.Errorf("an empty node header in the demo: %q", m)
+	}
+	if strings.Contains(s, "grep mesos-slave -A") || strings.Contains(s, "ps -A --forest") {
+		t.Error("the demo still shows the tree with ps | grep")
 	}
 	if t.Failed() {
 		t.Logf("demo output:\n%s", s)
@@ -71,7 +97,7 @@ func TestDemoCtrlC(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		if _, err := os.Stat(filepath.Join(dir, "cluster.json")); err == nil {
-			_ = exec.Command(exe, "dev", "cluster", "down", "--dir", dir).Run()
+			_ = exec.Command(harness, "down", "--dir", dir).Run()
 		}
 	})
 	deadline := time.Now().Add(3 * time.Minute)

@@ -15,8 +15,9 @@ import (
 )
 
 var (
-	exe string
-	c   *testcluster.Cluster
+	exe     string // the mesosctl built for the tests
+	harness string // mesosctl-testcluster, next to it
+	c       *testcluster.Cluster
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -43,7 +44,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	exe = bins.Mesosctl
+	exe, harness = bins.Mesosctl, bins.Harness
 	c, err = testcluster.Start(testcluster.Options{Binaries: bins, Subnet: "127.0.202", KillWithParent: true, Docker: true, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the 4-node test cluster:", err)

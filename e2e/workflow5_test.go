@@ -19,7 +19,7 @@ func TestWorkflow5SubmitTaskAndShowProcessTree(t *testing.T) {
 	}
 	// Agents (re)start in earlier workflows: wait until all four are in
 	// ZooKeeper's registry, where mesos-execute --master=zk://… looks.
-	for deadline := time.Now().Add(30 * time.Second); strings.TrimSpace(sh(t, `mesosctl agents --jq length 2>/dev/null || true`)) != "4"; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); strings.TrimSpace(sh(t, `mesosctl agents --jq '[.[] | select(.source=="zookeeper" and .status=="up")] | length' 2>/dev/null || true`)) != "4"; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the agents never all registered in ZooKeeper")
 		}

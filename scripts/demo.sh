@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # make demo: on a fresh machine, install what is needed, build mesosctl, bring
 # up a 4-node test cluster (lxb001…lxb004, see docs/testcluster.md) and walk
-# through the five seed workflows, printing each command as `$ cmd` and its
+# through the five seed workflows and a Docker task, printing each command as `$ cmd` and its
 # output as an operator sees it. The cluster stays up afterwards to play
 # with; `make demo-down` (scripts/demo.sh down) or Ctrl-C tears it down.
 #
-# To add a step: call `run '<command>'` (printed, then run in this shell,
-# where `ssh` means `ssh -F <cluster>/ssh_config`), and guard commands that
-# may not exist yet with `if has agent ps; then …`.
+# To add a step: call `run '<command>' [exit status]` (printed, then run in
+# this shell, where `ssh` means `ssh -F <cluster>/ssh_config`; any other
+# exit status stops the demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-/tmp/mesosctl-cluster}
@@ -40,9 +40,17 @@ make -s build testcluster
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\e[1m'; D=$'\e[2m'; R=$'\e[0m'; else B= D= R=; fi
 step() { printf '\n%s## %s%s\n' "$B" "$*" "$R"; }
 note() { printf '%s# %s%s\n' "$D" "$*" "$R"; }
-run() { printf '%s$ %s%s\n' "$B" "$1" "$R"; eval "$1"; }
-# has CMD...: true when `mesosctl CMD...` exists in this build.
-has() { mesosctl "$@" --help 2>/dev/null | sed -n '/^Usage:/{n;p;q;}' | grep -q "^ *mesosctl $* "; }
+# run COMMAND [STATUS]: print it, run it in this shell, and stop the demo
+# unless it exits STATUS (default 0).
+run() {
+  printf '%s$ %s%s\n' "$B" "$1" "$R"
+  local rc=0
+  eval "$1" || rc=$?
+  if [ "$rc" -ne "${2:-0}" ]; then
+    echo "demo: '$1' exited $rc (expected ${2:-0})" >&2
+    exit 1
+  fi
+}
 ssh() { command ssh -F "$DIR/ssh_config" "$@"; }
 ip() { echo "$SUBNET.${1#lxb00}"; }
 wait_agent() { # node: wait until its /state answers again after a restart
@@ -69,52 +77,67 @@ trap 'exit 130' INT TERM
 
 step "A 4-node cluster on this machine: namespaces lxb001…lxb004, sshd, agent and Docker engine on each, ZooKeeper"
 run "mesosctl-testcluster up --dir $DIR --subnet $SUBNET --docker${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
-export MESOSCTL_CONFIG="$DIR/config.yaml"
 run "export MESOSCTL_CONFIG=$DIR/config.yaml"
-if has nodes; then run "mesosctl nodes"; fi
+run "mesosctl nodes"
+run "mesosctl agents"
 run "ssh lxb003 'hostname; ls /etc/mesos-slave /var/lib/mesos'"
-if has ex; then run "mesosctl ex lxb00[1-4] hostname"; fi
+run "mesosctl ex lxb00[1-4] hostname"
 
 step "1. Show the running agent daemon with its arguments"
 run "ssh lxb001 'ps -eo pid,args | grep [m]esos-slave'"
-if has agent ps; then run "mesosctl agent ps lxb00[1-4]"; fi
+note "with mesosctl, on every node:"
+run "mesosctl agent ps lxb00[1-4]"
 
 step "2. Resources and attributes from /state, through jq"
 run "curl -s http://$(ip lxb001):5051/state | jq '{resources,attributes}'"
-if has agent state; then run "mesosctl agent state lxb001 --jq '{resources,attributes}'"; fi
+run "mesosctl agent state lxb001 --jq '{resources,attributes}'"
 
 step "3. Configure resources and attributes by files in /etc/mesos-slave, clear latest, restart"
+note "by hand on lxb001, as the runbook says:"
 run "ssh lxb001 \"echo 'cpus:24;mem:122880;disk:921600;ports:[21000-29000]' > /etc/mesos-slave/resources\""
 run "ssh lxb001 \"echo 'os:centos7;rack:3' > /etc/mesos-slave/attributes\""
 run "ssh lxb001 'rm -rf /var/lib/mesos/meta/slaves/latest'"
 run "ssh lxb001 'systemctl restart mesos-slave'"
 wait_agent lxb001
 run "curl -s http://$(ip lxb001):5051/state | jq '{resources,attributes}'"
+note "the same change on lxb002 with mesosctl's verbs: the plan first, then the change,"
+note "verified in /state; clearing latest is refused while tasks run (unless --drain or --force)"
+run "mesosctl agent set-resources lxb002 'cpus:24;mem:122880;disk:921600;ports:[21000-29000]' --dry-run"
+run "mesosctl agent set-resources lxb002 'cpus:24;mem:122880;disk:921600;ports:[21000-29000]'"
+note "attributes change live on agentd: same agent ID, no restart"
+run "mesosctl agent set-attributes lxb002 os:centos7 rack:3"
+run "mesosctl agent state lxb002 --jq '{resources,attributes}'"
 
 step "4. Containerizers mesos,docker on lxb00[1-4], read back from .flags.containerizers"
-if has ex; then
-  run "mesosctl ex lxb00[1-4] 'echo mesos,docker > /etc/mesos-slave/containerizers && systemctl restart mesos-slave'"
-else
-  run "for n in lxb00{1..4}; do ssh \$n 'echo mesos,docker > /etc/mesos-slave/containerizers && systemctl restart mesos-slave'; done"
-fi
+note "by hand on lxb001 and lxb002:"
+run "for n in lxb001 lxb002; do ssh \$n 'echo mesos,docker > /etc/mesos-slave/containerizers && systemctl restart mesos-slave'; done"
+note "with mesosctl on lxb003 and lxb004 (written, restarted, verified):"
+run "mesosctl agent set-containerizers lxb00[3-4] mesos,docker"
 for n in lxb001 lxb002 lxb003 lxb004; do wait_agent $n; done
 run "for n in 1 2 3 4; do curl -s http://$SUBNET.\$n:5051/state | jq -r .flags.containerizers; done"
-if has agent state; then run "mesosctl agent state lxb00[1-4] --jq .flags.containerizers"; fi
+run "mesosctl agent flags lxb00[1-4] containerizers"
 
 step "5. Submit a task (sleep), find its agent, show agent → containerizer → executor → sh -c → sleep"
-if has exec; then
-  run 'id=$(mesosctl exec --detach --name sleep --command "echo sleep... ; sleep 300")'
-  run 'mesosctl tasks --state running'
-  run 'node=$(mesosctl tasks --state running --jq ".[] | select(.id==\"$id\") | .node" -r)'
-  if has tree; then
-    run 'mesosctl tree "$node"'
-  fi
-  run 'ssh "$node" "ps -A --forest -o pid,args | grep mesos-slave -A6"'
-  run 'mesosctl task kill "$id"'
-else
-  note "not in this build yet: mesosctl exec (mesos-execute); this step runs once it lands"
-fi
+run 'id=$(mesosctl exec --detach --name sleep --command "echo sleep... ; sleep 300")'
+run 'mesosctl tasks --state running'
+run 'node=$(mesosctl tasks --state running --jq ".[] | select(.id==\"$id\") | .node" -r)'
+run 'mesosctl tree "$node"'
+note "kill it and wait for the end: TASK_KILLED is exit status 137, as mesos-execute reports it"
+run 'mesosctl task kill --wait "$id"' 137
+
+step "6. A Docker task on the mesos,docker agents: its image, its container's processes, its logs"
+note "each node runs its own Docker engine (loopback only; the image was imported, never pulled)"
+run 'id=$(mesosctl exec --detach --name web --containerizer docker --docker_image mesosctl-test/busybox --resources "cpus:0.5;mem:64" --command "echo serving from \$MESOS_SANDBOX; exec sleep 300")'
+run 'mesosctl tasks --state running'
+run 'node=$(mesosctl tasks --state running --jq ".[] | select(.id==\"$id\") | .node" -r)'
+note "the container's processes hang under containerd's shim, not under the executor: tree joins them"
+run 'mesosctl tree "$node" "$id"'
+run 'ssh "$node" "docker ps --filter name=mesos- --format \"{{.Names}} {{.Image}} {{.Status}}\""'
+run 'mesosctl task logs "$id"'
+run 'mesosctl task kill --wait "$id"' 137
+note "a missing image: the pull fails (no registry is reachable) and says so"
+run 'mesosctl exec --name nopull --containerizer docker --docker_image mesosctl-test/absent --command true' 1
 
 finished=1
-printf '\n%sThe cluster keeps running.%s Try:\n  export MESOSCTL_CONFIG=%s\n  ssh -F %s lxb002\n  make demo-down      # or: sudo bin/mesosctl-testcluster down --dir %s\n' \
-  "$B" "$R" "$DIR/config.yaml" "$DIR/ssh_config" "$DIR"
+printf '\n%sThe cluster keeps running.%s In another shell:\n  export PATH=%s:$PATH\n  export MESOSCTL_CONFIG=%s\n  mesosctl agents\n  ssh -F %s lxb002\n  make demo-down      # or: mesosctl-testcluster down --dir %s\n' \
+  "$B" "$R" "$PWD/bin" "$DIR/config.yaml" "$DIR/ssh_config" "$DIR"

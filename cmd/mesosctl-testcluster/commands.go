@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -130,6 +131,9 @@ func runUp(opts *upOptions) error {
 	}
 	out := opts.Out
 	fmt.Fprintf(out, "Test cluster up in %s: %d nodes (%s), ZooKeeper %s\n\n", c.Dir, len(names), set, c.ZooKeeper)
+	if line := pathExport(mesosctl); line != "" {
+		fmt.Fprintf(out, "  %s\n", line)
+	}
 	fmt.Fprintf(out, "  export MESOSCTL_CONFIG=%s\n", c.ConfigFile)
 	fmt.Fprintf(out, "  ssh -F %s %s hostname\n", c.SSHConfig, names[0])
 	fmt.Fprintf(out, "  mesosctl ex %s hostname\n", nodeSet(opts.Prefix, len(names)))
@@ -232,12 +236,40 @@ func newCmdEnv() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if exe, err := os.Executable(); err == nil {
+				if line := pathExport(filepath.Join(filepath.Dir(exe), "mesosctl")); line != "" {
+					fmt.Fprintln(cmd.OutOrStdout(), line)
+				}
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "export MESOSCTL_CONFIG=%s\n", c.ConfigFile)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", DefaultDir, "directory of the cluster")
 	return cmd
+}
+
+// pathExport is the `export PATH=…` line that puts the directory of the
+// mesosctl binary first on $PATH, or "" when `mesosctl` already finds it
+// (or it does not exist).
+func pathExport(mesosctl string) string {
+	if _, err := os.Stat(mesosctl); err != nil {
+		return ""
+	}
+	if found, err := exec.LookPath("mesosctl"); err == nil {
+		if a, b := realPath(found), realPath(mesosctl); a == b {
+			return ""
+		}
+	}
+	return "export PATH=" + filepath.Dir(mesosctl) + ":$PATH"
+}
+
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	a, _ := filepath.Abs(p)
+	return a
 }
 
 func upDown(b bool) string {

@@ -45,6 +45,7 @@ func TestClusterUpStatusDown(t *testing.T) {
 	t.Cleanup(func() { run("down", "--dir", dir) })
 	for _, want := range []string{
 		"Test cluster up in " + dir + ": 2 nodes (lxb001…lxb002)",
+		"export PATH=" + filepath.Dir(exe) + ":$PATH", // the mesosctl built next to it is not on PATH
 		"export MESOSCTL_CONFIG=" + dir + "/config.yaml",
 		"ssh -F " + dir + "/ssh_config lxb001 hostname",
 		"mesosctl ex lxb00[1-2] hostname",
@@ -73,7 +74,7 @@ func TestClusterUpStatusDown(t *testing.T) {
 	}
 
 	out, _, code = run("env", "--dir", dir)
-	if code != 0 || out != "export MESOSCTL_CONFIG="+dir+"/config.yaml\n" {
+	if code != 0 || out != "export PATH="+filepath.Dir(exe)+":$PATH\nexport MESOSCTL_CONFIG="+dir+"/config.yaml\n" {
 		t.Errorf("env: exit %d %q", code, out)
 	}
 	out, errOut, code = run("up", "--dir", dir)

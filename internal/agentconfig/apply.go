@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/orphans"
 	"github.com/mesosctl/mesosctl/internal/shell"
 )
 
@@ -22,6 +24,46 @@ type Result struct {
 	Result  string `json:"result"` // "ok", "unchanged", "dry run", "failed", "skipped"
 	AgentID string `json:"agent_id,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// Orphaned is what a forced clear of meta/slaves/latest left running
+	// without an agent.
+	Orphaned *Orphaned `json:"orphaned,omitempty"`
+}
+
+// Orphaned are the tasks and executors a forced clear-latest orphaned on a
+// node: the agent came back with a new ID and does not know them.
+type Orphaned struct {
+	AgentID   string   `json:"agent_id"` // the old ID they ran under
+	Tasks     []string `json:"tasks"`
+	Executors []string `json:"executors"`
+	// Running are the executors still alive after the restart, found on
+	// the node by the orphan scan (internal/orphans); an agent that
+	// destroys unknown containers when it starts leaves none.
+	Running []string `json:"running"`
+	// ScanError is why the node could not be scanned ("" when it was).
+	ScanError string `json:"scan_error,omitempty"`
+}
+
+// orphaned reports what the forced clear of plan p orphaned, scanning the
+// node for those of its executors that still run.
+func orphaned(ctx context.Context, t Target, p *Plan) *Orphaned {
+	o := &Orphaned{AgentID: p.AgentID, Tasks: []string{}, Executors: []string{}, Running: []string{}}
+	for _, rt := range p.Running {
+		o.Tasks = append(o.Tasks, rt.ID)
+		if !slices.Contains(o.Executors, rt.ExecutorID) {
+			o.Executors = append(o.Executors, rt.ExecutorID)
+		}
+	}
+	scan, err := orphans.Find(ctx, orphans.SSH(t.SSH), t.Name, p.WorkDir)
+	if err != nil {
+		o.ScanError = err.Error()
+		return o
+	}
+	for _, e := range scan.Executors {
+		if e.AgentID == p.AgentID && !slices.Contains(o.Running, e.ExecutorID) {
+			o.Running = append(o.Running, e.ExecutorID)
+		}
+	}
+	return o
 }
 
 // Failed reports whether the node failed (or was skipped after a failed batch).
@@ -132,7 +174,7 @@ func drain(ctx context.Context, t Target, req Request) error {
 	for {
 		st, err := t.HTTP.StateTyped(ctx)
 		if err == nil {
-			if n = runningTasks(st); n == 0 {
+			if n = len(runningTasks(st)); n == 0 {
 				return nil
 			}
 		}

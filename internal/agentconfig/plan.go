@@ -99,21 +99,22 @@ const (
 
 // Plan is what will be done on one node.
 type Plan struct {
-	Node           string       `json:"node"`
-	AgentURL       string       `json:"agent_url"`
-	AgentID        string       `json:"agent_id,omitempty"`
-	Agentd         bool         `json:"agentd"`
-	Reachable      bool         `json:"reachable"`
-	RunningTasks   int          `json:"running_tasks"`
-	Policy         string       `json:"reconfiguration_policy"`
-	ConfigDir      string       `json:"config_dir"`
-	WorkDir        string       `json:"work_dir"`
-	Files          []FileChange `json:"files"`
-	Action         Action       `json:"action"`
-	ClearReason    string       `json:"clear_reason,omitempty"`
-	RestartCommand string       `json:"restart_command,omitempty"`
-	Warnings       []string     `json:"warnings,omitempty"`
-	Error          string       `json:"error,omitempty"`
+	Node           string        `json:"node"`
+	AgentURL       string        `json:"agent_url"`
+	AgentID        string        `json:"agent_id,omitempty"`
+	Agentd         bool          `json:"agentd"`
+	Reachable      bool          `json:"reachable"`
+	RunningTasks   int           `json:"running_tasks"`
+	Running        []RunningTask `json:"running,omitempty"`
+	Policy         string        `json:"reconfiguration_policy"`
+	ConfigDir      string        `json:"config_dir"`
+	WorkDir        string        `json:"work_dir"`
+	Files          []FileChange  `json:"files"`
+	Action         Action        `json:"action"`
+	ClearReason    string        `json:"clear_reason,omitempty"`
+	RestartCommand string        `json:"restart_command,omitempty"`
+	Warnings       []string      `json:"warnings,omitempty"`
+	Error          string        `json:"error,omitempty"`
 
 	// ViaAgent: agentd reads and writes the attributes flag file itself
 	// (its config_dir is the node's flag-file directory), so no SSH is needed.
@@ -148,20 +149,46 @@ func (p *Plan) Summary() string {
 	return strings.Join(parts, "; ")
 }
 
-// runningTasks counts the non-terminal tasks in /state.
-func runningTasks(st *api.State) int {
-	n := 0
+// RunningTask is a task /state lists as not terminal (or queued), with
+// its executor: what clearing meta/slaves/latest orphans.
+type RunningTask struct {
+	ID          string `json:"id"`
+	ExecutorID  string `json:"executor_id"`
+	FrameworkID string `json:"framework_id"`
+}
+
+// runningTasks lists the non-terminal and queued tasks in /state.
+func runningTasks(st *api.State) []RunningTask {
+	var out []RunningTask
 	for _, f := range st.Frameworks {
 		for _, e := range f.Executors {
 			for _, t := range e.Tasks {
 				if !terminal(t.State) {
-					n++
+					out = append(out, RunningTask{ID: t.ID, ExecutorID: e.ID, FrameworkID: f.ID})
 				}
 			}
-			n += len(e.QueuedTasks)
+			for _, t := range e.QueuedTasks {
+				out = append(out, RunningTask{ID: t.ID, ExecutorID: e.ID, FrameworkID: f.ID})
+			}
 		}
 	}
-	return n
+	return out
+}
+
+// RunningIDs is "sleep.1a2b3c4d, web.5e6f7a8b" (at most 5, then "and N more").
+func (p *Plan) RunningIDs() string {
+	ids := make([]string, len(p.Running))
+	for i, t := range p.Running {
+		ids[i] = t.ID
+	}
+	return listIDs(ids)
+}
+
+func listIDs(ids []string) string {
+	if len(ids) > 5 {
+		return strings.Join(ids[:5], ", ") + fmt.Sprintf(" and %d more", len(ids)-5)
+	}
+	return strings.Join(ids, ", ")
 }
 
 func terminal(state string) bool {
@@ -288,7 +315,8 @@ func makePlan(ctx context.Context, t Target, req Request, p *Plan) error {
 	if st != nil {
 		p.Reachable = true
 		p.AgentID = st.ID
-		p.RunningTasks = runningTasks(st)
+		p.Running = runningTasks(st)
+		p.RunningTasks = len(p.Running)
 		p.startTime = float64(st.StartTime)
 		flags = st.Flags
 		if wd := flags["work_dir"]; wd != "" {
@@ -393,7 +421,7 @@ func makePlan(ctx context.Context, t Target, req Request, p *Plan) error {
 	}
 	p.Action = ActionRestart
 	if req.ClearLatest {
-		p.Action, p.ClearReason = ActionClear, "asked for (clear-latest)"
+		p.Action, p.ClearReason = ActionClear, "asked for"
 	} else if st != nil {
 		if reason, err := needsClear(st, p); err != nil {
 			return err
@@ -402,8 +430,12 @@ func makePlan(ctx context.Context, t Target, req Request, p *Plan) error {
 		}
 	}
 	if p.Action == ActionClear && p.RunningTasks > 0 && !req.Force && !req.Drain {
-		return fmt.Errorf("refusing to clear %s: %d running task(s) would be orphaned (%s); wait for them, or use --drain to wait, or --force to orphan them",
-			path.Join(p.WorkDir, "meta", "slaves", "latest"), p.RunningTasks, p.ClearReason)
+		why := ""
+		if !req.ClearLatest {
+			why = " (needed because " + p.ClearReason + ")"
+		}
+		return fmt.Errorf("refusing to clear %s%s: %d running task(s) would be orphaned (%s); wait for them, or use --drain to wait, or --force to orphan them",
+			path.Join(p.WorkDir, "meta", "slaves", "latest"), why, p.RunningTasks, p.RunningIDs())
 	}
 	return nil
 }

@@ -49,8 +49,13 @@ func Rollout(ctx context.Context, targets []Target, req Request, o Options) ([]*
 	var mu sync.Mutex
 	apply := func(ctx context.Context, i int) {
 		id, err := Apply(ctx, targets[i], req, plans[i])
+		var orph *Orphaned
+		if err == nil && plans[i].Action == ActionClear && len(plans[i].Running) > 0 {
+			orph = orphaned(ctx, targets[i], plans[i])
+		}
 		mu.Lock()
 		r := &results[i]
+		r.Orphaned = orph
 		if id != "" {
 			r.AgentID = id
 		}

@@ -40,13 +40,13 @@ var Layers = []Layer{
 	{"daemon", "the agent daemon, mesosctl agentd: flags, runtime, HTTP API, containers, checkpoints",
 		[]string{"internal/agentd/..."}},
 	{"engines", "multi-step workflows over many agents: agent config rollouts, task placement, task following",
-		[]string{"internal/agentconfig", "internal/placement", "internal/taskwatch"}},
+		[]string{"internal/agentconfig", "internal/placement", "internal/taskwatch", "internal/orphans"}},
 	{"clients", "talking to other machines: SSH, SFTP, agent HTTP endpoints, ZooKeeper",
 		[]string{"internal/remote", "internal/remotecopy", "internal/agentclient", "internal/zk"}},
 	{"domain", "what the tool is about, without I/O to other machines: Mesos values, node sets, the inventory, agentd's wire types",
 		[]string{"internal/mesos", "internal/nodeset", "internal/config", "internal/inventory", "internal/agentd/api"}},
 	{"foundation", "small general helpers that know nothing of Mesos or of the CLI",
-		[]string{"internal/iostreams", "internal/render", "internal/build", "internal/parallel", "internal/shell", "internal/procfs"}},
+		[]string{"internal/iostreams", "internal/render", "internal/build", "internal/parallel", "internal/shell", "internal/procfs", "internal/suggest"}},
 }
 
 // An Edge is one import: From imports To (module-relative paths for the
@@ -94,10 +94,10 @@ var Rules = []Rule{
 		Deps:   true,
 	},
 	{
-		Name:   "the output layer (render) depends on nothing of the CLI: of mesosctl's packages it uses only iostreams",
+		Name:   "the output layer (render) depends on nothing of the CLI: of mesosctl's packages it uses only iostreams and suggest",
 		From:   []string{"internal/render"},
 		Forbid: []string{"internal/...", "cmd/..."},
-		Allow:  []string{"internal/iostreams"},
+		Allow:  []string{"internal/iostreams", "internal/suggest"},
 		Deps:   true,
 	},
 	{

@@ -73,12 +73,16 @@ func TestNodeSetCompletion(t *testing.T) {
 	complete := NodeSetCompletion(f)
 	cmd := &cobra.Command{Use: "x"}
 	for in, want := range map[string]string{
-		"lxb":       "lxb001 lxb002",
-		"":          "lxb001 lxb002 web1 @rack1",
-		"@":         "@rack1 @all",
-		"web1,!lx":  "web1,!lxb001 web1,!lxb002",
-		"nothing":   "",
-		"lxb001,@r": "lxb001,@rack1",
+		"lxb":         "lxb001 lxb002",
+		"":            "lxb001 lxb002 web1 @rack1 @all",
+		"@":           "@rack1 @all",
+		"lxb001,":     "lxb001,lxb002 lxb001,web1 lxb001,@rack1 lxb001,@all",
+		"lxb001,lx":   "lxb001,lxb002",
+		"lxb00[1-2],": "lxb00[1-2],web1 lxb00[1-2],@rack1 lxb00[1-2],@all",
+		"@rack1,@":    "@rack1,@all",
+		"web1,!lx":    "web1,!lxb001 web1,!lxb002",
+		"nothing":     "",
+		"lxb001,@r":   "lxb001,@rack1",
 	} {
 		got, dir := complete(cmd, nil, in)
 		if strings.Join(got, " ") != want || dir&cobra.ShellCompDirectiveNoFileComp == 0 {

@@ -76,6 +76,26 @@ func DefaultPath() string {
 	return filepath.Join(home, ".config", "mesosctl", "config.yaml")
 }
 
+// Locations says where Load looks for the file when no --config is given,
+// in order, with what it found there, for messages:
+// ["$MESOSCTL_CONFIG (not set)", "/root/.config/mesosctl/config.yaml (no such file)"].
+func Locations() []string {
+	if p := os.Getenv(EnvConfig); p != "" {
+		return []string{"$" + EnvConfig + " = " + p + describe(p)}
+	}
+	return []string{"$" + EnvConfig + " (not set)", DefaultPath() + describe(DefaultPath())}
+}
+
+func describe(path string) string {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return " (no such file)"
+		}
+		return " (" + err.Error() + ")"
+	}
+	return ""
+}
+
 // builtin are the built-in defaults, the lowest layer.
 var builtin = Defaults{
 	Fanout:         DefaultFanout,

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/mesosctl/mesosctl/internal/cmd/root"
@@ -56,9 +57,49 @@ func RewriteArgs(args []string) []string {
 // code.
 func Main(args []string) cmdutil.ExitCode {
 	ios := iostreams.System()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := SignalContext(context.Background())
 	defer stop()
 	return Run(ctx, ios, args)
+}
+
+// StopSignals are the signals that stop a command cleanly: Ctrl-C, kill
+// and timeout(1), a closed terminal or SSH connection.
+var StopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+// SignalContext returns a context that the first of StopSignals cancels,
+// with a *cmdutil.SignalError as its cause: every command stops its work
+// through the context (closing its SSH sessions and HTTP requests) and
+// mesosctl exits 128 + the signal's number. Once one has arrived the
+// signals get their default action back, so a second Ctrl-C ends a command
+// that is slow to clean up at once. A signal ignored when mesosctl started
+// (nohup) stays ignored.
+func SignalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	var watched []os.Signal
+	for _, s := range StopSignals {
+		if !signal.Ignored(s) {
+			watched = append(watched, s)
+		}
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, watched...)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			cancel(&cmdutil.SignalError{Signal: s.(syscall.Signal)})
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			signal.Stop(sigs)
+			close(done)
+			cancel(context.Canceled)
+		})
+	}
 }
 
 // Run is Main with injected streams and context, for tests.
@@ -73,10 +114,22 @@ func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) cmdutil.E
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
 		err = cmdutil.UsageError(err)
 	}
-	if err != nil {
-		if ctx.Err() != nil && !errors.Is(err, cmdutil.SilentError) {
-			err = cmdutil.CancelError
+	if err != nil && ctx.Err() != nil {
+		// Cut short by Ctrl-C or a signal: say which, and exit 128 + its
+		// number (130 when the context was cancelled otherwise). A command
+		// that finished its work anyway, like agentd shutting down on
+		// SIGTERM, returns nil and exits 0.
+		var sig *cmdutil.SignalError
+		cancelled := cmdutil.CancelError
+		if errors.As(context.Cause(ctx), &sig) {
+			cancelled = sig
 		}
+		if !errors.Is(err, cmdutil.SilentError) {
+			fmt.Fprintln(ios.ErrOut, cancelled)
+		}
+		return cmdutil.ExitCodeOf(cancelled)
+	}
+	if err != nil {
 		printError(ios.ErrOut, executed.CommandPath(), err)
 	}
 	return cmdutil.ExitCodeOf(err)

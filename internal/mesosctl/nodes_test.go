@@ -243,7 +243,8 @@ func TestCompletionOfNodeSets(t *testing.T) {
 		want []string
 	}{
 		{[]string{"__complete", "nodes", "lxb00"}, []string{"lxb001", "lxb002", "lxb003"}},
-		{[]string{"__complete", "ip", "lxb001,lxb00"}, []string{"lxb001,lxb001", "lxb001,lxb002", "lxb001,lxb003"}},
+		{[]string{"__complete", "ip", "lxb001,lxb00"}, []string{"lxb001,lxb002", "lxb001,lxb003"}}, // not lxb001 again
+		{[]string{"__complete", "ip", ""}, []string{"lxb001", "lxb002", "lxb003", "@rack1", "@rack2", "@all"}},
 		{[]string{"__complete", "nodeset", "-e", "@r"}, []string{"@rack1", "@rack2"}},
 		{[]string{"__complete", "nodes", "-x", "@a"}, []string{"@all"}},
 		{[]string{"__complete", "completion", ""}, []string{"bash", "zsh", "fish", "powershell"}},

@@ -24,6 +24,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 )
 
 // UsageError is a mistake in the output flags (-o, --jq, --template,
@@ -65,6 +66,7 @@ type Options struct {
 func AddOutputFlags(cmd *cobra.Command, o *Options) {
 	fs := cmd.Flags()
 	fs.StringVarP(&o.Format, "output", "o", FormatTable, "Output format: "+strings.Join(Formats, ", "))
+	suggest.MarkEnum(fs, "output", Formats)
 	fs.StringVar(&o.JQ, "jq", "", "Filter JSON output with a jq `expression` (prints like jq)")
 	fs.StringVar(&o.Template, "template", "", "Format JSON output with a Go `template`")
 	short := func(s string) string {
@@ -91,7 +93,7 @@ func (o *Options) Validate() error {
 	switch o.Format {
 	case "", FormatTable, FormatJSON, FormatYAML:
 	default:
-		return usageErrorf("invalid output format %q: valid formats are %s", o.Format, strings.Join(Formats, ", "))
+		return usageErrorf("invalid output format %q: valid formats are %s%s", o.Format, strings.Join(Formats, ", "), suggest.DidYouMean(o.Format, Formats))
 	}
 	if o.JQ != "" && o.Template != "" {
 		return usageErrorf("--jq and --template cannot be used together: pick one")

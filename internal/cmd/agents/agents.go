@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/render"
@@ -26,21 +28,31 @@ import (
 
 // Options are the inputs of `mesosctl agents`.
 type Options struct {
-	IO      *iostreams.IOStreams
-	Config  func() (string, time.Duration, error) // zookeeper URL and timeout from the config file
-	Fanout  func() int                            // how many agents to ask at once (cmdutil.Fanout)
-	ZK      string
-	Master  string
-	Timeout time.Duration
-	Output  render.Options
+	IO     *iostreams.IOStreams
+	Config func() (string, time.Duration, error) // zookeeper URL and timeout from the config file
+	Fanout func() int                            // how many agents to ask at once (cmdutil.Fanout)
+	// HasConfig reports whether a configuration file was found.
+	HasConfig func() bool
+	// Expected returns the nodes that should run an agent: NODESET
+	// arguments, else every inventory node (none without an inventory).
+	Expected func(args []string) ([]inventory.Node, error)
+	NodeArgs []string
+	ZK       string
+	Master   string
+	Timeout  time.Duration
+	Output   render.Options
 }
 
 // Agent is one row of the output (its JSON form with -o json).
 type Agent struct {
-	ID            string          `json:"id"`
-	Hostname      string          `json:"hostname"`
-	Address       string          `json:"address"`
-	Source        string          `json:"source"` // zookeeper or master
+	ID       string `json:"id"`
+	Hostname string `json:"hostname"`
+	Address  string `json:"address"`
+	Source   string `json:"source"` // zookeeper, master, or inventory (found by asking the node)
+	// Status is up (the agent answers /state), unreachable (registered,
+	// but /state fails) or down (an expected node whose agent is neither
+	// registered nor answering).
+	Status        string          `json:"status"`
 	Resources     json.RawMessage `json:"resources"`
 	UsedResources json.RawMessage `json:"used_resources"`
 	Attributes    json.RawMessage `json:"attributes"`
@@ -65,21 +77,48 @@ func NewCmdAgents(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		return cfg.Defaults.ZooKeeper, cfg.Defaults.ConnectTimeout, nil
 	}
 	opts.Fanout = func() int { return cmdutil.Fanout(f) }
+	opts.HasConfig = func() bool { return cmdutil.HasConfig(f) }
+	opts.Expected = func(args []string) ([]inventory.Node, error) {
+		inv, err := f.Inventory()
+		if err != nil {
+			return nil, err
+		}
+		names := inv.Names()
+		if len(args) > 0 {
+			if names, err = cmdutil.ExpandNodeSet(f, args, nil); err != nil {
+				return nil, err
+			}
+		}
+		out := make([]inventory.Node, len(names))
+		for i, n := range names {
+			if out[i], err = inv.Node(n); err != nil {
+				return nil, cmdutil.UsageError(err)
+			}
+		}
+		return out, nil
+	}
 	cmd := &cobra.Command{
-		Use:   "agents",
-		Short: "List live agents (from ZooKeeper or a Mesos master)",
-		Long: `List the live agents of a cluster.
+		Use:   "agents [NODESET]",
+		Short: "List the agents (from ZooKeeper, a Mesos master, or the inventory), and those that are down",
+		Long: `List the agents of a cluster, and the nodes whose agent is down.
 
 Agents come from agentd's ZooKeeper registry (<path>/agents/<agent_id>) and,
 when a Mesos master is leading (a json.info_* znode under the same path) or
 --master is given, from the master's /slaves endpoint. The ZooKeeper URL is
---zk or defaults.zookeeper of the mesosctl config.`,
-		Example: `  $ mesosctl agents --zk zk://127.0.0.1:2181/mesos
-  $ mesosctl agents --master 10.0.0.1:5050 -o json
-  $ mesosctl agents --jq '.[].hostname'`,
+--zk or defaults.zookeeper of the mesosctl config.
+
+Every node of NODESET (default: every inventory node) is expected to run an
+agent: a node no agent above runs on is asked directly (GET /state on its
+agent_port); one that does not answer is listed with STATUS down and the
+reason on stderr. A registered agent whose /state fails is unreachable.
+Either makes the exit status 3.`,
+		Example: `  $ mesosctl agents
+  $ mesosctl agents --zk zk://127.0.0.1:2181/mesos
+  $ mesosctl agents @mesos-agents --master 10.0.0.1:5050 -o json
+  $ mesosctl agents --jq '.[] | select(.status != "up") | .hostname' -r`,
 		GroupID: "agents",
-		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.NodeArgs = args
 			if err := opts.Output.Validate(); err != nil {
 				return err
 			}
@@ -109,7 +148,17 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		zkURL = u
 	}
-	if zkURL == "" && opts.Master == "" {
+	var expected []inventory.Node
+	if opts.Expected != nil && (len(opts.NodeArgs) > 0 || opts.HasConfig == nil || opts.HasConfig()) {
+		var err error
+		if expected, err = opts.Expected(opts.NodeArgs); err != nil {
+			return err
+		}
+	}
+	if zkURL == "" && opts.Master == "" && len(expected) == 0 {
+		if opts.HasConfig != nil && !opts.HasConfig() {
+			return cmdutil.NoConfig("no cluster given (--zk zk://host:2181/mesos or --master host:5050)")
+		}
 		return cmdutil.FlagErrorf("no cluster given: use --zk zk://host:2181/mesos, --master host:5050, or set defaults.zookeeper in the config")
 	}
 	var agents []Agent
@@ -139,6 +188,10 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		agents = fillFromAgents(ctx, entries, opts.Timeout, fanout)
 	}
+	fanout := 0
+	if opts.Fanout != nil {
+		fanout = opts.Fanout()
+	}
 	if master != "" {
 		fromMaster, err := masterAgents(ctx, master, opts.Timeout)
 		if err != nil {
@@ -157,6 +210,7 @@ func Run(ctx context.Context, opts *Options) error {
 			}
 		}
 	}
+	agents = append(agents, missing(ctx, agents, expected, zkURL != "", opts.Timeout, fanout)...)
 	sort.Slice(agents, func(i, j int) bool {
 		if agents[i].Hostname != agents[j].Hostname {
 			return agents[i].Hostname < agents[j].Hostname
@@ -178,7 +232,7 @@ func Run(ctx context.Context, opts *Options) error {
 	for _, a := range agents {
 		if a.Error != "" {
 			failed++
-			fmt.Fprintf(opts.IO.ErrOut, "%s (%s): %s\n", a.Hostname, a.Address, a.Error)
+			fmt.Fprintf(opts.IO.ErrOut, "%s (%s): %s: %s\n", a.Hostname, a.Address, a.Status, a.Error)
 		}
 	}
 	if failed > 0 {
@@ -227,9 +281,10 @@ func fillFromAgents(ctx context.Context, entries []zk.AgentEntry, timeout time.D
 		c.Timeout = timeout
 		st, err := c.StateTyped(ctx)
 		if err != nil {
-			a.Error = err.Error()
+			a.Status, a.Error = "unreachable", err.Error()
 			return
 		}
+		a.Status = "up"
 		a.UsedResources = st.UnreservedResourcesAllocated
 		n := 0
 		for _, f := range st.Frameworks {
@@ -255,7 +310,7 @@ func masterAgents(ctx context.Context, master string, timeout time.Duration) ([]
 	}
 	var out []Agent
 	for _, s := range slaves {
-		out = append(out, Agent{ID: s.ID, Hostname: s.Hostname, Address: s.Addr(), Source: "master",
+		out = append(out, Agent{ID: s.ID, Hostname: s.Hostname, Address: s.Addr(), Source: "master", Status: "up",
 			Resources: s.Resources, UsedResources: s.UsedResources, Attributes: s.Attributes, Version: s.Version})
 	}
 	return out, nil
@@ -301,16 +356,17 @@ func attributes(raw json.RawMessage) string {
 }
 
 func table(agents []Agent) *render.Table {
-	t := &render.Table{Headers: []string{"id", "hostname", "address", "cpus", "mem", "disk", "attributes", "tasks"}}
+	t := &render.Table{Headers: []string{"id", "hostname", "address", "status", "cpus", "mem", "disk", "attributes", "tasks"}}
 	for _, a := range agents {
 		tasks := "-"
 		if a.Tasks != nil {
 			tasks = strconv.Itoa(*a.Tasks)
 		}
-		if a.Error != "" {
-			tasks = "unreachable"
+		id := a.ID
+		if id == "" {
+			id = "-"
 		}
-		t.AddRow(a.ID, a.Hostname, a.Address, usedTotal(a, "cpus"), usedTotal(a, "mem"),
+		t.AddRow(id, a.Hostname, a.Address, a.Status, usedTotal(a, "cpus"), usedTotal(a, "mem"),
 			usedTotal(a, "disk"), attributes(a.Attributes), tasks)
 	}
 	return t
@@ -337,4 +393,52 @@ func warnVersions(w io.Writer, agents []Agent, cli string) {
 		fmt.Fprintf(w, "warning: %d agent(s) run agentd %s, this mesosctl is %s (%s): upgrade them or use a matching mesosctl\n",
 			len(hosts), v, cli, strings.Join(hosts, ", "))
 	}
+}
+
+// missing returns a row for every expected node that no agent of agents
+// runs on (matched by host name, short or not, or agent address): the node's agent is asked
+// for /state directly; when it answers it is listed (source inventory),
+// else it is down, with the reason.
+func missing(ctx context.Context, agents []Agent, expected []inventory.Node, registry bool, timeout time.Duration, fanout int) []Agent {
+	known := map[string]bool{}
+	for _, a := range agents {
+		short, _, _ := strings.Cut(a.Hostname, ".")
+		known[a.Hostname], known[short], known[a.Address] = true, true, true
+	}
+	var nodes []inventory.Node
+	for _, n := range expected {
+		if !known[n.Name] && !known[net.JoinHostPort(n.Address, strconv.Itoa(n.AgentPort))] {
+			nodes = append(nodes, n)
+		}
+	}
+	out := make([]Agent, len(nodes))
+	_ = parallel.Each(ctx, fanout, len(nodes), func(ctx context.Context, i int) {
+		n := nodes[i]
+		a := &out[i]
+		*a = Agent{Hostname: n.Name, Address: net.JoinHostPort(n.Address, strconv.Itoa(n.AgentPort)), Source: "inventory"}
+		c := agentclient.New(n.AgentURL())
+		c.Timeout = timeout
+		st, err := c.StateTyped(ctx)
+		if err != nil {
+			why := "no agent answers"
+			if registry {
+				why = "not in ZooKeeper's registry, and no agent answers"
+			}
+			a.Status, a.Error = "down", fmt.Sprintf("%s: %v", why, err)
+			return
+		}
+		a.Status, a.ID, a.Resources, a.UsedResources, a.Attributes = "up", st.ID, st.Resources, st.UnreservedResourcesAllocated, st.Attributes
+		a.Version = st.Version
+		tasks := 0
+		for _, f := range st.Frameworks {
+			for _, ex := range f.Executors {
+				tasks += len(ex.Tasks)
+			}
+		}
+		a.Tasks = &tasks
+		if v, err := c.Version(ctx); err == nil {
+			a.AgentdVersion = agentclient.AgentdVersion(v)
+		}
+	})
+	return out
 }

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/inventory"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/render"
 	"github.com/mesosctl/mesosctl/internal/testutil/agentdtest"
@@ -240,5 +243,66 @@ func TestWarnVersions(t *testing.T) {
 		"warning: 1 agent(s) run agentd 2.0, this mesosctl is 3.0 (b): upgrade them or use a matching mesosctl\n"
 	if b.String() != want {
 		t.Errorf("got:\n%swant:\n%s", b.String(), want)
+	}
+}
+
+// TestAgentsListsDownNodes: every expected node (the inventory's) is
+// listed: one whose agent is registered, one whose agent answers but is
+// not in the registry (found by asking it), one where nothing answers
+// (down, with the reason on stderr, exit 3).
+func TestAgentsListsDownNodes(t *testing.T) {
+	srv := zookeeper.Start(t)
+	url := srv.URL("/mesos")
+	registered := startAgentd(t, url, "rack:1")
+	unregistered := agentdtest.Start(t, "--hostname=lone", "--resources=cpus:1;mem:256;disk:100").Addr
+	u, _ := zk.ParseURL(url)
+	conn, _, _ := zk.Connect(u, 10*time.Second, nil)
+	defer conn.Close()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if e, _ := zk.ListAgents(conn, "/mesos"); len(e) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the agent did not register")
+		}
+	}
+	node := func(name, addr string) inventory.Node {
+		h, p, _ := net.SplitHostPort(addr)
+		port, _ := strconv.Atoi(p)
+		return inventory.Node{Name: name, Address: h, AgentPort: port}
+	}
+	expected := []inventory.Node{node("rack:1", registered), node("lone", unregistered), node("gone", "127.0.0.1:1")}
+	opts := &Options{ZK: url, Timeout: 2 * time.Second, Output: outputJSON(),
+		Expected: func([]string) ([]inventory.Node, error) { return expected, nil }}
+	out, errOut, err := run(t, opts)
+	if cmdutil.ExitCodeOf(err) != cmdutil.ExitPartial {
+		t.Fatalf("exit %d (%v), want 3", cmdutil.ExitCodeOf(err), err)
+	}
+	var got []Agent
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]Agent{}
+	for _, a := range got {
+		rows[a.Hostname] = a
+	}
+	if len(got) != 3 || rows["rack:1"].Status != "up" || rows["rack:1"].Source != "zookeeper" ||
+		rows["lone"].Status != "up" || rows["lone"].Source != "inventory" || rows["lone"].ID == "" ||
+		rows["gone"].Status != "down" || rows["gone"].ID != "" {
+		t.Errorf("rows: %s", out)
+	}
+	if !strings.Contains(errOut, "gone (127.0.0.1:1): down: not in ZooKeeper's registry, and no agent answers: ") || !strings.Contains(errOut, "connection refused") {
+		t.Errorf("stderr: %s", errOut)
+	}
+	opts.Output = render.Options{}
+	out, _, _ = run(t, opts)
+	if !regexp.MustCompile(`(?m)^-\s+gone\s+127\.0\.0\.1:1\s+down\s`).MatchString(out) || !strings.Contains(out, "STATUS") {
+		t.Errorf("table:\n%s", out)
+	}
+	// Without ZooKeeper or a master, the inventory alone.
+	opts.ZK = ""
+	out, _, err = run(t, opts)
+	if cmdutil.ExitCodeOf(err) != cmdutil.ExitPartial || !strings.Contains(out, "lone") || !strings.Contains(out, "rack:1") {
+		t.Errorf("inventory only: %v\n%s", err, out)
 	}
 }

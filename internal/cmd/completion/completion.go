@@ -8,6 +8,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 )
 
 // Shells are the supported shells, in help order.
@@ -69,5 +70,5 @@ func Run(opts *Options) error {
 	case "powershell":
 		return opts.Root.GenPowerShellCompletionWithDesc(w)
 	}
-	return cmdutil.FlagErrorf("unsupported shell %q: use bash, zsh, fish or powershell", opts.Shell)
+	return cmdutil.FlagErrorf("unsupported shell %q: use bash, zsh, fish or powershell%s", opts.Shell, suggest.DidYouMean(opts.Shell, Shells))
 }

@@ -111,7 +111,8 @@ printf '%s\n' "${COMPREPLY[@]}"`
 		"mesosctl nodes lxb":         "lxb001 lxb002",
 		"mesosctl ip @r":             "@rack1 @rack2",
 		"mesosctl nodeset -e w":      "web1",
-		"mesosctl nodes -x lxb001,l": "lxb001,lxb001 lxb001,lxb002",
+		"mesosctl nodes -x lxb001,l": `lxb001\,lxb002`, // not lxb001 again; one match is inserted shell-quoted
+		"mesosctl ip ":               "lxb001 lxb002 web1 @rack1 @rack2 @all",
 		"mesosctl completion f":      "fish",
 		"mesosctl nodes":             "nodes nodeset",
 	} {

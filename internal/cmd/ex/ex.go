@@ -64,7 +64,7 @@ refused, timed out, or a non-zero exit), 2 for bad arguments, 130 on Ctrl-C.`,
   $ mesosctl ex @agents -x lxb003 --fanout 16 --timeout 30s -- df -h /var/lib/mesos
   $ mesosctl ex @agents --where '.attributes.rack==3 and .flags.containerizers!="mesos,docker"' -r 'systemctl restart mesos-slave'`,
 		GroupID: "nodes",
-		Args:    cobra.MinimumNArgs(1),
+		Args:    cmdutil.MinimumArgs(1, "give a NODESET and the COMMAND to run (or set NODES and give only the COMMAND)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
 			if err := opts.parseArgs(args, cmd.ArgsLenAtDash()); err != nil {

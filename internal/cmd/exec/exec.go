@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/mesos"
 	"github.com/mesosctl/mesosctl/internal/placement"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 	"github.com/mesosctl/mesosctl/internal/taskwatch"
 )
 
@@ -127,6 +129,7 @@ error. The same binary invoked as mesos-execute runs this command.`,
 	fs.StringVar(&opts.Env, "env", "", `environment as a JSON object {"NAME":"value"}, or file:///path to one`)
 	fs.StringVar(&opts.Resources, "resources", "cpus:1;mem:128", "resources of the task (cpus, mem, disk)")
 	fs.StringVar(&opts.Containerizer, "containerizer", "mesos", "containerizer: mesos (a command on the host) or docker (needs --docker_image)")
+	suggest.MarkEnum(fs, "containerizer", Containerizers)
 	fs.StringVar(&opts.DockerImage, "docker-image", "", "Docker image (<image>:<tag>) to run the task in, with --containerizer docker")
 	fs.StringVar(&opts.AppcImage, "appc-image", "", "refused: agentd runs no appc images")
 	fs.StringVar(&opts.Volumes, "volumes", "", "with --containerizer docker: volumes as a JSON array of Mesos Volume objects (or file:///path to one)")
@@ -144,6 +147,7 @@ error. The same binary invoked as mesos-execute runs this command.`,
 	fs.StringVar(&opts.Rlimits, "rlimits", "", "refused: agentd sets no rlimits")
 	fs.BoolVar(&opts.TTY, "tty", false, "refused: agentd allocates no TTY")
 	fs.StringVar(&opts.ContentType, "content-type", "protobuf", "accepted and ignored (protobuf or json)")
+	suggest.MarkEnum(fs, "content-type", ContentTypes)
 	fs.BoolVar(&opts.PartitionAw, "partition-aware", true, "accepted and ignored")
 	fs.StringVar(&opts.Hadoop, "hadoop", "hadoop", "accepted and ignored")
 	fs.StringVar(&opts.HDFS, "hdfs", "localhost:9000", "accepted and ignored")
@@ -156,6 +160,13 @@ error. The same binary invoked as mesos-execute runs this command.`,
 	agentsel.AddFlags(f, cmd, &opts.Sel, true)
 	return cmd
 }
+
+// Containerizers and ContentTypes are the values mesos-execute takes for
+// --containerizer and --content_type (docker is refused: agentd has none).
+var (
+	Containerizers = []string{"mesos", "docker"}
+	ContentTypes   = []string{"protobuf", "json"}
+)
 
 // refused lists mesos-execute flags that agentd cannot honour.
 func (o *Options) refused() error {
@@ -194,10 +205,10 @@ func (o *Options) refused() error {
 			return cmdutil.FlagErrorf("'Docker' containerizer can only support a single network (--networks %s)", o.Networks)
 		}
 	default:
-		return cmdutil.FlagErrorf("invalid --containerizer %q: use mesos or docker", o.Containerizer)
+		return cmdutil.FlagErrorf("invalid --containerizer %q: use mesos or docker%s", o.Containerizer, suggest.DidYouMean(o.Containerizer, Containerizers))
 	}
-	if o.ContentType != "protobuf" && o.ContentType != "json" {
-		return cmdutil.FlagErrorf("invalid --content_type %q: use protobuf or json", o.ContentType)
+	if !slices.Contains(ContentTypes, o.ContentType) {
+		return cmdutil.FlagErrorf("invalid --content_type %q: use protobuf or json%s", o.ContentType, suggest.DidYouMean(o.ContentType, ContentTypes))
 	}
 	return nil
 }

@@ -73,6 +73,9 @@ func Run(opts *Options) error {
 		return err
 	}
 	var names []string
+	if len(opts.Exprs) == 0 && inv.Config().Path == "" {
+		return cmdutil.NoConfig("mesosctl nodes lists the inventory")
+	}
 	if len(opts.Exprs) == 0 {
 		expr := "@all"
 		if len(inv.Names()) == 0 {
@@ -108,9 +111,7 @@ func Print(ios *iostreams.IOStreams, out *render.Options, rows []Row) error {
 		rows = []Row{}
 	}
 	if len(rows) == 0 && !out.IsStructured() {
-		if ios.StdoutTTY {
-			fmt.Fprintln(ios.ErrOut, "no nodes (add some under nodes: in the configuration file, see docs/configuration.md)")
-		}
+		fmt.Fprintln(ios.ErrOut, "no nodes (add some under nodes: in the configuration file, see docs/configuration.md)")
 		return nil
 	}
 	table := &render.Table{Headers: []string{"NAME", "ADDRESS", "USER", "PORT", "AGENT", "GROUPS"},

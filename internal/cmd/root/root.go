@@ -3,13 +3,18 @@
 package root
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/cmd/agent"
 	agentdcmd "github.com/mesosctl/mesosctl/internal/cmd/agentd"
 	agentscmd "github.com/mesosctl/mesosctl/internal/cmd/agents"
 	"github.com/mesosctl/mesosctl/internal/cmd/completion"
+	configcmd "github.com/mesosctl/mesosctl/internal/cmd/config"
 	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
 	"github.com/mesosctl/mesosctl/internal/cmd/cp"
 	"github.com/mesosctl/mesosctl/internal/cmd/dockerexecutor"
@@ -26,6 +31,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmd/version"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/config"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 )
 
 // Command groups, in the order help shows them.
@@ -72,7 +78,7 @@ daemon, 'mesosctl agentd'.`,
 		return nil
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.UsageError(err)
+		return cmdutil.UsageError(flagHint(c, err))
 	})
 
 	for _, sub := range []*cobra.Command{
@@ -87,6 +93,7 @@ daemon, 'mesosctl agentd'.`,
 		ip.NewCmdIP(f, nil),
 		ip.NewCmdName(f, nil),
 		completion.NewCmdCompletion(f, nil),
+		configcmd.NewCmdConfig(f),
 		ex.NewCmdEx(f, nil),
 		cp.NewCmdCp(f, nil),
 		cp.NewCmdRcp(f, nil),
@@ -99,17 +106,126 @@ daemon, 'mesosctl agentd'.`,
 	} {
 		cmd.AddCommand(sub)
 	}
+	cmd.SetHelpCommand(newCmdHelp())
 	UsageArgs(cmd)
+	Groups(cmd)
 	return cmd
+}
+
+// newCmdHelp is cobra's `help [command]`, except that a topic that is not a
+// command is an error (exit 2) rather than the root's help.
+func newCmdHelp() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help provides help for any command in the application.\nSimply type mesosctl help [path to command] for full details.",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			target, _, err := c.Root().Find(args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []string
+			for _, sub := range target.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, sub.Name()+"\t"+sub.Short)
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				var names []string
+				if target != nil {
+					for _, sub := range target.Commands() {
+						if sub.IsAvailableCommand() {
+							names = append(names, sub.Name())
+						}
+					}
+				}
+				typed := args[len(args)-1]
+				if len(rest) > 0 {
+					typed = rest[0]
+				}
+				return cmdutil.FlagErrorf("unknown help topic %q%s", strings.Join(args, " "), didYouMean(suggest.Words(typed, names)))
+			}
+			return target.Help()
+		},
+	}
+}
+
+// Groups makes every command that only groups others (mesosctl itself,
+// agent, agent config, task) refuse what is not one of its subcommands, as
+// git does: `mesosctl agent bogus` is an unknown command (exit 2, with
+// "Did you mean this?" when one is close), and a bare `mesosctl agent`
+// prints its help on stderr and exits 2. `--help` prints it on stdout and
+// exits 0.
+func Groups(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && !cmd.Runnable() {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = runGroup
+		cmd.SuggestionsMinimumDistance = suggest.MaxDistance
+		// Runnable now, a group would show both its use line and
+		// "<path> [command]": keep the latter only.
+		cmd.SetUsageTemplate(strings.Replace(cmd.UsageTemplate(),
+			"{{if .Runnable}}\n  {{.UseLine}}{{end}}", "{{if and .Runnable (not .HasAvailableSubCommands)}}\n  {{.UseLine}}{{end}}", 1))
+	}
+	for _, sub := range cmd.Commands() {
+		Groups(sub)
+	}
+}
+
+func runGroup(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return cmdutil.FlagErrorf("unknown command %q for %q%s", args[0], c.CommandPath(), didYouMean(c.SuggestionsFor(args[0])))
+	}
+	c.SetOut(c.ErrOrStderr())
+	_ = c.Help()
+	return cmdutil.ExitStatus(int(cmdutil.ExitUsage))
+}
+
+func didYouMean(words []string) string {
+	if len(words) == 0 {
+		return ""
+	}
+	return "\n\nDid you mean this?\n\t" + strings.Join(words, "\n\t") + "\n"
+}
+
+// flagHint adds "Did you mean this?" to an unknown flag error when one of
+// the command's flags is close: "unknown flag: --stat" → --state.
+func flagHint(c *cobra.Command, err error) error {
+	msg := err.Error()
+	name, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return err
+	}
+	var names []string
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, f.Name)
+		}
+	})
+	c.InheritedFlags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	words := suggest.Words(name, names)
+	for i := range words {
+		words[i] = "--" + words[i]
+	}
+	if len(words) == 0 {
+		return err
+	}
+	return fmt.Errorf("%s%s", msg, didYouMean(words))
 }
 
 // UsageArgs makes positional-argument errors of cmd and its subcommands
 // (cobra.ExactArgs and friends) usage errors, so that they exit 2 like bad
-// flags.
+// flags, and adds the command's usage line to them.
 func UsageArgs(cmd *cobra.Command) {
 	if orig := cmd.Args; orig != nil {
 		cmd.Args = func(c *cobra.Command, args []string) error {
-			return cmdutil.UsageError(orig(c, args))
+			if err := orig(c, args); err != nil {
+				return &cmdutil.FlagError{Err: fmt.Errorf("%v\nUsage: %s", err, c.UseLine())}
+			}
+			return nil
 		}
 	}
 	for _, sub := range cmd.Commands() {

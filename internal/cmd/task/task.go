@@ -18,7 +18,9 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/cmdutil/agentsel"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/orphaned"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/orphans"
 	"github.com/mesosctl/mesosctl/internal/taskwatch"
 )
 
@@ -30,6 +32,8 @@ type Options struct {
 
 	// kill
 	Wait bool
+	// Orphan finds and kills orphaned executors over SSH (kill only).
+	Orphan orphaned.Options
 	// logs
 	Stderr bool
 	Follow bool
@@ -112,14 +116,20 @@ func CompleteIDs(c *cobra.Command, f *cmdutil.Factory, sel *agentsel.Options, pr
 
 // NewCmdKill builds `task kill`.
 func NewCmdKill(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	cmd, opts := newVerb(f, "kill ID", "Kill a task (SIGTERM, grace period, SIGKILL)",
+	cmd, opts := newVerb(f, "kill ID", "Kill a task (SIGTERM, grace period, SIGKILL), or an orphaned executor",
 		`Ask the agent that runs the task to kill it: SIGTERM, then SIGKILL after the
 agent's grace period. Prints "Asked to kill task '<id>' on agent '<agent id>'"
 and returns; with --wait, follows the task until it is terminal and exits
-as 'task wait' does.`,
+as 'task wait' does.
+
+When no agent knows ID, the orphaned executors (see 'mesosctl tasks
+--orphans') of the --agent nodes, or of every inventory node, are looked
+at over SSH: an executor whose ID or one of whose tasks is ID is killed with
+its whole process tree and container cgroups (SIGTERM, SIGKILL after 5s).`,
 		"  $ mesosctl task kill sleep.1a2b3c4d\n  $ mesosctl task kill --wait --agent lxb002 sleep.1a2b3c4d",
 		runF, RunKill)
 	cmd.Flags().BoolVar(&opts.Wait, "wait", false, "wait until the task is terminal")
+	orphaned.Wire(f, &opts.Orphan)
 	return cmd
 }
 
@@ -160,9 +170,13 @@ func locate(ctx context.Context, o *Options) (*taskwatch.Located, *agentclient.C
 	return taskwatch.Locate(ctx, cands, o.Sel.Client, o.Sel.Fanout(), o.ID)
 }
 
-// RunKill kills the task.
+// RunKill kills the task, or the orphaned executor of that ID.
 func RunKill(ctx context.Context, o *Options) error {
 	loc, cl, err := locate(ctx, o)
+	var nf *taskwatch.NotFoundError
+	if errors.As(err, &nf) && o.Orphan.Nodes != nil {
+		return killOrphan(ctx, o, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -180,6 +194,50 @@ func RunKill(ctx context.Context, o *Options) error {
 		return nil
 	}
 	return follow(ctx, o, loc, cl)
+}
+
+// killOrphan kills the orphaned executor named o.ID (its ID or a task's),
+// or returns notFound with where else it looked.
+func killOrphan(ctx context.Context, o *Options, notFound error) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	sess, err := o.Orphan.Open(o.Sel.Agent)
+	if err != nil {
+		return fmt.Errorf("%v; looking for an orphaned executor of that ID: %w", notFound, err)
+	}
+	defer sess.Close()
+	scans, errs := sess.Scan(ctx)
+	if ctx.Err() != nil {
+		return cmdutil.CancelError
+	}
+	var failed []string
+	for i, sc := range scans {
+		if errs[i] != nil {
+			failed = append(failed, fmt.Sprintf("%s (%v)", sess.Nodes()[i].Name, errs[i]))
+			continue
+		}
+		var hits []orphans.Executor
+		for _, e := range sc.Executors {
+			if e.Names(o.ID) {
+				hits = append(hits, e)
+			}
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		n, err := sess.Kill(ctx, sc.Node, hits)
+		for _, e := range hits {
+			fmt.Fprintf(o.IO.Out, "Killed orphaned executor '%s' (tasks: %s) of agent '%s' on %s: %d process(es)\n",
+				e.ExecutorID, strings.Join(e.Tasks, ", "), e.AgentID, sc.Node, n)
+		}
+		return err
+	}
+	msg := fmt.Sprintf("%v; no orphaned executor of that ID on %d node(s) either", notFound, len(scans))
+	if len(failed) > 0 {
+		msg += "; could not look on " + strings.Join(failed, ", ")
+	}
+	return errors.New(msg)
 }
 
 // RunWait waits for the task.

@@ -19,10 +19,13 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/cmdutil/agentsel"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/orphaned"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/orphans"
 	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/placement"
 	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 	"github.com/mesosctl/mesosctl/internal/taskwatch"
 )
 
@@ -32,6 +35,9 @@ type Options struct {
 	Sel    agentsel.Options
 	State  string
 	Output render.Options
+	// Orphans lists orphaned executors (over SSH) instead of tasks.
+	Orphans bool
+	Orphan  orphaned.Options
 	// Now is the clock for the AGE column (tests fix it).
 	Now func() time.Time
 }
@@ -57,6 +63,7 @@ type Task struct {
 // NewCmdTasks builds the command; runF replaces the behaviour in tests.
 func NewCmdTasks(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Now: time.Now}
+	orphaned.Wire(f, &opts.Orphan)
 	cmd := &cobra.Command{
 		Use:   "tasks [--agent NODESET] [--state STATE]",
 		Short: "List tasks across agents",
@@ -66,35 +73,61 @@ agentd answers through its task API; a real Mesos agent through /state.
 
 --state filters by state, with or without the TASK_ prefix, any case
 (running, TASK_FINISHED, …). An agent that cannot be read is reported on
-stderr and the command exits 3.`,
+stderr and the command exits 3.
+
+--orphans lists, instead, the executors that run on a node although no
+agent knows them (after meta/slaves/latest was cleared with tasks running):
+it looks over SSH, as root, on the --agent nodes or every inventory node,
+in the agent's work_dir (runs of an old agent ID whose forked pid lives)
+and in /proc (processes whose MESOS_EXECUTOR_ID environment names an old
+agent ID). Kill one with 'mesosctl task kill ID'.`,
 		Example: `  $ mesosctl tasks
   $ mesosctl tasks --agent 'lxb00[1-2]' --state running
-  $ mesosctl tasks --jq '.[] | select(.state=="TASK_FAILED") | .id'`,
+  $ mesosctl tasks --jq '.[] | select(.state=="TASK_FAILED") | .id'
+  $ mesosctl tasks --orphans --agent lxb002`,
 		GroupID: "tasks",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Output.Validate(); err != nil {
 				return err
 			}
+			if opts.Orphans && opts.State != "" {
+				return cmdutil.FlagErrorf("--orphans lists executors no agent knows: they have no state to filter by; drop --state")
+			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Orphans {
+				return RunOrphans(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Orphans, "orphans", false, "list executors running on a node without an agent that knows them (over SSH)")
 	cmd.Flags().StringVar(&opts.State, "state", "", "only tasks in this `state` (running, finished, failed, killed, …)")
+	suggest.MarkEnum(cmd.Flags(), "state", States)
 	agentsel.AddFlags(f, cmd, &opts.Sel, true)
 	render.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
 
-// NormalizeState turns "running" into "TASK_RUNNING".
-func NormalizeState(s string) string {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	if s != "" && !strings.HasPrefix(s, "TASK_") {
-		s = "TASK_" + s
+// States are the values of --state: Mesos' task states (TaskState in
+// mesos.proto) without the TASK_ prefix.
+var States = []string{"staging", "starting", "running", "killing", "finished", "failed", "killed",
+	"error", "lost", "dropped", "unreachable", "gone", "gone_by_operator", "unknown"}
+
+// NormalizeState turns "running", "Running" or "TASK_RUNNING" into
+// "TASK_RUNNING"; a state Mesos does not have is a usage error.
+func NormalizeState(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > 5 && strings.EqualFold(s[:5], "TASK_") {
+		s = s[5:]
 	}
-	return s
+	v, err := suggest.Enum("state", s, States)
+	if err != nil {
+		return "", cmdutil.UsageError(err)
+	}
+	return "TASK_" + strings.ToUpper(v), nil
 }
 
 // Run lists the tasks.
@@ -102,11 +135,17 @@ func Run(ctx context.Context, o *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	want := ""
+	if o.State != "" {
+		var err error
+		if want, err = NormalizeState(o.State); err != nil {
+			return err
+		}
+	}
 	cands, err := o.Sel.Candidates(ctx)
 	if err != nil {
 		return err
 	}
-	want := NormalizeState(o.State)
 	per := make([][]Task, len(cands))
 	errs := make([]error, len(cands))
 	if err := parallel.Each(ctx, o.Sel.Fanout(), len(cands), func(ctx context.Context, i int) {
@@ -219,6 +258,58 @@ func (o *Options) table(rows []Task) *render.Table {
 		t.AddRow(r.ID, r.Name, strings.TrimPrefix(r.State, "TASK_"), r.Node, image, num(r.Resources["cpus"]), num(r.Resources["mem"]), age, exit)
 	}
 	return t
+}
+
+// RunOrphans lists the orphaned executors of the --agent nodes (default:
+// every inventory node).
+func RunOrphans(ctx context.Context, o *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	sess, err := o.Orphan.Open(o.Sel.Agent)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	scans, errs := sess.Scan(ctx)
+	if ctx.Err() != nil {
+		return cmdutil.CancelError
+	}
+	rows := []orphans.Executor{}
+	failed := 0
+	for i, sc := range scans {
+		if errs[i] != nil {
+			failed++
+			fmt.Fprintf(o.IO.ErrOut, "%s: %v\n", sess.Nodes()[i].Name, errs[i])
+			continue
+		}
+		rows = append(rows, sc.Executors...)
+	}
+	if len(rows) == 0 && !o.Output.IsStructured() {
+		if failed == 0 {
+			nodes := "nodes"
+			if len(scans) == 1 {
+				nodes = "node"
+			}
+			fmt.Fprintf(o.IO.ErrOut, "no orphaned executors on %d %s\n", len(scans), nodes)
+		}
+	} else {
+		t := &render.Table{Headers: []string{"tasks", "executor", "node", "agent id", "pid", "found"}}
+		for _, e := range rows {
+			tasks := strings.Join(e.Tasks, ",")
+			if tasks == "" {
+				tasks = "-"
+			}
+			t.AddRow(tasks, e.ExecutorID, e.Node, e.AgentID, strconv.Itoa(e.PID), e.Found)
+		}
+		if err := o.Output.Print(o.IO, rows, t); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return &cmdutil.PartialError{Failed: failed, Total: len(scans)}
+	}
+	return nil
 }
 
 // Age formats a duration the way kubectl does: 45s, 3m, 2h, 4d.

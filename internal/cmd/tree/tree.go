@@ -22,6 +22,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 )
 
 // Options are the inputs of `mesosctl tree`.
@@ -123,21 +124,28 @@ on a terminal (--wide: never).`,
 	}
 	cmd.Flags().BoolVarP(&opts.Wide, "wide", "w", false, "never cut command lines")
 	cmd.Flags().StringVar(&opts.Source, "source", "auto", "where the tree comes from: auto (agentd, else ps over SSH), agentd, or ps")
+	suggest.MarkEnum(cmd.Flags(), "source", Sources)
 	fanout.AddFlags(f, cmd, &opts.Options)
 	render.AddOutputFlags(cmd, &opts.Output)
 	return cmd
 }
+
+// Sources are the values of --source.
+var Sources = []string{"auto", "agentd", "ps"}
 
 // Run builds and prints the trees.
 func Run(o *Options) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	switch o.Source {
-	case "", "auto", "agentd", "ps":
-	default:
-		return cmdutil.FlagErrorf("invalid --source %q: use auto, agentd or ps", o.Source)
+	if o.Source == "" {
+		o.Source = "auto"
 	}
+	src, err := suggest.Enum("source", o.Source, Sources)
+	if err != nil {
+		return cmdutil.UsageError(err)
+	}
+	o.Source = src
 	ctx := o.Context
 	if ctx == nil {
 		ctx = context.Background()

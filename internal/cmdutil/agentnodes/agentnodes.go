@@ -33,6 +33,9 @@ type Options struct {
 	Lookup func(name string) (inventory.Node, error)
 	// Defaults returns the configured fan-out and http_credentials.
 	Defaults func() (fanout int, credentials string, err error)
+	// Outside notes the names that are not in the inventory
+	// (cmdutil.OutsideInventory).
+	Outside func(names []string) map[string]string
 
 	Fanout  int
 	Timeout time.Duration
@@ -60,6 +63,7 @@ func Wire(f *cmdutil.Factory, o *Options) {
 		}
 		return n, nil
 	}
+	o.Outside = func(names []string) map[string]string { return cmdutil.OutsideInventory(f, names) }
 	o.Defaults = func() (int, string, error) {
 		inv, err := f.Inventory()
 		if err != nil {
@@ -131,6 +135,10 @@ func (o *Options) Fetch(ctx context.Context, args []string, fn func(ctx context.
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	var outside map[string]string
+	if o.Outside != nil {
+		outside = o.Outside(names)
+	}
 	limit, creds := o.Fanout, ""
 	if o.Defaults != nil {
 		d, c, err := o.Defaults()
@@ -165,6 +173,8 @@ func (o *Options) Fetch(ctx context.Context, args []string, fn func(ctx context.
 		results[i].Node = names[i]
 		if results[i].Err == nil && results[i].Body == nil && results[i].Text == "" {
 			results[i].Err = ctx.Err()
+		} else if ctx.Err() == nil {
+			results[i].Err = cmdutil.OutsideError(outside[names[i]], results[i].Err)
 		}
 	}
 	if ctx.Err() != nil {

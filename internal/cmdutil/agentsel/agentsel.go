@@ -85,6 +85,9 @@ func (o *Options) Candidates(ctx context.Context) ([]placement.Candidate, error)
 	if s.ZK == "" {
 		s.Master = master
 	}
+	if s.ZK == "" && s.Master == "" && !cmdutil.HasConfig(o.f) {
+		return nil, cmdutil.NoConfig("no agents given (--agent NODESET, --zk zk://host:2181/mesos or --master host:5050)")
+	}
 	return placement.Candidates(ctx, s)
 }
 

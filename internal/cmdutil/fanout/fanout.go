@@ -6,6 +6,7 @@ package fanout
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/suggest"
 )
 
 // Settings are what the configuration contributes to a fan-out.
@@ -47,6 +49,19 @@ type Options struct {
 	// ProgressDelay is how long a fan-out runs before the progress line
 	// appears (1s; tests shorten it).
 	ProgressDelay time.Duration
+
+	// outside are the notes of the resolved nodes that are not in the
+	// inventory (cmdutil.OutsideInventory), by name.
+	outside map[string]string
+}
+
+// Explain adds to err, node's failure to be reached, that node is not in
+// the inventory when it is not (see cmdutil.OutsideError).
+func (o *Options) Explain(node string, err error) error {
+	if errors.Is(err, remote.ErrCancelled) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return cmdutil.OutsideError(o.outside[node], err)
 }
 
 // Wire fills the dependencies from the factory.
@@ -59,6 +74,7 @@ func Wire(f *cmdutil.Factory, o *Options) {
 		if err != nil {
 			return nil, err
 		}
+		o.outside = cmdutil.OutsideInventory(f, names)
 		out := make([]remote.Target, len(names))
 		for i, n := range names {
 			node, err := inv.Node(n)
@@ -88,17 +104,21 @@ func AddFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
 	fs.DurationVar(&o.ConnectTimeout, "connect-timeout", 0, "SSH connect and handshake time limit (default 10s)")
 	fs.BoolVar(&o.AcceptNewHostKeys, "accept-new-host-keys", false, "trust and record host keys not yet in known_hosts (changed keys are always refused)")
 	fs.StringVar(&o.Progress, "progress", "auto", "progress line on stderr: never, auto (terminal only), always")
+	suggest.MarkEnum(fs, "progress", ProgressModes)
 	cmdutil.AddExcludeFlag(f, cmd, &o.Exclude)
 	where.AddFlag(cmd, &o.Where)
 }
 
+// ProgressModes are the values of --progress.
+var ProgressModes = []string{"never", "auto", "always"}
+
 // Validate checks the flag values.
 func (o *Options) Validate() error {
-	switch o.Progress {
-	case "never", "auto", "always":
-	default:
-		return cmdutil.FlagErrorf("invalid --progress %q: use never, auto or always", o.Progress)
+	p, err := suggest.Enum("progress", o.Progress, ProgressModes)
+	if err != nil {
+		return cmdutil.UsageError(err)
 	}
+	o.Progress = p
 	if o.Fanout < 0 {
 		return cmdutil.FlagErrorf("--fanout must be at least 1")
 	}
@@ -208,6 +228,7 @@ func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
 		}
 	}
 	r.OnDone = func(i int, res *remote.Result) {
+		res.Err = o.Explain(res.Node, res.Err)
 		if prog != nil {
 			prog.NodeDone(i, res.Failed())
 		}

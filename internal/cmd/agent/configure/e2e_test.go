@@ -345,9 +345,14 @@ func TestRunningTasksAreNotLostSilently(t *testing.T) {
 			t.Errorf("%v: stderr %s", args, errOut)
 		}
 	}
-	code, out, _ := run(t, "agent", "set-resources", "lxb003", "cpus:3;mem:1800", "--dry-run")
-	if code != cmdutil.ExitPartial || !strings.Contains(out, "1 running task(s)") || !strings.Contains(out, "error: refusing to clear") {
-		t.Errorf("dry run with a task: %d\n%s", code, out)
+	code, out, errOut := run(t, "agent", "set-resources", "lxb003", "cpus:3;mem:1800", "--dry-run")
+	if code != cmdutil.ExitPartial || !strings.Contains(out, "1 running task(s)") || strings.Count(out+errOut, "refusing to clear") != 1 ||
+		!strings.Contains(out, "would be orphaned (long)") {
+		t.Errorf("dry run with a task (the refusal once, with the task's ID): %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, "agent", "clear-latest", "lxb003", "--dry-run")
+	if code != cmdutil.ExitPartial || strings.Count(out+errOut, "refusing to clear") != 1 || strings.Contains(out+errOut, "asked for (") {
+		t.Errorf("clear-latest --dry-run with a task: %d\n%s\n%s", code, out, errOut)
 	}
 	if got := files(t, c, "lxb003"); got != before {
 		t.Errorf("files changed by refused commands:\n%s\nwas:\n%s", got, before)
@@ -357,7 +362,7 @@ func TestRunningTasksAreNotLostSilently(t *testing.T) {
 	}
 
 	// A live attribute change keeps the ID and the task.
-	code, out, errOut := run(t, "agent", "set-attributes", "lxb003", "team:ops")
+	code, out, errOut = run(t, "agent", "set-attributes", "lxb003", "team:ops")
 	if code != 0 || !strings.Contains(out, "live") {
 		t.Fatalf("live with a task: %d\n%s\n%s", code, out, errOut)
 	}
@@ -386,15 +391,34 @@ func TestRunningTasksAreNotLostSilently(t *testing.T) {
 	if st := getState(t, c, "lxb002"); st.ID == id2 {
 		t.Errorf("--drain did not clear: ID %s", st.ID)
 	}
-	// --force orphans the long task and says so in the plan.
+	// --force orphans the long task and says so: how many, which, and
+	// that it still runs without an agent.
 	code, out, errOut = run(t, "agent", "clear-latest", "lxb003", "--force")
-	if code != 0 {
+	if code != 0 || !strings.Contains(out, "lxb003: orphaned 1 task (long) and 1 executor (long) of agent "+id+"\n") ||
+		!strings.Contains(out, "still running without an agent: long; list them with 'mesosctl tasks --orphans --agent lxb003'") {
 		t.Errorf("--force: %d\n%s\n%s", code, out, errOut)
 	}
 	if st := getState(t, c, "lxb003"); st.ID == id || len(st.Frameworks) != 0 {
 		t.Errorf("after --force: ID %s (was %s), frameworks %d", st.ID, id, len(st.Frameworks))
 	}
-	c.SSH("lxb003", "pkill -f 'sleep 600'")
+	// The orphan is visible, and can be killed by its task ID.
+	code, out, errOut = run(t, "tasks", "--orphans", "--agent", "lxb00[2-3]", "-o", "json", "--jq", `.[] | [.tasks[0], .executor_id, .node, .agent_id, .found] | join(" ")`, "-r")
+	if code != 0 || strings.TrimSpace(out) != "long long lxb003 "+id+" work_dir" {
+		t.Fatalf("tasks --orphans: %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, "task", "kill", "--agent", "lxb003", "long")
+	if code != 0 || !strings.Contains(out, "Killed orphaned executor 'long' (tasks: long) of agent '"+id+"' on lxb003") {
+		t.Fatalf("task kill of the orphan: %d\n%s\n%s", code, out, errOut)
+	}
+	if got, _ := c.SSH("lxb003", "pgrep -f '^sleep 600' || echo none"); strings.TrimSpace(got) != "none" {
+		t.Errorf("the orphan's command still runs: %s", got)
+	}
+	if code, out, errOut = run(t, "tasks", "--orphans", "--agent", "lxb003"); code != 0 || out != "" || !strings.Contains(errOut, "no orphaned executors on 1 node") {
+		t.Errorf("tasks --orphans after the kill: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut = run(t, "task", "kill", "--agent", "lxb003", "long"); code != cmdutil.ExitError || !strings.Contains(errOut, "no orphaned executor of that ID on 1 node(s) either") {
+		t.Errorf("second kill: %d %s", code, errOut)
+	}
 }
 
 func TestBatchStopsAtTheFirstFailedBatch(t *testing.T) {

@@ -133,7 +133,7 @@ func (o *Options) targets(ctx context.Context) ([]agentconfig.Target, *where.Sel
 				res := r.RunOne(ctx, st, shell.AsRoot(script, st.User))
 				switch {
 				case res.Err != nil:
-					return nil, res.Err
+					return nil, o.Explain(st.Name, res.Err)
 				case res.ExitCode != 0:
 					msg := strings.TrimSpace(string(res.Stderr))
 					if msg == "" {
@@ -185,12 +185,16 @@ func (o *Options) run() error {
 		}
 	} else if err := o.Output.Print(o.IO, results, resultTable(results)); err != nil {
 		return err
+	} else if !o.Output.IsStructured() {
+		PrintOrphaned(o.IO.Out, results)
 	}
 	failed := 0
 	for _, r := range results {
 		if r.Failed() {
 			failed++
-			fmt.Fprintf(o.IO.ErrOut, "%s: %s\n", r.Node, r.Error)
+			if !o.DryRun { // a dry run shows the errors in the plans
+				fmt.Fprintf(o.IO.ErrOut, "%s: %s\n", r.Node, r.Error)
+			}
 		}
 	}
 	if ctx.Err() != nil {
@@ -200,6 +204,35 @@ func (o *Options) run() error {
 		return sel.Err(&cmdutil.PartialError{Failed: failed, Total: len(results)})
 	}
 	return sel.Err(nil)
+}
+
+// PrintOrphaned says, per node, what a forced clear-latest orphaned and
+// whether it still runs.
+func PrintOrphaned(w io.Writer, results []agentconfig.Result) {
+	for _, r := range results {
+		o := r.Orphaned
+		if o == nil {
+			continue
+		}
+		fmt.Fprintf(w, "%s: orphaned %s (%s) and %s (%s) of agent %s\n", r.Node,
+			count(len(o.Tasks), "task"), strings.Join(o.Tasks, ", "), count(len(o.Executors), "executor"), strings.Join(o.Executors, ", "), o.AgentID)
+		switch {
+		case o.ScanError != "":
+			fmt.Fprintf(w, "  could not check whether they still run: %s\n", o.ScanError)
+		case len(o.Running) == 0:
+			fmt.Fprintf(w, "  none still runs: the agent destroyed them when it started\n")
+		default:
+			fmt.Fprintf(w, "  still running without an agent: %s; list them with 'mesosctl tasks --orphans --agent %s', kill them with 'mesosctl task kill ID'\n",
+				strings.Join(o.Running, ", "), r.Node)
+		}
+	}
+}
+
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func resultTable(results []agentconfig.Result) *render.Table {
@@ -250,7 +283,7 @@ func PrintPlans(w io.Writer, plans []*agentconfig.Plan) {
 		case agentconfig.ActionClear:
 			fmt.Fprintf(w, "  clear  %s/meta/slaves/latest → new agent ID (%s)\n", p.WorkDir, p.ClearReason)
 			if p.RunningTasks > 0 {
-				fmt.Fprintf(w, "         %d running task(s) first: drained (--drain) or orphaned (--force)\n", p.RunningTasks)
+				fmt.Fprintf(w, "         %d running task(s) first (%s): drained (--drain) or orphaned (--force)\n", p.RunningTasks, p.RunningIDs())
 			}
 			fallthrough
 		case agentconfig.ActionRestart:
