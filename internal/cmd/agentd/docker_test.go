@@ -16,10 +16,6 @@ import (
 	"github.com/mesosctl/mesosctl/internal/testutil/dockerd"
 )
 
-// The package's tests run through dockerd.Main: the Docker tests share one
-// engine, started on first use and stopped at the end.
-func TestMain(m *testing.M) { os.Exit(dockerd.Main(m)) }
-
 // startDockerAgent runs agentd with the Docker containerizer on the test
 // binary's engine.
 func startDockerAgent(t *testing.T, extra ...string) (*agentProc, *dockerd.Engine) {

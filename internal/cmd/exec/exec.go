@@ -100,6 +100,13 @@ about as free, one at random, to spread concurrent submissions); if it
 refuses because another client took the resources first, the next one is
 tried. When nothing fits, each agent's reason is printed and exit is 1.
 
+With --containerizer docker --docker_image IMAGE the task runs in a Docker
+container (mesos-<container id>) on an agent whose --containerizers has
+docker: --command runs with /bin/sh -c as its entrypoint (--shell=false: its
+words are the entrypoint's arguments; no --command: the image's own), the
+sandbox is mounted at the agent's --sandbox_directory, cpus and mem become
+docker's limits; --volumes and --networks apply to it.
+
 The task ID is NAME plus a random suffix (printed on stderr; with --detach
 on stdout, as the only output there). Exit code: 0 TASK_FINISHED; the
 command's exit status for TASK_FAILED (1 when killed by a signal or limit);
@@ -107,7 +114,8 @@ command's exit status for TASK_FAILED (1 when killed by a signal or limit);
 error. The same binary invoked as mesos-execute runs this command.`,
 		Example: `  $ mesosctl exec --name sleep --command 'echo sleep... ; sleep 300'
   $ mesos-execute --master=zk://zk1:2181/mesos --name=job --command='make test' --resources='cpus:2;mem:512'
-  $ id=$(mesosctl exec --detach --name web --command ./serve --constraint rack:3)`,
+  $ id=$(mesosctl exec --detach --name web --command ./serve --constraint rack:3)
+  $ mesosctl exec --name hello --containerizer docker --docker_image busybox:1.36 --command 'echo hi'`,
 		GroupID: "tasks",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
