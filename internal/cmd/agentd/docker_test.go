@@ -205,7 +205,11 @@ func TestDockerLimitsTreeKill(t *testing.T) {
 // pulled fails the task with the pull's failure, and the agent keeps
 // running tasks.
 func TestDockerImageMissing(t *testing.T) {
-	a, e := startDockerAgent(t)
+	a, e := startDockerAgent(t, `--docker_config={"auths":{"registry.example":{"auth":"c2VjcmV0"}}}`)
+	// --docker_config holds credentials: /flags does not show them.
+	if _, body := a.do("GET", "/flags", nil); !strings.Contains(string(body), `"docker_config":"<redacted>"`) || strings.Contains(string(body), "c2VjcmV0") {
+		t.Errorf("/flags shows --docker_config: %s", body)
+	}
 	spec := dockerTask("nopull", "HOST", "true")
 	spec.Container.Docker.Image = "mesosctl-test/absent"
 	a.launch(spec)
