@@ -205,9 +205,11 @@ func TestDockerLimitsTreeKill(t *testing.T) {
 // pulled fails the task with the pull's failure, and the agent keeps
 // running tasks.
 func TestDockerImageMissing(t *testing.T) {
-	a, e := startDockerAgent(t, `--docker_config={"auths":{"registry.example":{"auth":"c2VjcmV0"}}}`)
+	a, e := startDockerAgent(t, `--docker_config={"auths":{"registry.example":{"auth":"dXNlcjpzZWNyZXQ="}}}`)
 	// --docker_config holds credentials: /flags does not show them.
-	if _, body := a.do("GET", "/flags", nil); !strings.Contains(string(body), `"docker_config":"<redacted>"`) || strings.Contains(string(body), "c2VjcmV0") {
+	_, body := a.do("GET", "/flags", nil)
+	var flags api.Flags
+	if err := json.Unmarshal(body, &flags); err != nil || flags.Flags["docker_config"] != api.Redacted || strings.Contains(string(body), "dXNlcjpzZWNyZXQ=") {
 		t.Errorf("/flags shows --docker_config: %s", body)
 	}
 	spec := dockerTask("nopull", "HOST", "true")
@@ -215,7 +217,7 @@ func TestDockerImageMissing(t *testing.T) {
 	a.launch(spec)
 	done := a.waitState("nopull", time.Minute, "TASK_FAILED", "TASK_FINISHED")
 	last := done.Statuses[len(done.Statuses)-1]
-	re := regexp.MustCompile(`^Failed to launch container: Failed to run '` + regexp.QuoteMeta(dockerd.CLIBinary+" -H unix://"+e.Socket+" pull mesosctl-test/absent:latest") +
+	re := regexp.MustCompile(`(?s)^Failed to launch container: Failed to run '` + regexp.QuoteMeta(dockerd.CLIBinary+" -H unix://"+e.Socket+" pull mesosctl-test/absent:latest") +
 		`': exited with status 1; stderr='.+'$`)
 	if done.State != "TASK_FAILED" || last.Source != "SOURCE_AGENT" || last.Reason != "REASON_CONTAINER_LAUNCH_FAILED" || !re.MatchString(last.Message) {
 		t.Errorf("task with a missing image: %s %+v", statesOf(done), last)
