@@ -386,3 +386,61 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestDockerTaskOptions: privileged, parameters, volumes (a host path, a
+// sandbox-relative one, a read-only one) and force_pull_image reach the
+// container as Mesos passes them to docker run.
+func TestDockerTaskOptions(t *testing.T) {
+	a, e := startDockerAgent(t)
+	ctx := dockerCtx(t)
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(host, "in"), []byte("from the host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cid string
+	removeContainers(t, e, &cid)
+	spec := dockerTask("opts", "NONE", `cat /ro/in; echo out > /rw/made; echo rel > $MESOSCTL_REL/made; trap "exit 0" TERM; sleep 1000 & wait`)
+	spec.Env = map[string]string{"MESOSCTL_REL": "/mnt/mesos/sandbox/rel"}
+	spec.Container.Docker.Privileged = true
+	spec.Container.Docker.Parameters = []api.Parameter{{Key: "label", Value: "org.mesosctl.test=opts"}, {Key: "env", Value: "FROM_PARAM=1"}}
+	spec.Container.Volumes = []api.Volume{
+		{Mode: "RO", ContainerPath: "/ro", HostPath: host},
+		{Mode: "RW", ContainerPath: "/rw", HostPath: "data"}, // relative: in the sandbox
+		{Mode: "RW", ContainerPath: "rel", HostPath: host},   // relative: in the mapped sandbox
+	}
+	ti := a.launch(spec)
+	cid = ti.ContainerID
+	a.waitState("opts", time.Minute, "TASK_RUNNING")
+	got, err := e.Output(ctx, "inspect", "--format",
+		`{{.HostConfig.Privileged}} {{index .Config.Labels "org.mesosctl.test"}} {{range .Config.Env}}{{if eq . "FROM_PARAM=1"}}{{.}}{{end}}{{end}}`, "mesos-"+cid)
+	if err != nil || got != "true opts FROM_PARAM=1" {
+		t.Errorf("privileged, label, env parameter: %q %v", got, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _ := os.ReadFile(filepath.Join(ti.Sandbox, "stdout"))
+		made, _ := os.ReadFile(filepath.Join(ti.Sandbox, "data", "made"))
+		rel, _ := os.ReadFile(filepath.Join(host, "made"))
+		if string(out) == "from the host\n" && string(made) == "out\n" && string(rel) == "rel\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("volumes: stdout %q, sandbox data/made %q, host made %q", out, made, rel)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a.do("POST", api.TaskPath+"/opts/kill", nil)
+	a.waitState("opts", time.Minute, "TASK_KILLED")
+
+	// force_pull_image pulls even a present image: here no registry is
+	// reachable, so the task fails with the pull's error.
+	force := true
+	fp := dockerTask("forced", "NONE", "true")
+	fp.Container.Docker.ForcePullImage = &force
+	a.launch(fp)
+	done := a.waitState("forced", time.Minute, "TASK_FAILED", "TASK_FINISHED")
+	if last := done.Statuses[len(done.Statuses)-1]; done.State != "TASK_FAILED" ||
+		!strings.Contains(last.Message, " pull "+dockerd.Image+"': exited with status 1") {
+		t.Errorf("force_pull_image: %+v", done)
+	}
+}
