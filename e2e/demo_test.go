@@ -56,7 +56,7 @@ func TestDemoScript(t *testing.T) {
 		"Received status update TASK_KILLED for task 'sleep.",
 		// the Docker task
 		"Received status update TASK_RUNNING for task 'web'",
-		"mesosctl-test/busybox:latest",
+		"  mesosctl-test/busybox  ",
 		" mesos-docker-executor --cgroups_enable_cfs=false --container=mesos-",
 		"its processes are children of containerd-shim-runc-v2",
 		"serving from /mnt/mesos/sandbox\n",
