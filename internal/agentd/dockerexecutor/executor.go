@@ -208,34 +208,13 @@ func Run(f *Flags, grace time.Duration) int {
 
 func (e *executor) logf(format string, a ...any) { fmt.Fprintf(e.log, format+"\n", a...) }
 
-// persist appends one update to the checkpoint, then tells agentd. With
-// retry, a failed write is retried every second until it succeeds (the
-// update is the only record of what the task did).
+// persist records one status update (launcher.Reporter).
 func (e *executor) persist(st checkpoint.Status, retry bool) error {
 	t := e.task
-	p := checkpoint.Paths{WorkDir: t.WorkDir, RuntimeDir: t.RuntimeDir, AgentID: t.AgentID}
-	updates := p.TaskUpdates(t.FrameworkID, t.ExecutorID, t.ContainerID, t.TaskID)
-	st.TaskID = t.TaskID
-	st.Timestamp = launcher.Now()
-	if st.Source == "" {
-		st.Source = "SOURCE_EXECUTOR"
-	}
-	for attempt := 0; ; attempt++ {
-		err := checkpoint.AppendRecord(updates, checkpoint.UpdateRecord{Type: "UPDATE", Status: st})
-		if err == nil {
-			break
-		}
-		if !retry {
-			e.logf("mesos-docker-executor: cannot checkpoint %s: %v", st.State, err)
-			return err
-		}
-		if attempt%30 == 0 {
-			e.logf("mesos-docker-executor: cannot checkpoint %s (retrying every second): %v", st.State, err)
-		}
-		time.Sleep(time.Second)
-	}
-	launcher.Notify(t.RuntimeDir, t.ContainerID)
-	return nil
+	r := launcher.Reporter{Paths: checkpoint.Paths{WorkDir: t.WorkDir, RuntimeDir: t.RuntimeDir, AgentID: t.AgentID},
+		FrameworkID: t.FrameworkID, ExecutorID: t.ExecutorID, ContainerID: t.ContainerID, TaskID: t.TaskID,
+		Name: launcher.DockerExecutorName}
+	return r.Report(st, retry)
 }
 
 func (e *executor) run(env map[string]string, sigs <-chan os.Signal) int {

@@ -320,3 +320,44 @@ func writeTermination(i *Info, rt string, t Termination) {
 
 // Now is the Mesos timestamp: seconds since the epoch as a double.
 func Now() float64 { return float64(time.Now().UnixNano()) / 1e9 }
+
+// Reporter records a task's status updates as agentd's executors must:
+// each is appended to the task's checkpointed task.updates BEFORE agentd is
+// told (Notify), so that agentd never shows a state that is not on disk
+// and finds updates made while it was down.
+type Reporter struct {
+	Paths                                        checkpoint.Paths
+	FrameworkID, ExecutorID, ContainerID, TaskID string
+	// Name prefixes what is said on stderr ("executor",
+	// "mesos-docker-executor").
+	Name string
+}
+
+// Report records st (its task ID, timestamp and, by default, source
+// SOURCE_EXECUTOR filled in). With retry, a failed write (a full disk) is
+// retried every second until it succeeds: the update is the only record
+// of what the task did. Without, the error is returned.
+func (r *Reporter) Report(st checkpoint.Status, retry bool) error {
+	updates := r.Paths.TaskUpdates(r.FrameworkID, r.ExecutorID, r.ContainerID, r.TaskID)
+	st.TaskID = r.TaskID
+	st.Timestamp = Now()
+	if st.Source == "" {
+		st.Source = "SOURCE_EXECUTOR"
+	}
+	for attempt := 0; ; attempt++ {
+		err := checkpoint.AppendRecord(updates, checkpoint.UpdateRecord{Type: "UPDATE", Status: st})
+		if err == nil {
+			break
+		}
+		if !retry {
+			fmt.Fprintf(os.Stderr, "%s: cannot checkpoint %s: %v\n", r.Name, st.State, err)
+			return err
+		}
+		if attempt%30 == 0 {
+			fmt.Fprintf(os.Stderr, "%s: cannot checkpoint %s (retrying every second): %v\n", r.Name, st.State, err)
+		}
+		time.Sleep(time.Second)
+	}
+	Notify(r.Paths.RuntimeDir, r.ContainerID)
+	return nil
+}
