@@ -17,7 +17,10 @@ import (
 // printed their commands and the expected output.
 func TestDemoScript(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo-cluster")
-	env := append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_SUBNET=127.0.207", "NO_COLOR=1")
+	// XDG_RUNTIME_DIR: mesosctl's ssh-mux daemon goes when the test's
+	// directory does.
+	env := append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_SUBNET=127.0.207", "NO_COLOR=1",
+		"XDG_RUNTIME_DIR="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	demo := exec.Command("bash", "../scripts/demo.sh")
 	demo.Env = env
 	out, err := demo.CombinedOutput()
@@ -88,7 +91,8 @@ func TestDemoScript(t *testing.T) {
 func TestDemoCtrlC(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo-cluster")
 	demo := exec.Command("bash", "../scripts/demo.sh")
-	demo.Env = append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_SUBNET=127.0.208", "NO_COLOR=1")
+	demo.Env = append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_SUBNET=127.0.208", "NO_COLOR=1",
+		"XDG_RUNTIME_DIR="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	demo.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out syncBuffer
 	demo.Stdout, demo.Stderr = &out, &out

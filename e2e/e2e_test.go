@@ -15,9 +15,10 @@ import (
 )
 
 var (
-	exe     string // the mesosctl built for the tests
-	harness string // mesosctl-testcluster, next to it
-	c       *testcluster.Cluster
+	exe        string // the mesosctl built for the tests
+	harness    string // mesosctl-testcluster, next to it
+	runtimeDir string
+	c          *testcluster.Cluster
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -45,6 +46,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	exe, harness = bins.Mesosctl, bins.Harness
+	// mesosctl's ssh-mux daemon (started by the first fan-out) lives in
+	// this directory and exits once it is removed.
+	runtimeDir = filepath.Join(tmp, "run")
+	os.Mkdir(runtimeDir, 0o700)
 	c, err = testcluster.Start(testcluster.Options{Binaries: bins, Subnet: "127.0.202", KillWithParent: true, Docker: true, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the 4-node test cluster:", err)
@@ -72,6 +77,8 @@ func sh(t *testing.T, script string) string {
 	cmd.Env = append(os.Environ(),
 		"SSH_CONFIG="+c.SSHConfig,
 		"MESOSCTL_CONFIG="+c.ConfigFile,
+		"XDG_RUNTIME_DIR="+runtimeDir,
+		"XDG_STATE_HOME="+filepath.Join(filepath.Dir(runtimeDir), "state"),
 		"PATH="+filepath.Dir(exe)+":"+os.Getenv("PATH"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {

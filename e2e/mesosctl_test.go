@@ -11,11 +11,11 @@ import (
 
 func TestExHostnameOnEveryNode(t *testing.T) {
 	want := "-- lxb001 --\nlxb001\n-- lxb002 --\nlxb002\n-- lxb003 --\nlxb003\n-- lxb004 --\nlxb004\n"
-	if out := sh(t, "mesosctl ex lxb00[1-4] hostname"); out != want {
-		t.Errorf("mesosctl ex lxb00[1-4] hostname:\n%s", out)
+	if out := sh(t, "mesosctl ex --ordered lxb00[1-4] hostname"); out != want {
+		t.Errorf("mesosctl ex --ordered lxb00[1-4] hostname:\n%s", out)
 	}
 	// Without the environment, naming the inventory file.
-	if out := sh(t, fmt.Sprintf("env -u MESOSCTL_CONFIG mesosctl --config %s ex lxb00[1-4] hostname", c.ConfigFile)); out != want {
+	if out := sh(t, fmt.Sprintf("env -u MESOSCTL_CONFIG mesosctl --config %s ex --ordered lxb00[1-4] hostname", c.ConfigFile)); out != want {
 		t.Errorf("mesosctl --config … ex lxb00[1-4] hostname:\n%s", out)
 	}
 }

@@ -54,6 +54,8 @@ func TestREADMETour(t *testing.T) {
 			}
 			cmd := exec.Command("bash", "-c", cmdline+" 2>&1")
 			cmd.Env = append(os.Environ(), "MESOSCTL_CONFIG="+cl.ConfigFile, "NO_COLOR=1", "NODES=",
+				"XDG_RUNTIME_DIR="+runtimeDir, // the ssh-mux daemon goes with the package's run (TestMain)
+				"XDG_STATE_HOME="+filepath.Join(filepath.Dir(runtimeDir), "state"),
 				"PATH="+filepath.Dir(exe)+":"+os.Getenv("PATH"))
 			out, _ := cmd.Output() // the exit status is part of what the README shows, if it matters
 			got := string(out)

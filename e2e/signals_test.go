@@ -108,7 +108,8 @@ func signalOneRun(t *testing.T, tc signalCase, sig syscall.Signal, run int) {
 		cfg = filepath.Join(t.TempDir(), "config.yaml")
 		os.WriteFile(cfg, []byte(subst(string(b))), 0o600)
 	}
-	cmd.Env = append(os.Environ(), "MESOSCTL_CONFIG="+cfg, "NO_COLOR=1", "TERM=dumb")
+	cmd.Env = append(os.Environ(), "MESOSCTL_CONFIG="+cfg, "NO_COLOR=1", "TERM=dumb",
+		"XDG_RUNTIME_DIR="+runtimeDir, "XDG_STATE_HOME="+filepath.Join(filepath.Dir(runtimeDir), "state"))
 	var out syncBuffer
 	var stdin io.WriteCloser
 	var ptyMaster *os.File

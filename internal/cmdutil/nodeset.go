@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -48,8 +49,17 @@ func ExpandNodeSet(f *Factory, args, exclude []string) ([]string, error) {
 
 // LazyGroups returns a group resolver that loads the inventory on first
 // use, so that node sets without @groups work without a configuration.
+// @failed and @succeeded are the nodes of the last fan-out by outcome
+// (StateGroups), whatever the inventory says.
 func LazyGroups(f *Factory) nodeset.GroupResolver {
 	return func(name string) ([]string, error) {
+		if slices.Contains(StateGroups, name) {
+			getenv := f.Getenv
+			if getenv == nil {
+				getenv = os.Getenv
+			}
+			return stateGroup(getenv, name)
+		}
 		inv, err := f.Inventory()
 		if err != nil {
 			return nil, err

@@ -100,6 +100,7 @@ func describe(path string) string {
 var builtin = Defaults{
 	Fanout:         DefaultFanout,
 	ConnectTimeout: DefaultConnectTimeout,
+	SSHPersist:     DefaultSSHPersist,
 	AgentPort:      DefaultAgentPort,
 	RestartCommand: DefaultRestartCommand,
 	AgentConfigDir: DefaultAgentConfigDir,
@@ -348,6 +349,8 @@ func validate(cfg *Config, data []byte) error {
 		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("connect_timeout must be positive, got %s", d.ConnectTimeout)}
 	case d.CommandTimeout < 0:
 		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("command_timeout must not be negative, got %s", d.CommandTimeout)}
+	case d.SSHPersist < 0:
+		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("ssh_persist must not be negative, got %s", d.SSHPersist)}
 	case d.AgentPort < 1 || d.AgentPort > 65535:
 		return &Error{Path: cfg.Path, Msg: fmt.Sprintf("agent_port must be 1-65535, got %d", d.AgentPort)}
 	case d.SSHPort < 0 || d.SSHPort > 65535:
@@ -392,6 +395,9 @@ func validate(cfg *Config, data []byte) error {
 	for _, g := range names {
 		if g == "" || strings.ContainsAny(g, "@,![] \t") {
 			return &Error{Path: cfg.Path, Msg: fmt.Sprintf("group name %q is not valid (use letters, digits, '.', '-', '_')", g)}
+		}
+		if g == "failed" || g == "succeeded" {
+			return &Error{Path: cfg.Path, Msg: fmt.Sprintf("group name %q is reserved: @%s names the nodes of the last fan-out by outcome; rename the group", g, g)}
 		}
 		if _, err := nodeset.Expand("@"+g, resolver); err != nil {
 			return &Error{Path: cfg.Path, Msg: fmt.Sprintf("group %q: %v", g, err)}

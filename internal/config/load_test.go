@@ -166,6 +166,9 @@ func TestLoadErrors(t *testing.T) {
 		{"group bad set", "groups:\n  g1: ['a[1-']\n", nil, `group "g1": group "g1": bad node set "a[1-": unterminated '['`},
 		{"group cycle", "groups:\n  a: ['@b']\n  b: ['@a']\n", nil, `nests too deeply`},
 		{"negative fanout", "defaults: {fanout: -1}\n", nil, "fanout must be at least 1"},
+		{"reserved group", "groups:\n  failed: [a]\n", nil, `group name "failed" is reserved`},
+		{"negative ssh_persist", "defaults: {ssh_persist: -1s}\n", nil, "ssh_persist must not be negative"},
+		{"bad env ssh_persist", "", []string{"MESOSCTL_SSH_PERSIST", "long"}, `MESOSCTL_SSH_PERSIST="long": not a duration`},
 		{"bad env", "", []string{"MESOSCTL_FANOUT", "lots"}, `MESOSCTL_FANOUT="lots": not an integer`},
 		{"bad env duration", "", []string{"MESOSCTL_CONNECT_TIMEOUT", "5"}, `MESOSCTL_CONNECT_TIMEOUT="5": not a duration (use e.g. 10s, 2m)`},
 		// A value written in the file is honoured, zero or empty included.

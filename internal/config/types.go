@@ -28,6 +28,7 @@ type Defaults struct {
 	Fanout          int           `mapstructure:"fanout" json:"fanout" yaml:"fanout"`                                                   // parallel nodes, default 64
 	ConnectTimeout  time.Duration `mapstructure:"connect_timeout" json:"connect_timeout" yaml:"connect_timeout"`                        // SSH/HTTP connect, default 10s
 	CommandTimeout  time.Duration `mapstructure:"command_timeout" json:"command_timeout" yaml:"command_timeout"`                        // per node, 0 = none
+	SSHPersist      time.Duration `mapstructure:"ssh_persist" json:"ssh_persist" yaml:"ssh_persist"`                                    // keep SSH connections this long when idle, 0 = do not keep
 	SSHUser         string        `mapstructure:"ssh_user" json:"ssh_user,omitempty" yaml:"ssh_user,omitempty"`                         // default: ssh_config, then $USER
 	SSHPort         int           `mapstructure:"ssh_port" json:"ssh_port,omitempty" yaml:"ssh_port,omitempty"`                         // default: ssh_config, then 22
 	IdentityFile    string        `mapstructure:"identity_file" json:"identity_file,omitempty" yaml:"identity_file,omitempty"`          // default: ssh_config, agent, ~/.ssh/id_*
@@ -58,6 +59,7 @@ type Node struct {
 const (
 	DefaultFanout         = parallel.DefaultLimit
 	DefaultConnectTimeout = 10 * time.Second
+	DefaultSSHPersist     = 10 * time.Minute
 	DefaultAgentPort      = 5051
 	DefaultRestartCommand = "systemctl restart mesos-slave"
 	DefaultAgentConfigDir = "/etc/mesos-slave"

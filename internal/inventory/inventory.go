@@ -39,8 +39,12 @@ type Node struct {
 	KnownHosts KnownHosts `json:"known_hosts"`
 	// ProxyJump is ssh_config's ProxyJump for the node (%-tokens
 	// expanded), "" for none; Jumps is that chain resolved, first hop first.
-	ProxyJump      string `json:"proxy_jump,omitempty"`
-	Jumps          []Hop  `json:"jumps,omitempty"`
+	ProxyJump string `json:"proxy_jump,omitempty"`
+	Jumps     []Hop  `json:"jumps,omitempty"`
+	// ControlPath is ssh_config's ControlPath for the node (~ and
+	// %-tokens expanded), "" for none: the socket of an OpenSSH
+	// ControlMaster that mesosctl shares when it is live.
+	ControlPath    string `json:"control_path,omitempty"`
 	AgentPort      int    `json:"agent_port"`
 	RestartCommand string `json:"restart_command"`
 	AgentConfigDir string `json:"agent_config_dir"`
@@ -228,7 +232,7 @@ func (inv *Inventory) GroupsOf(name string) []string {
 
 // Node resolves one name: the inventory entry first, then ssh_config
 // (HostName, User, Port, IdentityFile, UserKnownHostsFile,
-// GlobalKnownHostsFile, HashKnownHosts, ProxyJump), then the
+// GlobalKnownHostsFile, HashKnownHosts, ProxyJump, ControlPath), then the
 // configuration's defaults. Names that are not in the inventory still
 // resolve, so that any host ssh can reach can be used. Each ProxyJump hop
 // is resolved the same way (see Hop).
@@ -244,6 +248,7 @@ func (inv *Inventory) Node(name string) (Node, error) {
 		return Node{}, fmt.Errorf("node %s: %v", name, err)
 	}
 	n.Address, n.SSHUser, n.SSHPort, n.IdentityFiles, n.KnownHosts = h.address, h.user, h.port, h.identities, h.knownHosts
+	n.ControlPath = h.controlPath
 	if h.proxyJump != "" {
 		n.ProxyJump = h.proxyJump
 		if n.Jumps, err = inv.jumpChain(h.proxyJump, 0); err != nil {

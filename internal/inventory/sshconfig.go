@@ -58,6 +58,8 @@ type sshHost struct {
 	identities []string
 	knownHosts KnownHosts
 	proxyJump  string // raw ssh_config ProxyJump, "" for none
+	// controlPath is ssh_config ControlPath, expanded; "" for none.
+	controlPath string
 }
 
 // resolve looks name up as OpenSSH would look up a destination, with the
@@ -116,6 +118,12 @@ func (inv *Inventory) resolve(name, user string, port int) (sshHost, error) {
 	if pj := inv.sshRaw(name, "ProxyJump"); pj != "" && !strings.EqualFold(pj, "none") {
 		if h.proxyJump, err = tk.expand(pj, "hnpr"); err != nil {
 			return sshHost{}, fmt.Errorf("ssh config ProxyJump %q: %v", pj, err)
+		}
+	}
+	if cp := strings.Trim(inv.sshRaw(name, "ControlPath"), `"`); cp != "" && !strings.EqualFold(cp, "none") {
+		// As ssh does: ~ first, then the %-tokens and ${VAR}.
+		if h.controlPath, err = inv.expandPath(cp, tk); err != nil {
+			return sshHost{}, fmt.Errorf("ssh config ControlPath %q: %v", cp, err)
 		}
 	}
 	return h, nil

@@ -30,7 +30,8 @@ func invWith(t *testing.T, sshConfig string, d config.Defaults) (*Inventory, str
 
 // TestKnownHostsAsOpenSSH compares the known_hosts files resolved for
 // several hosts with what OpenSSH's own client resolves (ssh -G) from the
-// same ssh_config: lists, ~, %-tokens, ${VAR} and none.
+// same ssh_config: lists, ~, %-tokens, ${VAR} and none; and the
+// ControlPath the same way (%C, ~, none, quoted).
 func TestKnownHostsAsOpenSSH(t *testing.T) {
 	ssh, err := exec.LookPath("ssh")
 	if err != nil {
@@ -56,25 +57,34 @@ Host tokens
   User bob
   Port 2222
   UserKnownHostsFile /kh/%h-%p-%r-%n-%k-%u-%i-%%-%L-%l /kh/%C ${MESOSCTL_TEST_KH}/kh ~` + u.Username + `/kh
+  ControlPath ~/.ssh/cm-%C-%r@%h:%p
 
 Host nouser
   UserKnownHostsFile none
   GlobalKnownHostsFile none
+  ControlPath none
+
+Host quoted
+  HostName 10.0.0.4
+  ControlPath "/tmp/cm dir/%h-%p"
 
 Host *
   Port 2200
 `
 	inv, path := invWith(t, cfg, config.Defaults{})
 	inv.home = u.HomeDir // OpenSSH uses the passwd entry's home, not $HOME
-	for _, host := range []string{"plain", "list", "tokens", "nouser", "unlisted"} {
+	for _, host := range []string{"plain", "list", "tokens", "nouser", "quoted", "unlisted"} {
 		out, err := exec.Command(ssh, "-G", "-F", path, host).Output()
 		if err != nil {
 			t.Fatalf("ssh -G %s: %v", host, err)
 		}
 		var wantUser, wantGlobal []string
+		wantCP := ""
 		for _, l := range strings.Split(string(out), "\n") {
 			k, v, _ := strings.Cut(l, " ")
 			switch k {
+			case "controlpath":
+				wantCP = v
 			case "userknownhostsfile":
 				wantUser = strings.Fields(v)
 			case "globalknownhostsfile":
@@ -96,6 +106,9 @@ Host *
 		if !slices.Equal(n.KnownHosts.User, wantUser) || !slices.Equal(n.KnownHosts.Global, wantGlobal) {
 			t.Errorf("%s: known hosts\n user %q\n global %q\nssh -G says\n user %q\n global %q",
 				host, n.KnownHosts.User, n.KnownHosts.Global, wantUser, wantGlobal)
+		}
+		if n.ControlPath != wantCP {
+			t.Errorf("%s: ControlPath %q, ssh -G says %q", host, n.ControlPath, wantCP)
 		}
 	}
 }

@@ -71,7 +71,15 @@ func TestTyposFail(t *testing.T) {
 			if code, out, errOut := run(path...); code != cmdutil.ExitUsage || out != "" || !strings.Contains(errOut, "Usage:") {
 				t.Errorf("%s (no subcommand): exit %d, stdout %q, stderr %q; want help on stderr, exit 2", c.CommandPath(), code, out, errOut)
 			}
-			sub := c.Commands()[0].Name()
+			// The first subcommand shown: hidden ones (ssh-mux serve) are
+			// never suggested.
+			var sub string
+			for _, s := range c.Commands() {
+				if s.IsAvailableCommand() {
+					sub = s.Name()
+					break
+				}
+			}
 			typo := sub + sub[len(sub)-1:]
 			code, _, errOut := run(append(path, typo)...)
 			if code != cmdutil.ExitUsage || !strings.Contains(errOut, "unknown command \""+typo+"\"") || !strings.Contains(errOut, "Did you mean this?\n\t"+sub+"\n") {

@@ -35,6 +35,9 @@ type Target struct {
 	// own, with its own user, keys and known_hosts files; the Jumps field
 	// of a hop is ignored (its place in the chain says how it is reached).
 	Jumps []Target
+	// ControlPath is the socket of the user's OpenSSH ControlMaster for
+	// this target (ssh_config ControlPath, expanded), "" for none.
+	ControlPath string
 }
 
 // label names t in messages: "lxb002 (127.0.2.2:22)", or the address
@@ -88,6 +91,10 @@ type Dialer struct {
 	AgentSocket string
 	// HomeDir defaults to $HOME; default identity files live in HomeDir/.ssh.
 	HomeDir string
+	// Recheck verifies the host key of a connection again each time Dial
+	// hands it out anew, against the known_hosts files as they were when
+	// ReloadHostKeys was last called: for connections kept across runs.
+	Recheck bool
 
 	initOnce sync.Once
 	defKeys  KnownHosts
@@ -108,9 +115,13 @@ type signerEntry struct {
 }
 
 type connEntry struct {
-	once   sync.Once
-	client *ssh.Client
-	err    error
+	once    sync.Once
+	client  *ssh.Client
+	err     error
+	hostKey ssh.PublicKey // the key the server presented
+	remote  net.Addr
+	label   string
+	ready   bool // once has run (guarded by Dialer.mu)
 }
 
 func (d *Dialer) init() {
@@ -253,9 +264,20 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*ssh.Client, error) {
 		d.conns[key] = e
 	}
 	d.mu.Unlock()
+	fresh := false
 	e.once.Do(func() {
-		e.client, e.err = d.dial(ctx, t)
+		fresh = true
+		e.client, e.err = d.dial(ctx, t, e)
 	})
+	d.mu.Lock()
+	e.ready = true
+	d.mu.Unlock()
+	if e.err == nil && d.Recheck && !fresh {
+		if err := d.hostKeysFor(t).Callback(t.Addr)(t.Addr, e.remote, e.hostKey); err != nil {
+			d.drop(t, e.client)
+			return nil, err
+		}
+	}
 	if e.err != nil {
 		// Do not cache failures: a later call may retry.
 		d.mu.Lock()
@@ -265,6 +287,30 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*ssh.Client, error) {
 		d.mu.Unlock()
 	}
 	return e.client, e.err
+}
+
+// ReloadHostKeys makes the next host-key checks read the known_hosts
+// files again.
+func (d *Dialer) ReloadHostKeys() {
+	d.init()
+	d.mu.Lock()
+	d.hostKeys = map[string]*HostKeys{}
+	d.mu.Unlock()
+}
+
+// Connections names the open connections ("root@10.0.0.1:22", with " via
+// HOP" for a target behind jump hosts).
+func (d *Dialer) Connections() []string {
+	d.init()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for _, e := range d.conns {
+		if e.ready && e.client != nil {
+			out = append(out, e.label)
+		}
+	}
+	return out
 }
 
 // Forget closes and drops the cached connection to t (after a timeout or
@@ -307,7 +353,7 @@ func (d *Dialer) Close() error {
 	return nil
 }
 
-func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, error) {
+func (d *Dialer) dial(ctx context.Context, t Target, e *connEntry) (*ssh.Client, error) {
 	if t.Addr == "" {
 		return nil, errors.New("no address")
 	}
@@ -354,15 +400,22 @@ func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, error) {
 		}
 	}
 	// The handshake obeys the same deadline and is cut short by ctx.
-	if dl, ok := ctx.Deadline(); ok {
+	dl, hasDeadline := ctx.Deadline()
+	if hasDeadline {
 		conn.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	hk := d.hostKeysFor(t)
 	cfg := &ssh.ClientConfig{
-		User:              t.User,
-		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signers...)},
-		HostKeyCallback:   hk.Callback(t.Addr),
+		User: t.User,
+		Auth: []ssh.AuthMethod{ssh.PublicKeys(signers...)},
+		HostKeyCallback: func(host string, remote net.Addr, key ssh.PublicKey) error {
+			if err := hk.Callback(t.Addr)(host, remote, key); err != nil {
+				return err
+			}
+			e.hostKey, e.remote = key, remote
+			return nil
+		},
 		HostKeyAlgorithms: hk.Algorithms(t.Addr, conn.RemoteAddr()),
 		Timeout:           d.ConnectTimeout,
 	}
@@ -374,16 +427,26 @@ func (d *Dialer) dial(ctx context.Context, t Target) (*ssh.Client, error) {
 		if errors.As(err, &he) {
 			return nil, he
 		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() && hasDeadline {
+			// The connection's deadline is ctx's: ctx ends at once, and
+			// the error is the timeout's, not a failed handshake.
+			<-ctx.Done()
+		}
 		if ctx.Err() != nil || !stopped {
 			return nil, connectError(ctx, t.Addr, d.ConnectTimeout, ctx.Err())
 		}
 		if strings.Contains(err.Error(), "unable to authenticate") {
-			return nil, fmt.Errorf("authentication as %q refused by %s: check the SSH user and that your key is in its authorized_keys", t.User, t.Addr)
+			return nil, &AuthError{User: t.User, Addr: t.Addr}
 		}
 		return nil, fmt.Errorf("ssh handshake with %s: %w", t.Addr, err)
 	}
 	conn.SetDeadline(time.Time{})
 	client := ssh.NewClient(c, chans, reqs)
+	e.label = t.User + "@" + t.Addr
+	for i := len(t.Jumps) - 1; i >= 0; i-- {
+		e.label += " via " + t.Jumps[i].User + "@" + t.Jumps[i].Addr
+	}
 	if d.KeepAlive > 0 {
 		go keepAlive(client, d.KeepAlive)
 	}

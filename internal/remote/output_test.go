@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-func TestPrinterHeaderModeKeepsNodeOrder(t *testing.T) {
+func TestPrinterHeaderModeOrdered(t *testing.T) {
 	var out, errOut bytes.Buffer
 	p := NewPrinter(&out, &errOut, ModeHeader, []string{"a", "b", "c"})
+	p.Ordered = true
 	res := []Result{{Node: "a", Stdout: []byte("1")}, {Node: "b", Err: errors.New("boom"), ExitCode: -1}, {Node: "c", Stdout: []byte("3\n"), ExitCode: 2}}
 	p.Done(2, &res[2])
 	if out.Len() != 0 {
@@ -25,6 +26,57 @@ func TestPrinterHeaderModeKeepsNodeOrder(t *testing.T) {
 	}
 	if got, want := errOut.String(), "mesosctl: b: boom\nmesosctl: c: exited with exit code 2\n"; got != want {
 		t.Fatalf("stderr %q, want %q", got, want)
+	}
+}
+
+func TestPrinterHeaderModeCompletionOrder(t *testing.T) {
+	var out, errOut bytes.Buffer
+	p := NewPrinter(&out, &errOut, ModeHeader, []string{"a", "b"})
+	wo, we := p.Writers(1)
+	wo.Write([]byte("second"))
+	we.Write([]byte("e\n"))
+	p.Done(1, &Result{Node: "b", ExitCode: 1})
+	if out.String() != "-- b --\nsecond\n" || errOut.String() != "e\n" {
+		t.Fatalf("b not printed as soon as done: %q %q", out.String(), errOut.String())
+	}
+	p.Writers(0)
+	p.Done(0, &Result{Node: "a"})
+	res := []Result{{Node: "a"}, {Node: "b", ExitCode: 1}, {Node: "c", Err: &ConnectError{Err: errors.New("connect to x: connection refused")}}}
+	p.Summary = true
+	p.Finish(res)
+	if got, want := errOut.String(), "e\n1 ok · 1 exit 1: b · 1 unreachable: c\n"; got != want {
+		t.Fatalf("stderr %q, want %q", got, want)
+	}
+}
+
+func TestPrinterGatherAndDiff(t *testing.T) {
+	var out, errOut bytes.Buffer
+	names := []string{"n1", "n2", "n3", "n4"}
+	p := NewPrinter(&out, &errOut, ModeGather, names)
+	p.Diff = true
+	texts := []string{"a\nb\nc\n", "a\nB\nc\n", "a\nb\nc\n", "a\nb\nc\n"}
+	for _, i := range []int{3, 1, 0, 2} {
+		o, _ := p.Writers(i)
+		o.Write([]byte(texts[i]))
+		p.Done(i, &Result{Node: names[i]})
+	}
+	p.Finish(nil)
+	want := "--- n1,n3,n4 (3)\n+++ n2 (1)\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"
+	if out.String() != want {
+		t.Fatalf("diff:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+func TestLineWriterLongLineInPieces(t *testing.T) {
+	var out bytes.Buffer
+	p := NewPrinter(&out, &out, ModeStream, []string{"n"})
+	w, _ := p.Writers(0)
+	w.Write(bytes.Repeat([]byte("x"), MaxLine+10))
+	w.Write([]byte("y\n"))
+	p.Done(0, &Result{Node: "n"})
+	want := "n: " + strings.Repeat("x", MaxLine) + "\nn: xxxxxxxxxxy\n"
+	if out.String() != want {
+		t.Fatalf("got %d bytes, want %d", out.Len(), len(want))
 	}
 }
 

@@ -29,6 +29,7 @@ type Result struct {
 	Stderr   []byte
 	Start    time.Time
 	Duration time.Duration
+	Retries  int   // how many times it was tried again after a connection failure
 	Err      error // connection, auth, host key, timeout or cancellation; nil when the command ran
 }
 
@@ -42,15 +43,29 @@ type Runner struct {
 	Concurrency int
 	// Timeout bounds each node's connect plus command; 0 means none.
 	Timeout time.Duration
-	// Dial connects to a target. Required (usually (*Dialer).Dial).
+	// Transport runs the commands. When nil, Dial (and Forget) give a
+	// connection of its own per target, as the Dialer does.
+	Transport Transport
+	// Dial connects to a target (usually (*Dialer).Dial); used only when
+	// Transport is nil.
 	Dial func(context.Context, Target) (*ssh.Client, error)
-	// Forget drops a connection left in an unknown state (optional).
+	// Forget drops a connection left in an unknown state (optional; with
+	// Dial only).
 	Forget func(Target)
+	// Root runs the commands as root (through `sudo -n` where the SSH user
+	// is not root).
+	Root bool
+	// Retry is how many more times a node is tried after a
+	// connection-level failure (Retryable), waiting RetryBackoff (default
+	// 500ms), then twice as long each time, at most 8s. A command that
+	// started is never run again.
+	Retry        int
+	RetryBackoff time.Duration
 	// Output, when set, gives the writers that receive node i's stdout and
-	// stderr as it arrives (stream mode). Nil writers discard.
+	// stderr as it arrives. Nil writers discard.
 	Output func(i int) (stdout, stderr io.Writer)
-	// NoCapture leaves Result.Stdout/Stderr empty (saves memory when
-	// output is streamed).
+	// NoCapture leaves Result.Stdout/Stderr empty (the output goes only to
+	// Output's writers, which bound the memory they use).
 	NoCapture bool
 	// OnStart and OnDone are called as each node starts and finishes
 	// (from worker goroutines).
@@ -59,7 +74,8 @@ type Runner struct {
 }
 
 // Run runs cmd on every target and returns the results in target order.
-// Cancelling ctx closes open sessions; unfinished nodes report ErrCancelled.
+// Cancelling ctx ends the commands (and their process groups on the
+// nodes); unfinished nodes report ErrCancelled.
 func (r *Runner) Run(ctx context.Context, targets []Target, cmd string) []Result {
 	return r.RunEach(ctx, targets, func(int) string { return cmd })
 }
@@ -99,8 +115,9 @@ func (r *Runner) RunEach(ctx context.Context, targets []Target, cmdOf func(i int
 	return results
 }
 
-// RunOne runs cmd on t alone, with the Runner's dialer and timeout (not its
-// Output, OnStart or OnDone), for engines that script one node at a time.
+// RunOne runs cmd on t alone, with the Runner's transport, timeout and
+// retries (not its Output, OnStart or OnDone), for engines that script one
+// node at a time.
 func (r *Runner) RunOne(ctx context.Context, t Target, cmd string) Result {
 	res := Result{Node: t.Name, Target: t, ExitCode: -1}
 	r.runOne(ctx, &res, cmd, nil, nil)
@@ -126,12 +143,31 @@ func (r *Runner) runOne(parent context.Context, res *Result, cmd string, stdout,
 		outBuf, errBuf = &bytes.Buffer{}, &bytes.Buffer{}
 		stdout, stderr = tee(outBuf, stdout), tee(errBuf, stderr)
 	}
-	code, err := r.exec(ctx, res.Target, cmd, stdout, stderr)
+	tr := r.Transport
+	if tr == nil {
+		tr = dialTransport{r.Dial, r.Forget}
+	}
+	e := Exec{Command: cmd, Root: r.Root, Stdout: stdout, Stderr: stderr}
+	code, err := tr.Exec(ctx, res.Target, e)
+	wait := r.RetryBackoff
+	if wait <= 0 {
+		wait = 500 * time.Millisecond
+	}
+	for try := 0; try < r.Retry && err != nil && Retryable(err) && ctx.Err() == nil; try++ {
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+			res.Retries++
+			code, err = tr.Exec(ctx, res.Target, e)
+		}
+		wait = min(2*wait, 8*time.Second)
+	}
 	if outBuf != nil {
 		res.Stdout, res.Stderr = outBuf.Bytes(), errBuf.Bytes()
 	}
 	res.ExitCode = code
 	if err != nil {
+		res.ExitCode = -1
 		switch {
 		case parent.Err() != nil:
 			res.Err = ErrCancelled
@@ -150,64 +186,25 @@ func tee(buf *bytes.Buffer, w io.Writer) io.Writer {
 	return io.MultiWriter(buf, w)
 }
 
-// exec runs cmd in a new session on t's connection and returns its exit
-// status.
-func (r *Runner) exec(ctx context.Context, t Target, cmd string, stdout, stderr io.Writer) (int, error) {
-	client, err := r.Dial(ctx, t)
-	if err != nil {
-		return -1, err
-	}
-	abort := func() { client.Close() }
-	if r.Forget != nil {
-		abort = func() { r.Forget(t) }
-	}
-	return RunSession(ctx, client, cmd, nil, stdout, stderr, abort)
+// dialTransport runs commands over connections from a Dial function.
+type dialTransport struct {
+	dial   func(context.Context, Target) (*ssh.Client, error)
+	forget func(Target)
 }
 
-// RunSession runs cmd in a new session of client, with no PTY and no
-// environment requests. When ctx ends first, the session is sent SIGKILL
-// and abort is called, which must close the connection (OpenSSH then hangs
-// up the remote command); RunSession returns once the session's output has
-// been drained, with ctx's error.
-func RunSession(ctx context.Context, client *ssh.Client, cmd string, stdin io.Reader, stdout, stderr io.Writer, abort func()) (int, error) {
-	sess, err := client.NewSession()
+func (d dialTransport) Exec(ctx context.Context, t Target, e Exec) (int, error) {
+	client, err := d.dial(ctx, t)
 	if err != nil {
 		if ctx.Err() != nil {
 			return -1, ctx.Err()
 		}
-		return -1, fmt.Errorf("open session: %w", err)
+		return -1, &ConnectError{Err: err}
 	}
-	defer sess.Close()
-	if stdout == nil {
-		stdout = io.Discard
+	abort := func() { client.Close() }
+	if d.forget != nil {
+		abort = func() { d.forget(t) }
 	}
-	if stderr == nil {
-		stderr = io.Discard
-	}
-	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
-	stop := context.AfterFunc(ctx, func() {
-		sess.Signal(ssh.SIGKILL)
-		sess.Close()
-		if abort != nil {
-			abort()
-		} else {
-			client.Close()
-		}
-	})
-	defer stop()
-	if err := sess.Start(cmd); err != nil {
-		if ctx.Err() != nil {
-			return -1, ctx.Err()
-		}
-		return -1, fmt.Errorf("start command: %w", err)
-	}
-	err = sess.Wait()
-	if !stop() {
-		// ctx ended: the AfterFunc closed the connection, so Wait has
-		// returned with all output copied.
-		return -1, ctx.Err()
-	}
-	return exitStatus(err)
+	return ExecOn(ctx, client, t.User, e, abort)
 }
 
 func exitStatus(err error) (int, error) {

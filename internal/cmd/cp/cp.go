@@ -134,7 +134,7 @@ func (o *Options) addFlags(f *cmdutil.Factory, cmd *cobra.Command, rootHelp stri
 	fs := cmd.Flags()
 	fs.BoolVarP(&o.Preserve, "preserve", "p", false, "keep each file's mode and access and modification times")
 	fs.BoolVar(&o.Root, "root", false, rootHelp)
-	fanout.AddFlags(f, cmd, &o.Options)
+	fanout.AddDialerFlags(f, cmd, &o.Options)
 	fs.Lookup("timeout").Usage = "per-node time limit for connect plus copy, e.g. 5m (default none, or defaults.command_timeout)"
 }
 
@@ -252,16 +252,20 @@ func Run(o *Options) error {
 	if prog != nil {
 		prog.Stop()
 	}
-	failed := 0
+	var failedNodes, okNodes []string
 	for i := range results {
 		if !started[i] {
 			results[i] = Result{Node: targets[i].Name, Err: remote.ErrCancelled}
 		}
 		if results[i].Err != nil {
-			failed++
+			failedNodes = append(failedNodes, results[i].Node)
 			fmt.Fprintf(o.IO.ErrOut, "mesosctl: %s: %v\n", results[i].Node, results[i].Err)
+		} else {
+			okNodes = append(okNodes, results[i].Node)
 		}
 	}
+	o.Record(failedNodes, okNodes)
+	failed := len(failedNodes)
 	if perr != nil || ctx.Err() != nil {
 		return cmdutil.CancelError
 	}

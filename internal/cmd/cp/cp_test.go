@@ -35,6 +35,7 @@ func setup(t *testing.T, n int, user string) (string, []*sshd.Server) {
 	t.Setenv("MESOSCTL_CONFIG", cfg)
 	t.Setenv("NODES", "")
 	t.Setenv("SSH_AUTH_SOCK", "")
+	t.Setenv("XDG_STATE_HOME", t.TempDir()) // @failed/@succeeded of this test's runs
 	return cfg, servers
 }
 
@@ -331,9 +332,23 @@ func TestCpDownNodeAndHostKeys(t *testing.T) {
 			t.Errorf("node %d: %v", i+1, err)
 		}
 	}
+	// The run recorded its outcome: @succeeded is lxb001 and lxb003.
+	if code, _, errOut = run(t, "cp", "@succeeded", top, "t3"); code != 0 {
+		t.Fatalf("cp @succeeded: exit %d stderr %s", code, errOut)
+	}
+	for i, want := range []bool{true, false, true} {
+		if _, err := os.Stat(filepath.Join(servers[i].Home, "t3")); (err == nil) != want {
+			t.Errorf("cp @succeeded: node %d has t3: %v, want %v", i+1, err == nil, want)
+		}
+	}
 	code, _, errOut = run(t, "rcp", "lxb00[1-3]", "t1", t.TempDir())
 	if code != cmdutil.ExitPartial || !strings.Contains(errOut, "mesosctl: lxb002: connect to") {
 		t.Fatalf("rcp down node: exit %d stderr %s", code, errOut)
+	}
+	// rcp recorded its outcome: @failed is lxb002.
+	if code, _, errOut = run(t, "cp", "@failed", top, "t3"); code == 0 || !strings.Contains(errOut, "lxb002") ||
+		strings.Contains(errOut, "lxb001") || strings.Contains(errOut, "lxb003") {
+		t.Fatalf("cp @failed: exit %d stderr %s", code, errOut)
 	}
 	// Unknown host keys are refused: nothing is written.
 	os.WriteFile(sshd.KnownHostsPath(cfg), nil, 0o600)

@@ -13,7 +13,6 @@ import (
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/render"
-	"github.com/mesosctl/mesosctl/internal/shell"
 )
 
 // Options are the inputs of `mesosctl ex`.
@@ -27,6 +26,8 @@ type Options struct {
 	Root     bool
 	Gather   bool
 	Stream   bool
+	Diff     bool
+	Ordered  bool
 	Output   render.Options
 }
 
@@ -41,11 +42,27 @@ func NewCmdEx(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 parallel (at most --fanout at once), and show each node's output.
 
 Output modes:
-  default     each node's output, in node-set order, under "-- NODE --"
+  default     each node's output under "-- NODE --", printed as soon as that
+              node is done (completion order, as clush and pdsh print);
+              --ordered prints in node-set order instead (a slow node then
+              holds back the ones after it)
   -s/--stream lines as they arrive, prefixed "NODE: "
   -b/--gather nodes with identical output grouped under one folded node set
-  -o json     one object per node: node, exit_code, stdout, stderr,
-              duration_ms, error
+  --diff      like -b, then a unified diff of each group's output against
+              the most common one (as clush --diff)
+  -o json     JSON Lines: one object per node as it completes: node,
+              exit_code, stdout, stderr, duration_ms, error; stdout_base64
+              and stderr_base64 too when the output is not valid UTF-8
+              (the exact bytes; the text fields then carry U+FFFD)
+
+Output is held with bounded memory (64 KiB per node, the rest in a
+temporary file), so nodes printing gigabytes do not exhaust memory.
+Connections are reused (see 'mesosctl ssh-mux'); --no-reuse opens new ones.
+When a node times out (--timeout) or mesosctl is interrupted (Ctrl-C,
+SIGTERM, SIGHUP), the command's whole process group on the node ends.
+Each run records its nodes by outcome: re-run with @failed or @succeeded.
+On a terminal a closing line counts the outcomes on stderr:
+  62 ok · 1 exit 1: lxb007 · 1 unreachable: lxb009
 
 NODESET may be left out when $NODES is set: then every argument is the
 command (NODES='lxb00[1-4]' mesosctl ex uptime).
@@ -57,11 +74,14 @@ reported, not selected, and counts as failed (exit 3).
 
 Exit status: 0 when the command exited 0 everywhere; with one node, that
 node's exit status; otherwise 3 when any node failed (unreachable, host key
-refused, timed out, or a non-zero exit), 2 for bad arguments, 130 on Ctrl-C.`,
+refused, timed out, or a non-zero exit), 2 for bad arguments, 128+N when
+stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).`,
 		Example: `  $ mesosctl ex 'lxb00[1-4]' uptime
   $ mesosctl ex lxb001 -r 'systemctl restart mesos-slave'
   $ NODES='lxb00[1-4]' mesosctl ex -b 'cat /etc/mesos-slave/attributes'
   $ mesosctl ex @agents -x lxb003 --fanout 16 --timeout 30s -- df -h /var/lib/mesos
+  $ mesosctl ex --diff @agents cat /etc/mesos-slave/attributes
+  $ mesosctl ex @failed --retry 3 uptime
   $ mesosctl ex @agents --where '.attributes.rack==3 and .flags.containerizers!="mesos,docker"' -r 'systemctl restart mesos-slave'`,
 		GroupID: "nodes",
 		Args:    cmdutil.MinimumArgs(1, "give a NODESET and the COMMAND to run (or set NODES and give only the COMMAND)"),
@@ -81,6 +101,8 @@ refused, timed out, or a non-zero exit), 2 for bad arguments, 130 on Ctrl-C.`,
 	fs.BoolVarP(&opts.Root, "root", "r", false, "run the command as root (through 'sudo -n' when the SSH user is not root)")
 	fs.BoolVarP(&opts.Gather, "gather", "b", false, "group nodes with identical output (like clush -b)")
 	fs.BoolVarP(&opts.Stream, "stream", "s", false, "print lines as they arrive, prefixed with the node name")
+	fs.BoolVar(&opts.Diff, "diff", false, "show a unified diff of each output group against the most common one (like clush --diff)")
+	fs.BoolVar(&opts.Ordered, "ordered", false, "print nodes in node-set order instead of as each finishes (default mode and -o json)")
 	fanout.AddFlags(f, cmd, &opts.Options)
 	render.AddOutputFlags(cmd, &opts.Output)
 	return cmd
@@ -105,16 +127,6 @@ func (o *Options) parseArgs(args []string, dash int) error {
 	return nil
 }
 
-// Result is one node's result as -o json prints it.
-type Result struct {
-	Node       string `json:"node"`
-	ExitCode   int    `json:"exit_code"`
-	Stdout     string `json:"stdout"`
-	Stderr     string `json:"stderr"`
-	DurationMS int64  `json:"duration_ms"`
-	Error      string `json:"error,omitempty"`
-}
-
 // Run executes `mesosctl ex`.
 func Run(o *Options) error {
 	if err := o.Validate(); err != nil {
@@ -123,12 +135,18 @@ func Run(o *Options) error {
 	if err := o.Output.Validate(); err != nil {
 		return err
 	}
+	if o.Diff {
+		o.Gather = true
+	}
 	if o.Gather && o.Stream {
-		return cmdutil.FlagErrorf("--gather and --stream cannot be used together: pick one")
+		return cmdutil.FlagErrorf("--gather/--diff and --stream cannot be used together: pick one")
 	}
 	structured := o.Output.IsStructured()
 	if structured && (o.Gather || o.Stream) {
-		return cmdutil.FlagErrorf("-o/--jq/--template print per-node results; drop --gather/--stream")
+		return cmdutil.FlagErrorf("-o/--jq/--template print per-node results; drop --gather/--diff/--stream")
+	}
+	if o.Ordered && (o.Gather || o.Stream) {
+		return cmdutil.FlagErrorf("--ordered applies to the default mode and -o json; drop it with --gather/--diff/--stream")
 	}
 	ctx := o.Context
 	if ctx == nil {
@@ -143,31 +161,16 @@ func Run(o *Options) error {
 	}
 	mode := remote.ModeHeader
 	switch {
+	case structured:
+		mode = remote.ModeItems
 	case o.Gather:
 		mode = remote.ModeGather
 	case o.Stream:
 		mode = remote.ModeStream
 	}
-	results, runErr := o.Run(ctx, fanout.Job{Targets: targets, Mode: mode, Print: !structured,
-		Command: func(t remote.Target) string {
-			if o.Root {
-				return shell.AsRoot(o.Command, t.User)
-			}
-			return o.Command
-		}})
-	if structured {
-		out := make([]Result, len(results))
-		for i, r := range results {
-			out[i] = Result{Node: r.Node, ExitCode: r.ExitCode, Stdout: string(r.Stdout), Stderr: string(r.Stderr),
-				DurationMS: r.Duration.Milliseconds()}
-			if r.Err != nil {
-				out[i].Error = r.Err.Error()
-			}
-		}
-		if err := o.Output.Print(o.IO, out, nil); err != nil {
-			return err
-		}
-	}
+	results, runErr := o.Run(ctx, fanout.Job{Targets: targets, Mode: mode, Print: true, Root: o.Root,
+		Ordered: o.Ordered, Diff: o.Diff, Item: o.printItem,
+		Command: func(remote.Target) string { return o.Command }})
 	if runErr != nil {
 		return runErr
 	}

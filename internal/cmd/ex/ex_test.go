@@ -2,6 +2,7 @@ package ex_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -19,11 +20,14 @@ import (
 
 func setup(t *testing.T, n int, user string) (string, []*sshd.Server) {
 	t.Helper()
-	servers := sshd.StartNodes(t, n, sshd.Options{Subnet: "127.0.4"})
+	servers := sshd.StartNodes(t, n, sshd.Options{Subnet: "127.0.4", LogLevel: "INFO"})
 	cfg := sshd.Inventory(t, servers, user)
 	t.Setenv("MESOSCTL_CONFIG", cfg)
 	t.Setenv("NODES", "")
 	t.Setenv("SSH_AUTH_SOCK", "")
+	// Each test has its own ssh-mux directory and state (@failed).
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	return cfg, servers
 }
 
@@ -36,7 +40,7 @@ func run(t *testing.T, args ...string) (cmdutil.ExitCode, string, string) {
 
 func TestExHeaderMode(t *testing.T) {
 	setup(t, 3, "root")
-	code, out, errOut := run(t, "ex", "lxb00[1-3]", "echo hi; echo warn >&2")
+	code, out, errOut := run(t, "ex", "--ordered", "lxb00[1-3]", "echo hi; echo warn >&2")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
@@ -52,7 +56,7 @@ func TestExHeaderMode(t *testing.T) {
 func TestExPartialFailureExits3(t *testing.T) {
 	_, servers := setup(t, 3, "root")
 	servers[1].Stop()
-	code, out, errOut := run(t, "ex", "lxb00[1-3]", `test "$(echo $SSH_CONNECTION | cut -d' ' -f3)" != 127.0.4.3`)
+	code, out, errOut := run(t, "ex", "--ordered", "lxb00[1-3]", `test "$(echo $SSH_CONNECTION | cut -d' ' -f3)" != 127.0.4.3`)
 	if code != cmdutil.ExitPartial {
 		t.Fatalf("exit %d, want 3; stderr %s", code, errOut)
 	}
@@ -121,29 +125,44 @@ func TestExStreamLineIntegrity(t *testing.T) {
 }
 
 func TestExJSON(t *testing.T) {
-	_, servers := setup(t, 2, "root")
+	_, servers := setup(t, 3, "root")
 	servers[1].Stop()
-	code, out, _ := run(t, "ex", "-o", "json", "lxb00[1-2]", "echo out; echo err >&2; exit 4")
+	code, out, _ := run(t, "ex", "-o", "json", "--ordered", "lxb00[1-3]",
+		`echo out; echo err >&2; case $(echo $SSH_CONNECTION | cut -d' ' -f3) in 127.0.4.3) printf 'a\377b\n'; exit 0;; esac; exit 4`)
 	if code != cmdutil.ExitPartial {
 		t.Fatalf("exit %d", code)
 	}
+	// JSON Lines: one object a line.
 	var res []map[string]any
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("%v: %s", err, out)
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%v: %q", err, line)
+		}
+		res = append(res, m)
 	}
-	if len(res) != 2 || res[0]["node"] != "lxb001" || res[0]["exit_code"] != 4.0 || res[0]["stdout"] != "out\n" ||
-		res[0]["stderr"] != "err\n" || res[0]["duration_ms"] == nil || res[0]["error"] != nil {
+	if len(res) != 3 || res[0]["node"] != "lxb001" || res[0]["exit_code"] != 4.0 || res[0]["stdout"] != "out\n" ||
+		res[0]["stderr"] != "err\n" || res[0]["duration_ms"] == nil || res[0]["error"] != nil || res[0]["stdout_base64"] != nil {
 		t.Fatalf("node 1: %v", res[0])
 	}
 	if res[1]["exit_code"] != -1.0 || !strings.Contains(res[1]["error"].(string), "connection refused") {
 		t.Fatalf("node 2: %v", res[1])
+	}
+	// Not valid UTF-8: the text has U+FFFD, the base64 field the bytes.
+	if res[2]["stdout"] != "out\na\ufffdb\n" || res[2]["stdout_base64"] != base64.StdEncoding.EncodeToString([]byte("out\na\xffb\n")) {
+		t.Fatalf("node 3: %v", res[2])
+	}
+	// --jq works on each node's object.
+	code, out, _ = run(t, "ex", "--jq", "select(.exit_code != 0) | .node", "--ordered", "lxb00[1-3]", "exit 2")
+	if code != cmdutil.ExitPartial || out != "\"lxb001\"\n\"lxb002\"\n\"lxb003\"\n" {
+		t.Fatalf("--jq: exit %d stdout %q", code, out)
 	}
 }
 
 func TestExNodesEnvAndUsageErrors(t *testing.T) {
 	setup(t, 2, "root")
 	t.Setenv("NODES", "lxb00[1-2]")
-	code, out, errOut := run(t, "ex", "echo $((40+2))")
+	code, out, errOut := run(t, "ex", "--ordered", "echo $((40+2))")
 	if code != 0 || out != "-- lxb001 --\n42\n-- lxb002 --\n42\n" {
 		t.Fatalf("exit %d stdout %q stderr %q", code, out, errOut)
 	}
@@ -236,15 +255,49 @@ func TestExRootViaSudo(t *testing.T) {
 	if code != 0 || out != "-- lxb001 --\nroot\nit's 0\n" {
 		t.Fatalf("-r: exit %d stdout %q stderr %s", code, out, errOut)
 	}
+	// A timed-out command run as root through sudo ends with its whole
+	// process group (sshd's signals, sent as the user, could not reach it).
+	cmd, marker := sleeper(400)
+	code, _, errOut = run(t, "ex", "-r", "--timeout", "700ms", "lxb001", cmd)
+	if code != cmdutil.ExitPartial || !strings.Contains(errOut, "timed out") {
+		t.Fatalf("-r --timeout: exit %d stderr %s", code, errOut)
+	}
+	if left := leftovers(marker); left != "" {
+		t.Fatalf("-r --timeout: left on the node:\n%s", left)
+	}
+}
+
+var builtBinary string
+
+// buildBinary builds cmd/mesosctl once for the package's tests.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if builtBinary == "" {
+		dir, err := os.MkdirTemp("", "mesosctl-ex-test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(dir, "mesosctl")
+		if out, err := exec.Command("go", "build", "-o", bin, "github.com/mesosctl/mesosctl/cmd/mesosctl").CombinedOutput(); err != nil {
+			t.Fatalf("build: %v %s", err, out)
+		}
+		builtBinary = bin
+	}
+	return builtBinary
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBinary != "" {
+		os.RemoveAll(filepath.Dir(builtBinary))
+	}
+	os.Exit(code)
 }
 
 func TestExBuiltBinary(t *testing.T) {
 	setup(t, 2, "root")
-	bin := filepath.Join(t.TempDir(), "mesosctl")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mesosctl/mesosctl/cmd/mesosctl").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v %s", err, out)
-	}
-	cmd := exec.Command(bin, "ex", "lxb00[1-2]", "hostname >/dev/null; echo ok; exit 1")
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "ex", "--ordered", "lxb00[1-2]", "hostname >/dev/null; echo ok; exit 1")
 	out, err := cmd.Output()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
 		t.Fatalf("err %v, want exit 3", err)
@@ -271,7 +324,7 @@ func TestExCancelExits130(t *testing.T) {
 
 func TestExProgressOnStderrOnly(t *testing.T) {
 	setup(t, 2, "root")
-	code, out, errOut := run(t, "ex", "--progress=always", "lxb00[1-2]", "sleep 1.4; echo done-$((1+1))")
+	code, out, errOut := run(t, "ex", "--ordered", "--progress=always", "lxb00[1-2]", "sleep 1.4; echo done-$((1+1))")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

@@ -105,7 +105,7 @@ func (j *jumpSetup) openssh(t *testing.T, host string) error {
 
 func TestExThroughProxyJumpChain(t *testing.T) {
 	j := newJumpSetup(t)
-	code, out, errOut := run(t, "ex", "lxb00[1-2]", `echo $SSH_CONNECTION | cut -d' ' -f3`)
+	code, out, errOut := run(t, "ex", "--ordered", "lxb00[1-2]", `echo $SSH_CONNECTION | cut -d' ' -f3`)
 	want := "-- lxb001 --\n127.0.4.4\n-- lxb002 --\n127.0.4.5\n"
 	if code != 0 || out != want {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
@@ -132,7 +132,7 @@ func TestExProxyJumpChainHostKeys(t *testing.T) {
 	// A wrong key for the middle hop, in the second user file: refused,
 	// naming the hop, even with --accept-new-host-keys.
 	j.writeKeys(t, map[int]string{1: sshd.KnownHostsLine(j2.Addr, other.HostPublicKey)})
-	code, out, errOut := run(t, "ex", "--accept-new-host-keys", "lxb00[1-2]", "true")
+	code, out, errOut := run(t, "ex", "--ordered", "--accept-new-host-keys", "lxb00[1-2]", "true")
 	if code != cmdutil.ExitPartial || out != "-- lxb001 --\n-- lxb002 --\n" {
 		t.Fatalf("changed key: exit %d stdout %q stderr %s", code, out, errOut)
 	}
@@ -156,7 +156,7 @@ func TestExProxyJumpChainHostKeys(t *testing.T) {
 		j.servers[2].Addr, j.servers[2].Addr, j.kh1, j.kh2, j.glb); code != cmdutil.ExitPartial || !strings.Contains(errOut, w) {
 		t.Fatalf("unknown j3: exit %d, stderr lacks %q:\n%s", code, w, errOut)
 	}
-	code, _, errOut = run(t, "ex", "--accept-new-host-keys", "lxb00[1-2]", "true")
+	code, _, errOut = run(t, "ex", "--ordered", "--accept-new-host-keys", "lxb00[1-2]", "true")
 	if code != 0 {
 		t.Fatalf("accept j3: exit %d: %s", code, errOut)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmd/login"
 	"github.com/mesosctl/mesosctl/internal/cmd/nodes"
 	nodesetcmd "github.com/mesosctl/mesosctl/internal/cmd/nodeset"
+	sshmuxcmd "github.com/mesosctl/mesosctl/internal/cmd/sshmux"
 	"github.com/mesosctl/mesosctl/internal/cmd/task"
 	taskscmd "github.com/mesosctl/mesosctl/internal/cmd/tasks"
 	treecmd "github.com/mesosctl/mesosctl/internal/cmd/tree"
@@ -102,6 +103,7 @@ daemon, 'mesosctl agentd'.`,
 		task.NewCmdTask(f),
 		treecmd.NewCmdTree(f, nil),
 		login.NewCmdLogin(f, nil),
+		sshmuxcmd.NewCmdSSHMux(f),
 		agent.NewCmdAgent(f),
 	} {
 		cmd.AddCommand(sub)

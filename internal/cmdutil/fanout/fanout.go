@@ -7,6 +7,9 @@ package fanout
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +19,8 @@ import (
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/spool"
+	"github.com/mesosctl/mesosctl/internal/sshkeep"
 	"github.com/mesosctl/mesosctl/internal/suggest"
 )
 
@@ -25,6 +30,9 @@ type Settings struct {
 	ConnectTimeout time.Duration
 	CommandTimeout time.Duration
 	KnownHostsFile string
+	// SSHPersist is how long mesosctl's ssh-mux daemon keeps connections
+	// when idle; 0 means no daemon.
+	SSHPersist time.Duration
 }
 
 // Options are the fan-out flags and the injected dependencies.
@@ -37,6 +45,11 @@ type Options struct {
 	Resolve func(names []string) ([]remote.Target, error)
 	// Settings reads defaults from the configuration.
 	Settings func() (Settings, error)
+	// Getenv reads the environment (SSH_AUTH_SOCK, XDG_RUNTIME_DIR,
+	// XDG_STATE_HOME, HOME).
+	Getenv func(string) string
+	// Executable is this program, started as the ssh-mux daemon.
+	Executable func() string
 
 	Fanout            int
 	Timeout           time.Duration
@@ -44,6 +57,8 @@ type Options struct {
 	AcceptNewHostKeys bool
 	Progress          string // never, auto, always
 	Exclude           []string
+	NoReuse           bool
+	Retry             int
 	// Where selects nodes by their agents' /state (--where; see Select).
 	Where where.Options
 	// ProgressDelay is how long a fan-out runs before the progress line
@@ -67,6 +82,8 @@ func (o *Options) Explain(node string, err error) error {
 // Wire fills the dependencies from the factory.
 func Wire(f *cmdutil.Factory, o *Options) {
 	o.IO = f.IOStreams
+	o.Getenv = f.Getenv
+	o.Executable = f.Executable
 	where.Wire(f, &o.Where)
 	o.Expand = func(args, exclude []string) ([]string, error) { return cmdutil.ExpandNodeSet(f, args, exclude) }
 	o.Resolve = func(names []string) ([]remote.Target, error) {
@@ -92,12 +109,23 @@ func Wire(f *cmdutil.Factory, o *Options) {
 		}
 		d := inv.Config().Defaults
 		return Settings{Fanout: d.Fanout, ConnectTimeout: d.ConnectTimeout, CommandTimeout: d.CommandTimeout,
-			KnownHostsFile: inv.KnownHostsFile()}, nil
+			KnownHostsFile: inv.KnownHostsFile(), SSHPersist: d.SSHPersist}, nil
 	}
 }
 
-// AddFlags registers the fan-out flags on cmd.
+// AddFlags registers the fan-out flags on cmd, for a command that runs
+// through Run or Runner (connection reuse, --no-reuse, --retry).
 func AddFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
+	AddDialerFlags(f, cmd, o)
+	fs := cmd.Flags()
+	fs.BoolVar(&o.NoReuse, "no-reuse", false, "open new SSH connections: use neither your ssh ControlMaster sockets nor mesosctl's ssh-mux daemon")
+	fs.IntVar(&o.Retry, "retry", 0, "try a node up to `N` more times after a connection failure (refused, reset, timed out), with backoff")
+}
+
+// AddDialerFlags registers the fan-out flags without --no-reuse and
+// --retry, for a command that opens its own connections with Dialer (cp,
+// rcp: SFTP needs a connection of its own, so nothing is reused).
+func AddDialerFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
 	fs := cmd.Flags()
 	fs.IntVar(&o.Fanout, "fanout", 0, "run on at most `N` nodes at once (default 64, or defaults.fanout)")
 	fs.DurationVar(&o.Timeout, "timeout", 0, "per-node time limit for connect plus command, e.g. 30s (default none, or defaults.command_timeout)")
@@ -125,6 +153,9 @@ func (o *Options) Validate() error {
 	if o.Timeout < 0 || o.ConnectTimeout < 0 {
 		return cmdutil.FlagErrorf("timeouts must not be negative")
 	}
+	if o.Retry < 0 {
+		return cmdutil.FlagErrorf("--retry must not be negative")
+	}
 	return o.Where.Validate()
 }
 
@@ -132,10 +163,19 @@ func (o *Options) Validate() error {
 type Job struct {
 	Targets []remote.Target
 	Command func(t remote.Target) string
-	Mode    remote.Mode
-	// Printer, when true, prints results as they come (header, stream or
-	// gather mode); when false the caller prints from the results.
+	// Root runs the command as root (sudo -n when the SSH user is not).
+	Root bool
+	Mode remote.Mode
+	// Print, when true, prints results as they come (header, stream,
+	// gather or items mode) with bounded memory, and the results carry no
+	// output; when false the caller prints from the results.
 	Print bool
+	// Ordered prints nodes in node-set order instead of as they finish.
+	Ordered bool
+	// Diff shows gathered groups as diffs against the most common one.
+	Diff bool
+	// Item prints one node in remote.ModeItems.
+	Item func(w io.Writer, r *remote.Result, stdout, stderr *spool.Spool) error
 }
 
 // settings are the configuration's settings with the flags given on the
@@ -183,16 +223,50 @@ func (o *Options) dialer(s Settings) *remote.Dialer {
 		ConnectTimeout: s.ConnectTimeout}
 }
 
-// Runner is the SSH runner of one run: the Dialer, at most Limit nodes at
-// once, and the per-node --timeout. closeFn ends its connections.
+func (o *Options) getenv(k string) string {
+	if o.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return o.Getenv(k)
+}
+
+// Runner is the SSH runner of one run: at most Limit nodes at once, the
+// per-node --timeout and --retry, and the transport: with reuse (the
+// default), the user's live ControlMaster sockets and mesosctl's ssh-mux
+// daemon (see transport); with --no-reuse, new connections of the run's
+// own. closeFn ends the run's own connections.
 func (o *Options) Runner() (r *remote.Runner, closeFn func(), err error) {
 	s, err := o.settings()
 	if err != nil {
 		return nil, nil, err
 	}
 	d := o.dialer(s)
-	return &remote.Runner{Concurrency: s.Fanout, Timeout: s.CommandTimeout, Dial: d.Dial, Forget: d.Forget},
+	return &remote.Runner{Concurrency: s.Fanout, Timeout: s.CommandTimeout, Transport: o.transport(s, d), Retry: o.Retry},
 		func() { d.Close() }, nil
+}
+
+// transport is d alone with --no-reuse, else the reuse chain.
+func (o *Options) transport(s Settings, d *remote.Dialer) remote.Transport {
+	if o.NoReuse {
+		return d
+	}
+	r := &reuse{direct: d, timeout: s.ConnectTimeout, warn: io.Discard}
+	if o.IO != nil {
+		r.warn = o.IO.ErrOut
+	}
+	if s.SSHPersist > 0 {
+		dir := sshkeep.Dir(o.getenv)
+		home := o.getenv("HOME")
+		exe := ""
+		if o.Executable != nil {
+			exe = o.Executable()
+		}
+		r.keep = &sshkeep.Client{Dir: dir,
+			Settings: sshkeep.Settings{KnownHostsFile: s.KnownHostsFile, AcceptNewHostKeys: o.AcceptNewHostKeys,
+				ConnectTimeout: s.ConnectTimeout, AgentSocket: o.getenv("SSH_AUTH_SOCK"), HomeDir: home},
+			Start: func() error { return startDaemon(exe, dir, s.SSHPersist) }}
+	}
+	return r
 }
 
 // Run runs the job and returns the results in node-set order.
@@ -217,11 +291,12 @@ func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
 		pr = remote.NewPrinter(o.IO.Out, o.IO.ErrOut, job.Mode, names)
 		pr.Fold = nodeset.Fold
 		pr.Progress = prog
-	}
-	r.NoCapture = job.Print && job.Mode == remote.ModeStream
-	if pr != nil && job.Mode == remote.ModeStream {
+		pr.Ordered, pr.Diff, pr.Item = job.Ordered, job.Diff, job.Item
+		pr.Summary = o.IO.StderrTTY && len(names) > 1
+		r.NoCapture = true
 		r.Output = pr.Writers
 	}
+	r.Root = job.Root
 	r.OnStart = func(i int) {
 		if prog != nil {
 			prog.NodeStarted(i)
@@ -240,14 +315,39 @@ func (o *Options) Run(ctx context.Context, job Job) ([]remote.Result, error) {
 	if prog != nil {
 		prog.Stop()
 	}
+	var printErr error
 	if pr != nil {
 		pr.Progress = nil
-		pr.Finish(results)
+		printErr = pr.Finish(results)
 	}
+	o.record(results)
 	if ctx.Err() != nil {
 		return results, cmdutil.CancelError
 	}
-	return results, nil
+	return results, printErr
+}
+
+// record keeps the run's failed and succeeded nodes for @failed and
+// @succeeded; a failure to write them is only warned about.
+func (o *Options) record(results []remote.Result) {
+	var failed, ok []string
+	for i := range results {
+		if results[i].Failed() {
+			failed = append(failed, results[i].Node)
+		} else {
+			ok = append(ok, results[i].Node)
+		}
+	}
+	o.Record(failed, ok)
+}
+
+// Record keeps a run's failed and succeeded nodes for @failed and
+// @succeeded, for commands that fan out without Run (cp, rcp); a failure
+// to write them is only warned about.
+func (o *Options) Record(failed, ok []string) {
+	if err := cmdutil.RecordOutcome(o.getenv, failed, ok); err != nil && o.IO != nil {
+		fmt.Fprintf(o.IO.ErrOut, "mesosctl: warning: cannot record the run for @failed/@succeeded: %v\n", err)
+	}
 }
 
 // runEach runs the job's per-target command; targets sharing one command

@@ -100,6 +100,7 @@ type Config struct {
 	HostKey        string
 	AuthorizedKeys string // absolute path; ".ssh/authorized_keys" is always also allowed
 	PidFile        string
+	LogLevel       string   // default ERROR
 	Extra          []string // further sshd_config lines
 }
 
@@ -112,6 +113,10 @@ func WriteConfig(path string, c Config) error {
 	fmt.Fprintf(&b, "HostKey %s\n", c.HostKey)
 	fmt.Fprintf(&b, "AuthorizedKeysFile %s .ssh/authorized_keys\n", c.AuthorizedKeys)
 	fmt.Fprintf(&b, "PidFile %s\n", c.PidFile)
+	if c.LogLevel == "" {
+		c.LogLevel = "ERROR"
+	}
+	fmt.Fprintf(&b, "LogLevel %s\n", c.LogLevel)
 	b.WriteString(`PermitRootLogin yes
 UsePAM no
 StrictModes no
@@ -121,7 +126,6 @@ KbdInteractiveAuthentication no
 UseDNS no
 PrintMotd no
 PrintLastLog no
-LogLevel ERROR
 MaxStartups 1000
 MaxSessions 100
 Subsystem sftp /usr/lib/openssh/sftp-server
@@ -169,6 +173,9 @@ type Options struct {
 	// HostHome keeps this machine's /root as root's home in sessions
 	// instead of a stock one.
 	HostHome bool
+	// LogLevel is sshd's LogLevel (default ERROR; INFO logs every
+	// "Accepted publickey").
+	LogLevel string
 }
 
 // StockHome writes a stock Debian home directory (base-files' dot.bashrc
@@ -237,7 +244,8 @@ func StartNodes(tb testing.TB, n int, o Options) []*Server {
 		s.KnownHosts = KnownHostsLine(s.Addr, o.Keys.HostPublicKey)
 		s.ConfigPath = filepath.Join(dir, fmt.Sprintf("sshd_config.%d", i+1))
 		if err := WriteConfig(s.ConfigPath, Config{ListenAddress: s.Addr, HostKey: o.Keys.HostKeyPath,
-			AuthorizedKeys: o.Keys.AuthorizedKeysPath, PidFile: filepath.Join(dir, fmt.Sprintf("sshd.%d.pid", i+1))}); err != nil {
+			AuthorizedKeys: o.Keys.AuthorizedKeysPath, PidFile: filepath.Join(dir, fmt.Sprintf("sshd.%d.pid", i+1)),
+			LogLevel: o.LogLevel}); err != nil {
 			tb.Fatalf("write sshd_config: %v", err)
 		}
 		if err := s.start(); err != nil {
@@ -393,3 +401,23 @@ func Inventory(tb testing.TB, servers []*Server, user string) string {
 
 // KnownHostsPath is the known_hosts file Inventory wrote next to cfg.
 func KnownHostsPath(cfg string) string { return filepath.Join(filepath.Dir(cfg), "known_hosts") }
+
+// StartMaster starts an OpenSSH client as a ControlMaster for s (ssh -M
+// -N -f) listening on socket, logged in as user with the harness's client
+// key and checking s's host key against knownHosts, as a user's own ssh
+// with ControlMaster/ControlPath would. It is asked to exit (ssh -O exit)
+// when the test ends.
+func StartMaster(tb testing.TB, s *Server, user, socket, knownHosts string) {
+	tb.Helper()
+	args := []string{"-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+		"-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "IdentitiesOnly=yes", "-i", s.Keys.ClientKeyPath, "-o", "ControlPath=" + socket,
+		"-p", strconv.Itoa(s.Port), "-l", user}
+	out, err := exec.Command("ssh", append(append([]string{"-M", "-N", "-f"}, args...), s.Host)...).CombinedOutput()
+	if err != nil {
+		tb.Fatalf("start ssh ControlMaster for %s: %v: %s", s.Addr, err, out)
+	}
+	tb.Cleanup(func() {
+		exec.Command("ssh", append(append([]string{"-O", "exit"}, args...), s.Host)...).Run()
+	})
+}

@@ -44,6 +44,7 @@ func TestAgentPs(t *testing.T) {
 	t.Setenv("MESOSCTL_CONFIG", c.ConfigFile)
 	t.Setenv("NODES", "")
 	t.Setenv("SSH_AUTH_SOCK", "")
+	t.Setenv("XDG_STATE_HOME", t.TempDir()) // @failed/@succeeded of this test's runs
 
 	const bin = "/var/lib/mesos/fake-agent/mesos-slave" // per node: /var/lib/mesos is the node's own
 	start := "mkdir -p /var/lib/mesos/fake-agent && cp /bin/sh " + bin + " && " +
