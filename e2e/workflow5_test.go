@@ -24,9 +24,23 @@ func TestWorkflow5SubmitTaskAndShowProcessTree(t *testing.T) {
 			t.Fatal("the agents never all registered in ZooKeeper")
 		}
 	}
-	id := strings.TrimSpace(sh(t, `mesos-execute --master=`+c.ZooKeeper+` --name=sleep --command='echo sleep... ; sleep 300' --detach 2>/dev/null`))
-	if !regexp.MustCompile(`^sleep\.[0-9a-f]{8}$`).MatchString(id) {
-		t.Fatalf("task ID %q", id)
+	// mesos-execute stays with its task (it has no --detach): run it in
+	// the background and take the task ID from mesosctl's stderr line.
+	dir := t.TempDir()
+	outFile, errFile := filepath.Join(dir, "out"), filepath.Join(dir, "err")
+	sh(t, `mesos-execute --master=`+c.ZooKeeper+` --name=sleep --command='echo sleep... ; sleep 300' >`+outFile+` 2>`+errFile+` &`)
+	var id string
+	for deadline := time.Now().Add(60 * time.Second); id == ""; time.Sleep(100 * time.Millisecond) {
+		b, _ := os.ReadFile(errFile)
+		if m := regexp.MustCompile(`task ID (sleep\.[0-9a-f]{8}) on `).FindSubmatch(b); m != nil {
+			id = string(m[1])
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mesos-execute did not submit the task: %s", b)
+		}
+	}
+	if out, _ := os.ReadFile(outFile); !regexp.MustCompile(`^Subscribed with ID \S+\nSubmitted task 'sleep' to agent '`).Match(out) {
+		t.Errorf("mesos-execute's first lines: %q", out)
 	}
 	node := strings.TrimSpace(sh(t, `mesosctl tasks --jq '.[] | select(.id=="`+id+`") | .node' -r`))
 	forest := sh(t, `ssh `+node+` 'ps -A --forest -o pid,args | grep mesos-slave -A6'`)

@@ -6,8 +6,10 @@
 # tests), curl (demo and e2e read /state as an operator does), systemd
 # (systemd-analyze verify of the packaged unit), docker.io (the real Docker
 # engine of the Docker containerizer's tests; internal/testutil/dockerd
-# starts its own dockerd) and busybox-static (the root filesystem of the
-# test images, built with docker import: no registry is ever contacted).
+# starts its own dockerd), busybox-static (the root filesystem of the
+# test images, built with docker import: no registry is ever contacted) and
+# protobuf-compiler (protoc: a test checks that the generated protobuf code of
+# agentd's v1 API is current).
 # Idempotent; needs root.
 #
 # The packages' maintainer scripts must not start the stock services: the
@@ -17,7 +19,7 @@
 # for any existing one, which is put back afterwards.
 set -euo pipefail
 pkgs=(openssh-server openssh-sftp-server openssh-client zookeeper jq pdsh clustershell procps psmisc iproute2 sudo util-linux bash-completion curl systemd
-  docker.io busybox-static)
+  docker.io busybox-static protobuf-compiler)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

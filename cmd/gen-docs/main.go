@@ -1,6 +1,7 @@
 // Command gen-docs regenerates mesosctl's command reference (docs/cli/*.md)
-// and man pages (docs/man/*.1) from the command tree, and the package map of
-// docs/architecture.md from internal/arch and `go list`. Run it from the
+// and man pages (docs/man/*.1) from the command tree, the package map of
+// docs/architecture.md from internal/arch and `go list`, and the per-flag
+// table of docs/compatibility.md from the agent's flag table. Run it from the
 // repository root, through `make docs`.
 package main
 
@@ -22,6 +23,10 @@ func main() {
 		os.Exit(1)
 	}
 	if err := arch.WriteDoc("."); err != nil {
+		fmt.Fprintln(os.Stderr, "gen-docs:", err)
+		os.Exit(1)
+	}
+	if err := docgen.WriteFlagTable("."); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}

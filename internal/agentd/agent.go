@@ -17,9 +17,13 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/files"
+	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
+	"github.com/mesosctl/mesosctl/internal/agentd/loglevel"
 	"github.com/mesosctl/mesosctl/internal/build"
 	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/mesos/stout"
 	"github.com/mesosctl/mesosctl/internal/zk"
 )
 
@@ -40,6 +44,9 @@ type Agent struct {
 	rt        Runtime
 	start     time.Time
 	pid       string
+	ip        string // the advertised IP (in pid)
+	files     *files.Files
+	verbosity *loglevel.Verbosity
 	server    *httpapi.Server
 	mu        sync.Mutex
 	recoverTS time.Duration
@@ -60,6 +67,9 @@ func Run(ctx context.Context, cfg *Config) error {
 	log.Info("Flags at startup: " + cfg.Flags.CommandLine())
 	for _, d := range cfg.Flags.Deprecated {
 		log.Warn(fmt.Sprintf("Loaded deprecated flag '%s'", d))
+	}
+	if w := noEffectWarning(cfg.Flags.NoEffect()); w != "" {
+		log.Warn(w)
 	}
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		return fmt.Errorf("Failed to create --work_dir '%s': %v", cfg.WorkDir, err)
@@ -93,11 +103,22 @@ func Run(ctx context.Context, cfg *Config) error {
 			"can launch tasks, and so run commands as root on this host. Turn on --authenticate_http_readwrite with "+
 			"--http_credentials, or listen on a loopback address (--ip=127.0.0.1); see docs/security.md", ln.Addr()))
 	}
-	advertise := cfg.IP
+	// Mesos' public address: --advertise_ip/--advertise_port, else the
+	// bound address, else (bound to every address) the host name's first.
+	advertise := cfg.AdvertiseIP
+	if advertise == "" {
+		advertise = cfg.IP
+	}
 	if advertise == "" || advertise == "0.0.0.0" {
 		advertise = firstIP(hostname)
 	}
-	a.pid = fmt.Sprintf("slave(1)@%s:%d", advertise, ln.Addr().(*net.TCPAddr).Port)
+	a.ip = advertise
+	port := ln.Addr().(*net.TCPAddr).Port
+	if cfg.AdvertisePort > 0 {
+		port = cfg.AdvertisePort
+		a.info.Port = port
+	}
+	a.pid = fmt.Sprintf("slave(1)@%s:%d", advertise, port)
 
 	metaDir := filepath.Join(cfg.WorkDir, "meta")
 	log.Info(fmt.Sprintf("Recovering state from '%s'", metaDir))
@@ -117,7 +138,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	if factory == nil {
 		factory = newRuntime
 	}
-	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Hostname: hostname, PID: a.pid, Resources: res,
+	a.rt, err = factory(RuntimeEnv{Config: cfg, AgentID: a.id, Hostname: hostname, PID: a.pid, IP: a.ip, Resources: res,
 		MetaDir: filepath.Join(metaDir, "slaves", a.id), SandboxRoot: filepath.Join(cfg.WorkDir, "slaves", a.id),
 		Logger: log})
 	if err != nil {
@@ -132,6 +153,22 @@ func Run(ctx context.Context, cfg *Config) error {
 		AuthenticateReadonly: cfg.AuthReadonly, AuthenticateReadwrite: cfg.AuthReadwrite, Logger: log})
 	a.server.RegisterRuntime(a.rt)
 	a.registerAttributeAPI(a.server)
+	// /files: the sandboxes the runtime knows, and the agent's log.
+	a.files = files.New(a.rt.SandboxPaths)
+	if cfg.Log != nil && cfg.Log.File != "" {
+		if err := a.files.Attach(cfg.Log.File, "/slave/log"); err != nil {
+			log.Error("Failed to attach '" + cfg.Log.File + "' to virtual path '/slave/log': " + err.Error())
+		}
+	}
+	a.server.RegisterFiles(a.files)
+	// GET/SET_LOGGING_LEVEL: glog's verbose level, 0 at start.
+	a.verbosity = loglevel.New(0, func(l uint32) {
+		if cfg.Log != nil {
+			cfg.Log.SetVerbosity(l)
+		}
+	})
+	defer a.verbosity.Stop()
+	a.server.RegisterLogging(a.verbosity)
 
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -213,6 +250,28 @@ func isLoopback(ip string) bool {
 	return a != nil && a.IsLoopback()
 }
 
+// noEffectWarning is the one start-up warning naming the flags given that
+// agentd accepts without acting on them, grouped by what they would need.
+func noEffectWarning(specs []*flags.Spec) string {
+	if len(specs) == 0 {
+		return ""
+	}
+	var needs []string
+	byNeed := map[string][]string{}
+	for _, s := range specs {
+		if _, ok := byNeed[s.Needs]; !ok {
+			needs = append(needs, s.Needs)
+		}
+		byNeed[s.Needs] = append(byNeed[s.Needs], "--"+s.Name)
+	}
+	parts := make([]string, len(needs))
+	for i, n := range needs {
+		parts[i] = strings.Join(byNeed[n], ", ") + " (needs " + n + ")"
+	}
+	return "These flags are accepted but have no effect in agentd: " + strings.Join(parts, "; ") +
+		" (docs/compatibility.md lists every flag)"
+}
+
 func firstIP(host string) string {
 	addrs, err := net.LookupHost(host)
 	if err == nil {
@@ -239,6 +298,9 @@ func (a *Agent) zkInfo() zk.AgentEntry {
 }
 
 // --- httpapi.Source ---
+
+// Monitor is /monitor/statistics.
+func (a *Agent) Monitor() []api.MonitorStatistics { return a.rt.Monitor() }
 
 // State returns the v0 /state document.
 func (a *Agent) State() api.State {
@@ -268,6 +330,7 @@ func (a *Agent) State() api.State {
 		ResourceProviders:            []json.RawMessage{},
 		Attributes:                   a.attributes().V0JSON(),
 		LogDir:                       a.cfg.LogDir,
+		ExternalLogFile:              a.cfg.Flags.String("external_log_file"),
 		Flags:                        a.flagMap(),
 		Frameworks:                   active,
 		CompletedFrameworks:          completed,
@@ -339,12 +402,40 @@ func (a *Agent) Metrics() map[string]float64 {
 		"valid_framework_messages", "invalid_framework_messages"} {
 		m["slave/"+k] = 0
 	}
-	m["slave/executor_directory_max_allowed_age_secs"] = a.cfg.Flags.Duration("gc_delay").Seconds()
+	for _, k := range []string{"gc/path_removals_succeeded", "gc/path_removals_failed", "gc/path_removals_pending",
+		"containerizer/fetcher/task_fetches_succeeded", "containerizer/fetcher/task_fetches_failed",
+		"containerizer/mesos/container_destroy_errors", "containerizer/mesos/provisioner/remove_container_errors",
+		"containerizer/mesos/provisioner/bind/remove_rootfs_errors",
+		"resource_provider_manager/events/subscribe", "resource_provider_manager/events/disconnect"} {
+		m[k] = 0
+	}
+	// Mesos' GC age: gc_delay scaled by the work_dir disk's free share
+	// beyond the headroom.
+	headroom, _ := strconv.ParseFloat(a.cfg.Flags.String("gc_disk_headroom"), 64)
+	m["slave/executor_directory_max_allowed_age_secs"] = a.cfg.Flags.Duration("gc_delay").Seconds() *
+		max(0, 1-headroom-diskUsage(a.cfg.WorkDir))
+	cache, _ := stout.ParseBytes(a.cfg.Flags.String("fetcher_cache_size"))
+	m["containerizer/fetcher/cache_size_total_bytes"] = float64(cache)
+	m["containerizer/fetcher/cache_size_used_bytes"] = 0 // agentd caches no URIs
+	m["resource_provider_manager/subscribed"] = 0
 	for k, v := range a.rt.Metrics() {
 		m[k] = v
 	}
+	if os.Geteuid() != 0 {
+		// Mesos' bind backend (and its metric) exists only for root.
+		delete(m, "containerizer/mesos/provisioner/bind/remove_rootfs_errors")
+	}
 	systemMetrics(m)
 	return m
+}
+
+// diskUsage is the used share (0-1) of the filesystem holding dir.
+func diskUsage(dir string) float64 {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil || st.Blocks == 0 {
+		return 0
+	}
+	return 1 - float64(st.Bavail)/float64(st.Blocks)
 }
 
 func systemMetrics(m map[string]float64) {

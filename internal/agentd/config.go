@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
@@ -19,11 +22,19 @@ import (
 type Config struct {
 	Flags *flags.Values
 
-	WorkDir               string
-	RuntimeDir            string
-	LogDir                string
-	IP                    string
-	Port                  int
+	WorkDir    string
+	RuntimeDir string
+	LogDir     string
+	IP         string
+	Port       int
+	// IP6 is --ip6 (or what --ip6_discovery_command printed): the agent's
+	// IPv6 address in the network_infos of status updates.
+	IP6 string
+	// AdvertiseIP and AdvertisePort (0: none) are what the agent tells
+	// others to reach it at (/state pid, GET_AGENT port, the ZooKeeper
+	// registration, MESOS_SLAVE_PID), as --advertise_ip/--advertise_port.
+	AdvertiseIP           string
+	AdvertisePort         int
 	Hostname              string // "" = derive at start
 	HostnameLookup        bool
 	Master                string
@@ -46,6 +57,9 @@ type Config struct {
 
 	// Logger receives the agent's log (default: discard).
 	Logger *slog.Logger
+	// Log, when set, is the log Logger writes to: its file is /slave/log
+	// and its level follows SET_LOGGING_LEVEL.
+	Log *Log
 	// Isolation is --isolation, normalised: the isolators agentd enforces
 	// and IgnoredIsolators, Mesos' names it accepts without effect.
 	Isolation, IgnoredIsolators []string
@@ -86,6 +100,12 @@ func NewConfig(v *flags.Values) (*Config, error) {
 		if os.Geteuid() != 0 {
 			c.RuntimeDir = filepath.Join(os.TempDir(), "mesos", "runtime")
 		}
+	}
+	if err := c.addresses(v); err != nil {
+		return nil, err
+	}
+	if a, ok := v.Get("http_authenticators"); ok && a != "basic" {
+		return nil, fmt.Errorf("Failed to load flag 'http_authenticators': agentd has the 'basic' HTTP authenticator only (authenticator modules need Mesos modules), got '%s'", a)
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		return nil, fmt.Errorf("Failed to load flag 'port': Failed to load value '%d': not a TCP port (0-65535)", c.Port)
@@ -164,6 +184,60 @@ func NewConfig(v *flags.Values) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// addresses reads --ip/--ip_discovery_command, --ip6/--ip6_discovery_command
+// and --advertise_ip/--advertise_port as Mesos' main.cpp does: a discovery
+// command runs through the shell and its trimmed output is the address.
+func (c *Config) addresses(v *flags.Values) error {
+	discover := func(flag string) (string, error) {
+		cmd, ok := v.Get(flag)
+		if !ok {
+			return "", nil
+		}
+		out, err := exec.Command("sh", "-c", cmd).Output()
+		if err != nil {
+			return "", fmt.Errorf("Failed to execute %s: %v", flag, err)
+		}
+		return strings.TrimSpace(string(out)), nil
+	}
+	ip, err := discover("ip_discovery_command")
+	if err != nil {
+		return err
+	}
+	if ip != "" {
+		c.IP = ip
+	}
+	if c.IP != "" {
+		if p := net.ParseIP(c.IP); p == nil || p.To4() == nil {
+			return fmt.Errorf("Failed to load flag 'ip': '%s' is not an IPv4 address", c.IP)
+		}
+	}
+	c.IP6 = v.String("ip6")
+	if ip6, err := discover("ip6_discovery_command"); err != nil {
+		return err
+	} else if ip6 != "" {
+		c.IP6 = ip6
+	}
+	if c.IP6 != "" {
+		if p := net.ParseIP(c.IP6); p == nil || p.To4() != nil {
+			return fmt.Errorf("Failed to load flag 'ip6': '%s' is not an IPv6 address", c.IP6)
+		}
+	}
+	if a, ok := v.Get("advertise_ip"); ok {
+		if net.ParseIP(a) == nil {
+			return fmt.Errorf("Failed to load flag 'advertise_ip': '%s' is not an IP address", a)
+		}
+		c.AdvertiseIP = a
+	}
+	if p, ok := v.Get("advertise_port"); ok {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("Failed to load flag 'advertise_port': '%s' is not a port (1-65535)", p)
+		}
+		c.AdvertisePort = n
+	}
+	return nil
 }
 
 // LoadCredentials reads Mesos' credentials JSON

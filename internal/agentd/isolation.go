@@ -11,7 +11,7 @@ import (
 // Mesos isolator names are accepted and have no effect (docs/agentd.md).
 var supportedIsolators = map[string]bool{
 	"posix/cpu": true, "posix/mem": true, "cgroups/cpu": true, "cgroups/mem": true,
-	"cgroups/pids": true, "cgroups/all": true, "namespaces/pid": true,
+	"cgroups/pids": true, "cgroups/all": true, "namespaces/pid": true, "network/ports": true,
 }
 
 // knownIsolators are Mesos' isolator names (mesos-agent.md §6.4).

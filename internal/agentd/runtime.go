@@ -12,6 +12,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/docker"
 	"github.com/mesosctl/mesosctl/internal/agentd/dockercontainerizer"
+	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
 	"github.com/mesosctl/mesosctl/internal/agentd/runtime"
 	"github.com/mesosctl/mesosctl/internal/mesos"
@@ -28,6 +29,7 @@ type Runtime interface {
 	Recover(ctx context.Context) error               // before the HTTP server serves /state, /api/v1
 	Frameworks() (active, completed []api.Framework) // for /state, GET_STATE, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS
 	Containers() []api.Container                     // /containers, GET_CONTAINERS
+	Monitor() []api.MonitorStatistics                // /monitor/statistics
 	Allocated() mesos.Resources                      // used resources for /state *_allocated and metrics
 	Metrics() map[string]float64                     // slave/tasks_* etc.
 	Shutdown(ctx context.Context) error
@@ -46,6 +48,7 @@ type RuntimeEnv struct {
 	AgentID   string
 	Hostname  string          // the agent's hostname (as in /state)
 	PID       string          // the agent's libprocess PID, slave(1)@ip:port (as in /state)
+	IP        string          // the agent's advertised IP (in PID)
 	Resources mesos.Resources // total agent resources after auto-detection
 	// MetaDir is <work_dir>/meta/slaves/<agent_id>.
 	MetaDir string
@@ -86,6 +89,11 @@ func newRuntime(env RuntimeEnv) (Runtime, error) {
 		MaxCompleted: v.Int("max_completed_executors_per_framework"),
 		GCDelay:      v.Duration("gc_delay"),
 		SwitchUser:   v.Bool("switch_user"),
+		AgentIP:      env.IP, AgentIP6: c.IP6,
+		CgroupsLimitSwap:            v.Bool("cgroups_limit_swap"),
+		CgroupsDestroyTimeout:       v.Duration("cgroups_destroy_timeout"),
+		ExecutorRegistrationTimeout: v.Duration("executor_registration_timeout"),
+		CountProcesses:              v.Bool("cgroups_cpu_enable_pids_and_tids_count"),
 		AgentEnv: runtime.AgentEnvironment(runtime.EnvOptions{
 			Variables: c.ExecutorEnvironment, LibprocessIP: os.Getenv("LIBPROCESS_IP"),
 			AgentPID: env.PID, HTTPCommandExecutor: v.Bool("http_command_executor"),
@@ -102,6 +110,11 @@ func newRuntime(env RuntimeEnv) (Runtime, error) {
 		}
 		cfg.Docker = d
 	}
+	ports, err := portsConfig(v, res)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Ports = ports
 	svc := runtime.NewService(cfg, env.Hostname)
 	inForce, err := svc.Runtime().PrepareIsolation()
 	if err != nil {
@@ -154,3 +167,25 @@ type startupError struct{ err error }
 func (e *startupError) Error() string        { return e.err.Error() }
 func (e *startupError) Unwrap() error        { return e.err }
 func (e *startupError) StartupFailure() bool { return true }
+
+// portsConfig is the network/ports isolator's configuration from
+// --enforce_container_ports, --container_ports_watch_interval,
+// --container_ports_isolated_range and --check_agent_port_range_only (the
+// agent's own ports resource, res).
+func portsConfig(v *flags.Values, res mesos.Resources) (runtime.PortsConfig, error) {
+	pc := runtime.PortsConfig{Enforce: v.Bool("enforce_container_ports"),
+		WatchInterval: v.Duration("container_ports_watch_interval")}
+	if s, ok := v.Get("container_ports_isolated_range"); ok {
+		val, err := mesos.ParseValue(s)
+		if err != nil || val.Type != mesos.Ranges {
+			return pc, fmt.Errorf("Failed to load flag 'container_ports_isolated_range': '%s' is not a port range like [0-35000]", s)
+		}
+		pc.Checked = val.Ranges
+	}
+	if v.Bool("check_agent_port_range_only") {
+		if ports, ok := res.Get("ports"); ok && ports.Type == mesos.Ranges {
+			pc.Checked = ports.Ranges
+		}
+	}
+	return pc, nil
+}

@@ -44,7 +44,7 @@ var Layers = []Layer{
 	{"clients", "talking to other machines: SSH, SFTP, agent HTTP endpoints, ZooKeeper",
 		[]string{"internal/remote", "internal/remotecopy", "internal/sshmux", "internal/sshkeep", "internal/agentclient", "internal/zk"}},
 	{"domain", "what the tool is about, without I/O to other machines: Mesos values, node sets, the inventory, agentd's wire types",
-		[]string{"internal/mesos", "internal/nodeset", "internal/config", "internal/inventory", "internal/agentd/api"}},
+		[]string{"internal/mesos/...", "internal/nodeset", "internal/config", "internal/inventory", "internal/agentd/api/..."}},
 	{"foundation", "small general helpers that know nothing of Mesos or of the CLI",
 		[]string{"internal/iostreams", "internal/render", "internal/build", "internal/parallel", "internal/shell", "internal/spool", "internal/procfs", "internal/suggest"}},
 }

@@ -2,56 +2,84 @@ package mesos
 
 import (
 	"fmt"
-	"regexp"
+	"math"
 	"strconv"
 	"time"
 )
 
-var durationRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs|mins|hrs|days|weeks)\s*$`)
-
-var durationUnits = map[string]time.Duration{
-	"ns": time.Nanosecond, "us": time.Microsecond, "ms": time.Millisecond, "secs": time.Second,
-	"mins": time.Minute, "hrs": time.Hour, "days": 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
+// Duration units, as stout names them (always plural).
+var durationUnits = []struct {
+	name string
+	size time.Duration
+}{
+	{"ns", time.Nanosecond}, {"us", time.Microsecond}, {"ms", time.Millisecond},
+	{"secs", time.Second}, {"mins", time.Minute}, {"hrs", time.Hour},
+	{"days", 24 * time.Hour}, {"weeks", 7 * 24 * time.Hour},
 }
 
-// ParseDuration parses Mesos duration syntax (5secs, 1mins, 1.5hrs, 1weeks):
-// a non-negative number and a unit, ns, us, ms, secs, mins, hrs, days or
-// weeks (stout's Duration). agentd's flags and `mesosctl exec --kill_after`
-// read durations with it.
+// ParseDuration parses a Mesos (stout) duration, as agentd's flags and
+// `mesosctl exec --kill_after` read them: a number (digits and '.', no
+// sign, no exponent, no spaces) followed by one of the case-sensitive
+// units ns, us, ms, secs, mins, hrs, days, weeks. The error texts are
+// stout's.
 func ParseDuration(s string) (time.Duration, error) {
-	m := durationRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0, fmt.Errorf("Invalid duration '%s' (expected a number and one of ns, us, ms, secs, mins, hrs, days, weeks, e.g. '5secs')", s)
+	i := 0
+	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+		i++
 	}
-	f, _ := strconv.ParseFloat(m[1], 64)
-	return time.Duration(f * float64(durationUnits[m[2]])), nil
+	num, unit := s[:i], s[i:]
+	if num == "" || unit == "" {
+		return 0, fmt.Errorf("Invalid duration '%s'", s)
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("Invalid duration '%s'", s)
+	}
+	for _, u := range durationUnits {
+		if u.name != unit {
+			continue
+		}
+		ns := f * float64(u.size)
+		if ns >= math.MaxInt64 || math.IsInf(ns, 0) || math.IsNaN(ns) {
+			return 0, fmt.Errorf("Argument out of the range that a Duration can represent due to int64_t's size limit")
+		}
+		return time.Duration(ns), nil
+	}
+	return 0, fmt.Errorf("Unknown duration unit '%s'; supported units are 'ns', 'us', 'ms', 'secs', 'mins', 'hrs', 'days', and 'weeks'", unit)
 }
 
-// FormatDuration writes d as Mesos (stout) does: in the unit of its
-// magnitude when that is a whole number ("5secs", "15mins", "1weeks"), else
-// in the next smaller unit when that is ("90secs"), else as a decimal in the
-// unit of its magnitude ("1.5ms").
+// FormatDuration renders d as stout's operator<< does: in the unit of its
+// magnitude, or one unit smaller when only that gives a whole number, with
+// up to 15 significant digits ("1mins", "90secs", "1.025mins", "500ms",
+// "333.333333ms", "1weeks", "10days", "-5secs").
 func FormatDuration(d time.Duration) string {
-	neg := ""
 	if d < 0 {
-		neg, d = "-", -d
+		if d == math.MinInt64 { // -d overflows; stout's own limit too
+			return "-" + format(uint64(1)<<63)
+		}
+		return "-" + format(uint64(-d))
 	}
-	type unit struct {
-		name string
-		size time.Duration
+	return format(uint64(d))
+}
+
+func format(n uint64) string {
+	// Find the bucket: the largest unit not larger than n (ns for n < 1us).
+	i := 0
+	for i+1 < len(durationUnits) && n >= uint64(durationUnits[i+1].size) {
+		i++
 	}
-	units := []unit{{"ns", time.Nanosecond}, {"us", time.Microsecond}, {"ms", time.Millisecond},
-		{"secs", time.Second}, {"mins", time.Minute}, {"hrs", time.Hour}, {"days", 24 * time.Hour},
-		{"weeks", 7 * 24 * time.Hour}}
-	i := len(units) - 1
-	for i > 0 && d < units[i].size {
-		i--
+	if i > 0 {
+		bucket, below := uint64(durationUnits[i].size), uint64(durationUnits[i-1].size)
+		// One unit down when that is whole and the bucket unit is not;
+		// below microseconds only whole numbers of the smaller unit count.
+		down := n%bucket != 0 && n%below == 0
+		if i == 1 { // us bucket: nanoseconds whenever microseconds are not whole
+			down = n%bucket != 0
+		}
+		if down {
+			i--
+		}
 	}
-	switch {
-	case d%units[i].size == 0:
-		return fmt.Sprintf("%s%d%s", neg, d/units[i].size, units[i].name)
-	case i > 0 && d%units[i-1].size == 0:
-		return fmt.Sprintf("%s%d%s", neg, d/units[i-1].size, units[i-1].name)
-	}
-	return neg + strconv.FormatFloat(float64(d)/float64(units[i].size), 'g', 15, 64) + units[i].name
+	u := durationUnits[i]
+	return strconv.FormatFloat(float64(n)/float64(u.size), 'g', 15, 64) + u.name
 }

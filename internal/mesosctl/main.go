@@ -29,7 +29,7 @@ import (
 var personalities = map[string]string{
 	"mesos-agent":           "agentd",
 	"mesos-slave":           "agentd",
-	"mesos-execute":         "exec",
+	"mesos-execute":         "mesos-execute", // exec with exactly mesos-execute's flags
 	"mesos-docker-executor": "docker-executor",
 }
 

@@ -27,6 +27,7 @@ type Stat struct {
 	Session   int
 	UTime     uint64 // clock ticks
 	STime     uint64
+	Threads   int64  // num_threads
 	StartTime uint64 // clock ticks since boot
 	RSSPages  int64
 }
@@ -49,7 +50,7 @@ func ReadStat(pid int) (Stat, error) {
 	}
 	at := func(field int) uint64 { n, _ := strconv.ParseUint(f[field-3], 10, 64); return n }
 	st := Stat{PID: pid, State: f[0][0], PPID: int(at(4)), PGRP: int(at(5)), Session: int(at(6)),
-		UTime: at(14), STime: at(15), StartTime: at(22)}
+		UTime: at(14), STime: at(15), Threads: int64(at(20)), StartTime: at(22)}
 	st.RSSPages, _ = strconv.ParseInt(f[24-3], 10, 64)
 	return st, nil
 }

@@ -46,7 +46,7 @@ func TestResponseAndContainer(t *testing.T) {
 	c := Container{FrameworkID: "f", ExecutorID: "e", ExecutorName: "n", Source: "s", ContainerID: ContainerID{Value: "c"},
 		Status: &ContainerStatus{ContainerID: &ContainerID{Value: "c"}, NetworkInfos: []NetworkInfo{}}}
 	b, _ = json.Marshal(c)
-	if string(b) != `{"framework_id":"f","executor_id":"e","executor_name":"n","source":"s","container_id":"c","status":{"container_id":{"value":"c"},"network_infos":[]}}` {
+	if string(b) != `{"framework_id":"f","executor_id":"e","executor_name":"n","source":"s","container_id":"c","status":{"container_id":{"value":"c"}}}` {
 		t.Fatalf("container = %s", b)
 	}
 }

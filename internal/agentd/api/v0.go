@@ -163,17 +163,53 @@ type ID struct {
 	Value string `json:"value"`
 }
 
-// ContainerStatus is mesos.ContainerStatus.
+// ContainerStatus is mesos.ContainerStatus, fields in Mesos' JSON order.
+// The v1 API writes it whole; /state (Status) leaves executor_pid out, as
+// Mesos' v0 JSON does.
 type ContainerStatus struct {
 	ContainerID  *ContainerID    `json:"container_id,omitempty"`
-	ExecutorPID  *uint32         `json:"executor_pid,omitempty"`
-	NetworkInfos []NetworkInfo   `json:"network_infos"`
+	NetworkInfos []NetworkInfo   `json:"network_infos,omitempty"`
 	CgroupInfo   json.RawMessage `json:"cgroup_info,omitempty"`
+	ExecutorPID  *uint32         `json:"executor_pid,omitempty"`
+}
+
+// v0ContainerStatus is ContainerStatus as /state writes it.
+type v0ContainerStatus struct {
+	ContainerID  *ContainerID    `json:"container_id,omitempty"`
+	NetworkInfos []NetworkInfo   `json:"network_infos,omitempty"`
+	CgroupInfo   json.RawMessage `json:"cgroup_info,omitempty"`
+}
+
+// MarshalJSON writes the v0 (/state) form of a status: no executor_pid.
+func (s Status) MarshalJSON() ([]byte, error) {
+	type plain Status
+	out := struct {
+		plain
+		ContainerStatus *v0ContainerStatus `json:"container_status,omitempty"`
+	}{plain: plain(s)}
+	if cs := s.ContainerStatus; cs != nil {
+		out.ContainerStatus = &v0ContainerStatus{ContainerID: cs.ContainerID, NetworkInfos: cs.NetworkInfos, CgroupInfo: cs.CgroupInfo}
+	}
+	return json.Marshal(out)
 }
 
 // NetworkInfo is mesos.NetworkInfo (only the addresses).
 type NetworkInfo struct {
 	IPAddresses []IPAddress `json:"ip_addresses"`
+}
+
+// AgentNetworkInfos is what the agent adds to a status update of a
+// container without networks of its own, as Mesos does: one NetworkInfo
+// with the agent's IP (and its IPv6 address, when it has one).
+func AgentNetworkInfos(ip, ip6 string) []NetworkInfo {
+	if ip == "" {
+		return nil
+	}
+	ni := NetworkInfo{IPAddresses: []IPAddress{{Protocol: "IPv4", IPAddress: ip}}}
+	if ip6 != "" {
+		ni.IPAddresses = append(ni.IPAddresses, IPAddress{Protocol: "IPv6", IPAddress: ip6})
+	}
+	return []NetworkInfo{ni}
 }
 
 // IPAddress is one NetworkInfo.IPAddress.
@@ -243,24 +279,40 @@ func (c Container) MarshalJSON() ([]byte, error) {
 		c.ContainerID.Value, c.Status, c.Statistics})
 }
 
-// ResourceStatistics is mesos.ResourceStatistics (the commonly used part).
-// Zero-valued optional fields are omitted.
+// ResourceStatistics is mesos.v1.ResourceStatistics with the fields a
+// Linux agent without the network, disk and perf isolators fills, in the
+// order Mesos' JSON writes them (/monitor/statistics, /containers,
+// GET_CONTAINERS). Absent (nil) fields are left out: a zero is a zero.
 type ResourceStatistics struct {
-	Timestamp             Float  `json:"timestamp"`
-	Processes             uint32 `json:"processes,omitempty"`
-	Threads               uint32 `json:"threads,omitempty"`
-	CPUsUserTimeSecs      Float  `json:"cpus_user_time_secs,omitempty"`
-	CPUsSystemTimeSecs    Float  `json:"cpus_system_time_secs,omitempty"`
-	CPUsLimit             Float  `json:"cpus_limit,omitempty"`
-	CPUsNrPeriods         uint32 `json:"cpus_nr_periods,omitempty"`
-	CPUsNrThrottled       uint32 `json:"cpus_nr_throttled,omitempty"`
-	CPUsThrottledTimeSecs Float  `json:"cpus_throttled_time_secs,omitempty"`
-	MemTotalBytes         uint64 `json:"mem_total_bytes,omitempty"`
-	MemLimitBytes         uint64 `json:"mem_limit_bytes,omitempty"`
-	MemRSSBytes           uint64 `json:"mem_rss_bytes,omitempty"`
-	MemAnonBytes          uint64 `json:"mem_anon_bytes,omitempty"`
-	MemFileBytes          uint64 `json:"mem_file_bytes,omitempty"`
-	MemMappedFileBytes    uint64 `json:"mem_mapped_file_bytes,omitempty"`
-	DiskLimitBytes        uint64 `json:"disk_limit_bytes,omitempty"`
-	DiskUsedBytes         uint64 `json:"disk_used_bytes,omitempty"`
+	Timestamp             Float   `json:"timestamp"`
+	Processes             *uint32 `json:"processes,omitempty"`
+	Threads               *uint32 `json:"threads,omitempty"`
+	CPUsUserTimeSecs      *Float  `json:"cpus_user_time_secs,omitempty"`
+	CPUsSystemTimeSecs    *Float  `json:"cpus_system_time_secs,omitempty"`
+	CPUsLimit             *Float  `json:"cpus_limit,omitempty"`
+	CPUsSoftLimit         *Float  `json:"cpus_soft_limit,omitempty"`
+	CPUsNrPeriods         *uint32 `json:"cpus_nr_periods,omitempty"`
+	CPUsNrThrottled       *uint32 `json:"cpus_nr_throttled,omitempty"`
+	CPUsThrottledTimeSecs *Float  `json:"cpus_throttled_time_secs,omitempty"`
+	MemTotalBytes         *uint64 `json:"mem_total_bytes,omitempty"`
+	MemTotalMemswBytes    *uint64 `json:"mem_total_memsw_bytes,omitempty"`
+	MemLimitBytes         *uint64 `json:"mem_limit_bytes,omitempty"`
+	MemSoftLimitBytes     *uint64 `json:"mem_soft_limit_bytes,omitempty"`
+	MemFileBytes          *uint64 `json:"mem_file_bytes,omitempty"`
+	MemAnonBytes          *uint64 `json:"mem_anon_bytes,omitempty"`
+	MemCacheBytes         *uint64 `json:"mem_cache_bytes,omitempty"`
+	MemRSSBytes           *uint64 `json:"mem_rss_bytes,omitempty"`
+	MemMappedFileBytes    *uint64 `json:"mem_mapped_file_bytes,omitempty"`
+	MemSwapBytes          *uint64 `json:"mem_swap_bytes,omitempty"`
+	MemUnevictableBytes   *uint64 `json:"mem_unevictable_bytes,omitempty"`
+}
+
+// MonitorStatistics is one /monitor/statistics entry: an executor and
+// its container's usage.
+type MonitorStatistics struct {
+	ExecutorID   string             `json:"executor_id"`
+	ExecutorName string             `json:"executor_name"`
+	FrameworkID  string             `json:"framework_id"`
+	Source       string             `json:"source"`
+	Statistics   ResourceStatistics `json:"statistics"`
 }

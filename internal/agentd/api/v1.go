@@ -279,6 +279,37 @@ type Metric struct {
 	Value Float  `json:"value"`
 }
 
+// GetLoggingLevel is the GET_LOGGING_LEVEL response body: glog's verbose
+// level.
+type GetLoggingLevel struct {
+	Level uint32 `json:"level"`
+}
+
+// ListFilesResponse is the LIST_FILES response body (an empty directory
+// has no file_infos, as in Mesos).
+type ListFilesResponse struct {
+	FileInfos []FileInfo `json:"file_infos,omitempty"`
+}
+
+// FileInfo is mesos.v1.FileInfo: Mode is the raw st_mode, UID and GID are
+// names, Mtime whole seconds in nanoseconds.
+type FileInfo struct {
+	Path  string    `json:"path"`
+	Nlink int32     `json:"nlink"`
+	Size  uint64    `json:"size"`
+	Mtime *Duration `json:"mtime,omitempty"`
+	Mode  uint32    `json:"mode"`
+	UID   string    `json:"uid"`
+	GID   string    `json:"gid"`
+}
+
+// ReadFileResponse is the READ_FILE response body: the file's whole size
+// and the bytes read (base64 in JSON).
+type ReadFileResponse struct {
+	Size uint64 `json:"size"`
+	Data []byte `json:"data"`
+}
+
 // GetState is the GET_STATE response body.
 type GetState struct {
 	GetTasks      GetTasks      `json:"get_tasks"`

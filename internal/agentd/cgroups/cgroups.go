@@ -26,6 +26,10 @@ type Limits struct {
 	MemMB     float64
 	PidsMax   int // 0 = no pids limit (the controller still tracks the tree)
 	EnableCFS bool
+	// LimitSwap (--cgroups_limit_swap) limits memory plus swap to the
+	// memory limit: no swap beyond it (v1 memory.memsw.limit_in_bytes, v2
+	// memory.swap.max 0).
+	LimitSwap bool
 }
 
 // Spec says where and which controllers.
@@ -33,6 +37,8 @@ type Spec struct {
 	Hierarchy   string   // e.g. /sys/fs/cgroup
 	Root        string   // e.g. mesos
 	Controllers []string // subset of cpu, memory, pids
+	// LimitSwap: Check requires swap accounting (--cgroups_limit_swap).
+	LimitSwap bool
 }
 
 // Group is one container's cgroup(s).
@@ -71,6 +77,11 @@ func Check(s Spec) error {
 		base := filepath.Join(s.Hierarchy, c)
 		if _, err := os.Stat(filepath.Join(base, "cgroup.procs")); err != nil {
 			return fmt.Errorf("cgroup controller %s is not mounted at %s (cgroup v1): mount it or drop cgroups/%s from --isolation", c, base, short(c))
+		}
+		if c == "memory" && s.LimitSwap {
+			if _, err := os.Stat(filepath.Join(base, "memory.memsw.limit_in_bytes")); err != nil {
+				return fmt.Errorf("--cgroups_limit_swap: 'memory.memsw.limit_in_bytes' is not available under %s (boot the kernel with swapaccount=1, or turn --cgroups_limit_swap off)", base)
+			}
 		}
 		if err := os.MkdirAll(filepath.Join(base, s.Root), 0o755); err != nil {
 			return fmt.Errorf("create cgroup %s: %w", filepath.Join(base, s.Root), err)
@@ -305,6 +316,11 @@ func limitV1(c, dir string, l Limits) error {
 		if err := write(filepath.Join(dir, "memory.limit_in_bytes"), b); err != nil {
 			return err
 		}
+		if l.LimitSwap {
+			if err := write(filepath.Join(dir, "memory.memsw.limit_in_bytes"), b); err != nil {
+				return err
+			}
+		}
 		return write(filepath.Join(dir, "memory.soft_limit_in_bytes"), b)
 	case "pids":
 		if l.PidsMax > 0 {
@@ -332,7 +348,12 @@ func (g *Group) limitV2(c, dir string, l Limits) error {
 			return write(filepath.Join(dir, "cpu.max"), fmt.Sprintf("%d 100000", q))
 		}
 	case "memory":
-		return write(filepath.Join(dir, "memory.max"), strconv.FormatInt(memBytes(l), 10))
+		if err := write(filepath.Join(dir, "memory.max"), strconv.FormatInt(memBytes(l), 10)); err != nil {
+			return err
+		}
+		if l.LimitSwap {
+			return write(filepath.Join(dir, "memory.swap.max"), "0")
+		}
 	case "pids":
 		if l.PidsMax > 0 {
 			return write(filepath.Join(dir, "pids.max"), strconv.Itoa(l.PidsMax))
@@ -424,12 +445,19 @@ func (g *Group) Kill() {
 }
 
 // Destroy kills what is left in the group and removes its directories.
-func (g *Group) Destroy() error {
+func (g *Group) Destroy() error { return g.DestroyWithin(DefaultDestroyTimeout) }
+
+// DefaultDestroyTimeout is Mesos' --cgroups_destroy_timeout default.
+const DefaultDestroyTimeout = time.Minute
+
+// DestroyWithin is Destroy giving up after timeout
+// (--cgroups_destroy_timeout): the cgroups that remain are an error.
+func (g *Group) DestroyWithin(timeout time.Duration) error {
 	if g == nil {
 		return nil
 	}
 	var errs []error
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(timeout)
 	for len(g.Procs()) > 0 && time.Now().Before(deadline) {
 		g.Kill()
 		time.Sleep(10 * time.Millisecond)

@@ -1,19 +1,21 @@
 package flags
 
 import (
-	"github.com/mesosctl/mesosctl/internal/mesos"
-
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/mesos"
+	"github.com/mesosctl/mesosctl/internal/mesos/stout"
 )
 
 // Source says where a flag's value came from.
@@ -43,6 +45,11 @@ type Values struct {
 	raw map[string]string
 	// Deprecated lists aliases that were used ("Loaded deprecated flag 'x'").
 	Deprecated []string
+
+	// shownMap caches Map (every /state and /flags request asks for it);
+	// Set clears it.
+	mu       sync.Mutex
+	shownMap map[string]string
 }
 
 // Get returns the value of name and whether it has one.
@@ -58,7 +65,14 @@ func (v *Values) String(name string) string { return v.vals[name] }
 func (v *Values) Source(name string) Source { return v.source[name] }
 
 // Bool returns a boolean flag (false if unset).
-func (v *Values) Bool(name string) bool { b, _ := ParseBool(v.vals[name]); return b }
+func (v *Values) Bool(name string) bool { b, _ := stout.ParseBool(v.vals[name]); return b }
+
+// Given reports whether name was given (command line, flag file or
+// environment) rather than left at its default.
+func (v *Values) Given(name string) bool {
+	src, ok := v.source[name]
+	return ok && src != FromDefault
+}
 
 // Int returns an integer flag (0 if unset).
 func (v *Values) Int(name string) int { n, _ := strconv.Atoi(v.vals[name]); return n }
@@ -69,14 +83,47 @@ func (v *Values) Duration(name string) time.Duration {
 	return d
 }
 
-// Map returns every flag that has a value, as strings, for display
-// (/flags, /state, GET_FLAGS): secrets redacted (api.RedactFlag).
+// Map returns the flags a Mesos 1.11 agent shows (/flags, /state,
+// GET_FLAGS): every flag with a default in a default Linux build, and every
+// flag given; values as stout renders them, secrets redacted
+// (api.RedactFlag). config_dir, ours, is not shown.
 func (v *Values) Map() map[string]string {
-	m := make(map[string]string, len(v.vals))
-	for k := range v.vals {
-		m[k] = v.Shown(k)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.shownMap == nil {
+		v.shownMap = make(map[string]string, len(v.vals))
+		for k := range v.vals {
+			if v.shown(k) {
+				v.shownMap[k] = v.Shown(k)
+			}
+		}
 	}
-	return m
+	return maps.Clone(v.shownMap)
+}
+
+func (v *Values) shown(name string) bool {
+	if name == configDir.Name {
+		return false
+	}
+	if v.Given(name) {
+		return true
+	}
+	spec, ok := Lookup(name)
+	return ok && spec.HasDefault && !spec.Build.Optional()
+}
+
+// NoEffect returns the flags given with a value other than their default
+// that agentd accepts without acting on them (Effect Warned), sorted by
+// name: the agent names them in one start-up warning.
+func (v *Values) NoEffect() []*Spec {
+	var out []*Spec
+	for i := range Table {
+		s := &Table[i]
+		if s.Effect == Warned && v.Given(s.Name) && !(s.HasDefault && v.vals[s.Name] == s.DefaultValue()) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Shown is the value of name for display: secrets redacted, paths kept.
@@ -96,7 +143,9 @@ func (v *Values) Shown(name string) string {
 func (v *Values) CommandLine() string {
 	names := make([]string, 0, len(v.vals))
 	for k := range v.vals {
-		names = append(names, k)
+		if v.shown(k) {
+			names = append(names, k)
+		}
 	}
 	sort.Strings(names)
 	parts := make([]string, len(names))
@@ -150,6 +199,9 @@ func (v *Values) Set(name, value string) error {
 	v.vals[def.Name] = val
 	v.source[def.Name] = FromCommandLine
 	v.setRaw(def.Name, value)
+	v.mu.Lock()
+	v.shownMap = nil
+	v.mu.Unlock()
 	return nil
 }
 
@@ -209,9 +261,9 @@ func Load(args, environ []string) (*Values, error) {
 	}
 
 	v := &Values{vals: map[string]string{}, source: map[string]Source{}}
-	for _, def := range Defs {
-		if def.HasDefault {
-			v.vals[def.Name] = def.Default
+	for i := range Table {
+		if def := &Table[i]; def.HasDefault {
+			v.vals[def.Name] = def.DefaultValue()
 			v.source[def.Name] = FromDefault
 		}
 	}
@@ -241,10 +293,48 @@ func Load(args, environ []string) (*Values, error) {
 		return nil, err
 	}
 	v.vals["config_dir"] = configDir
+	v.source["config_dir"] = FromDefault
 	if _, ok := v.vals["work_dir"]; !ok || v.vals["work_dir"] == "" {
 		return nil, errors.New("Flag 'work_dir' is required, but it was not provided")
 	}
+	if err := v.validate(); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// validate applies the checks Mesos' agent makes of single flags and of
+// pairs (src/slave/flags.cpp validators, src/slave/main.cpp) and fills in
+// the values it derives.
+func (v *Values) validate() error {
+	for _, pair := range [][2]string{{"master", "master_detector"}, {"ip", "ip_discovery_command"},
+		{"ip6", "ip6_discovery_command"}, {"modules", "modules_dir"}} {
+		if v.Given(pair[0]) && v.Given(pair[1]) {
+			return fmt.Errorf("Only one of --%s or --%s should be specified", pair[0], pair[1])
+		}
+	}
+	if d := v.Duration("executor_reregistration_timeout"); d > 15*time.Second {
+		return fmt.Errorf("Failed to load flag 'executor_reregistration_timeout': Expected `--executor_reregistration_timeout` to be not more than 15secs, got %s", v.vals["executor_reregistration_timeout"])
+	}
+	if d := v.Duration("registration_backoff_factor"); d > time.Minute {
+		return fmt.Errorf("Expected --registration_backoff_factor to be not greater than 1mins, got %s", v.vals["registration_backoff_factor"])
+	}
+	if h, _ := strconv.ParseFloat(v.vals["gc_disk_headroom"], 64); h < 0 || h > 1 {
+		return fmt.Errorf("Invalid value '%s' for --gc_disk_headroom: it must be between 0.0 and 1.0", v.vals["gc_disk_headroom"])
+	}
+	switch v.vals["logging_level"] {
+	case "INFO", "WARNING", "ERROR":
+	default:
+		return fmt.Errorf("'%s' is not a valid logging level. Possible values for 'logging_level' flag are: 'INFO', 'WARNING', 'ERROR'", v.vals["logging_level"])
+	}
+	if d, ok := v.vals["domain"]; ok && !strings.Contains(d, `"fault_domain"`) {
+		return fmt.Errorf("Failed to load flag 'domain': the domain must have a 'fault_domain' (e.g. {\"fault_domain\":{\"region\":{\"name\":\"r1\"},\"zone\":{\"name\":\"z1\"}}})")
+	}
+	if v.Bool("http_executor_domain_sockets") && !v.Given("domain_socket_location") {
+		v.vals["domain_socket_location"] = filepath.Join(v.vals["runtime_dir"], "agent.sock")
+		v.source["domain_socket_location"] = FromCommandLine // shown, as Mesos fills it in
+	}
+	return nil
 }
 
 // apply loads one layer; a flag given twice within the layer is an error.
@@ -273,7 +363,7 @@ func (v *Values) apply(as []assignment, src Source) error {
 		var val string
 		switch {
 		case a.neg:
-			if def.Kind != Bool {
+			if def.Type != TypeBool {
 				return fmt.Errorf("Failed to load non-boolean flag '%s' via '%s'%s", def.Name, a.name, at(a.where))
 			}
 			if !a.bare {
@@ -281,7 +371,7 @@ func (v *Values) apply(as []assignment, src Source) error {
 			}
 			val = "false"
 		case a.bare:
-			if def.Kind != Bool {
+			if def.Type != TypeBool {
 				return fmt.Errorf("Failed to load non-boolean flag '%s': missing value%s", def.Name, at(a.where))
 			}
 			val = "true"
@@ -309,8 +399,8 @@ func at(where string) string {
 }
 
 // resolve expands file:// (except for path flags) and validates the value.
-func resolve(def *Def, value, where string) (string, error) {
-	if def.Kind != Path && strings.HasPrefix(value, "file://") {
+func resolve(def *Spec, value, where string) (string, error) {
+	if def.Type != TypePath && strings.HasPrefix(value, "file://") {
 		path := strings.TrimPrefix(value, "file://")
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -325,61 +415,13 @@ func resolve(def *Def, value, where string) (string, error) {
 	return val, nil
 }
 
-// normalize validates value for def and returns its canonical string.
-func normalize(def *Def, value string) (string, error) {
-	bad := func(what string) error {
-		return fmt.Errorf("Failed to load flag '%s': Failed to load value '%s': %s", def.Name, value, what)
+// normalize validates value for def and returns it as stout renders it.
+func normalize(def *Spec, value string) (string, error) {
+	out, err := def.Render(value)
+	if err != nil {
+		return "", fmt.Errorf("Failed to load flag '%s': Failed to load value '%s': %v", def.Name, value, err)
 	}
-	switch def.Kind {
-	case Bool:
-		b, ok := ParseBool(value)
-		if !ok {
-			return "", bad("Expecting a boolean (e.g., true or false)")
-		}
-		return strconv.FormatBool(b), nil
-	case Int:
-		if _, err := strconv.Atoi(strings.TrimSpace(value)); err != nil {
-			return "", bad("Expecting an integer")
-		}
-		return strings.TrimSpace(value), nil
-	case Float:
-		if _, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err != nil {
-			return "", bad("Expecting a number")
-		}
-	case Duration:
-		if _, err := mesos.ParseDuration(value); err != nil {
-			return "", bad(err.Error())
-		}
-	case Bytes:
-		if _, err := ParseBytes(value); err != nil {
-			return "", bad(err.Error())
-		}
-	}
-	return value, nil
-}
-
-// ParseBool accepts true/1 and false/0, as stout does.
-func ParseBool(s string) (bool, bool) {
-	switch s {
-	case "true", "1":
-		return true, true
-	case "false", "0":
-		return false, true
-	}
-	return false, false
-}
-
-var bytesRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB)\s*$`)
-
-// ParseBytes parses Mesos byte sizes (512MB, 2GB).
-func ParseBytes(s string) (uint64, error) {
-	m := bytesRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0, fmt.Errorf("Invalid bytes '%s' (expected a number and one of B, KB, MB, GB, TB, e.g. '2GB')", s)
-	}
-	f, _ := strconv.ParseFloat(m[1], 64)
-	mult := map[string]float64{"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}[m[2]]
-	return uint64(f * mult), nil
+	return out, nil
 }
 
 // parseArgs splits argv into assignments. "--name value" takes the next
@@ -415,7 +457,7 @@ func parseArgs(args []string, where string) ([]assignment, error) {
 			if !known {
 				def, known = Lookup(base)
 			}
-			if known && def.Kind != Bool && !strings.HasPrefix(name, "no-") && i+1 < len(args) &&
+			if known && def.Type != TypeBool && !strings.HasPrefix(name, "no-") && i+1 < len(args) &&
 				!strings.HasPrefix(args[i+1], "--") {
 				a.value, a.bare = args[i+1], false
 				i++
@@ -520,14 +562,22 @@ func joinDir(dir string) (string, error) {
 func Usage(prog string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: %s [options]\n\n", prog)
-	for _, def := range Defs {
+	defs := append([]*Spec{}, &configDir)
+	for i := range Table {
+		defs = append(defs, &Table[i])
+	}
+	sort.Slice(defs, func(i, j int) bool { return defs[i].Name < defs[j].Name })
+	for _, def := range defs {
 		flag := "--" + def.Name + "=VALUE"
-		if def.Kind == Bool {
+		if def.Type == TypeBool {
 			flag = "--[no-]" + def.Name
 		}
 		fmt.Fprintf(&b, "  %-45s %s", flag, def.Help)
 		if def.HasDefault && def.Default != "" {
 			fmt.Fprintf(&b, " (default: %s)", def.Default)
+		}
+		if def.Effect == Warned {
+			fmt.Fprintf(&b, " [no effect in agentd: needs %s]", def.Needs)
 		}
 		b.WriteByte('\n')
 	}

@@ -179,12 +179,6 @@ func TestHelpVersion(t *testing.T) {
 	}
 }
 
-func TestParseBytes(t *testing.T) {
-	if b, err := ParseBytes("2GB"); err != nil || b != 2<<30 {
-		t.Errorf("ParseBytes(2GB) = %d, %v", b, err)
-	}
-}
-
 func FuzzLoad(f *testing.F) {
 	f.Add("--work_dir=/w --port 5 --no-strict")
 	f.Fuzz(func(t *testing.T, s string) {

@@ -1,162 +1,103 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
-	"os"
-	"os/user"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
-	"syscall"
+	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/files"
+	"github.com/mesosctl/mesosctl/internal/agentd/loglevel"
 )
 
-// filesPageSize is Mesos' read granularity: /files/read returns at most 16
-// pages when no length is given.
-const filesPageSize = 4096
-
-// maxFilesRead caps an explicit ?length=.
+// maxFilesRead caps an explicit ?length= of /files/read.
 const maxFilesRead = 4 << 20
 
-// sandboxFiles serves /files/{read,browse,download} from the runtime's
-// sandbox roots.
-type sandboxFiles struct{ roots func() []string }
-
-func (s *Server) registerFiles(roots func() []string) {
-	f := sandboxFiles{roots}
-	s.Handle("GET /files/read", http.HandlerFunc(f.read))
-	s.Handle("GET /files/read.json", http.HandlerFunc(f.read))
-	s.Handle("GET /files/browse", http.HandlerFunc(f.browse))
-	s.Handle("GET /files/browse.json", http.HandlerFunc(f.browse))
-	s.Handle("GET /files/download", http.HandlerFunc(f.download))
-	s.Handle("GET /files/download.json", http.HandlerFunc(f.download))
+// RegisterFiles serves the virtual paths of f: /files/{read,browse,
+// download,debug} and the v1 LIST_FILES and READ_FILE calls.
+func (s *Server) RegisterFiles(f *files.Files) {
+	fs := filesAPI{f}
+	s.Handle("GET /files/read", http.HandlerFunc(fs.read))
+	s.Handle("GET /files/read.json", http.HandlerFunc(fs.read))
+	s.Handle("GET /files/browse", http.HandlerFunc(fs.browse))
+	s.Handle("GET /files/browse.json", http.HandlerFunc(fs.browse))
+	s.Handle("GET /files/download", http.HandlerFunc(fs.download))
+	s.Handle("GET /files/download.json", http.HandlerFunc(fs.download))
+	s.Handle("GET /files/debug", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, r, http.StatusOK, f.Debug())
+	}))
+	s.HandleCall(api.CallListFiles, fs.listFiles)
+	s.HandleCall(api.CallReadFile, fs.readFile)
 }
 
-// sandboxFile is a requested /files path, open, inside one sandbox root.
-type sandboxFile struct {
-	root *os.Root // open on the sandbox root
-	rel  string   // the path below the root ("." for the root itself)
-	f    *os.File
-	info os.FileInfo
-}
+type filesAPI struct{ f *files.Files }
 
-func (sf *sandboxFile) Close() {
-	sf.f.Close()
-	sf.root.Close()
-}
-
-// open maps a requested absolute path to a sandbox root and the path below
-// it and opens it there. Everything below the root, symbolic links
-// included, is resolved by os.Root within the root: "..", links that point
-// outside and a directory swapped for a link between a check and the open
-// (there is no separate check) cannot escape it. Anything that cannot be
-// opened is 404 with the same message, so nothing outside is revealed.
-func (s sandboxFiles) open(p string) (*sandboxFile, int, error) {
-	sp, status, err := s.locate(p)
-	if err != nil {
-		return nil, status, err
-	}
-	f, err := sp.root.Open(sp.rel)
-	if err == nil {
-		sp.f = f
-		if sp.info, err = f.Stat(); err != nil {
-			f.Close()
-		}
-	}
-	if err != nil {
-		sp.root.Close()
-		return nil, http.StatusNotFound, fmt.Errorf("Failed to find '%s'", p)
-	}
-	return sp, 0, nil
-}
-
-// locate finds the sandbox root of an absolute path and opens the root.
-func (s sandboxFiles) locate(p string) (*sandboxFile, int, error) {
+// open resolves the ?path= of a v0 request, answering the failure itself.
+func (fs filesAPI) open(w http.ResponseWriter, r *http.Request) (*files.Handle, string, bool) {
+	p := r.URL.Query().Get("path")
 	if p == "" {
-		return nil, http.StatusBadRequest, errors.New("Expecting 'path=value' in query.")
+		http.Error(w, "Expecting 'path=value' in query.", http.StatusBadRequest)
+		return nil, "", false
 	}
-	if !filepath.IsAbs(p) || strings.ContainsRune(p, 0) {
-		return nil, http.StatusBadRequest, fmt.Errorf("path %q must be an absolute sandbox path", p)
-	}
-	clean := filepath.Clean(p)
-	notFound := fmt.Errorf("Failed to find '%s'", p) // the same for outside: reveal nothing
-	for _, root := range s.roots() {
-		// The root as configured, as resolved, and (for the task
-		// sandboxes) through <work_dir>/slaves/latest.
-		names := []string{root}
-		if real, err := filepath.EvalSymlinks(root); err == nil && real != root {
-			names = append(names, real)
-		}
-		if filepath.Base(filepath.Dir(root)) == "slaves" {
-			names = append(names, filepath.Join(filepath.Dir(root), "latest"))
-		}
-		for _, name := range names {
-			rel, ok := below(name, clean)
-			if !ok {
-				continue
-			}
-			r, err := os.OpenRoot(root)
-			if err != nil {
-				return nil, http.StatusNotFound, notFound
-			}
-			return &sandboxFile{root: r, rel: rel}, 0, nil
-		}
-	}
-	return nil, http.StatusNotFound, notFound
-}
-
-// below returns p relative to dir when p is dir or lies below it.
-func below(dir, p string) (string, bool) {
-	if p == dir {
-		return ".", true
-	}
-	if rest, ok := strings.CutPrefix(p, dir+string(filepath.Separator)); ok {
-		return rest, true
-	}
-	return "", false
-}
-
-func filesError(w http.ResponseWriter, status int, err error) {
-	http.Error(w, err.Error(), status)
-}
-
-func (s sandboxFiles) read(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	sf, status, err := s.open(q.Get("path"))
+	h, err := fs.f.Open(p)
 	if err != nil {
-		filesError(w, status, err)
-		return
+		filesError(w, p, err)
+		return nil, "", false
 	}
-	defer sf.Close()
+	return h, p, true
+}
+
+// filesError maps a files error to Mesos' status: 404 for a path that is
+// not there (or not attached), 400 for one that may not be reached.
+func filesError(w http.ResponseWriter, p string, err error) {
+	var fe *files.Error
+	switch {
+	case errors.As(err, &fe) && fe.NotFound:
+		http.Error(w, fmt.Sprintf("Failed to find '%s'", p), http.StatusNotFound)
+	case errors.As(err, &fe):
+		http.Error(w, fe.Msg, http.StatusBadRequest)
+	default:
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+
+func (fs filesAPI) read(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
 	offset := int64(-1)
 	if o := q.Get("offset"); o != "" {
 		n, err := strconv.ParseInt(o, 10, 64)
 		if err != nil || n < -1 {
-			filesError(w, http.StatusBadRequest, fmt.Errorf("Failed to parse offset: %q is not a non-negative integer (or -1 for the size)", o))
+			http.Error(w, fmt.Sprintf("Failed to parse offset: %q is not a non-negative integer (or -1 for the size)", o), http.StatusBadRequest)
 			return
 		}
 		offset = n
 	}
-	length := int64(16 * filesPageSize)
+	length := int64(files.MaxRead())
 	if l := q.Get("length"); l != "" {
 		n, err := strconv.ParseInt(l, 10, 64)
 		if err != nil || n < -1 {
-			filesError(w, http.StatusBadRequest, fmt.Errorf("Failed to parse length: %q is not a non-negative integer", l))
+			http.Error(w, fmt.Sprintf("Failed to parse length: %q is not a non-negative integer", l), http.StatusBadRequest)
 			return
 		}
 		if n >= 0 {
 			length = min(n, maxFilesRead)
 		}
 	}
-	if sf.info.IsDir() {
-		filesError(w, http.StatusBadRequest, errors.New("Cannot read a directory"))
+	h, _, ok := fs.open(w, r)
+	if !ok {
 		return
 	}
-	size := sf.info.Size()
+	defer h.Close()
+	if h.Info.IsDir() {
+		http.Error(w, "Cannot read a directory", http.StatusBadRequest)
+		return
+	}
+	size := h.Info.Size()
 	out := struct {
 		Data   string `json:"data"`
 		Offset int64  `json:"offset"`
@@ -165,15 +106,15 @@ func (s sandboxFiles) read(w http.ResponseWriter, r *http.Request) {
 		out.Offset = offset
 		if offset < size {
 			buf := make([]byte, min(length, size-offset))
-			n, err := sf.f.ReadAt(buf, offset)
+			n, err := h.File.ReadAt(buf, offset)
 			if err != nil && err != io.EOF {
-				filesError(w, http.StatusInternalServerError, err)
+				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
 			}
 			out.Data = string(buf[:n])
 		}
 	}
-	writeFilesJSON(w, r, out)
+	WriteJSON(w, r, http.StatusOK, out)
 }
 
 // fileEntry is one /files/browse entry; fields in Mesos' (sorted) order.
@@ -187,72 +128,126 @@ type fileEntry struct {
 	UID   string  `json:"uid"`
 }
 
-func entryOf(path string, fi fs.FileInfo) fileEntry {
-	e := fileEntry{Mode: fi.Mode().String(), MTime: float64(fi.ModTime().UnixNano()) / 1e9, NLink: 1, Path: path, Size: fi.Size()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		e.NLink = uint64(st.Nlink)
-		e.UID = strconv.Itoa(int(st.Uid))
-		if u, err := user.LookupId(e.UID); err == nil {
-			e.UID = u.Username
-		}
-		e.GID = strconv.Itoa(int(st.Gid))
-		if g, err := user.LookupGroupId(e.GID); err == nil {
-			e.GID = g.Name
+// modeString renders a raw st_mode as ls does ("-rw-r--r--",
+// "drwxr-xr-x"), as Mesos' browse shows it.
+func modeString(mode uint32) string {
+	kind := byte('-')
+	switch mode & 0o170000 {
+	case 0o040000:
+		kind = 'd'
+	case 0o020000:
+		kind = 'c'
+	case 0o060000:
+		kind = 'b'
+	case 0o010000:
+		kind = 'p'
+	case 0o120000:
+		kind = 'l'
+	case 0o140000:
+		kind = 's'
+	}
+	out := []byte{kind}
+	for i := 8; i >= 0; i-- {
+		if mode&(1<<uint(i)) != 0 {
+			out = append(out, "rwxrwxrwx"[8-i])
+		} else {
+			out = append(out, '-')
 		}
 	}
-	if fi.IsDir() {
-		e.Mode = "d" + e.Mode[1:]
-	}
-	return e
+	return string(out)
 }
 
-func (s sandboxFiles) browse(w http.ResponseWriter, r *http.Request) {
-	req := r.URL.Query().Get("path")
-	sf, status, err := s.open(req)
-	if err != nil {
-		filesError(w, status, err)
+func entryOf(fi files.FileInfo) fileEntry {
+	return fileEntry{GID: fi.GID, Mode: modeString(fi.Mode), MTime: float64(fi.Mtime), NLink: fi.Nlink,
+		Path: fi.Path, Size: fi.Size, UID: fi.UID}
+}
+
+func (fs filesAPI) browse(w http.ResponseWriter, r *http.Request) {
+	h, p, ok := fs.open(w, r)
+	if !ok {
 		return
 	}
-	defer sf.Close()
-	if !sf.info.IsDir() {
-		writeFilesJSON(w, r, []fileEntry{entryOf(filepath.Clean(req), sf.info)})
-		return
-	}
-	names, err := sf.f.Readdirnames(-1)
-	if err != nil {
-		filesError(w, http.StatusInternalServerError, err)
-		return
-	}
-	out := make([]fileEntry, 0, len(names))
-	for _, name := range names {
-		info, err := sf.root.Lstat(filepath.Join(sf.rel, name))
+	isDir := h.Info.IsDir()
+	h.Close()
+	if !isDir {
+		fi, err := fs.f.Stat(p)
 		if err != nil {
-			continue
+			filesError(w, p, err)
+			return
 		}
-		out = append(out, entryOf(filepath.Join(filepath.Clean(req), name), info))
+		WriteJSON(w, r, http.StatusOK, []fileEntry{entryOf(fi)})
+		return
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	writeFilesJSON(w, r, out)
+	list, err := fs.f.List(p)
+	if err != nil {
+		filesError(w, p, err)
+		return
+	}
+	out := make([]fileEntry, 0, len(list))
+	for _, fi := range list {
+		out = append(out, entryOf(fi))
+	}
+	WriteJSON(w, r, http.StatusOK, out)
 }
 
-func (s sandboxFiles) download(w http.ResponseWriter, r *http.Request) {
-	req := r.URL.Query().Get("path")
-	sf, status, err := s.open(req)
-	if err != nil {
-		filesError(w, status, err)
+func (fs filesAPI) download(w http.ResponseWriter, r *http.Request) {
+	h, p, ok := fs.open(w, r)
+	if !ok {
 		return
 	}
-	defer sf.Close()
-	if sf.info.IsDir() {
-		filesError(w, http.StatusBadRequest, errors.New("Cannot download a directory"))
+	defer h.Close()
+	if h.Info.IsDir() {
+		http.Error(w, "Cannot download a directory", http.StatusBadRequest)
 		return
 	}
-	name := filepath.Base(filepath.Clean(req))
+	name := filepath.Base(filepath.Clean(p))
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(name))
-	http.ServeContent(w, r, name, sf.info.ModTime(), sf.f)
+	http.ServeContent(w, r, name, h.Info.ModTime(), h.File)
 }
 
-func writeFilesJSON(w http.ResponseWriter, r *http.Request, v any) {
-	WriteJSON(w, r, http.StatusOK, v)
+// callError is the v1 form of a files error: 404 with an empty body, 400
+// with the message and Mesos' ".".
+func callError(err error) error {
+	var fe *files.Error
+	switch {
+	case errors.As(err, &fe) && fe.NotFound:
+		return CodedError(http.StatusNotFound, "")
+	case errors.As(err, &fe):
+		return CodedError(http.StatusBadRequest, fe.Msg)
+	}
+	return err
+}
+
+func (fs filesAPI) listFiles(_ context.Context, c *api.Call) (any, error) {
+	list, err := fs.f.List(c.ListFiles.Path)
+	if err != nil {
+		return nil, callError(err)
+	}
+	out := api.ListFilesResponse{}
+	for _, fi := range list {
+		out.FileInfos = append(out.FileInfos, api.FileInfo{Path: fi.Path, Nlink: int32(fi.Nlink), Size: uint64(fi.Size),
+			Mtime: &api.Duration{Nanoseconds: fi.Mtime * 1e9}, Mode: fi.Mode, UID: fi.UID, GID: fi.GID})
+	}
+	return out, nil
+}
+
+func (fs filesAPI) readFile(_ context.Context, c *api.Call) (any, error) {
+	size, data, err := fs.f.Read(c.ReadFile.Path, c.ReadFile.Offset, c.ReadFile.Length)
+	if err != nil {
+		return nil, callError(err)
+	}
+	return api.ReadFileResponse{Size: size, Data: data}, nil
+}
+
+// RegisterLogging installs GET_LOGGING_LEVEL and SET_LOGGING_LEVEL on v.
+func (s *Server) RegisterLogging(v *loglevel.Verbosity) {
+	s.HandleCall(api.CallGetLoggingLevel, func(context.Context, *api.Call) (any, error) {
+		return api.GetLoggingLevel{Level: v.Level()}, nil
+	})
+	s.HandleCall(api.CallSetLoggingLevel, func(_ context.Context, c *api.Call) (any, error) {
+		v.Set(c.SetLoggingLevel.Level, time.Duration(c.SetLoggingLevel.Duration.Nanoseconds))
+		s.log.Info(fmt.Sprintf("Set logging verbosity level to %d", c.SetLoggingLevel.Level))
+		return nil, nil
+	})
 }

@@ -26,14 +26,14 @@ type Runtime interface {
 	KillContainer(containerID string, sig syscall.Signal) error
 	RemoveContainer(containerID string) error
 
-	// SandboxRoots are the directories /files serves from.
-	SandboxRoots() []string
+	// SandboxPaths maps the virtual paths of the executor sandboxes to
+	// them, for /files (RegisterFiles).
+	SandboxPaths() map[string]string
 }
 
-// RegisterRuntime installs the task API, the process tree, the v1
-// container calls and /files, served by rt.
+// RegisterRuntime installs the task API, the process tree and the v1
+// container calls, served by rt. (/files is RegisterFiles.)
 func (s *Server) RegisterRuntime(rt Runtime) {
 	s.registerTaskAPI(rt)
 	s.registerContainerCalls(rt)
-	s.registerFiles(rt.SandboxRoots)
 }

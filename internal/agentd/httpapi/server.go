@@ -12,6 +12,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -31,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/api/v1pb"
 )
 
 // Source is what the server reads from the agent to answer requests. All
@@ -43,6 +45,7 @@ type Source interface {
 	Containers() []api.Container                     // all containers (the server filters)
 	Frameworks() (active, completed []api.Framework) // for the v1 GET_* calls
 	AgentInfo() api.AgentInfo                        // GET_AGENT
+	Monitor() []api.MonitorStatistics                // /monitor/statistics
 }
 
 // CallHandler answers one v1 call type. A nil result with a nil error is
@@ -95,6 +98,10 @@ type Server struct {
 	extraSet  bool
 	routes    map[string]route
 	prom      http.Handler
+	// monitorMu and monitorNext pace /monitor/statistics at 2 requests a
+	// second, as Mesos' rate limiter does (requests wait their turn).
+	monitorMu   sync.Mutex
+	monitorNext time.Time
 }
 
 type route struct {
@@ -118,15 +125,16 @@ func New(cfg Config) *Server {
 	reg.MustRegister(&metricsCollector{src: cfg.Source})
 	s.prom = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	s.routes = map[string]route{
-		"/state":            {RealmReadonly, s.serveState, false},
-		"/state.json":       {RealmReadonly, s.serveState, false},
-		"/flags":            {RealmReadonly, s.serveFlags, true},
-		"/health":           {"", s.serveHealth, true},
-		"/version":          {"", s.serveVersion, true},
-		"/metrics/snapshot": {RealmReadonly, s.serveMetricsSnapshot, true},
-		"/metrics":          {RealmReadonly, s.prom.ServeHTTP, true},
-		"/containers":       {RealmReadonly, s.serveContainers, true},
-		"/api/v1":           {RealmReadwrite, s.serveAPI, false},
+		"/state":              {RealmReadonly, s.serveState, false},
+		"/state.json":         {RealmReadonly, s.serveState, false},
+		"/flags":              {RealmReadonly, s.serveFlags, true},
+		"/health":             {"", s.serveHealth, true},
+		"/version":            {"", s.serveVersion, true},
+		"/metrics/snapshot":   {RealmReadonly, s.serveMetricsSnapshot, true},
+		"/metrics":            {RealmReadonly, s.prom.ServeHTTP, true},
+		"/containers":         {RealmReadonly, s.serveContainers, true},
+		"/monitor/statistics": {RealmReadonly, s.serveMonitor, false},
+		"/api/v1":             {RealmReadwrite, s.serveAPI, false},
 	}
 	s.registerBuiltinCalls()
 	return s
@@ -314,6 +322,25 @@ func (s *Server) serveMetricsSnapshot(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, r, http.StatusOK, out)
 }
 
+// monitorInterval is Mesos' pace of /monitor/statistics: 2 per second.
+const monitorInterval = 500 * time.Millisecond
+
+func (s *Server) serveMonitor(w http.ResponseWriter, r *http.Request) {
+	s.monitorMu.Lock()
+	now := time.Now()
+	wait := s.monitorNext.Sub(now)
+	s.monitorNext = now.Add(max(wait, 0) + monitorInterval)
+	s.monitorMu.Unlock()
+	if wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	WriteJSON(w, r, http.StatusOK, s.cfg.Source.Monitor())
+}
+
 func (s *Server) serveContainers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cid, fid, eid := q.Get("container_id"), q.Get("framework_id"), q.Get("executor_id")
@@ -339,40 +366,18 @@ func (s *Server) serveContainers(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, r, http.StatusOK, out)
 }
 
-// serveAPI implements POST /api/v1 with the transport rules of Mesos:
-// 405 for other methods, 400 without Content-Type, 415 for an unsupported
-// one, 406 for an unacceptable Accept, 501 for unknown call types.
+// serveAPI implements POST /api/v1 with the transport rules of Mesos
+// (negotiate): JSON or protobuf requests and responses, Accept honoured,
+// 405 for other methods, 501 for call types agentd does not implement.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
 		http.Error(w, "Expecting a 'POST' request, received '"+r.Method+"'", http.StatusMethodNotAllowed)
 		return
 	}
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		http.Error(w, "Expecting 'Content-Type' to be present", http.StatusBadRequest)
-		return
-	}
-	mt := strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])
-	switch mt {
-	case "application/json":
-	case "application/x-protobuf", "application/recordio":
-		http.Error(w, "Content-Type '"+mt+"' is not supported by this agent; use 'application/json'", http.StatusUnsupportedMediaType)
-		return
-	default:
-		http.Error(w, "Expecting 'Content-Type' of application/json or application/x-protobuf", http.StatusUnsupportedMediaType)
-		return
-	}
-	if r.Header.Get("Message-Content-Type") != "" {
-		http.Error(w, "Expecting 'Message-Content-Type' header not to be set for non-streaming requests", http.StatusUnsupportedMediaType)
-		return
-	}
-	if r.Header.Get("Message-Accept") != "" {
-		http.Error(w, "Expecting 'Message-Accept' header not to be set for non-streaming responses", http.StatusNotAcceptable)
-		return
-	}
-	if !acceptsJSON(r.Header.Values("Accept")) {
-		http.Error(w, "Expecting 'Accept' to allow 'application/json'", http.StatusNotAcceptable)
+	media, serr := negotiate(r.Header)
+	if serr != nil {
+		http.Error(w, serr.Message, serr.Status)
 		return
 	}
 	body, status, err := ReadBody(w, r, s.cfg.MaxBody)
@@ -380,11 +385,39 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
+	if media.Streaming {
+		// Only ATTACH_CONTAINER_INPUT streams its request: read the first
+		// record to learn the call.
+		rec, err := v1pb.NewRecordReader(bytes.NewReader(body)).Next()
+		if err != nil {
+			http.Error(w, "Failed to parse the first record of the streaming request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		body = rec
+	}
+	if media.Content == v1pb.MediaProtobuf {
+		if body, err = v1pb.DecodeCall(body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+	}
 	call, err := api.DecodeCall(body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	switch {
+	case media.Streaming && call.Type != api.CallAttachContainerInput:
+		http.Error(w, "Streaming 'Content-Type' application/recordio is not supported for "+call.Type+" call", http.StatusUnsupportedMediaType)
+		return
+	case !media.Streaming && call.Type == api.CallAttachContainerInput:
+		http.Error(w, "Expecting 'Content-Type' to be application/recordio for ATTACH_CONTAINER_INPUT call", http.StatusUnsupportedMediaType)
+		return
+	case media.Accept == v1pb.MediaRecordIO && call.Type != api.CallAttachContainerOutput && call.Type != api.CallLaunchNestedSession:
+		http.Error(w, "Streaming response is not supported for "+call.Type+" call", http.StatusNotAcceptable)
+		return
+	}
+	s.log.Debug("Processing call "+call.Type, "content_type", media.Content, "accept", media.Accept)
 	s.mu.RLock()
 	h := s.calls[call.Type]
 	s.mu.RUnlock()
@@ -408,6 +441,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res == nil {
+		// 200 without a body and without a Content-Type, as Mesos' OK().
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -415,7 +449,23 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(int(sr))
 		return
 	}
-	WriteJSON(w, r, http.StatusOK, api.Response{Type: responseType(call.Type), Body: res})
+	resp := api.Response{Type: responseType(call.Type), Body: res}
+	if media.Accept != v1pb.MediaProtobuf {
+		WriteJSON(w, r, http.StatusOK, resp)
+		return
+	}
+	js, err := json.Marshal(resp)
+	if err == nil {
+		js, err = v1pb.ResponseProto(js)
+	}
+	if err != nil {
+		s.log.Error("v1 response cannot be encoded as protobuf", "type", call.Type, "err", err)
+		http.Error(w, "Failed to serialize the response as protobuf: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", v1pb.MediaProtobuf)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(js)
 }
 
 // Status is a call result that is only an HTTP status (e.g. Status(202)
@@ -428,22 +478,6 @@ func responseType(callType string) string {
 		return "WAIT_NESTED_CONTAINER"
 	}
 	return callType
-}
-
-func acceptsJSON(values []string) bool {
-	if len(values) == 0 {
-		return true
-	}
-	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
-			mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-			switch mt {
-			case "", "*/*", "application/*", "application/json":
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // Serve serves on ln until ctx is done.

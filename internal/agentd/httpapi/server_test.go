@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 )
@@ -40,6 +41,10 @@ func (fakeSource) Frameworks() (active, completed []api.Framework) {
 			State: "TASK_RUNNING", Statuses: []api.Status{{State: "TASK_RUNNING", Timestamp: 1, Source: "SOURCE_EXECUTOR"}}}}}}}}, nil
 }
 func (fakeSource) AgentInfo() api.AgentInfo { return api.AgentInfo{Hostname: "h", Port: 5051} }
+func (fakeSource) Monitor() []api.MonitorStatistics {
+	return []api.MonitorStatistics{{ExecutorID: "t", ExecutorName: "Command Executor", FrameworkID: "F", Source: "t",
+		Statistics: api.ResourceStatistics{Timestamp: 1}}}
+}
 
 func newTestServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 	t.Helper()
@@ -335,5 +340,56 @@ func TestBodyLimitEverywhere(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 413 || got > 1024 {
 		t.Errorf("oversized body to an added route: %d, %d bytes read", resp.StatusCode, got)
+	}
+}
+
+// Protobuf requests and responses, chosen by Content-Type and Accept as
+// Mesos chooses them; the bytes are GET_HEALTH's encodings.
+func TestV1Protobuf(t *testing.T) {
+	s, ts := newTestServer(t, Config{})
+	s.MarkRecovered()
+	getHealth := "\x08\x01"
+	for _, c := range []struct {
+		ct, accept, body string
+		code             int
+		wantCT, wantBody string
+	}{
+		{"application/x-protobuf", "application/x-protobuf", getHealth, 200, "application/x-protobuf", "\x08\x01\x12\x02\x08\x01"},
+		{"application/x-protobuf", "", getHealth, 200, "application/json", `{"type":"GET_HEALTH","get_health":{"healthy":true}}`},
+		{"application/json", "application/x-protobuf", `{"type":"GET_HEALTH"}`, 200, "application/x-protobuf", "\x08\x01\x12\x02\x08\x01"},
+		{"application/x-protobuf", "application/json;q=0.5, application/x-protobuf;q=0.9", getHealth, 200, "application/json", `{"type":"GET_HEALTH","get_health":{"healthy":true}}`},
+		{"application/x-protobuf", "application/x-protobuf", "\xff\xff", 400, "text/plain; charset=utf-8", "Failed to parse body into a protobuf object\n"},
+		{"application/x-protobuf", "application/recordio", getHealth, 406, "text/plain; charset=utf-8", "Streaming response is not supported for GET_HEALTH call\n"},
+		{"application/json; charset=utf-8", "", `{"type":"GET_HEALTH"}`, 415, "text/plain; charset=utf-8", "Expecting 'Content-Type' of application/json or application/x-protobuf or application/recordio\n"},
+		{"application/recordio", "", "2\n" + getHealth, 415, "text/plain; charset=utf-8", "Streaming 'Content-Type' application/recordio is not supported for GET_HEALTH call\n"},
+	} {
+		req, _ := http.NewRequest("POST", ts.URL+"/api/v1", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", c.ct)
+		if c.ct == "application/recordio" {
+			req.Header.Set("Message-Content-Type", "application/x-protobuf")
+		}
+		if c.accept != "" {
+			req.Header.Set("Accept", c.accept)
+		}
+		code, hdr, body := do(t, req)
+		if code != c.code || hdr.Get("Content-Type") != c.wantCT || body != c.wantBody {
+			t.Errorf("%s accept %q: %d %q %q, want %d %q %q", c.ct, c.accept, code, hdr.Get("Content-Type"), body, c.code, c.wantCT, c.wantBody)
+		}
+	}
+}
+
+// /monitor/statistics answers two requests a second; more wait their turn.
+func TestMonitorStatisticsPaced(t *testing.T) {
+	s, ts := newTestServer(t, Config{})
+	s.MarkRecovered()
+	start := time.Now()
+	for i := 0; i < 3; i++ {
+		code, body := get(t, ts.URL+"/monitor/statistics")
+		if code != 200 || body != `[{"executor_id":"t","executor_name":"Command Executor","framework_id":"F","source":"t","statistics":{"timestamp":1.0}}]` {
+			t.Fatalf("%d %s", code, body)
+		}
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("3 requests took %v: not paced at 2 per second", d)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/metrics"
 )
 
 // GC removes what ended tasks left on disk once they are older than
@@ -30,7 +32,10 @@ func (r *Runtime) GC(now time.Time) int {
 		p := r.paths
 		for _, dir := range []string{p.Sandbox(l.FrameworkID, l.ExecutorID, l.ContainerID), p.RunMeta(l.FrameworkID, l.ExecutorID, l.ContainerID)} {
 			if err := os.RemoveAll(dir); err != nil {
+				r.counters.Inc(metrics.GCPathRemovalsFailed)
 				r.logf(slog.LevelWarn, "garbage collection of %s: %v", dir, err)
+			} else {
+				r.counters.Inc(metrics.GCPathRemovalsSucceeded)
 			}
 			pruneEmptyRuns(filepath.Dir(dir))
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
 	"github.com/mesosctl/mesosctl/internal/agentd/docker"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
+	"github.com/mesosctl/mesosctl/internal/agentd/usage"
 	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
@@ -163,31 +164,35 @@ func readLimits(g *cgroups.Group) limits {
 	return l
 }
 
-// statistics is a container's ResourceStatistics for /containers: usage
-// from /proc over the launcher's process tree, limits from its cgroups or
-// (posix isolation) its resources.
+// statistics is a container's ResourceStatistics, read from its cgroups
+// and /proc as Mesos' isolators read them (agentd/usage); a container that
+// has ended reports only its requests.
 func (r *Runtime) statistics(v View) *api.ResourceStatistics {
-	st := &api.ResourceStatistics{Timestamp: api.Float(float64(time.Now().UnixNano()) / 1e9)}
-	if v.PID > 0 && !v.Finished {
-		pids := procfs.Tree(v.PID)
-		cpu, rss := procfs.Usage(pids)
-		st.Processes = uint32(len(pids))
-		st.CPUsUserTimeSecs = api.Float(cpu)
-		st.MemRSSBytes = uint64(max(rss, 0))
-		st.MemTotalBytes = st.MemRSSBytes
-	}
-	res := v.ExecutorRes
-	if len(res) == 0 {
-		res = ResourcesOf(v.Task.Resources)
-	}
-	st.CPUsLimit = api.Float(res.Scalar("cpus"))
-	st.MemLimitBytes = uint64(res.Scalar("mem") * 1024 * 1024)
-	if v.Cgroup != nil {
-		if mb := v.Cgroup.MemLimitMB(); mb > 0 {
-			st.MemLimitBytes = uint64(mb * 1024 * 1024)
+	c := usage.Container{CPURequest: v.ExecutorRes.Scalar("cpus"),
+		MemRequest: uint64(v.ExecutorRes.Scalar("mem") * 1024 * 1024),
+		EnableCFS:  r.cfg.CgroupsEnableCFS, LimitSwap: r.cfg.CgroupsLimitSwap, CountProcesses: r.cfg.CountProcesses}
+	if !v.Finished {
+		c.PID = v.PID
+		if v.Cgroup != nil {
+			c.Cgroups = v.Cgroup.Dirs
 		}
 	}
-	return st
+	st := usage.Read(c, time.Now())
+	return &st
+}
+
+// Monitor is /monitor/statistics: every executor that has not ended, with
+// its container's usage.
+func (s *Service) Monitor() []api.MonitorStatistics {
+	out := []api.MonitorStatistics{}
+	for _, v := range s.rt.Views() {
+		if v.Finished || v.ContainerID == "" {
+			continue
+		}
+		out = append(out, api.MonitorStatistics{ExecutorID: v.Task.ID, ExecutorName: v.ExecutorName,
+			FrameworkID: v.Task.FrameworkID, Source: v.Task.ID, Statistics: *s.rt.statistics(v)})
+	}
+	return out
 }
 
 func statUID(fi os.FileInfo) uint32 {

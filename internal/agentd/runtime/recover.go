@@ -119,6 +119,11 @@ func (r *Runtime) Recover() error {
 		r.logf(slog.LevelInfo, "Killing executor of task %s (--recover=cleanup)", c.task.ID)
 		_ = syscall.Kill(c.pid, syscall.SIGTERM)
 	}
+	// From now on, updates and ended executors count in the metrics: what
+	// recovery read had happened before this agent process.
+	r.mu.Lock()
+	r.counting = true
+	r.mu.Unlock()
 	return nil
 }
 
@@ -216,7 +221,7 @@ func (r *Runtime) reapOrphans() {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}
-		info.Cgroup.Destroy()
+		info.Cgroup.DestroyWithin(r.destroyTimeout())
 		if err := os.RemoveAll(dir); err != nil {
 			r.logf(slog.LevelWarn, "remove orphan runtime directory %s: %v", dir, err)
 		}
@@ -246,7 +251,7 @@ func (r *Runtime) reapOrphans() {
 			if live := known[cid]; live {
 				continue
 			}
-			if err := cgroups.Lookup(spec, cid).Destroy(); err != nil {
+			if err := cgroups.Lookup(spec, cid).DestroyWithin(r.destroyTimeout()); err != nil {
 				r.logf(slog.LevelWarn, "destroy orphan cgroups of %s: %v", cid, err)
 			}
 		}

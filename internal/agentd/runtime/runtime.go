@@ -28,6 +28,8 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
+	"github.com/mesosctl/mesosctl/internal/agentd/metrics"
+	"github.com/mesosctl/mesosctl/internal/agentd/netports"
 	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
@@ -68,6 +70,44 @@ type Config struct {
 	Containerizers []string
 	// Docker is the Docker containerizer, when docker is in Containerizers.
 	Docker *DockerConfig
+	// AgentIP and AgentIP6 are the agent's addresses, which Mesos adds to
+	// the container_status.network_infos of executors' status updates.
+	AgentIP, AgentIP6 string
+	// CgroupsLimitSwap is --cgroups_limit_swap, CountProcesses
+	// --cgroups_cpu_enable_pids_and_tids_count (ResourceStatistics).
+	CgroupsLimitSwap bool
+	CountProcesses   bool
+	// CgroupsDestroyTimeout is --cgroups_destroy_timeout (0: Mesos'
+	// default, 1mins): how long a container's cgroups may take to go.
+	CgroupsDestroyTimeout time.Duration
+	// ExecutorRegistrationTimeout is --executor_registration_timeout (0:
+	// none): an executor that has not reported (its task still
+	// TASK_STAGING) by then is destroyed and its task fails with
+	// REASON_EXECUTOR_REGISTRATION_TIMEOUT.
+	ExecutorRegistrationTimeout time.Duration
+	// Ports configures the network/ports isolator (active when Isolation
+	// has network/ports).
+	Ports PortsConfig
+}
+
+// PortsConfig is the network/ports isolator's flags.
+type PortsConfig struct {
+	// Enforce (--enforce_container_ports) destroys a container listening
+	// on a port it was not allocated; without it the agent only logs.
+	Enforce bool
+	// WatchInterval is --container_ports_watch_interval (0: 30secs).
+	WatchInterval time.Duration
+	// Checked are the ports the check covers (--container_ports_isolated_range,
+	// or the agent's ports with --check_agent_port_range_only); none: all.
+	Checked []mesos.Range
+}
+
+// destroyTimeout is --cgroups_destroy_timeout.
+func (r *Runtime) destroyTimeout() time.Duration {
+	if r.cfg.CgroupsDestroyTimeout > 0 {
+		return r.cfg.CgroupsDestroyTimeout
+	}
+	return cgroups.DefaultDestroyTimeout
 }
 
 // ResourcesOf is the accounted form of a task's resources as the task
@@ -204,6 +244,14 @@ type container struct {
 	// cancelPull cancels the image pull of a Docker task (set while it
 	// runs).
 	cancelPull context.CancelFunc
+	// launchedAt starts the executor's registration timer (zero for a
+	// recovered container); registrationTimedOut: it did not report
+	// within --executor_registration_timeout and was destroyed.
+	launchedAt           time.Time
+	registrationTimedOut bool
+	// limitation is the network/ports isolator's message once it has
+	// destroyed the container for listening on unallocated ports.
+	limitation string
 }
 
 // Runtime manages containers.
@@ -230,6 +278,12 @@ type Runtime struct {
 	// (PrepareIsolation).
 	ctrls    []string
 	prepared bool
+	// counters are the process-lifetime metrics; counting is false while
+	// recovery replays what happened before this process.
+	counters metrics.Counters
+	counting bool
+	// portsChecked is when the network/ports isolator last looked.
+	portsChecked time.Time
 }
 
 // broadcastLocked wakes every Changed waiter. Call with r.mu held.
@@ -320,7 +374,7 @@ func (r *Runtime) PrepareIsolation() (string, error) {
 		}
 		want = have
 	}
-	spec := cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: want}
+	spec := cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: want, LimitSwap: r.cfg.CgroupsLimitSwap}
 	if err := cgroups.Check(spec); err != nil {
 		return "", err
 	}
@@ -477,7 +531,8 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	r.allocated = r.allocated.Add(need)
 	cid := NewID()
 	r.seq++
-	c := &container{done: make(chan struct{}), need: need, frameName: s.FrameworkName, user: s.User, seq: r.seq}
+	c := &container{done: make(chan struct{}), need: need, frameName: s.FrameworkName, user: s.User, seq: r.seq,
+		launchedAt: time.Now()}
 	c.task = Task{ID: s.TaskID, Name: s.Name, FrameworkID: s.FrameworkID, SlaveID: r.cfg.AgentID,
 		State: checkpoint.TaskStaging, Resources: s.Resources, Role: "*", User: s.User,
 		Statuses: []checkpoint.Status{}}
@@ -485,12 +540,16 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	r.mu.Unlock()
 
 	if err := r.start(c, s, cid); err != nil {
+		r.counters.Inc(metrics.ContainerLaunchErrors)
 		r.mu.Lock()
 		delete(r.containers, s.TaskID)
 		r.releaseLocked(need)
 		r.mu.Unlock()
 		return Task{}, err
 	}
+	// Mesos' containerizer runs the fetcher for every container it
+	// launches (a task without URIs fetches nothing, successfully).
+	r.counters.Inc(metrics.TaskFetchesSucceeded)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return c.task, nil
@@ -568,7 +627,7 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	}
 	// undo removes every trace of a launch that could not be recorded.
 	undo := func(err error) error {
-		if derr := info.Cgroup.Destroy(); derr != nil {
+		if derr := info.Cgroup.DestroyWithin(r.destroyTimeout()); derr != nil {
 			r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", cid, derr)
 		}
 		for _, dir := range []string{p.RunMeta(fid, eid, cid), p.Runtime(cid), sandbox} {
@@ -698,7 +757,8 @@ func (r *Runtime) isolate(info *launcher.Info, res mesos.Resources, pidsMax int)
 		return nil
 	}
 	g, err := cgroups.Create(cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: cs}, info.ContainerID,
-		cgroups.Limits{CPUs: res.Scalar("cpus"), MemMB: res.Scalar("mem"), PidsMax: pidsMax, EnableCFS: r.cfg.CgroupsEnableCFS})
+		cgroups.Limits{CPUs: res.Scalar("cpus"), MemMB: res.Scalar("mem"), PidsMax: pidsMax, EnableCFS: r.cfg.CgroupsEnableCFS,
+			LimitSwap: r.cfg.CgroupsLimitSwap})
 	if err != nil {
 		return fmt.Errorf("isolate container %s: %w", info.ContainerID, err)
 	}
@@ -862,6 +922,14 @@ func (r *Runtime) readUpdates(c *container) {
 		if jsonUnmarshal(raw, &u) != nil {
 			continue
 		}
+		if r.counting {
+			if u.Status.Source == "SOURCE_EXECUTOR" {
+				r.counters.Inc(metrics.ValidStatusUpdates)
+			}
+			if checkpoint.Terminal(u.Status.State) && !checkpoint.Terminal(c.task.State) {
+				r.counters.TaskTerminal(u.Status.State)
+			}
+		}
 		c.task.Statuses = append(c.task.Statuses, u.Status)
 		c.task.State = u.Status.State
 		grew = true
@@ -881,8 +949,16 @@ func (r *Runtime) poll() {
 		}
 	}
 	r.mu.Unlock()
+	checkPorts := r.has("network/ports") && time.Since(r.portsChecked) >= r.portsInterval()
+	if checkPorts {
+		r.portsChecked = time.Now()
+	}
 	for _, c := range live {
 		r.readUpdates(c)
+		r.checkRegistration(c)
+		if checkPorts {
+			r.checkPorts(c)
+		}
 		r.deliverKill(c)
 		r.mu.Lock()
 		ended := c.exited || c.recovered && !procfs.Alive(c.pid, c.start)
@@ -891,6 +967,81 @@ func (r *Runtime) poll() {
 			r.finish(c) // again, if an earlier attempt could not checkpoint
 		}
 	}
+}
+
+// checkRegistration destroys the container of an executor that has not
+// reported within --executor_registration_timeout, as Mesos' agent does;
+// finish then fails its task with REASON_EXECUTOR_REGISTRATION_TIMEOUT.
+func (r *Runtime) checkRegistration(c *container) {
+	timeout := r.cfg.ExecutorRegistrationTimeout
+	r.mu.Lock()
+	due := timeout > 0 && !c.launchedAt.IsZero() && !c.registrationTimedOut && c.pid > 0 &&
+		c.task.State == checkpoint.TaskStaging && time.Since(c.launchedAt) > timeout
+	if due {
+		c.registrationTimedOut = true
+	}
+	pid, l := c.pid, c.info.Launch
+	r.mu.Unlock()
+	if !due {
+		return
+	}
+	r.logf(slog.LevelWarn, "Terminating executor of task %s because it did not register within %s", c.task.ID, mesos.FormatDuration(timeout))
+	if l != nil && l.Cgroup != nil {
+		l.Cgroup.Kill()
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL) // the launcher leads its own session
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+func (r *Runtime) portsInterval() time.Duration {
+	if r.cfg.Ports.WatchInterval > 0 {
+		return r.cfg.Ports.WatchInterval
+	}
+	return 30 * time.Second
+}
+
+// checkPorts is the network/ports isolator: a container whose processes
+// listen on TCP ports it was not allocated (tasks of agentd's task API are
+// allocated none) within the checked range is logged and, with
+// --enforce_container_ports, destroyed; finish then fails its task with
+// REASON_CONTAINER_LIMITATION and Mesos' message.
+func (r *Runtime) checkPorts(c *container) {
+	r.mu.Lock()
+	pid, l, done := c.pid, c.info.Launch, c.limitation != "" || c.finished
+	r.mu.Unlock()
+	if done || pid <= 0 || l == nil {
+		return
+	}
+	var pids []int
+	if l.Cgroup != nil {
+		pids = l.Cgroup.Procs()
+	}
+	if len(pids) == 0 {
+		pids = procfs.Tree(pid)
+	}
+	listening, err := netports.Listening(pids)
+	if err != nil {
+		r.logOnce(c, slog.LevelWarn, "network/ports: "+err.Error())
+		return
+	}
+	bad := netports.Unallocated(listening, nil, r.cfg.Ports.Checked)
+	if len(bad) == 0 {
+		return
+	}
+	msg := netports.Message(l.ContainerID, bad)
+	if !r.cfg.Ports.Enforce {
+		r.logOnce(c, slog.LevelWarn, msg)
+		return
+	}
+	r.mu.Lock()
+	c.limitation = msg
+	r.mu.Unlock()
+	r.logf(slog.LevelWarn, "%s: destroying it (--enforce_container_ports)", msg)
+	if l.Cgroup != nil {
+		l.Cgroup.Kill()
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	_ = syscall.Kill(pid, syscall.SIGKILL)
 }
 
 // finish handles a container whose launcher has exited: a task that did not
@@ -917,7 +1068,7 @@ func (r *Runtime) finish(c *container) {
 	var t launcher.Termination
 	terr := checkpoint.ReadRecord(filepath.Join(r.paths.Runtime(l.ContainerID), "termination"), &t)
 	r.mu.Lock()
-	state, pid, killed := c.task.State, c.pid, c.killRequested
+	state, pid, killed, unregistered, limitation := c.task.State, c.pid, c.killRequested, c.registrationTimedOut, c.limitation
 	everRunning := false
 	for _, st := range c.task.Statuses {
 		everRunning = everRunning || st.State == checkpoint.TaskRunning
@@ -927,6 +1078,11 @@ func (r *Runtime) finish(c *container) {
 		st := checkpoint.Status{TaskID: l.TaskID, State: checkpoint.TaskFailed, Timestamp: launcher.Now(), Source: "SOURCE_AGENT",
 			Reason: "REASON_EXECUTOR_TERMINATED", Message: "Abnormal executor termination"}
 		switch {
+		case limitation != "":
+			st.Reason, st.Message = "REASON_CONTAINER_LIMITATION", limitation
+		case unregistered:
+			st.Reason = "REASON_EXECUTOR_REGISTRATION_TIMEOUT"
+			st.Message = "Executor did not register within " + mesos.FormatDuration(r.cfg.ExecutorRegistrationTimeout)
 		case terr == nil && t.OOM || l.Cgroup.OOMKilled():
 			st.Reason = "REASON_CONTAINER_LIMITATION_MEMORY"
 			st.Message = "Memory limit exceeded"
@@ -956,7 +1112,8 @@ func (r *Runtime) finish(c *container) {
 		r.logOnce(c, slog.LevelError, fmt.Sprintf("Cannot checkpoint the end of the executor of task %s (retrying every second): %v", l.TaskID, err))
 		return
 	}
-	if err := l.Cgroup.Destroy(); err != nil {
+	if err := l.Cgroup.DestroyWithin(r.destroyTimeout()); err != nil {
+		r.counters.Inc(metrics.ContainerDestroyErrors)
 		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)
 	}
 	if len(l.DockerExecutor) > 0 {
@@ -969,6 +1126,9 @@ func (r *Runtime) finish(c *container) {
 // released, waiters woken, old ended tasks pruned.
 func (r *Runtime) markFinished(c *container) {
 	r.mu.Lock()
+	if r.counting {
+		r.counters.Inc(metrics.ExecutorsTerminated)
+	}
 	c.finished = true
 	c.endedAt = time.Now()
 	r.releaseLocked(c.need)
@@ -1110,18 +1270,46 @@ func (r *Runtime) Allocated() mesos.Resources {
 	return r.allocated
 }
 
-// Metrics returns slave/* task counters.
+// Metrics returns the runtime's metrics under their Mesos keys: the task
+// and executor gauges (tasks by state, executors by phase, active
+// frameworks, GC paths pending) and the process-lifetime counters.
 func (r *Runtime) Metrics() map[string]float64 {
-	m := map[string]float64{"slave/recovery_errors": 0}
+	m := map[string]float64{}
+	r.counters.Put(m)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m["slave/recovery_errors"] = float64(r.recErrors)
-	for _, s := range []string{"staging", "starting", "running", "killing", "finished", "failed", "killed", "lost", "error"} {
+	for _, s := range []string{"staging", "starting", "running", "killing"} {
 		m["slave/tasks_"+s] = 0
 	}
-	for _, c := range r.containers {
-		m["slave/tasks_"+strings.ToLower(strings.TrimPrefix(c.task.State, "TASK_"))]++
+	for _, k := range []string{"executors_registering", "executors_running", "executors_terminating"} {
+		m["slave/"+k] = 0
 	}
+	frameworks := map[string]bool{}
+	pending := 0
+	for _, c := range r.containers {
+		if c.finished {
+			if r.cfg.GCDelay > 0 && c.info.Launch != nil {
+				pending += 2 // the run's sandbox and its checkpoint
+			}
+			continue
+		}
+		frameworks[c.task.FrameworkID] = true
+		switch c.task.State {
+		case checkpoint.TaskStaging, "TASK_STARTING", checkpoint.TaskRunning, "TASK_KILLING":
+			m["slave/tasks_"+strings.ToLower(strings.TrimPrefix(c.task.State, "TASK_"))]++
+		}
+		switch {
+		case c.killRequested:
+			m["slave/executors_terminating"]++
+		case c.task.State == checkpoint.TaskStaging:
+			m["slave/executors_registering"]++
+		default:
+			m["slave/executors_running"]++
+		}
+	}
+	m["slave/frameworks_active"] = float64(len(frameworks))
+	m["gc/path_removals_pending"] = float64(pending)
 	return m
 }
 

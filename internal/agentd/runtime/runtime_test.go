@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/mesos"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,20 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		os.Exit(launcher.Run(i))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "listen" {
+		// A task that listens on a TCP port (TestNetworkPortsEnforced).
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			os.Exit(1)
+		}
+		defer l.Close()
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	if len(os.Args) > 1 && os.Args[1] == "executor" && os.Getenv("MESOSCTL_TEST_SILENT_EXECUTOR") == "1" {
+		// An executor that never reports (TestExecutorRegistrationTimeout).
+		time.Sleep(time.Hour)
 	}
 	if len(os.Args) > 1 && os.Args[1] == "executor" {
 		i, err := launcher.Load(strings.TrimPrefix(os.Args[2], "--launch_info="))
@@ -463,5 +478,39 @@ func TestGarbageCollection(t *testing.T) {
 	}
 	if _, err := os.Stat(r.paths.FrameworkInfo(old.Task.FrameworkID)); err != nil {
 		t.Errorf("framework checkpoint removed: %v", err)
+	}
+}
+
+// An executor that does not report within --executor_registration_timeout
+// is destroyed and its task fails as Mesos fails it.
+func TestExecutorRegistrationTimeout(t *testing.T) {
+	e := newEnv(t, "posix/cpu,posix/mem")
+	e.cfg.ExecutorRegistrationTimeout = 1500 * time.Millisecond
+	e.cfg.AgentEnv = map[string]string{"MESOSCTL_TEST_SILENT_EXECUTOR": "1"}
+	r := e.start(t)
+	if _, err := r.Launch(TaskSpec{TaskID: "silent", Command: "sleep 60", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
+		t.Fatal(err)
+	}
+	tk := waitState(t, r, "silent", checkpoint.TaskFailed, 30*time.Second)
+	if st := last(tk); st.Reason != "REASON_EXECUTOR_REGISTRATION_TIMEOUT" || st.Message != "Executor did not register within 1500ms" ||
+		st.Source != "SOURCE_AGENT" || states(tk) != "TASK_FAILED" {
+		t.Errorf("statuses %s, last %+v", states(tk), st)
+	}
+}
+
+// With network/ports and --enforce_container_ports, a task listening on a
+// port it was not allocated is destroyed, as Mesos' isolator does.
+func TestNetworkPortsEnforced(t *testing.T) {
+	e := newEnv(t, "posix/cpu,posix/mem,network/ports")
+	e.cfg.Ports = PortsConfig{Enforce: true, WatchInterval: 200 * time.Millisecond}
+	r := e.start(t)
+	if _, err := r.Launch(TaskSpec{TaskID: "listener", Command: "exec " + e.cfg.Executable + " listen",
+		Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
+		t.Fatal(err)
+	}
+	tk := waitState(t, r, "listener", checkpoint.TaskFailed, 30*time.Second)
+	if st := last(tk); st.Reason != "REASON_CONTAINER_LIMITATION" || !strings.HasPrefix(st.Message, "Container ") ||
+		!strings.Contains(st.Message, " is listening on unallocated port(s): [") {
+		t.Errorf("last status %+v", st)
 	}
 }

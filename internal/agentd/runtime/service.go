@@ -80,22 +80,7 @@ func (s *Service) Shutdown(context.Context) error {
 func (s *Service) Allocated() mesos.Resources { return s.rt.Allocated() }
 
 // Metrics returns the slave/tasks_* and executor counters.
-func (s *Service) Metrics() map[string]float64 {
-	m := s.rt.Metrics()
-	var running, terminated float64
-	for _, v := range s.rt.Views() {
-		if v.Finished {
-			terminated++
-		} else {
-			running++
-		}
-	}
-	m["slave/executors_running"] = running
-	m["slave/executors_terminated"] = terminated
-	active, _ := s.Frameworks()
-	m["slave/frameworks_active"] = float64(len(active))
-	return m
-}
+func (s *Service) Metrics() map[string]float64 { return s.rt.Metrics() }
 
 // Frameworks builds /state's frameworks and completed_frameworks: a
 // framework is active while it has a live executor.
@@ -116,7 +101,7 @@ func (s *Service) Frameworks() (active, completed []api.Framework) {
 			byID[v.Task.FrameworkID] = f
 			order = append(order, v.Task.FrameworkID)
 		}
-		e := executorOf(v, s.rt.cfg.Executable)
+		e := executorOf(v, s.rt.cfg.Executable, api.AgentNetworkInfos(s.rt.cfg.AgentIP, s.rt.cfg.AgentIP6))
 		if v.Finished {
 			f.f.CompletedExecutors = append(f.f.CompletedExecutors, e)
 		} else {
@@ -156,8 +141,8 @@ func frameworkUser(v View) string {
 
 // executorOf is the command executor of a task, as Mesos shows it: executor
 // id = source = task id, the task's own executor_id empty.
-func executorOf(v View, exe string) api.Executor {
-	t := taskOf(v)
+func executorOf(v View, exe string, networks []api.NetworkInfo) api.Executor {
+	t := taskOf(v, networks)
 	e := api.Executor{ID: v.Task.ID, Name: v.ExecutorName, Source: v.Task.ID, Container: v.ContainerID,
 		Directory: v.Sandbox, Resources: v.ExecutorRes.SummaryJSON(), Role: "*",
 		Tasks: []api.Task{}, QueuedTasks: []api.QueuedTask{}, CompletedTasks: []api.Task{},
@@ -176,7 +161,10 @@ func executorOf(v View, exe string) api.Executor {
 	return e
 }
 
-func taskOf(v View) api.Task {
+// taskOf is a task as /state and the v1 API show it. The executor's status
+// updates carry the container's status, with the agent's address as its
+// network (networks), as Mesos adds them to the updates it forwards.
+func taskOf(v View, networks []api.NetworkInfo) api.Task {
 	res := ResourcesOf(v.Task.Resources)
 	t := api.Task{ID: v.Task.ID, Name: v.Task.Name, FrameworkID: v.Task.FrameworkID, ExecutorID: "",
 		SlaveID: v.Task.SlaveID, State: v.Task.State, Resources: res.SummaryJSON(), Role: "*",
@@ -188,9 +176,9 @@ func taskOf(v View) api.Task {
 	for _, st := range v.Task.Statuses {
 		as := api.Status{State: st.State, Timestamp: api.Float(st.Timestamp), TaskID: v.Task.ID,
 			Message: st.Message, Source: st.Source, Reason: st.Reason, AgentID: v.Task.SlaveID, ExecutorID: v.Task.ID}
-		if st.State == checkpoint.TaskRunning && v.ContainerID != "" {
+		if st.Source == "SOURCE_EXECUTOR" && v.ContainerID != "" {
 			as.ContainerStatus = &api.ContainerStatus{ContainerID: &api.ContainerID{Value: v.ContainerID},
-				NetworkInfos: []api.NetworkInfo{}}
+				NetworkInfos: networks}
 			if st.ContainerStatus != nil && st.ContainerStatus.ExecutorPID > 0 {
 				pid := uint32(st.ContainerStatus.ExecutorPID)
 				as.ContainerStatus.ExecutorPID = &pid

@@ -118,7 +118,7 @@ func (r *Runtime) launchStandalone(c *container, info *launcher.Info) error {
 	r.mu.Unlock()
 	noCommit := func(int) error { return nil }
 	if err := r.spawn(c, info, owner, noCommit, func() { r.finishStandalone(c) }); err != nil {
-		if derr := info.Cgroup.Destroy(); derr != nil {
+		if derr := info.Cgroup.DestroyWithin(r.destroyTimeout()); derr != nil {
 			r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", info.ContainerID, derr)
 		}
 		os.RemoveAll(r.paths.Runtime(info.ContainerID))
@@ -138,7 +138,7 @@ func (r *Runtime) finishStandalone(c *container) {
 	c.finished = true
 	l := c.info.Launch
 	r.mu.Unlock()
-	if err := l.Cgroup.Destroy(); err != nil {
+	if err := l.Cgroup.DestroyWithin(r.destroyTimeout()); err != nil {
 		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)
 	}
 	r.mu.Lock()
@@ -181,7 +181,7 @@ func (r *Runtime) recoverStandalone() error {
 		if c.pid == 0 || !procfs.Alive(c.pid, c.start) {
 			c.finished = true
 			close(c.done)
-			info.Cgroup.Destroy()
+			info.Cgroup.DestroyWithin(r.destroyTimeout())
 			continue
 		}
 		// The resources of a recovered container are not in the launch

@@ -131,5 +131,6 @@ func (s *Service) KillTask(id string) (api.TaskInfo, error) {
 	return TaskInfoOf(v), nil
 }
 
-// SandboxRoots are the directories /files may serve from.
-func (s *Service) SandboxRoots() []string { return s.rt.SandboxRoots() }
+// SandboxPaths are the virtual paths of the executor sandboxes (see
+// Runtime.SandboxPaths), for /files and LIST_FILES/READ_FILE.
+func (s *Service) SandboxPaths() map[string]string { return s.rt.SandboxPaths() }

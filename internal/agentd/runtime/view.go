@@ -93,11 +93,28 @@ func (r *Runtime) ViewOf(tid string) (View, error) {
 	return r.viewLocked(c), nil
 }
 
-// SandboxRoots are the directories /files may serve: the agent's task
-// sandboxes and the standalone containers' sandboxes.
-func (r *Runtime) SandboxRoots() []string {
-	return []string{
-		filepath.Join(r.cfg.WorkDir, "slaves", r.cfg.AgentID),
-		filepath.Join(r.cfg.WorkDir, "containers"),
+// SandboxPaths maps the virtual paths Mesos attaches for every executor
+// sandbox the runtime knows (until garbage collection forgets it) to the
+// sandbox: /frameworks/<fid>/executors/<eid>/runs/latest, the sandbox's
+// own path, and <…>/runs/latest beside it; and the sandboxes of standalone
+// containers under their own paths. A command task's executor ID is its
+// task ID.
+func (r *Runtime) SandboxPaths() map[string]string {
+	out := map[string]string{}
+	for _, v := range r.Views() {
+		if v.Sandbox == "" {
+			continue
+		}
+		out[v.Sandbox] = v.Sandbox
+		out[filepath.Join(filepath.Dir(v.Sandbox), "latest")] = v.Sandbox
+		out["/frameworks/"+v.Task.FrameworkID+"/executors/"+v.Task.ID+"/runs/latest"] = v.Sandbox
 	}
+	// Standalone containers' sandboxes, under their own paths (agentd's:
+	// Mesos attaches none, but their output is read through /files).
+	for _, v := range r.standaloneViews() {
+		if v.Sandbox != "" {
+			out[v.Sandbox] = v.Sandbox
+		}
+	}
+	return out
 }

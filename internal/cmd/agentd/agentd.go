@@ -89,12 +89,13 @@ func Run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}
-	logger, closeLog, err := agent.NewLogger(opts.IO.ErrOut, vals, opts.Prog)
+	log, err := agent.NewLogger(opts.IO.ErrOut, vals, opts.Prog)
 	if err != nil {
 		return err
 	}
-	defer closeLog()
-	cfg.Logger = logger
+	defer log.Close()
+	cfg.Logger, cfg.Log = log.Logger, log
+	logger := log.Logger
 	if opts.Executable != nil {
 		cfg.Executable = opts.Executable()
 	}

@@ -87,7 +87,7 @@ func TestNoSecretLeaves(t *testing.T) {
 		return b
 	}
 	for _, path := range []string{"/state", "/state.json", "/slave(1)/state", "/flags", "/slave(1)/flags", "/health", "/version",
-		"/metrics/snapshot", "/metrics", "/containers", api.TaskPath, api.TaskPath + "/envdump",
+		"/metrics/snapshot", "/metrics", "/containers", "/monitor/statistics", "/files/debug", api.TaskPath, api.TaskPath + "/envdump",
 		api.ProcessesPath, api.AttributesPath, "/state?jsonp=cb", "/flags?jsonp=cb",
 		"/files/browse?path=" + url.QueryEscape(ti.Sandbox), "/files/read?offset=0&path=" + url.QueryEscape(ti.Sandbox+"/stdout"),
 		"/files/download?path=" + url.QueryEscape(ti.Sandbox+"/stdout"),

@@ -109,7 +109,8 @@ func TestTasksOnCluster(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d\n%s%s", code, out, errOut)
 		}
-		want := fmt.Sprintf("Submitted task 'hello' to agent '%s'\n"+
+		want := fmt.Sprintf("Subscribed with ID %s-mesosctl\n"+
+			"Submitted task 'hello' to agent '%[1]s'\n"+
 			"Received status update TASK_STARTING for task 'hello'\n  source: SOURCE_EXECUTOR\n"+
 			"Received status update TASK_RUNNING for task 'hello'\n  source: SOURCE_EXECUTOR\n"+
 			"Received status update TASK_FINISHED for task 'hello'\n  message: 'Command exited with status 0'\n  source: SOURCE_EXECUTOR\n",
@@ -363,7 +364,7 @@ func TestTasksOnCluster(t *testing.T) {
 		cmd.Env = append(os.Environ(), "MESOSCTL_CONFIG="+c.ConfigFile)
 		out, err := cmd.Output()
 		ee, _ := err.(*osexec.ExitError)
-		if ee == nil || ee.ExitCode() != 3 || !strings.HasPrefix(string(out), "Submitted task 'viaLink' to agent '") ||
+		if ee == nil || ee.ExitCode() != 3 || !regexp.MustCompile(`^Subscribed with ID \S+-mesosctl\nSubmitted task 'viaLink' to agent '`).Match(out) ||
 			!strings.HasSuffix(string(out), "Received status update TASK_FAILED for task 'viaLink'\n  message: 'Command exited with status 3'\n  source: SOURCE_EXECUTOR\n") {
 			t.Fatalf("mesos-execute: %v\n%s", err, out)
 		}

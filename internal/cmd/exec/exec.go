@@ -65,7 +65,6 @@ type Options struct {
 	HDFS          string
 	Package       string
 	Overwrite     bool
-	FrameworkName string
 
 	// Ours.
 	Constraints []string
@@ -83,6 +82,7 @@ func NewCmdExec(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Launch one task through agentd's task API on an agent chosen by free
 resources and attribute constraints, and follow it as mesos-execute does:
 
+  Subscribed with ID <framework id>
   Submitted task 'sleep' to agent '<agent id>'
   Received status update TASK_RUNNING for task 'sleep'
     source: SOURCE_EXECUTOR
@@ -131,46 +131,18 @@ error. The same binary invoked as mesos-execute runs this command.`,
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
 	})
-	fs.StringVar(&opts.Name, "name", "", "name of the task (required)")
-	fs.StringVar(&opts.Command, "command", "", "command to run with sh -c (required)")
-	fs.BoolVar(&opts.Shell, "shell", true, "run --command with sh -c; false: split it on spaces into argv")
-	fs.StringVar(&opts.Env, "env", "", `environment as a JSON object {"NAME":"value"}, or file:///path to one`)
-	fs.StringVar(&opts.Resources, "resources", "cpus:1;mem:128", "resources of the task (cpus, mem, disk)")
-	fs.StringVar(&opts.Containerizer, "containerizer", "mesos", "containerizer: mesos (a command on the host) or docker (needs --docker_image)")
-	suggest.MarkEnum(fs, "containerizer", Containerizers)
-	fs.StringVar(&opts.DockerImage, "docker-image", "", "Docker image (<image>:<tag>) to run the task in, with --containerizer docker")
-	fs.StringVar(&opts.AppcImage, "appc-image", "", "refused: agentd runs no appc images")
-	fs.StringVar(&opts.Volumes, "volumes", "", "with --containerizer docker: volumes as a JSON array of Mesos Volume objects (or file:///path to one)")
-	fs.StringVar(&opts.Networks, "networks", "", "with --containerizer docker: the one Docker network (USER) to join; refused with mesos (agentd joins no CNI networks)")
-	fs.BoolVar(&opts.Checkpoint, "checkpoint", false, "accepted and ignored: agentd always checkpoints")
-	fs.StringVar(&opts.Role, "role", "*", "role whose reserved resources the task may use")
-	fs.StringVar(&opts.Principal, "principal", "", "HTTP principal for the agent (default from defaults.http_credentials)")
-	fs.StringVar(&opts.Secret, "secret", "", "HTTP secret for the agent")
-	fs.StringVar(&opts.FrameworkCaps, "framework-capabilities", "", "accepted and ignored (GPU_RESOURCES)")
-	fs.StringVar(&opts.KillAfter, "kill-after", "", "kill the task this long after TASK_RUNNING (10secs, 2mins, or 10s)")
-	fs.StringVar(&opts.Task, "task", "", "refused: give --name/--command/--resources instead")
-	fs.StringVar(&opts.TaskGroup, "task-group", "", "refused: agentd launches no task groups")
-	fs.StringVar(&opts.EffectiveCaps, "effective-capabilities", "", "refused: agentd sets no capabilities")
-	fs.StringVar(&opts.BoundingCaps, "bounding-capabilities", "", "refused: agentd sets no capabilities")
-	fs.StringVar(&opts.Rlimits, "rlimits", "", "refused: agentd sets no rlimits")
-	fs.BoolVar(&opts.TTY, "tty", false, "refused: agentd allocates no TTY")
-	fs.StringVar(&opts.ContentType, "content-type", "protobuf", "accepted and ignored (protobuf or json)")
-	suggest.MarkEnum(fs, "content-type", ContentTypes)
-	fs.BoolVar(&opts.PartitionAw, "partition-aware", true, "accepted and ignored")
-	fs.StringVar(&opts.Hadoop, "hadoop", "hadoop", "accepted and ignored")
-	fs.StringVar(&opts.HDFS, "hdfs", "localhost:9000", "accepted and ignored")
-	fs.StringVar(&opts.Package, "package", "", "refused: agentd fetches no packages")
-	fs.BoolVar(&opts.Overwrite, "overwrite", false, "accepted and ignored")
-	fs.StringVar(&opts.FrameworkName, "framework-name", "", `framework name the task is listed under in /state (default "mesos-execute instance")`)
+	addMesosExecuteFlags(fs, opts, func(name string) string { return strings.ReplaceAll(name, "_", "-") })
 	fs.StringArrayVar(&opts.Constraints, "constraint", nil, "run only on agents with this attribute `name:value` (repeatable)")
 	fs.BoolVar(&opts.Detach, "detach", false, "return once the task is TASK_RUNNING, printing its task ID")
 	fs.StringVar(&opts.User, "user", "", "run the task as this user (default: the agent's choice)")
 	agentsel.AddFlags(f, cmd, &opts.Sel, true)
+	// stout's --no-shell, --no-checkpoint, … as mesos-execute takes them.
+	cmdutil.AddNegations(fs)
 	return cmd
 }
 
 // Containerizers and ContentTypes are the values mesos-execute takes for
-// --containerizer and --content_type (docker is refused: agentd has none).
+// --containerizer and --content_type.
 var (
 	Containerizers = []string{"mesos", "docker"}
 	ContentTypes   = []string{"protobuf", "json"}
@@ -265,22 +237,20 @@ func (o *Options) Spec() (api.TaskSpec, placement.Request, error) {
 	if err != nil {
 		return spec, req, cmdutil.FlagErrorf("--env: %v", err)
 	}
-	spec = api.TaskSpec{TaskID: NewTaskID(o.Name), Name: o.Name, FrameworkName: o.FrameworkName, Env: env, User: o.User,
+	spec = api.TaskSpec{TaskID: NewTaskID(o.Name), Name: o.Name, Env: env, User: o.User,
 		Resources: api.TaskResources{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")}}
 	if o.Shell {
 		spec.Command = o.Command
 	} else {
 		spec.Argv = strings.Fields(o.Command)
 	}
+	req = placement.Request{Resources: res, Role: role, Constraints: o.Constraints}
 	if o.Containerizer == "docker" {
 		ci, err := o.dockerContainer()
 		if err != nil {
 			return spec, req, err
 		}
 		spec.Container = ci
-	}
-	req = placement.Request{Resources: res, Role: role, Constraints: o.Constraints}
-	if o.Containerizer == "docker" {
 		req.Containerizer = "docker"
 	}
 	return spec, req, nil
@@ -431,6 +401,9 @@ func Run(ctx context.Context, o *Options) error {
 	if agentID == "" {
 		agentID = agent.ID
 	}
+	// mesos-execute prints its framework's ID once subscribed; agentd's
+	// task API makes the framework with the launch.
+	fmt.Fprintf(out, "Subscribed with ID %s\n", launched.FrameworkID)
 	fmt.Fprintf(out, "Submitted task '%s' to agent '%s'\n", spec.Name, agentID)
 	fmt.Fprintf(o.IO.ErrOut, "task ID %s on %s\n", spec.TaskID, agent.Name)
 

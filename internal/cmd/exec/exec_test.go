@@ -10,6 +10,8 @@ import (
 
 	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/spf13/pflag"
 )
 
 func TestFlagsRefusedBeforeAnyWork(t *testing.T) {
@@ -76,5 +78,67 @@ func TestNewTaskID(t *testing.T) {
 	}
 	if id := execcmd.NewTaskID(strings.Repeat("x", 300)); len(id) != 209 {
 		t.Fatalf("long name: %d", len(id))
+	}
+}
+
+// stout's negated booleans: --no-shell is --shell=false, as mesos-execute
+// takes it; a negated non-boolean or a negation with a value is refused.
+func TestNegatedBooleanFlags(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	var got *execcmd.Options
+	cmd := execcmd.NewCmdExec(&cmdutil.Factory{IOStreams: ios}, func(o *execcmd.Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--name=x", "--command=true", "--no-shell", "--no-partition_aware", "--checkpoint"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Shell || got.PartitionAw || !got.Checkpoint {
+		t.Errorf("shell %v partition_aware %v checkpoint %v", got.Shell, got.PartitionAw, got.Checkpoint)
+	}
+	for args, want := range map[string]string{
+		"--no-name":       "unknown flag: --no-name",
+		"--no-shell=true": "",
+		"--no-shell=0":    "Failed to load boolean flag 'shell' via 'no-shell' with value '0'",
+	} {
+		cmd := execcmd.NewCmdExec(&cmdutil.Factory{IOStreams: ios}, func(*execcmd.Options) error { return nil })
+		cmd.SetArgs([]string{"--name=x", "--command=true", args})
+		cmd.SetOut(&strings.Builder{})
+		cmd.SetErr(&strings.Builder{})
+		err := cmd.Execute()
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", args, err, want)
+		}
+	}
+}
+
+// The mesos-execute personality has exactly mesos-execute 1.11's flags.
+func TestMesosExecuteFlagSet(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	cmd := execcmd.NewCmdMesosExecute(&cmdutil.Factory{IOStreams: ios}, func(*execcmd.Options) error { return nil })
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, f.Name)
+		}
+	})
+	want := "appc_image bounding_capabilities checkpoint command containerizer content_type docker_image " +
+		"effective_capabilities env framework_capabilities hadoop hdfs kill_after master name networks overwrite " +
+		"package partition_aware principal resources rlimits role secret shell task task_group tty volumes"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("flags\n got %s\nwant %s", got, want)
+	}
+	for _, args := range [][]string{{"--detach"}, {"--constraint=rack:1"}, {"--kill-after=1secs"}, {"--agent=x"}} {
+		cmd := execcmd.NewCmdMesosExecute(&cmdutil.Factory{IOStreams: ios}, func(*execcmd.Options) error { return nil })
+		cmd.SetArgs(append([]string{"--name=x", "--command=true"}, args...))
+		cmd.SetOut(&strings.Builder{})
+		cmd.SetErr(&strings.Builder{})
+		if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "unknown flag") {
+			t.Errorf("%v: %v, want an unknown flag", args, err)
+		}
+	}
+	var got *execcmd.Options
+	cmd = execcmd.NewCmdMesosExecute(&cmdutil.Factory{IOStreams: ios}, func(o *execcmd.Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--master=zk://127.0.0.1:2181/mesos", "--name=x", "--command=true", "--no-shell", "--kill_after=2secs"})
+	if err := cmd.Execute(); err != nil || got.Shell || got.KillAfter != "2secs" || got.Sel.Master != "zk://127.0.0.1:2181/mesos" {
+		t.Errorf("%v %+v", err, got)
 	}
 }

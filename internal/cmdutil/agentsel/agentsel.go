@@ -32,6 +32,10 @@ type Options struct {
 	f *cmdutil.Factory
 }
 
+// Use gives o the factory's configuration and inventory without adding
+// flags (a command that defines every flag itself).
+func (o *Options) Use(f *cmdutil.Factory) { o.f = f }
+
 // AddFlags registers --agent, --zk and --timeout (and --master unless the
 // command defines its own).
 func AddFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options, master bool) {

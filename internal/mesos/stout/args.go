@@ -1,0 +1,41 @@
+package stout
+
+import "strings"
+
+// Arg is one command-line element in stout's grammar.
+type Arg struct {
+	Name     string // lower-cased, without "--" and without "no-" when Negated
+	Value    string
+	HasValue bool // --name=value (Value may be empty)
+	Negated  bool // --no-name
+	Raw      string
+}
+
+// ParseArgs splits argv the way stout's FlagsBase::load does: every
+// element is trimmed; "--" ends the flags; elements not starting with "--"
+// are returned in rest (a Mesos agent ignores them; other programs may
+// refuse them). --name=value, --name and --no-name are the only forms: a
+// separate "--name value" gives --name no value. isFlag reports whether a
+// name (after lower-casing) is a known flag, so that a flag whose own name
+// starts with "no-" is not taken for a negation.
+func ParseArgs(argv []string, isFlag func(string) bool) (args []Arg, rest []string) {
+	for i, raw := range argv {
+		s := strings.TrimSpace(raw)
+		if s == "--" {
+			rest = append(rest, argv[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(s, "--") {
+			rest = append(rest, raw)
+			continue
+		}
+		body := s[2:]
+		name, value, has := strings.Cut(body, "=")
+		a := Arg{Name: strings.ToLower(name), Value: value, HasValue: has, Raw: raw}
+		if base, ok := strings.CutPrefix(a.Name, "no-"); ok && !isFlag(a.Name) {
+			a.Name, a.Negated = base, true
+		}
+		args = append(args, a)
+	}
+	return args, rest
+}
