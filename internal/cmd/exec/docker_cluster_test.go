@@ -63,11 +63,12 @@ func TestDockerTasksOnCluster(t *testing.T) {
 	docker := []string{"--containerizer", "docker", "--docker_image", dockerd.Image, "--agent", "lxb00[1-2]"}
 
 	code, out, errOut := run(t, append([]string{"exec", "--name", "hello", "--command", `echo "hello from $MESOS_SANDBOX"`}, docker...)...)
-	want := fmt.Sprintf("Submitted task 'hello' to agent '%s'\n"+
+	aid := agentID(t, c, "lxb001")
+	want := fmt.Sprintf("Subscribed with ID %s-mesosctl\n"+"Submitted task 'hello' to agent '%s'\n"+
 		"Received status update TASK_STARTING for task 'hello'\n  source: SOURCE_EXECUTOR\n"+
 		"Received status update TASK_RUNNING for task 'hello'\n  source: SOURCE_EXECUTOR\n"+
 		"Received status update TASK_FINISHED for task 'hello'\n  message: 'Container exited with status 0'\n  source: SOURCE_EXECUTOR\n",
-		agentID(t, c, "lxb001"))
+		aid, aid)
 	if code != 0 || out != want {
 		t.Fatalf("exec: exit %d\n%s\nwant:\n%s\n%s", code, out, want, errOut)
 	}
