@@ -57,6 +57,15 @@ func TestDemoScript(t *testing.T) {
 		"/bin/sh -c echo sleep... ; sleep 300",
 		"Asked to kill task 'sleep.",
 		"Received status update TASK_KILLED for task 'sleep.",
+		// the Docker task
+		"Received status update TASK_RUNNING for task 'web'",
+		"  mesosctl-test/busybox  ",
+		" mesos-docker-executor --cgroups_enable_cfs=false --container=mesos-",
+		"its processes are children of containerd-shim-runc-v2",
+		"serving from /mnt/mesos/sandbox\n",
+		"Received status update TASK_KILLED for task 'web.",
+		"message: 'Failed to launch container: Failed to run '",
+		"pull mesosctl-test/absent:latest': exited with status 1; stderr=",
 		"The cluster keeps running.",
 		"export PATH=",
 	} {

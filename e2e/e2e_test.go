@@ -50,7 +50,7 @@ func run(m *testing.M) int {
 	// this directory and exits once it is removed.
 	runtimeDir = filepath.Join(tmp, "run")
 	os.Mkdir(runtimeDir, 0o700)
-	c, err = testcluster.Start(testcluster.Options{Binaries: bins, Subnet: "127.0.202", KillWithParent: true, Log: os.Stderr})
+	c, err = testcluster.Start(testcluster.Options{Binaries: bins, Subnet: "127.0.202", KillWithParent: true, Docker: true, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the 4-node test cluster:", err)
 		return 1

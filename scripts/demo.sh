@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: on a fresh machine, install what is needed, build mesosctl, bring
 # up a 4-node test cluster (lxb001…lxb004, see docs/testcluster.md) and walk
-# through the five seed workflows, printing each command as `$ cmd` and its
+# through the five seed workflows and a Docker task, printing each command as `$ cmd` and its
 # output as an operator sees it. The cluster stays up afterwards to play
 # with; `make demo-down` (scripts/demo.sh down) or Ctrl-C tears it down.
 #
@@ -75,8 +75,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "A 4-node cluster on this machine: namespaces lxb001…lxb004, sshd and agent on each, ZooKeeper"
-run "mesosctl-testcluster up --dir $DIR --subnet $SUBNET${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
+step "A 4-node cluster on this machine: namespaces lxb001…lxb004, sshd, agent and Docker engine on each, ZooKeeper"
+run "mesosctl-testcluster up --dir $DIR --subnet $SUBNET --docker${CLUSTER_AGENT_EXE:+ --agent-exe $CLUSTER_AGENT_EXE}"
 run "export MESOSCTL_CONFIG=$DIR/config.yaml"
 run "mesosctl nodes"
 run "mesosctl agents"
@@ -124,6 +124,19 @@ run 'node=$(mesosctl tasks --state running --jq ".[] | select(.id==\"$id\") | .n
 run 'mesosctl tree "$node"'
 note "kill it and wait for the end: TASK_KILLED is exit status 137, as mesos-execute reports it"
 run 'mesosctl task kill --wait "$id"' 137
+
+step "6. A Docker task on the mesos,docker agents: its image, its container's processes, its logs"
+note "each node runs its own Docker engine (loopback only; the image was imported, never pulled)"
+run 'id=$(mesosctl exec --detach --name web --containerizer docker --docker_image mesosctl-test/busybox --resources "cpus:0.5;mem:64" --command "echo serving from \$MESOS_SANDBOX; exec sleep 300")'
+run 'mesosctl tasks --state running'
+run 'node=$(mesosctl tasks --state running --jq ".[] | select(.id==\"$id\") | .node" -r)'
+note "the container's processes hang under containerd's shim, not under the executor: tree joins them"
+run 'mesosctl tree "$node" "$id"'
+run 'ssh "$node" "docker ps --filter name=mesos- --format \"{{.Names}} {{.Image}} {{.Status}}\""'
+run 'mesosctl task logs "$id"'
+run 'mesosctl task kill --wait "$id"' 137
+note "a missing image: the pull fails (no registry is reachable) and says so"
+run 'mesosctl exec --name nopull --containerizer docker --docker_image mesosctl-test/absent --command true' 1
 
 finished=1
 printf '\n%sThe cluster keeps running.%s In another shell:\n  export PATH=%s:$PATH\n  export MESOSCTL_CONFIG=%s\n  mesosctl agents\n  ssh -F %s lxb002\n  make demo-down      # or: mesosctl-testcluster down --dir %s\n' \

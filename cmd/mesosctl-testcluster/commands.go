@@ -71,6 +71,7 @@ type upOptions struct {
 	Prefix      string
 	Subnet      string
 	NoAgent     bool
+	Docker      bool
 	AgentExe    string
 	Timeout     time.Duration
 }
@@ -96,8 +97,9 @@ func newCmdUp() *cobra.Command {
 	cmd.Flags().StringVar(&opts.Prefix, "prefix", "lxb", "node name prefix (names are prefix + 3 digits)")
 	cmd.Flags().StringVar(&opts.Subnet, "subnet", "127.0.1", "first three octets of the node addresses")
 	cmd.Flags().BoolVar(&opts.NoAgent, "no-agent", false, "do not start the agents (start them with systemctl start mesos-slave)")
+	cmd.Flags().BoolVar(&opts.Docker, "docker", false, "start a Docker engine in every node (for --containerizers=docker; /var/run/docker.sock in the node)")
 	cmd.Flags().StringVar(&opts.AgentExe, "agent-exe", "", "program behind /usr/sbin/mesos-slave in the nodes (default: the mesosctl next to this binary, i.e. agentd; e.g. a real Mesos agent)")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Second, "how long each part may take to start")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "how long each part may take to start (default 30s; 2m with --docker)")
 	return cmd
 }
 
@@ -117,7 +119,7 @@ func runUp(opts *upOptions) error {
 	c, err := testcluster.Start(testcluster.Options{
 		Dir: opts.Dir, Nodes: opts.Nodes, Prefix: opts.Prefix, Subnet: opts.Subnet,
 		Binaries: testcluster.Binaries{Mesosctl: mesosctl, Harness: opts.Harness}, AgentExe: opts.AgentExe,
-		NoAgent: opts.NoAgent, Timeout: opts.Timeout, Log: opts.ErrOut,
+		NoAgent: opts.NoAgent, Docker: opts.Docker, Timeout: opts.Timeout, Log: opts.ErrOut,
 	})
 	if err != nil {
 		return err

@@ -143,6 +143,10 @@ func Run(ctx context.Context, cfg *Config) error {
 		Logger: log})
 	if err != nil {
 		ln.Close()
+		var se interface{ StartupFailure() bool }
+		if errors.As(err, &se) && se.StartupFailure() {
+			return err // a Mesos agent's own words (the Docker containerizer)
+		}
 		return fmt.Errorf("Failed to create the task runtime: %v", err)
 	}
 	a.server = httpapi.New(httpapi.Config{Source: a, Credentials: cfg.Credentials,

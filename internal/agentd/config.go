@@ -1,6 +1,7 @@
 package agentd
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,11 @@ type Config struct {
 	// ExecutorEnvironment is --executor_environment_variables (nil when
 	// unset).
 	ExecutorEnvironment map[string]string
+	// Containerizers is --containerizers (mesos, docker).
+	Containerizers []string
+	// DockerConfig is --docker_config: a docker config.json (or
+	// .dockercfg) object, compact; nil when unset.
+	DockerConfig json.RawMessage
 
 	// Logger receives the agent's log (default: discard).
 	Logger *slog.Logger
@@ -131,10 +137,23 @@ func NewConfig(v *flags.Values) (*Config, error) {
 	default:
 		return nil, fmt.Errorf("Failed to load flag 'recover': unknown value '%s' (use 'reconnect' or 'cleanup')", r)
 	}
+	seen := map[string]bool{}
 	for _, name := range strings.Split(v.String("containerizers"), ",") {
 		if name != "mesos" && name != "docker" {
 			return nil, fmt.Errorf("Failed to load flag 'containerizers': unknown containerizer '%s' (use 'mesos' and/or 'docker')", name)
 		}
+		if seen[name] {
+			return nil, fmt.Errorf("Failed to create a containerizer: Duplicate entries found in --containerizer flag '%s'", v.String("containerizers"))
+		}
+		seen[name] = true
+		c.Containerizers = append(c.Containerizers, name)
+	}
+	if s, ok := v.Get("docker_config"); ok && s != "" {
+		cfg, err := parseDockerConfig(s)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to load flag 'docker_config': %v", err)
+		}
+		c.DockerConfig = cfg
 	}
 	if s, ok := v.Get("http_credentials"); ok && s != "" {
 		creds, err := LoadCredentials(s)
@@ -254,6 +273,29 @@ func LoadCredentials(s string) (map[string]string, error) {
 		return nil, fmt.Errorf("no credentials found")
 	}
 	return out, nil
+}
+
+// parseDockerConfig reads --docker_config: a JSON object, or (as Mesos'
+// JSON flags take it) the absolute path of a file holding one (file://
+// values are read by the flag loader). It is returned compact.
+func parseDockerConfig(s string) (json.RawMessage, error) {
+	data := []byte(s)
+	if filepath.IsAbs(strings.TrimSpace(s)) {
+		b, err := os.ReadFile(strings.TrimSpace(s))
+		if err != nil {
+			return nil, err
+		}
+		data = b
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+		return nil, fmt.Errorf("expected a JSON object (a docker config.json, e.g. {\"auths\":{…}}) or the absolute path of a file holding one")
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, data); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // parseExecutorEnvironment reads --executor_environment_variables: a JSON

@@ -82,6 +82,15 @@ keep the current agent id, you might want to change the
 To restart this agent with a new agent id instead, do as follows:
 rm -f %s
 This ensures that the agent does not recover old live executors.
+
+If you use the Docker containerizer and think that the Docker
+daemon state is broken, you can try to clear it. But be careful:
+these commands will erase all containers and images from this host,
+not just those started by Mesos!
+docker kill $(docker ps -q)
+docker rm $(docker ps -a -q)
+docker rmi $(docker images -q)
+
 Finally, restart the agent.`, e.Err, filepath.Join(e.WorkDir, "meta", "slaves", "latest"))
 }
 

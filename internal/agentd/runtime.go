@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/docker"
+	"github.com/mesosctl/mesosctl/internal/agentd/dockercontainerizer"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/agentd/httpapi"
 	"github.com/mesosctl/mesosctl/internal/agentd/runtime"
@@ -98,6 +102,14 @@ func newRuntime(env RuntimeEnv) (Runtime, error) {
 			ReregistrationTimeout: v.Duration("executor_reregistration_timeout"),
 		}),
 	}
+	cfg.Containerizers = c.Containerizers
+	if slices.Contains(c.Containerizers, runtime.ContainerizerDocker) {
+		d, err := newDocker(c, log)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Docker = d
+	}
 	ports, err := portsConfig(v, res)
 	if err != nil {
 		return nil, err
@@ -111,6 +123,50 @@ func newRuntime(env RuntimeEnv) (Runtime, error) {
 	log.Info("Isolation in force: " + inForce)
 	return svc, nil
 }
+
+// newDocker builds the Docker containerizer from --docker, --docker_socket,
+// --docker_config, --docker_stop_timeout, --docker_remove_delay,
+// --docker_kill_orphans, --sandbox_directory and --launcher_dir, and checks
+// the docker CLI as a Mesos agent does at start: a missing or too old CLI
+// keeps the agent from starting (an engine that does not answer is found
+// at recovery, with the same effect).
+func newDocker(c *Config, log *slog.Logger) (*runtime.DockerConfig, error) {
+	v := c.Flags
+	cli, err := docker.New(v.String("docker"), v.String("docker_socket"), c.DockerConfig)
+	if err != nil {
+		return nil, &startupError{fmt.Errorf("Failed to create a containerizer: Could not create DockerContainerizer: Failed to create docker: %w", err)}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), docker.VersionTimeout+time.Second)
+	defer cancel()
+	dc, err := dockercontainerizer.New(ctx, dockercontainerizer.Config{Docker: cli,
+		StopTimeout: v.Duration("docker_stop_timeout"), RemoveDelay: v.Duration("docker_remove_delay"),
+		KillOrphans: v.Bool("docker_kill_orphans"),
+		Logf: func(format string, a ...any) {
+			level, msg := slog.LevelInfo, fmt.Sprintf(format, a...)
+			if rest, ok := strings.CutPrefix(msg, "W "); ok {
+				level, msg = slog.LevelWarn, rest
+			} else if rest, ok := strings.CutPrefix(msg, "I "); ok {
+				msg = rest
+			}
+			log.Log(context.Background(), level, msg)
+		}})
+	if err != nil {
+		return nil, &startupError{err}
+	}
+	log.Info(fmt.Sprintf("Docker containerizer: %s on %s", cli.Path, cli.Host()))
+	return &runtime.DockerConfig{Containerizer: dc, SandboxDirectory: v.String("sandbox_directory"),
+		LauncherDir: v.String("launcher_dir"), StopTimeout: v.Duration("docker_stop_timeout"),
+		RemoveDelay: v.Duration("docker_remove_delay")}, nil
+}
+
+// startupError is an error that keeps the agent from starting and is
+// reported as it is (a Mesos agent's fatal error), not as a failure to
+// create the runtime.
+type startupError struct{ err error }
+
+func (e *startupError) Error() string        { return e.err.Error() }
+func (e *startupError) Unwrap() error        { return e.err }
+func (e *startupError) StartupFailure() bool { return true }
 
 // portsConfig is the network/ports isolator's configuration from
 // --enforce_container_ports, --container_ports_watch_interval,

@@ -83,7 +83,7 @@ type KnownEdge struct {
 
 // daemonCommands are the commands that are the daemon's entry points, and
 // the --launch_info plumbing two of them share.
-var daemonCommands = []string{"internal/cmd/agentd", "internal/cmd/containerizer", "internal/cmd/executor", "internal/cmdutil/launchinfo"}
+var daemonCommands = []string{"internal/cmd/agentd", "internal/cmd/containerizer", "internal/cmd/executor", "internal/cmd/dockerexecutor", "internal/cmdutil/launchinfo"}
 
 // Rules, beyond "nothing imports a higher layer".
 var Rules = []Rule{

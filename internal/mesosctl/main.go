@@ -1,7 +1,8 @@
 // Package mesosctl is the program behind cmd/mesosctl: it picks the personality
-// from argv[0] (mesosctl, mesos-agent, mesos-slave, mesos-execute), builds the
-// command tree, runs it, and maps the outcome to an exit code. It is the only
-// package that decides the process's exit status.
+// from argv[0] (mesosctl, mesos-agent, mesos-slave, mesos-execute,
+// mesos-docker-executor), builds the command tree, runs it, and maps the
+// outcome to an exit code. It is the only package that decides the process's
+// exit status.
 package mesosctl
 
 import (
@@ -23,10 +24,13 @@ import (
 
 // personalities maps the base name the binary may be invoked under to the
 // mesosctl subcommand it stands for (busybox-style multi-call).
+// mesos-docker-executor is how agentd starts the Docker executor, as a
+// Mesos agent starts <launcher_dir>/mesos-docker-executor.
 var personalities = map[string]string{
-	"mesos-agent":   "agentd",
-	"mesos-slave":   "agentd",
-	"mesos-execute": "mesos-execute", // exec with exactly mesos-execute's flags
+	"mesos-agent":           "agentd",
+	"mesos-slave":           "agentd",
+	"mesos-execute":         "mesos-execute", // exec with exactly mesos-execute's flags
+	"mesos-docker-executor": "docker-executor",
 }
 
 // Personality returns the subcommand implied by argv0, or "" for mesosctl

@@ -20,6 +20,7 @@ func TestRewriteArgs(t *testing.T) {
 		{[]string{"/usr/sbin/mesos-slave", "--work_dir=/var/lib/mesos"}, []string{"agentd", "--work_dir=/var/lib/mesos"}},
 		{[]string{"mesos-agent", "--port", "5052"}, []string{"agentd", "--port", "5052"}},
 		{[]string{"./mesos-execute", "--name", "sleep"}, []string{"mesos-execute", "--name", "sleep"}},
+		{[]string{"mesos-docker-executor", "--container=mesos-x"}, []string{"docker-executor", "--container=mesos-x"}},
 		{[]string{"mesos-master"}, []string{}},
 		{nil, nil},
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,6 +36,9 @@ type Request struct {
 	Role string
 	// Constraints are attribute constraints "name:value", all required.
 	Constraints []string
+	// Containerizer, when set (docker), must be in the agent's
+	// --containerizers.
+	Containerizer string
 }
 
 // Need returns the task's resources plus the command executor's overhead
@@ -101,6 +105,15 @@ func readOne(ctx context.Context, c Candidate, req Request, cl *agentclient.Clie
 		return a
 	}
 	a.Reason = Evaluate(a.Free, a.Attributes, req)
+	if want := req.Containerizer; want != "" && a.Reason == "" {
+		have := st.Flags["containerizers"]
+		if have == "" {
+			have = "mesos"
+		}
+		if !slices.Contains(strings.Split(have, ","), want) {
+			a.Reason = fmt.Sprintf("has no %s containerizer (--containerizers=%s)", want, have)
+		}
+	}
 	return a
 }
 

@@ -273,6 +273,12 @@ func infoOf(st *api.State, fw api.Framework, ex api.Executor, t api.Task) *api.T
 	ti := &api.TaskInfo{ID: t.ID, Name: t.Name, FrameworkID: fw.ID, FrameworkName: fw.Name, ExecutorID: ex.ID,
 		AgentID: st.ID, ContainerID: ex.Container, State: t.State, User: t.User, Sandbox: ex.Directory,
 		Statuses: make([]api.TaskUpdate, 0, len(t.Statuses))}
+	if len(t.Container) > 0 {
+		var ci api.ContainerInfo
+		if json.Unmarshal(t.Container, &ci) == nil {
+			ti.Container = &ci
+		}
+	}
 	var res map[string]any
 	if json.Unmarshal(t.Resources, &res) == nil {
 		ti.Resources.CPUs, _ = res["cpus"].(float64)

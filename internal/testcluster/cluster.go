@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mesosctl/mesosctl/internal/shell"
+	"github.com/mesosctl/mesosctl/internal/testutil/dockerd"
 	"github.com/mesosctl/mesosctl/internal/zkserver"
 )
 
@@ -49,12 +50,20 @@ type Options struct {
 	// NoAgent starts nodes without the agent (`systemctl start
 	// mesos-slave` starts it later).
 	NoAgent bool
-	// Timeout bounds the start of each part (default 30s).
+	// Timeout bounds the start of each part (default 30s; 2m with Docker).
 	Timeout time.Duration
 	// KillWithParent makes the nodes and ZooKeeper die with the process
 	// that started them (tests: a killed or timed-out test binary leaves
 	// nothing running). `mesosctl-testcluster up` leaves it off.
 	KillWithParent bool
+	// Docker starts a Docker engine (Debian's dockerd, through
+	// internal/testutil/dockerd: --bridge=none --iptables=false, names
+	// resolved and registries reached on loopback only) inside every node,
+	// in the node's mount and PID namespaces, with the test image
+	// imported: the node's agent can run --containerizers=docker tasks
+	// (its sandboxes under /var/lib/mesos are the engine's too, container
+	// pids are the node's), and /var/run/docker.sock is the engine's.
+	Docker bool
 	// Log receives progress lines (nil: silent).
 	Log io.Writer
 }
@@ -88,6 +97,11 @@ type Cluster struct {
 	// AbsentHostPaths are the node paths (/etc/mesos-slave, …) that did not
 	// exist on the host at start; Leftovers checks they still do not.
 	AbsentHostPaths []string `json:"absent_host_paths,omitempty"`
+	// Docker is Options.Docker; DockerCgroupParents lists the
+	// <hierarchy>/docker cgroups that did not exist before the nodes'
+	// engines started (Down removes them when empty).
+	Docker              bool     `json:"docker,omitempty"`
+	DockerCgroupParents []string `json:"docker_cgroup_parents,omitempty"`
 
 	procs map[int]*os.Process
 }
@@ -122,6 +136,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 30 * time.Second
+		if o.Docker {
+			o.Timeout = 2 * time.Minute // dockerd and the image import on a loaded machine
+		}
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -199,6 +216,13 @@ func Start(o Options) (c *Cluster, err error) {
 	}
 	// Save early so that Down can clean up after a failed start too.
 	c.CgroupParents = missingCgroupParents()
+	if o.Docker {
+		if err := dockerd.Installed(); err != nil {
+			return nil, err
+		}
+		c.Docker = true
+		c.DockerCgroupParents = dockerd.MissingCgroupParents()
+	}
 	for _, p := range []string{NodeConfigDir, NodeWorkDir, NodeLogDir, AgentBinary, "/usr/sbin/mesos-agent"} {
 		if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
 			c.AbsentHostPaths = append(c.AbsentHostPaths, p)
@@ -321,7 +345,7 @@ func runQuiet(name string, args ...string) error {
 // namespaces; it returns once sshd accepts connections.
 func (c *Cluster) startNode(n *Node, o Options, hosts []byte) (*os.Process, error) {
 	spec := &NodeSpec{Name: n.Name, IP: n.IP, Dir: n.Dir, HarnessExe: c.HarnessExe, AgentExe: o.AgentExe, SSHPort: c.SSHPort,
-		AgentPort: c.AgentPort, Master: c.ZooKeeper, NoAgent: o.NoAgent}
+		AgentPort: c.AgentPort, Master: c.ZooKeeper, NoAgent: o.NoAgent, Docker: o.Docker}
 	if err := prepareNodeDir(spec, hosts); err != nil {
 		return nil, fmt.Errorf("%s: %w", n.Name, err)
 	}

@@ -1,14 +1,18 @@
 package testcluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mesosctl/mesosctl/internal/testutil/dockerd"
 )
 
 // overlayTargets are the host directories a node sees through an overlay,
@@ -46,7 +50,13 @@ func NodeInit(specPath string) error {
 	reap()
 
 	msg := nodeReadyToken
-	if !spec.NoAgent {
+	var engine *dockerd.Engine
+	if spec.Docker {
+		if engine, err = startDocker(spec); err != nil {
+			msg = "docker: " + strings.ReplaceAll(err.Error(), "\n", " ")
+		}
+	}
+	if !spec.NoAgent && msg == nodeReadyToken {
 		if err := startAgent(spec, os.Stderr); err != nil {
 			msg = "agent: " + strings.ReplaceAll(err.Error(), "\n", " ")
 		}
@@ -57,12 +67,38 @@ func NodeInit(specPath string) error {
 	}
 	for s := range sigs {
 		if s == unix.SIGTERM || s == unix.SIGINT {
+			if engine != nil {
+				if err := engine.Stop(); err != nil {
+					fmt.Fprintln(os.Stderr, "stopping the node's Docker engine:", err)
+				}
+			}
 			// Exiting PID 1 kills every process of the node.
 			os.Exit(0)
 		}
 		reap()
 	}
 	return nil
+}
+
+// startDocker starts the node's Docker engine (in the node's namespaces:
+// it sees the node's /var/lib/mesos, its containers' pids are the node's),
+// imports the test image, and links /run/docker.sock, where the agent and
+// the docker CLI look by default, to its socket (the engine's own /run is
+// private).
+func startDocker(s *NodeSpec) (*dockerd.Engine, error) {
+	e, err := dockerd.Launch(dockerd.Options{Dir: s.DockerDir(), DieWithParent: true, Timeout: 2 * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.EnsureImage(context.Background()); err != nil {
+		_ = e.Stop()
+		return nil, err
+	}
+	if err := os.Symlink(e.Socket, NodeDockerSocket); err != nil {
+		_ = e.Stop()
+		return nil, err
+	}
+	return e, nil
 }
 
 func reap() {

@@ -35,6 +35,9 @@ type NodeSpec struct {
 	AgentPort  int    `json:"agent_port"`  // 5051
 	Master     string `json:"master"`      // zk://127.0.0.1:PORT/mesos
 	NoAgent    bool   `json:"no_agent"`    // do not start the agent at boot
+	// Docker starts a Docker engine inside the node before the agent (see
+	// Options.Docker).
+	Docker bool `json:"docker,omitempty"`
 }
 
 // Paths inside a node (they are the Mesos package defaults).
@@ -51,6 +54,10 @@ const (
 	hostSystemctl  = "/usr/bin/systemctl"
 	hostJournalctl = "/usr/bin/journalctl"
 	nodeReadyToken = "ready"
+	// NodeDockerSocket is where a node's agent and docker CLI find the
+	// node's Docker engine (the defaults of --docker_socket and of the
+	// CLI): a link to the engine's socket under DockerDir.
+	NodeDockerSocket = "/run/docker.sock"
 )
 
 // AgentArgs is the agent's command line as the systemctl shim starts it.
@@ -80,6 +87,10 @@ func (s *NodeSpec) LogDir() string { return filepath.Join(s.Dir, "var-log-mesos"
 // on a node do not run the host's root dotfiles (which may be slow and
 // share locks across every node).
 func (s *NodeSpec) HomeDir() string { return filepath.Join(s.Dir, "root") }
+
+// DockerDir is the directory of the node's Docker engine (Options.Docker),
+// the same path inside the node and on the host.
+func (s *NodeSpec) DockerDir() string { return filepath.Join(s.Dir, "docker") }
 
 func (s *NodeSpec) sshdConfig() string { return filepath.Join(s.Dir, "ssh", "sshd_config") }
 func (s *NodeSpec) hostKey() string    { return filepath.Join(s.Dir, "ssh", "ssh_host_ed25519_key") }

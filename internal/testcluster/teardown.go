@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mesosctl/mesosctl/internal/testutil/dockerd"
 )
 
 // cgroupRoot is where the cgroup hierarchies are mounted (v1 controllers
@@ -68,6 +70,16 @@ func (c *Cluster) Down() error {
 		if err := c.waitGone(n.InitPid); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
 		}
+	}
+	if c.Docker {
+		// The engines died with their nodes' PID namespaces; their
+		// containers' cgroups are left.
+		for _, n := range c.Nodes {
+			if err := dockerd.Cleanup(filepath.Join(n.Dir, "docker")); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
+			}
+		}
+		dockerd.RemoveCgroupParents(c.DockerCgroupParents)
 	}
 	if c.ZKPid > 0 && c.isOurZK() {
 		_ = unix.Kill(-c.ZKPid, unix.SIGKILL)

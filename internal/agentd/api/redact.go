@@ -7,11 +7,12 @@ import "strings"
 const Redacted = "<redacted>"
 
 // SecretFlag reports whether the agent flag name can carry a secret:
-// --http_credentials and --credential (inline JSON), --master (the
-// userinfo of a zk:// URL).
+// --http_credentials, --credential and --docker_config (inline JSON; the
+// last holds registry credentials), --master (the userinfo of a zk://
+// URL).
 func SecretFlag(name string) bool {
 	switch name {
-	case "http_credentials", "credential", "master":
+	case "http_credentials", "credential", "docker_config", "master":
 		return true
 	}
 	return false
@@ -25,7 +26,7 @@ func SecretFlag(name string) bool {
 // The CLI uses it too, to compare a flag file with what /flags shows.
 func RedactFlag(name, value string) string {
 	switch name {
-	case "http_credentials", "credential":
+	case "http_credentials", "credential", "docker_config":
 		if v := strings.TrimSpace(value); strings.HasPrefix(v, "{") || strings.HasPrefix(v, "[") {
 			return Redacted
 		}

@@ -56,6 +56,11 @@ type TaskSpec struct {
 	Resources     TaskResources `json:"resources"`
 	// PidsMax limits the task's process count (cgroups/pids).
 	PidsMax int `json:"pids_max,omitempty"`
+	// Container is the task's ContainerInfo: a DOCKER container runs
+	// under the Docker containerizer (the agent needs docker in
+	// --containerizers); neither Command nor Argv then runs the image's
+	// own command. Nil is a command task on the host.
+	Container *ContainerInfo `json:"container,omitempty"`
 }
 
 // TaskUpdate is one status update of a task.
@@ -87,6 +92,9 @@ type TaskInfo struct {
 	Sandbox string `json:"sandbox"`
 	// ExecutorPID is the pid of the container launcher (0 once ended).
 	ExecutorPID int `json:"executor_pid,omitempty"`
+	// Container is the task's ContainerInfo (nil: a command task on the
+	// host).
+	Container *ContainerInfo `json:"container,omitempty"`
 }
 
 // TaskList is the GET /mesosctl/v1/tasks response.
@@ -128,6 +136,27 @@ type ProcessTask struct {
 	MemLimitMB  float64  `json:"mem_limit_mb,omitempty"`
 	PidsMax     int64    `json:"pids_max,omitempty"`
 	CgroupPaths []string `json:"cgroups,omitempty"`
+	// Docker is set for a task of the Docker containerizer.
+	Docker *ProcessDocker `json:"docker,omitempty"`
+}
+
+// ProcessDocker is a Docker task's container in the process tree. Its
+// processes are not descendants of the task's executor: the engine's
+// containerd-shim-runc-v2 is their parent. agentd joins them to the task
+// through the engine (docker inspect gives the container's main pid).
+type ProcessDocker struct {
+	Container string `json:"container"` // mesos-<container id>
+	Image     string `json:"image"`
+	// Pid is the container's main process (0 when it is not running);
+	// ShimPID its parent, with ShimCommand its command line.
+	Pid         int    `json:"pid,omitempty"`
+	ShimPID     int    `json:"shim_pid,omitempty"`
+	ShimCommand string `json:"shim_command,omitempty"`
+	// Processes is the main process with its children.
+	Processes []Process `json:"processes,omitempty"`
+	// Error says why the processes could not be found (the engine did not
+	// answer).
+	Error string `json:"error,omitempty"`
 }
 
 // ProcessTree is the GET /mesosctl/v1/processes response: agentd's own

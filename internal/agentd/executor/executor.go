@@ -25,35 +25,9 @@ import (
 
 // Run is the executor's main; it returns the exit code.
 func Run(i *launcher.Info) int {
-	p := i.Paths()
-	updates := p.TaskUpdates(i.FrameworkID, i.ExecutorID, i.ContainerID, i.TaskID)
-	// persist appends one update to the checkpoint (then tells agentd).
-	// With retry, a failed write (a full disk) is retried every second
-	// until it succeeds: the update is the only record of what the task
-	// did, and agentd must never show a state that is not on disk.
-	persist := func(st checkpoint.Status, retry bool) error {
-		st.TaskID = i.TaskID
-		st.Timestamp = launcher.Now()
-		if st.Source == "" {
-			st.Source = "SOURCE_EXECUTOR"
-		}
-		for attempt := 0; ; attempt++ {
-			err := checkpoint.AppendRecord(updates, checkpoint.UpdateRecord{Type: "UPDATE", Status: st})
-			if err == nil {
-				break
-			}
-			if !retry {
-				fmt.Fprintf(os.Stderr, "executor: cannot checkpoint %s: %v\n", st.State, err)
-				return err
-			}
-			if attempt%30 == 0 {
-				fmt.Fprintf(os.Stderr, "executor: cannot checkpoint %s (retrying every second): %v\n", st.State, err)
-			}
-			time.Sleep(time.Second)
-		}
-		launcher.Notify(i.RuntimeDir, i.ContainerID)
-		return nil
-	}
+	rep := &launcher.Reporter{Paths: i.Paths(), FrameworkID: i.FrameworkID, ExecutorID: i.ExecutorID,
+		ContainerID: i.ContainerID, TaskID: i.TaskID, Name: "executor"}
+	persist := rep.Report
 	cs := &checkpoint.ContainerStatus{ContainerID: checkpoint.ContainerID{Value: i.ContainerID}, ExecutorPID: os.Getpid()}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)

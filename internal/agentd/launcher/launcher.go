@@ -49,7 +49,11 @@ type Info struct {
 	PidNamespace bool              `json:"pid_namespace,omitempty"`
 	GracePeriod  time.Duration     `json:"grace_period"`
 	Executable   string            `json:"executable"`
-	Standalone   bool              `json:"standalone,omitempty"`
+	// DockerExecutor, for a task of the Docker containerizer, are the
+	// flags of its executor: the launcher runs Executable as
+	// mesos-docker-executor with them instead of the command executor.
+	DockerExecutor []string `json:"docker_executor,omitempty"`
+	Standalone     bool     `json:"standalone,omitempty"`
 	// ExecutorEnv is the whole environment of the executor (for a
 	// standalone container, of the command) as Mesos builds it: the
 	// --executor_environment_variables, the MESOS_* executor variables,
@@ -59,6 +63,10 @@ type Info struct {
 	// starts anything, and aborts if agentd closes it without.
 	Handshake bool `json:"handshake,omitempty"`
 }
+
+// DockerExecutorName is the Docker executor's name (Mesos'
+// <launcher_dir>/mesos-docker-executor), the argv[0] it runs under.
+const DockerExecutorName = "mesos-docker-executor"
 
 // DefaultPath is the PATH a container gets when its environment has none
 // (Mesos' os::host_default_path()).
@@ -213,7 +221,12 @@ func Run(i *Info) int {
 			return 1
 		}
 	} else {
-		c = exec.Command(i.Executable, "executor", "--launch_info="+filepath.Join(rt, "launch_info"))
+		if len(i.DockerExecutor) > 0 {
+			// argv[0] picks the binary's mesos-docker-executor personality.
+			c = &exec.Cmd{Path: i.Executable, Args: append([]string{DockerExecutorName}, i.DockerExecutor...)}
+		} else {
+			c = exec.Command(i.Executable, "executor", "--launch_info="+filepath.Join(rt, "launch_info"))
+		}
 		c.Dir = i.Sandbox
 		c.Env = EnvList(i.ExecutorEnv)
 	}
@@ -307,3 +320,44 @@ func writeTermination(i *Info, rt string, t Termination) {
 
 // Now is the Mesos timestamp: seconds since the epoch as a double.
 func Now() float64 { return float64(time.Now().UnixNano()) / 1e9 }
+
+// Reporter records a task's status updates as agentd's executors must:
+// each is appended to the task's checkpointed task.updates BEFORE agentd is
+// told (Notify), so that agentd never shows a state that is not on disk
+// and finds updates made while it was down.
+type Reporter struct {
+	Paths                                        checkpoint.Paths
+	FrameworkID, ExecutorID, ContainerID, TaskID string
+	// Name prefixes what is said on stderr ("executor",
+	// "mesos-docker-executor").
+	Name string
+}
+
+// Report records st (its task ID, timestamp and, by default, source
+// SOURCE_EXECUTOR filled in). With retry, a failed write (a full disk) is
+// retried every second until it succeeds: the update is the only record
+// of what the task did. Without, the error is returned.
+func (r *Reporter) Report(st checkpoint.Status, retry bool) error {
+	updates := r.Paths.TaskUpdates(r.FrameworkID, r.ExecutorID, r.ContainerID, r.TaskID)
+	st.TaskID = r.TaskID
+	st.Timestamp = Now()
+	if st.Source == "" {
+		st.Source = "SOURCE_EXECUTOR"
+	}
+	for attempt := 0; ; attempt++ {
+		err := checkpoint.AppendRecord(updates, checkpoint.UpdateRecord{Type: "UPDATE", Status: st})
+		if err == nil {
+			break
+		}
+		if !retry {
+			fmt.Fprintf(os.Stderr, "%s: cannot checkpoint %s: %v\n", r.Name, st.State, err)
+			return err
+		}
+		if attempt%30 == 0 {
+			fmt.Fprintf(os.Stderr, "%s: cannot checkpoint %s (retrying every second): %v\n", r.Name, st.State, err)
+		}
+		time.Sleep(time.Second)
+	}
+	Notify(r.Paths.RuntimeDir, r.ContainerID)
+	return nil
+}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -12,13 +13,16 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
+	"github.com/mesosctl/mesosctl/internal/agentd/docker"
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/agentd/usage"
 	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // ProcessTree is agentd's process tree, built from /proc, with each
-// container launcher annotated with its task and cgroup limits.
+// container launcher annotated with its task and cgroup limits, and a
+// Docker task's container processes (children of containerd's shim, not
+// of agentd) joined to it through the engine.
 func (s *Service) ProcessTree() api.ProcessTree {
 	byPID := map[int]View{}
 	for _, v := range s.rt.Views() {
@@ -47,6 +51,11 @@ func (s *Service) ProcessTree() api.ProcessTree {
 		p.User = ownerOf(pid, users)
 		if v, ok := byPID[pid]; ok {
 			p.Task = processTask(v)
+			if v.Spec.Container.IsDocker() {
+				ctx, cancel := context.WithTimeout(context.Background(), docker.InspectTimeout)
+				p.Task.Docker = s.rt.dockerProcesses(ctx, v, build)
+				cancel()
+			}
 		}
 		kids := procfs.Children(pid)
 		sort.Ints(kids)

@@ -65,6 +65,11 @@ type Config struct {
 	// AgentEnv is the agent-wide part of every executor's environment
 	// (AgentEnvironment); the per-container variables are added at launch.
 	AgentEnv map[string]string
+	// Containerizers is --containerizers (mesos, docker); empty means
+	// mesos only.
+	Containerizers []string
+	// Docker is the Docker containerizer, when docker is in Containerizers.
+	Docker *DockerConfig
 	// AgentIP and AgentIP6 are the agent's addresses, which Mesos adds to
 	// the container_status.network_infos of executors' status updates.
 	AgentIP, AgentIP6 string
@@ -158,6 +163,9 @@ type TaskSpec struct {
 	FrameworkUser string            `json:"framework_user,omitempty"`
 	Resources     api.TaskResources `json:"resources"`
 	PidsMax       int               `json:"pids_max,omitempty"`
+	// Container is the task's ContainerInfo; a DOCKER one runs under the
+	// Docker containerizer.
+	Container *api.ContainerInfo `json:"container,omitempty"`
 }
 
 // InsufficientError is returned when a launch does not fit (HTTP 409).
@@ -233,6 +241,9 @@ type container struct {
 	user      string
 	seq       uint64
 	endedAt   time.Time // when the container ended (GC age)
+	// cancelPull cancels the image pull of a Docker task (set while it
+	// runs).
+	cancelPull context.CancelFunc
 	// launchedAt starts the executor's registration timer (zero for a
 	// recovered container); registrationTimedOut: it did not report
 	// within --executor_registration_timeout and was destroyed.
@@ -420,6 +431,11 @@ func NewID() string {
 
 // ExecutorName follows Mesos' command executor naming (§6.3).
 func ExecutorName(tid string, s TaskSpec) string {
+	if s.Command == "" && len(s.Argv) == 0 && s.Container.IsDocker() {
+		// A Docker task running its image's own command (shell=false, no
+		// value).
+		return fmt.Sprintf("Command Executor (Task: %s) (Command: NO EXECUTABLE)", tid)
+	}
 	if s.Command != "" || len(s.Argv) == 0 {
 		c := s.Command
 		if len(c) > 15 {
@@ -481,7 +497,7 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	if s.TaskID == "" {
 		return Task{}, badRequestf("task_id is required")
 	}
-	if s.Command == "" && len(s.Argv) == 0 {
+	if s.Command == "" && len(s.Argv) == 0 && !s.Container.IsDocker() {
 		return Task{}, badRequestf("task %s has neither command nor argv", s.TaskID)
 	}
 	if err := validID("task_id", s.TaskID); err != nil {
@@ -578,9 +594,20 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		WorkDir: r.cfg.WorkDir, RuntimeDir: r.cfg.RuntimeDir, PidNamespace: r.has("namespaces/pid"),
 		GracePeriod: r.cfg.GracePeriod, Executable: r.cfg.Executable,
 		ExecutorEnv: r.executorEnv(fid, eid, sandbox), Handshake: true}
+	kind := r.containerizerFor(s)
+	if kind == ContainerizerDocker {
+		info.DockerExecutor = r.dockerExecutorFlags(cid, sandbox)
+	}
 	r.mu.Lock()
 	c.info = taskInfo{Task: c.task, Spec: s, Launch: info}
 	r.mu.Unlock()
+	if kind == "" {
+		// As Mesos' agent: no containerizer takes the task, and its
+		// executor "terminates" at once.
+		r.logf(slog.LevelError, "Container '%s' for executor '%s' of framework %s failed to start: None of the enabled containerizers (%s) could create a container for the provided TaskInfo/ExecutorInfo message",
+			cid, eid, fid, strings.Join(r.containerizerNames(), ","))
+		return r.failLaunch(c, "Abnormal executor termination: unknown container")
+	}
 	var owner *launcher.Account
 	if user != "" {
 		acct, err := launcher.LookupUser(user)
@@ -591,8 +618,12 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		}
 		owner = acct
 	}
-	if err := r.isolate(info, withExecutor(s.Resources), s.PidsMax); err != nil {
-		return err
+	if kind == ContainerizerMesos {
+		// A Docker container's limits are the engine's (docker run
+		// --cpu-shares, --memory); its executor gets no cgroups of ours.
+		if err := r.isolate(info, withExecutor(s.Resources), s.PidsMax); err != nil {
+			return err
+		}
 	}
 	// undo removes every trace of a launch that could not be recorded.
 	undo := func(err error) error {
@@ -614,6 +645,17 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	}
 	if err := r.writeLaunchMeta(c, s, cid); err != nil {
 		return undo(err)
+	}
+	if kind == ContainerizerDocker {
+		if err := r.writeDockerTask(info, s); err != nil {
+			return undo(err)
+		}
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			r.pullAndSpawn(c, info, owner, s)
+		}()
+		return nil
 	}
 	commit := func(pid int) error { return checkpoint.WriteText(p.ForkedPid(fid, eid, cid), fmt.Sprintf("%d\n", pid)) }
 	if err := r.spawn(c, info, owner, commit, func() { r.finish(c) }); err != nil {
@@ -1074,6 +1116,9 @@ func (r *Runtime) finish(c *container) {
 		r.counters.Inc(metrics.ContainerDestroyErrors)
 		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)
 	}
+	if len(l.DockerExecutor) > 0 {
+		r.dockerEnded(l)
+	}
 	r.markFinished(c)
 }
 
@@ -1148,6 +1193,9 @@ func (r *Runtime) Kill(tid string) error {
 		c.killRequested = true
 		r.mu.Unlock()
 	}
+	r.mu.Lock()
+	c.stopPull() // a Docker task still pulling its image
+	r.mu.Unlock()
 	r.deliverKill(c)
 	return nil
 }
@@ -1278,6 +1326,10 @@ func (r *Runtime) Close() {
 	}
 	if r.ln != nil {
 		r.ln.Close()
+	}
+	if r.cfg.Docker != nil {
+		// Scheduled removals are left to the next agentd's recovery.
+		r.cfg.Docker.Containerizer.Close()
 	}
 }
 

@@ -46,6 +46,9 @@ func (s *Service) Recover(ctx context.Context) error {
 		return err
 	}
 	s.rt.reapOrphans()
+	if err := s.rt.recoverDocker(ctx); err != nil {
+		return err
+	}
 	if err := s.rt.Start(); err != nil {
 		return &StartError{Err: err}
 	}
@@ -149,7 +152,11 @@ func executorOf(v View, exe string, networks []api.NetworkInfo) api.Executor {
 	} else {
 		e.Tasks = append(e.Tasks, t)
 	}
-	cmd, _ := json.Marshal(map[string]any{"shell": false, "value": exe, "arguments": []string{"mesosctl", "executor"}})
+	args := []string{"mesosctl", "executor"}
+	if v.Spec.Container.IsDocker() {
+		args = []string{launcher.DockerExecutorName}
+	}
+	cmd, _ := json.Marshal(map[string]any{"shell": false, "value": exe, "arguments": args})
 	e.Command = cmd
 	return e
 }
@@ -163,6 +170,9 @@ func taskOf(v View, networks []api.NetworkInfo) api.Task {
 		SlaveID: v.Task.SlaveID, State: v.Task.State, Resources: res.SummaryJSON(), Role: "*",
 		Statuses: make([]api.Status, 0, len(v.Task.Statuses)), User: v.Task.User,
 		ResourcesFull: res.FullJSON(), StatusUpdateState: v.Task.State}
+	if v.Spec.Container != nil {
+		t.Container, _ = json.Marshal(v.Spec.Container)
+	}
 	for _, st := range v.Task.Statuses {
 		as := api.Status{State: st.State, Timestamp: api.Float(st.Timestamp), TaskID: v.Task.ID,
 			Message: st.Message, Source: st.Source, Reason: st.Reason, AgentID: v.Task.SlaveID, ExecutorID: v.Task.ID}
@@ -211,7 +221,7 @@ func TaskInfoOf(v View) api.TaskInfo {
 		ExecutorID: v.Task.ID, AgentID: v.Task.SlaveID, ContainerID: v.ContainerID, State: v.Task.State,
 		Resources: v.Task.Resources,
 		User:      v.Task.User, Statuses: make([]api.TaskUpdate, 0, len(v.Task.Statuses)), ExitStatus: v.ExitStatus(),
-		Sandbox: v.Sandbox}
+		Sandbox: v.Sandbox, Container: v.Spec.Container}
 	if !v.Finished {
 		ti.ExecutorPID = v.PID
 	}

@@ -32,9 +32,21 @@ func SpecOf(in api.TaskSpec) (TaskSpec, error) {
 	if in.PidsMax < 0 {
 		return TaskSpec{}, badRequestf("pids_max must not be negative")
 	}
+	if c := in.Container; c != nil {
+		if err := c.Validate(); err != nil {
+			return TaskSpec{}, badRequestf("invalid container: %v", err)
+		}
+		c.Normalize()
+		if c.Type == api.ContainerTypeMesos && len(c.Volumes)+len(c.NetworkInfos) > 0 || c.Type == api.ContainerTypeMesos && c.Hostname != "" {
+			return TaskSpec{}, badRequestf("invalid container: agentd's mesos containerizer mounts no volumes, joins no networks and sets no hostname (use a DOCKER container)")
+		}
+		if c.Docker != nil && c.Type == api.ContainerTypeMesos {
+			return TaskSpec{}, badRequestf("invalid container: 'docker' is set on a MESOS container (use type DOCKER)")
+		}
+	}
 	return TaskSpec{FrameworkID: in.FrameworkID, FrameworkName: in.FrameworkName, TaskID: in.TaskID, Name: in.Name,
 		Command: in.Command, Argv: in.Argv, Env: in.Env, User: in.User, FrameworkUser: in.FrameworkUser, PidsMax: in.PidsMax,
-		Resources: r}, nil
+		Resources: r, Container: in.Container}, nil
 }
 
 // validID refuses IDs that would escape or confuse the work_dir layout.

@@ -37,14 +37,16 @@ func (v View) ExitStatus() *int {
 		return &zero
 	}
 	msg := v.Task.Statuses[len(v.Task.Statuses)-1].Message
-	const prefix = "Command exited with status "
-	if i := strings.Index(msg, prefix); i >= 0 {
-		rest := msg[i+len(prefix):]
-		if j := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' }); j >= 0 {
-			rest = rest[:j]
-		}
-		if n, err := strconv.Atoi(rest); err == nil {
-			return &n
+	// The command executor's and the Docker executor's words.
+	for _, prefix := range []string{"Command exited with status ", "Container exited with status "} {
+		if i := strings.Index(msg, prefix); i >= 0 {
+			rest := msg[i+len(prefix):]
+			if j := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' }); j >= 0 {
+				rest = rest[:j]
+			}
+			if n, err := strconv.Atoi(rest); err == nil {
+				return &n
+			}
 		}
 	}
 	return nil

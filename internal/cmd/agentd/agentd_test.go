@@ -17,6 +17,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/testutil/dockerd"
 )
 
 type syncBuf struct {
@@ -115,6 +116,9 @@ func TestSeedJQCommands(t *testing.T) {
 	work := t.TempDir()
 	confDir := t.TempDir()
 	os.WriteFile(filepath.Join(confDir, "containerizers"), []byte("docker,mesos\n"), 0o644)
+	// The docker containerizer needs its engine (the test binary's).
+	os.WriteFile(filepath.Join(confDir, "docker_socket"), []byte(dockerd.Shared(t).Socket+"\n"), 0o644)
+	os.WriteFile(filepath.Join(confDir, "docker"), []byte(dockerd.CLIBinary+"\n"), 0o644)
 	os.MkdirAll(filepath.Join(confDir, "attributes"), 0o755)
 	os.WriteFile(filepath.Join(confDir, "attributes", "rack"), []byte("3\n"), 0o644)
 	addr, _, _ := startAgent(t, "--work_dir="+work, "--ip=127.0.0.1", "--port=0", "--config_dir="+confDir,

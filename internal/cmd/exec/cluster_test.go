@@ -193,9 +193,9 @@ func TestTasksOnCluster(t *testing.T) {
 			t.Fatalf("tasks --state running: exit %d %s", code, out)
 		}
 		code, out, _ = run(t, "tasks")
-		if code != 0 || !regexp.MustCompile(`(?m)^ID\s+NAME\s+STATE\s+NODE\s+CPUS\s+MEM\s+AGE\s+EXIT\n`).MatchString(out) ||
-			!regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(sleeper)+`\s+sleeper\s+RUNNING\s+lxb001\s+1\s+128\s+\d+s\s*$`).MatchString(out) ||
-			!regexp.MustCompile(`(?m)^seven\.\S+\s+seven\s+FAILED\s+\S+\s+1\s+128\s+\d+s\s+7$`).MatchString(out) {
+		if code != 0 || !regexp.MustCompile(`(?m)^ID\s+NAME\s+STATE\s+NODE\s+IMAGE\s+CPUS\s+MEM\s+AGE\s+EXIT\n`).MatchString(out) ||
+			!regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(sleeper)+`\s+sleeper\s+RUNNING\s+lxb001\s+-\s+1\s+128\s+\d+s\s*$`).MatchString(out) ||
+			!regexp.MustCompile(`(?m)^seven\.\S+\s+seven\s+FAILED\s+\S+\s+-\s+1\s+128\s+\d+s\s+7$`).MatchString(out) {
 			t.Fatalf("tasks table:\n%s", out)
 		}
 

@@ -100,6 +100,13 @@ about as free, one at random, to spread concurrent submissions); if it
 refuses because another client took the resources first, the next one is
 tried. When nothing fits, each agent's reason is printed and exit is 1.
 
+With --containerizer docker --docker_image IMAGE the task runs in a Docker
+container (mesos-<container id>) on an agent whose --containerizers has
+docker: --command runs with /bin/sh -c as its entrypoint (--shell=false: its
+words are the entrypoint's arguments; no --command: the image's own), the
+sandbox is mounted at the agent's --sandbox_directory, cpus and mem become
+docker's limits; --volumes and --networks apply to it.
+
 The task ID is NAME plus a random suffix (printed on stderr; with --detach
 on stdout, as the only output there). Exit code: 0 TASK_FINISHED; the
 command's exit status for TASK_FAILED (1 when killed by a signal or limit);
@@ -107,7 +114,8 @@ command's exit status for TASK_FAILED (1 when killed by a signal or limit);
 error. The same binary invoked as mesos-execute runs this command.`,
 		Example: `  $ mesosctl exec --name sleep --command 'echo sleep... ; sleep 300'
   $ mesos-execute --master=zk://zk1:2181/mesos --name=job --command='make test' --resources='cpus:2;mem:512'
-  $ id=$(mesosctl exec --detach --name web --command ./serve --constraint rack:3)`,
+  $ id=$(mesosctl exec --detach --name web --command ./serve --constraint rack:3)
+  $ mesosctl exec --name hello --containerizer docker --docker_image busybox:1.36 --command 'echo hi'`,
 		GroupID: "tasks",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -134,7 +142,7 @@ error. The same binary invoked as mesos-execute runs this command.`,
 }
 
 // Containerizers and ContentTypes are the values mesos-execute takes for
-// --containerizer and --content_type (docker is refused: agentd has none).
+// --containerizer and --content_type.
 var (
 	Containerizers = []string{"mesos", "docker"}
 	ContentTypes   = []string{"protobuf", "json"}
@@ -147,11 +155,11 @@ func (o *Options) refused() error {
 		flag string
 		why  string
 	}{
-		{o.Containerizer == "docker", "--containerizer=docker", "agentd has no docker containerizer; run the command directly (--containerizer=mesos)"},
-		{o.DockerImage != "", "--docker_image", "agentd runs commands on the host and has no image support"},
-		{o.AppcImage != "", "--appc_image", "agentd runs commands on the host and has no image support"},
-		{o.Volumes != "", "--volumes", "agentd mounts no volumes"},
-		{o.Networks != "", "--networks", "agentd joins no CNI networks"},
+		{o.Containerizer == "mesos" && o.DockerImage != "", "--docker_image with --containerizer=mesos",
+			"that runs the image through the Mesos containerizer's provisioner, which agentd does not have: add --containerizer=docker"},
+		{o.AppcImage != "", "--appc_image", "agentd has no appc image support"},
+		{o.Containerizer == "mesos" && o.Volumes != "", "--volumes with --containerizer=mesos", "agentd's mesos containerizer mounts no volumes: use --containerizer=docker"},
+		{o.Containerizer == "mesos" && o.Networks != "", "--networks with --containerizer=mesos", "agentd joins no CNI networks: use --containerizer=docker for a Docker network"},
 		{o.Task != "", "--task", "give --name, --command and --resources instead"},
 		{o.TaskGroup != "", "--task_group", "agentd launches no task groups"},
 		{o.EffectiveCaps != "" || o.BoundingCaps != "", "--effective_capabilities/--bounding_capabilities", "agentd sets no Linux capabilities"},
@@ -163,8 +171,21 @@ func (o *Options) refused() error {
 			return cmdutil.FlagErrorf("%s is not supported: %s", r.flag, r.why)
 		}
 	}
-	if o.Containerizer != "mesos" {
-		return cmdutil.FlagErrorf("invalid --containerizer %q: use mesos%s", o.Containerizer, suggest.DidYouMean(o.Containerizer, Containerizers))
+	switch o.Containerizer {
+	case "mesos":
+	case "docker":
+		// mesos-execute's own checks (src/cli/execute.cpp).
+		if o.DockerImage == "" {
+			return cmdutil.FlagErrorf("'Docker' containerizer requires docker image name (--docker_image)")
+		}
+		if o.TTY {
+			return cmdutil.FlagErrorf("'Docker' containerizer does not allow attaching a TTY")
+		}
+		if n := strings.Split(o.Networks, ","); o.Networks != "" && len(n) > 1 {
+			return cmdutil.FlagErrorf("'Docker' containerizer can only support a single network (--networks %s)", o.Networks)
+		}
+	default:
+		return cmdutil.FlagErrorf("invalid --containerizer %q: use mesos or docker%s", o.Containerizer, suggest.DidYouMean(o.Containerizer, Containerizers))
 	}
 	if !slices.Contains(ContentTypes, o.ContentType) {
 		return cmdutil.FlagErrorf("invalid --content_type %q: use protobuf or json%s", o.ContentType, suggest.DidYouMean(o.ContentType, ContentTypes))
@@ -182,7 +203,10 @@ func (o *Options) Spec() (api.TaskSpec, placement.Request, error) {
 	if o.Name == "" {
 		return spec, req, cmdutil.FlagErrorf("--name is required")
 	}
-	if strings.TrimSpace(o.Command) == "" {
+	// A Docker task with --shell=false and no --command runs its image's
+	// own command (mesos-execute --no-shell sends no command value).
+	imageCommand := o.Containerizer == "docker" && !o.Shell && strings.TrimSpace(o.Command) == ""
+	if strings.TrimSpace(o.Command) == "" && !imageCommand {
 		return spec, req, cmdutil.FlagErrorf("--command is required")
 	}
 	role := o.Role
@@ -220,7 +244,49 @@ func (o *Options) Spec() (api.TaskSpec, placement.Request, error) {
 	} else {
 		spec.Argv = strings.Fields(o.Command)
 	}
-	return spec, placement.Request{Resources: res, Role: role, Constraints: o.Constraints}, nil
+	req = placement.Request{Resources: res, Role: role, Constraints: o.Constraints}
+	if o.Containerizer == "docker" {
+		ci, err := o.dockerContainer()
+		if err != nil {
+			return spec, req, err
+		}
+		spec.Container = ci
+		req.Containerizer = "docker"
+	}
+	return spec, req, nil
+}
+
+// dockerContainer is the task's ContainerInfo for --containerizer docker,
+// as mesos-execute builds it: type DOCKER with the image, --volumes, and
+// with --networks a USER network of that name.
+func (o *Options) dockerContainer() (*api.ContainerInfo, error) {
+	ci := &api.ContainerInfo{Type: api.ContainerTypeDocker, Docker: &api.DockerInfo{Image: o.DockerImage}}
+	if o.Volumes != "" {
+		data := []byte(o.Volumes)
+		if p, ok := strings.CutPrefix(o.Volumes, "file://"); ok || strings.HasPrefix(o.Volumes, "/") {
+			if !ok {
+				p = o.Volumes
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, cmdutil.FlagErrorf("--volumes: %v", err)
+			}
+			data = b
+		}
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ci.Volumes); err != nil {
+			return nil, cmdutil.FlagErrorf(`--volumes: want a JSON array of volumes like [{"container_path":"/data","host_path":"/srv/data","mode":"RW"}]: %v`, err)
+		}
+	}
+	if o.Networks != "" {
+		ci.Docker.Network = api.DockerNetworkUser
+		ci.NetworkInfos = []api.ContainerNetwork{{Name: o.Networks}}
+	}
+	if err := ci.Validate(); err != nil {
+		return nil, cmdutil.FlagErrorf("--docker_image/--volumes/--networks: %v", err)
+	}
+	return ci, nil
 }
 
 // NewTaskID returns name plus a random suffix: task IDs must be unique per

@@ -17,6 +17,7 @@ import (
 	configcmd "github.com/mesosctl/mesosctl/internal/cmd/config"
 	"github.com/mesosctl/mesosctl/internal/cmd/containerizer"
 	"github.com/mesosctl/mesosctl/internal/cmd/cp"
+	"github.com/mesosctl/mesosctl/internal/cmd/dockerexecutor"
 	"github.com/mesosctl/mesosctl/internal/cmd/ex"
 	execcmd "github.com/mesosctl/mesosctl/internal/cmd/exec"
 	"github.com/mesosctl/mesosctl/internal/cmd/executor"
@@ -87,6 +88,7 @@ daemon, 'mesosctl agentd'.`,
 		agentscmd.NewCmdAgents(f, nil),
 		containerizer.NewCmdContainerizer(f),
 		executor.NewCmdExecutor(f),
+		dockerexecutor.NewCmdDockerExecutor(f),
 		nodesetcmd.NewCmdNodeset(f, nil),
 		nodes.NewCmdNodes(f, nil),
 		ip.NewCmdIP(f, nil),

@@ -56,6 +56,8 @@ type Task struct {
 	Started       float64        `json:"started,omitempty"` // first status timestamp
 	Updated       float64        `json:"updated,omitempty"` // last status timestamp
 	Sandbox       string         `json:"sandbox,omitempty"`
+	// Image is the Docker image of a task of the Docker containerizer.
+	Image string `json:"image,omitempty"`
 }
 
 // NewCmdTasks builds the command; runF replaces the behaviour in tests.
@@ -209,6 +211,9 @@ func FromInfo(ti api.TaskInfo, node string) Task {
 	if n := len(ti.Statuses); n > 0 {
 		t.Started, t.Updated = ti.Statuses[0].Timestamp, ti.Statuses[n-1].Timestamp
 	}
+	if c := ti.Container; c != nil && c.Docker != nil {
+		t.Image = c.Docker.Image
+	}
 	return t
 }
 
@@ -232,7 +237,7 @@ func num(v any) string {
 }
 
 func (o *Options) table(rows []Task) *render.Table {
-	t := &render.Table{Headers: []string{"id", "name", "state", "node", "cpus", "mem", "age", "exit"}}
+	t := &render.Table{Headers: []string{"id", "name", "state", "node", "image", "cpus", "mem", "age", "exit"}}
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -246,7 +251,11 @@ func (o *Options) table(rows []Task) *render.Table {
 		if r.ExitStatus != nil {
 			exit = strconv.Itoa(*r.ExitStatus)
 		}
-		t.AddRow(r.ID, r.Name, strings.TrimPrefix(r.State, "TASK_"), r.Node, num(r.Resources["cpus"]), num(r.Resources["mem"]), age, exit)
+		image := r.Image
+		if image == "" {
+			image = "-" // a command on the host
+		}
+		t.AddRow(r.ID, r.Name, strings.TrimPrefix(r.State, "TASK_"), r.Node, image, num(r.Resources["cpus"]), num(r.Resources["mem"]), age, exit)
 	}
 	return t
 }

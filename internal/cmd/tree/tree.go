@@ -82,6 +82,12 @@ users and command lines:
 
   agent → containerizer launch → executor → sh -c '…' → command
 
+A task of the Docker containerizer shows agent → containerizer launch →
+mesos-docker-executor → docker run, and then its container's processes:
+they are not descendants of the executor (docker run is a client of the
+engine) but of containerd's shim; agentd finds them through the engine
+(docker inspect) and the tree says so.
+
 From agentd's /mesosctl/v1/processes, which also names each container's task
 (name, ID, state) and its cgroup limits; for a real Mesos agent (no such
 endpoint) from 'ps -eo pid,ppid,user,args' over SSH. Containers that
@@ -395,7 +401,10 @@ func TaskNote(t *api.ProcessTask) string {
 	if t.PidsMax > 0 {
 		parts = append(parts, fmt.Sprintf("pids %d", t.PidsMax))
 	}
-	if t.CPUShares == 0 && t.CPUQuota == 0 && t.MemLimitMB == 0 && t.PidsMax == 0 {
+	switch {
+	case t.Docker != nil:
+		parts = append(parts, "docker "+t.Docker.Image+", limits set by docker run")
+	case t.CPUShares == 0 && t.CPUQuota == 0 && t.MemLimitMB == 0 && t.PidsMax == 0:
 		parts = append(parts, "no cgroup limits")
 	}
 	return "[" + strings.Join(parts, " · ") + "]"
@@ -408,6 +417,43 @@ func (s Style) node(p api.Process, depth int) *ltree.Tree {
 			t.Child(s.Label(c, depth+1))
 		} else {
 			t.Child(s.node(c, depth+1))
+		}
+	}
+	if p.Task != nil && p.Task.Docker != nil {
+		t.Child(s.docker(p.Task.Docker, depth+1))
+	}
+	return t
+}
+
+// DockerNote says where a Docker task's container processes really live:
+// not below its executor (docker run is only a client of the engine) but
+// below containerd's shim, found through the engine.
+func DockerNote(d *api.ProcessDocker) string {
+	if d.Error != "" {
+		return fmt.Sprintf("container %s: %s", d.Container, d.Error)
+	}
+	shim := "containerd's shim"
+	if d.ShimPID > 0 {
+		name := "?"
+		if f := strings.Fields(d.ShimCommand); len(f) > 0 {
+			name = f[0]
+			if i := strings.LastIndexByte(name, '/'); i >= 0 {
+				name = name[i+1:]
+			}
+		}
+		shim = fmt.Sprintf("%s (pid %d)", name, d.ShimPID)
+	}
+	return fmt.Sprintf("container %s: its processes are children of %s, not of the executor; joined through docker inspect (pid %d)",
+		d.Container, shim, d.Pid)
+}
+
+func (s Style) docker(d *api.ProcessDocker, depth int) *ltree.Tree {
+	t := ltree.Root(s.paint(taskStyle, "["+DockerNote(d)+"]"))
+	for _, p := range d.Processes {
+		if len(p.Children) == 0 {
+			t.Child(s.Label(p, depth+1))
+		} else {
+			t.Child(s.node(p, depth+1))
 		}
 	}
 	return t

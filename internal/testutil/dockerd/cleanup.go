@@ -318,3 +318,29 @@ func SweepStale() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Cleanup is what Stop does once dockerd is gone, for an engine whose
+// process tree was killed from outside (the engine of a test cluster node,
+// which dies with the node's PID namespace): what is left of its
+// processes is killed, its containers' cgroups are removed, anything still
+// mounted under dir is unmounted. dir itself is left. It reports what it
+// could not clean.
+func Cleanup(dir string) error {
+	errs := cleanup(dir)
+	for _, p := range processesOf(dir) {
+		errs = append(errs, fmt.Errorf("process %d (%s) of the engine in %s is still running", p.pid, p.cmd, dir))
+	}
+	for _, cg := range containerCgroups(dir) {
+		errs = append(errs, fmt.Errorf("cgroup %s of the engine in %s is still there", cg, dir))
+	}
+	return errors.Join(errs...)
+}
+
+// MissingCgroupParents lists the <hierarchy>/docker cgroups that do not
+// exist yet: those an engine started now may create (see
+// RemoveCgroupParents).
+func MissingCgroupParents() []string { return missingCgroupParents() }
+
+// RemoveCgroupParents removes those of dirs (from MissingCgroupParents)
+// that are empty, unless a dockerd still runs on the machine.
+func RemoveCgroupParents(dirs []string) { removeCgroupParents(dirs) }
