@@ -68,6 +68,10 @@ func Run(ctx context.Context, cfg *Config) error {
 	for _, d := range cfg.Flags.Deprecated {
 		log.Warn(fmt.Sprintf("Loaded deprecated flag '%s'", d))
 	}
+	if len(cfg.Flags.Ignored) > 0 {
+		log.Warn(fmt.Sprintf("Ignoring command-line arguments that are not flags: '%s' (flags are written --name=value; a Mesos agent skips such arguments too)",
+			strings.Join(cfg.Flags.Ignored, "' '")))
+	}
 	if w := noEffectWarning(cfg.Flags.NoEffect()); w != "" {
 		log.Warn(w)
 	}
