@@ -81,6 +81,9 @@ func (v *Values) Given(name string) bool {
 // Int returns an integer flag (0 if unset).
 func (v *Values) Int(name string) int { n, _ := strconv.Atoi(v.vals[name]); return n }
 
+// Float returns a double flag (0 if unset).
+func (v *Values) Float(name string) float64 { f, _ := strconv.ParseFloat(v.vals[name], 64); return f }
+
 // Duration returns a duration flag (0 if unset).
 func (v *Values) Duration(name string) time.Duration {
 	d, _ := mesos.ParseDuration(v.vals[name])
@@ -326,8 +329,8 @@ func (v *Values) validate() error {
 	if d := v.Duration("registration_backoff_factor"); d > time.Minute {
 		return fmt.Errorf("Expected --registration_backoff_factor to be not greater than 1mins, got %s", v.vals["registration_backoff_factor"])
 	}
-	if h, _ := strconv.ParseFloat(v.vals["gc_disk_headroom"], 64); h < 0 || h > 1 {
-		return fmt.Errorf("Invalid value '%s' for --gc_disk_headroom: it must be between 0.0 and 1.0", v.vals["gc_disk_headroom"])
+	if h := v.Float("gc_disk_headroom"); h < 0 || h > 1 {
+		return fmt.Errorf("Invalid value '%s' for --gc_disk_headroom. Must be between 0.0 and 1.0", v.vals["gc_disk_headroom"])
 	}
 	switch v.vals["logging_level"] {
 	case "INFO", "WARNING", "ERROR":

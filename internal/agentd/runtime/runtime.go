@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -55,6 +56,12 @@ type Config struct {
 	// GCDelay is how long an ended task's sandbox and checkpoint stay on
 	// disk (--gc_delay; 0 = never removed).
 	GCDelay time.Duration
+	// GCDiskHeadroom and DiskWatchInterval are --gc_disk_headroom and
+	// --disk_watch_interval: every interval the disk holding WorkDir is
+	// measured and runs older than the age that leaves are pruned
+	// (CheckDiskUsage). A zero interval checks every second.
+	GCDiskHeadroom    float64
+	DiskWatchInterval time.Duration
 	// MaxCompleted is how many ended tasks per framework are kept in
 	// memory (--max_completed_executors_per_framework; 0 = 150). Older
 	// ones are forgotten (their sandboxes stay on disk).
@@ -266,7 +273,10 @@ type Runtime struct {
 	closed     bool
 	ln         *net.UnixConn
 	stop       chan struct{}
-	wg         sync.WaitGroup
+	// maxAge is the maximum allowed age of ended runs computed by the last
+	// disk check, in nanoseconds (-1: none yet); see CheckDiskUsage.
+	maxAge *atomic.Int64
+	wg     sync.WaitGroup
 	// changed is closed (and replaced) whenever a task gains a status
 	// update or a container ends: long-poll waiters select on it.
 	changed chan struct{}
@@ -315,7 +325,15 @@ func New(cfg Config) *Runtime {
 	}
 	return &Runtime{cfg: cfg, paths: checkpoint.Paths{WorkDir: cfg.WorkDir, RuntimeDir: cfg.RuntimeDir, AgentID: cfg.AgentID},
 		containers: map[string]*container{}, stop: make(chan struct{}), changed: make(chan struct{}),
-		standalone: map[string]*container{}}
+		standalone: map[string]*container{}, maxAge: newMaxAge()}
+}
+
+// newMaxAge is the maximum allowed age before the first disk check
+// (MaxAllowedAge computes it then).
+func newMaxAge() *atomic.Int64 {
+	a := new(atomic.Int64)
+	a.Store(-1)
+	return a
 }
 
 // NormalizeIsolation expands deprecated names as Mesos does (§6.4).
@@ -474,14 +492,21 @@ func (r *Runtime) Start() error {
 		defer r.wg.Done()
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
+		// The first disk check comes one interval after the start, as in
+		// Mesos (delay(disk_watch_interval, checkDiskUsage)).
+		nextDiskCheck := time.Now().Add(r.cfg.DiskWatchInterval)
 		for {
 			select {
 			case <-r.stop:
 				return
-			case <-t.C:
+			case now := <-t.C:
 				r.poll()
 				r.pollStandalone()
-				r.GC(time.Now())
+				r.GC(now)
+				if !now.Before(nextDiskCheck) {
+					r.CheckDiskUsage(now)
+					nextDiskCheck = now.Add(r.cfg.DiskWatchInterval)
+				}
 			}
 		}
 	}()
@@ -1279,6 +1304,7 @@ func (r *Runtime) Metrics() map[string]float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m["slave/recovery_errors"] = float64(r.recErrors)
+	m["slave/executor_directory_max_allowed_age_secs"] = r.MaxAllowedAge().Seconds()
 	for _, s := range []string{"staging", "starting", "running", "killing"} {
 		m["slave/tasks_"+s] = 0
 	}

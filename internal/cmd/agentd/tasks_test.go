@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/runtime"
 )
 
 var (
@@ -754,5 +757,54 @@ func TestGCDelay(t *testing.T) {
 	}
 	if log := a.waitLog("Garbage collected task brief"); !strings.Contains(log, "Garbage collected task brief") {
 		t.Errorf("no GC log line:\n%s", log)
+	}
+}
+
+// TestGCDiskHeadroom: the disk check every --disk_watch_interval prunes
+// ended sandboxes older than gc_delay * max(0, 1 - gc_disk_headroom -
+// usage), long before --gc_delay: with a headroom of 1.0 that age is 0, so
+// the first check after a task ends removes its sandbox (gc_delay is a
+// week). With no headroom, the age is the disk's free share of a week, and
+// nothing young is pruned.
+func TestGCDiskHeadroom(t *testing.T) {
+	a := startBinaryAgent(t, "--gc_delay=1weeks", "--gc_disk_headroom=1.0", "--disk_watch_interval=2secs")
+	a.launch(sh("brief", "echo hi"))
+	done := a.waitState("brief", 20*time.Second, "TASK_FINISHED")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, err := os.Stat(done.Sandbox)
+		if code, _ := a.do("GET", api.TaskPath+"/brief", nil); os.IsNotExist(err) && code == 404 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sandbox of brief still there a week before --gc_delay (%v)\n%s", err, a.stderr)
+		}
+	}
+	log := a.waitLog("Max allowed age: 0ns")
+	if !regexp.MustCompile(`Current disk usage \d+\.\d\d%\. Max allowed age: 0ns`).MatchString(log) {
+		t.Errorf("no disk check log line:\n%s", log)
+	}
+	var m map[string]float64
+	if code, body := a.do("GET", "/metrics/snapshot", nil); code != 200 || json.Unmarshal(body, &m) != nil ||
+		m["slave/executor_directory_max_allowed_age_secs"] != 0 || m["gc/path_removals_succeeded"] != 2 {
+		t.Errorf("metrics: %d max age %v removals %v", code, m["slave/executor_directory_max_allowed_age_secs"], m["gc/path_removals_succeeded"])
+	}
+
+	b := startBinaryAgent(t, "--gc_delay=1weeks", "--gc_disk_headroom=0", "--disk_watch_interval=1secs")
+	b.launch(sh("stays", "echo hi"))
+	kept := b.waitState("stays", 20*time.Second, "TASK_FINISHED")
+	b.waitLog("Current disk usage")
+	time.Sleep(2500 * time.Millisecond) // two more checks
+	if _, err := os.Stat(kept.Sandbox); err != nil {
+		t.Errorf("sandbox pruned with no headroom: %v", err)
+	}
+	usage, err := runtime.DiskUsage(b.workDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (7 * 24 * time.Hour).Seconds() * (1 - usage)
+	var m2 map[string]float64
+	if _, body := b.do("GET", "/metrics/snapshot", nil); json.Unmarshal(body, &m2) != nil ||
+		math.Abs(m2["slave/executor_directory_max_allowed_age_secs"]-want) > 0.01*want+1 {
+		t.Errorf("max allowed age %v, want about %v (usage %.4f)", m2["slave/executor_directory_max_allowed_age_secs"], want, usage)
 	}
 }

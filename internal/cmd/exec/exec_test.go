@@ -185,4 +185,3 @@ func TestMesosExecuteStoutGrammar(t *testing.T) {
 		t.Errorf("exec --name x: %v", err)
 	}
 }
-
