@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,6 +32,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
 	"github.com/mesosctl/mesosctl/internal/agentd/metrics"
 	"github.com/mesosctl/mesosctl/internal/agentd/netports"
+	"github.com/mesosctl/mesosctl/internal/agentd/usage"
 	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
@@ -273,6 +275,8 @@ type Runtime struct {
 	closed     bool
 	ln         *net.UnixConn
 	stop       chan struct{}
+	// pressure counts the memory pressure events of v1 memory cgroups.
+	pressure usage.Pressure
 	// maxAge is the maximum allowed age of ended runs computed by the last
 	// disk check, in nanoseconds (-1: none yet); see CheckDiskUsage.
 	maxAge *atomic.Int64
@@ -391,6 +395,12 @@ func (r *Runtime) PrepareIsolation() (string, error) {
 			return "", fmt.Errorf("--isolation=cgroups/all: the cgroup %s hierarchy %s offers none of the controllers agentd applies (cpu, memory, pids)", version, r.cfg.CgroupsHierarchy)
 		}
 		want = have
+	}
+	if slices.Contains(want, "cpu") && !cgroups.IsV2(r.cfg.CgroupsHierarchy) {
+		// Mesos' cgroups/cpu isolator is the cpu and the cpuacct
+		// subsystems: cpuacct gives the cpu times and process counts of
+		// /monitor/statistics (on v2, cpu.stat and the cgroup itself do).
+		want = append(slices.Clone(want), "cpuacct")
 	}
 	spec := cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: want, LimitSwap: r.cfg.CgroupsLimitSwap}
 	if err := cgroups.Check(spec); err != nil {
@@ -788,7 +798,26 @@ func (r *Runtime) isolate(info *launcher.Info, res mesos.Resources, pidsMax int)
 		return fmt.Errorf("isolate container %s: %w", info.ContainerID, err)
 	}
 	info.Cgroup = g
+	r.listenPressure(g)
 	return nil
+}
+
+// listenPressure starts counting the memory pressure events of g's v1
+// memory cgroup, as Mesos' cgroups/mem isolator does for every container
+// (mem_*_pressure_counter). A failure is logged, as in Mesos.
+func (r *Runtime) listenPressure(g *cgroups.Group) {
+	if dir := g.Dirs["memory"]; dir != "" && !g.V2 {
+		if err := r.pressure.Listen(dir); err != nil {
+			r.logf(slog.LevelError, "%v", err)
+		}
+	}
+}
+
+// stopPressure stops counting g's memory pressure events.
+func (r *Runtime) stopPressure(g *cgroups.Group) {
+	if g != nil && g.Dirs["memory"] != "" {
+		r.pressure.Close(g.Dirs["memory"])
+	}
 }
 
 // spawn checkpoints the launch info and starts `mesosctl containerizer
@@ -1137,6 +1166,7 @@ func (r *Runtime) finish(c *container) {
 		r.logOnce(c, slog.LevelError, fmt.Sprintf("Cannot checkpoint the end of the executor of task %s (retrying every second): %v", l.TaskID, err))
 		return
 	}
+	r.stopPressure(l.Cgroup)
 	if err := l.Cgroup.DestroyWithin(r.destroyTimeout()); err != nil {
 		r.counters.Inc(metrics.ContainerDestroyErrors)
 		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)

@@ -670,7 +670,7 @@ func TestStandaloneContainers(t *testing.T) {
 // puts the task in its cgroups with Mesos' limits, an over-limit task is
 // killed and reported with the OOM reason, and the cgroups go away.
 func TestCgroupsIsolationThroughAgentd(t *testing.T) {
-	a := startBinaryAgent(t, "--isolation=cgroups/cpu,cgroups/mem")
+	a := startBinaryAgent(t, "--isolation=cgroups/cpu,cgroups/mem", "--cgroups_cpu_enable_pids_and_tids_count")
 	spec := sh("limited", "sleep 600")
 	spec.Resources = api.TaskResources{CPUs: 0.5, Mem: 64}
 	a.launch(spec)
@@ -684,8 +684,33 @@ func TestCgroupsIsolationThroughAgentd(t *testing.T) {
 			pk = c.Task
 		}
 	}
-	if pk == nil || pk.MemLimitMB != 96 || pk.CPUShares != 614 || len(pk.CgroupPaths) != 2 {
+	if pk == nil || pk.MemLimitMB != 96 || pk.CPUShares != 614 || len(pk.CgroupPaths) != 3 { // cpu, cpuacct, memory
 		t.Fatalf("limits: %+v\n%s", pk, body)
+	}
+	// /monitor/statistics: what Mesos' cgroups/cpu (cpu + cpuacct) and
+	// cgroups/mem isolators report on v1, in ResourceStatistics' order.
+	var mon []struct {
+		ExecutorID string                     `json:"executor_id"`
+		Statistics map[string]json.RawMessage `json:"statistics"`
+	}
+	code, body := a.do("GET", "/monitor/statistics", nil)
+	if err := json.Unmarshal(body, &mon); code != 200 || err != nil || len(mon) != 1 || mon[0].ExecutorID != "limited" {
+		t.Fatalf("/monitor/statistics: %d %v %s", code, err, body)
+	}
+	want := "timestamp processes threads cpus_user_time_secs cpus_system_time_secs cpus_soft_limit mem_total_bytes " +
+		"mem_limit_bytes mem_soft_limit_bytes mem_file_bytes mem_anon_bytes mem_cache_bytes mem_rss_bytes mem_mapped_file_bytes "
+	if stat, _ := os.ReadFile("/sys/fs/cgroup/memory/memory.stat"); strings.Contains(string(stat), "total_swap ") {
+		want += "mem_swap_bytes " // with the kernel's swap accounting
+	}
+	want += "mem_unevictable_bytes mem_low_pressure_counter mem_medium_pressure_counter mem_critical_pressure_counter"
+	if got := strings.Join(jsonKeys(t, body, "statistics"), " "); got != want {
+		t.Errorf("statistics keys\n got %s\nwant %s", got, want)
+	}
+	var nprocs, nthreads int
+	json.Unmarshal(mon[0].Statistics["processes"], &nprocs)
+	json.Unmarshal(mon[0].Statistics["threads"], &nthreads)
+	if nprocs < 3 || nthreads < nprocs { // launcher, executor, sh/sleep
+		t.Errorf("processes %d threads %d", nprocs, nthreads)
 	}
 	procs, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/memory", a.cgroups, ti.ContainerID, "cgroup.procs"))
 	if len(strings.Fields(string(procs))) < 3 { // launcher, executor, sh/sleep
@@ -808,3 +833,24 @@ func TestGCDiskHeadroom(t *testing.T) {
 		t.Errorf("max allowed age %v, want about %v (usage %.4f)", m2["slave/executor_directory_max_allowed_age_secs"], want, usage)
 	}
 }
+
+// jsonKeys returns the keys of the object under key in the first element
+// of the JSON array body, in the order they are written.
+func jsonKeys(t *testing.T, body []byte, key string) []string {
+	t.Helper()
+	var arr []map[string]json.RawMessage
+	if err := json.Unmarshal(body, &arr); err != nil || len(arr) == 0 {
+		t.Fatalf("not a JSON array of objects: %v %s", err, body)
+	}
+	dec := json.NewDecoder(bytes.NewReader(arr[0][key]))
+	dec.Token()
+	var keys []string
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var v any
+		dec.Decode(&v)
+	}
+	return keys
+}
+
