@@ -853,4 +853,3 @@ func jsonKeys(t *testing.T, body []byte, key string) []string {
 	}
 	return keys
 }
-
