@@ -86,11 +86,19 @@ func (r *Runtime) gc(now time.Time, maxAge time.Duration) int {
 		l := c.info.Launch
 		p := r.paths
 		for _, dir := range []string{p.Sandbox(l.FrameworkID, l.ExecutorID, l.ContainerID), p.RunMeta(l.FrameworkID, l.ExecutorID, l.ContainerID)} {
-			if err := os.RemoveAll(dir); err != nil {
+			err := os.RemoveAll(dir)
+			// Counted and taken off gc/path_removals_pending together, so
+			// that a metrics snapshot never sees a path as both.
+			r.mu.Lock()
+			if err != nil {
 				r.counters.Inc(metrics.GCPathRemovalsFailed)
-				r.logf(slog.LevelWarn, "garbage collection of %s: %v", dir, err)
 			} else {
 				r.counters.Inc(metrics.GCPathRemovalsSucceeded)
+			}
+			c.pathsRemoved++
+			r.mu.Unlock()
+			if err != nil {
+				r.logf(slog.LevelWarn, "garbage collection of %s: %v", dir, err)
 			}
 			pruneEmptyRuns(filepath.Dir(dir))
 		}

@@ -228,6 +228,9 @@ type frameworkInfo struct {
 
 // container is one running or finished executor run.
 type container struct {
+	// pathsRemoved counts the run's paths (sandbox, checkpoint) garbage
+	// collection has removed so far (under Runtime.mu).
+	pathsRemoved int
 	info      taskInfo
 	task      Task
 	pid       int
@@ -1330,9 +1333,9 @@ func (r *Runtime) Allocated() mesos.Resources {
 // frameworks, GC paths pending) and the process-lifetime counters.
 func (r *Runtime) Metrics() map[string]float64 {
 	m := map[string]float64{}
-	r.counters.Put(m)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.counters.Put(m)
 	m["slave/recovery_errors"] = float64(r.recErrors)
 	m["slave/executor_directory_max_allowed_age_secs"] = r.MaxAllowedAge().Seconds()
 	for _, s := range []string{"staging", "starting", "running", "killing"} {
@@ -1346,7 +1349,7 @@ func (r *Runtime) Metrics() map[string]float64 {
 	for _, c := range r.containers {
 		if c.finished {
 			if r.cfg.GCDelay > 0 && c.info.Launch != nil {
-				pending += 2 // the run's sandbox and its checkpoint
+				pending += 2 - c.pathsRemoved // the run's sandbox and its checkpoint
 			}
 			continue
 		}
