@@ -228,9 +228,6 @@ type frameworkInfo struct {
 
 // container is one running or finished executor run.
 type container struct {
-	// pathsRemoved counts the run's paths (sandbox, checkpoint) garbage
-	// collection has removed so far (under Runtime.mu).
-	pathsRemoved int
 	info      taskInfo
 	task      Task
 	pid       int
@@ -264,6 +261,9 @@ type container struct {
 	// limitation is the network/ports isolator's message once it has
 	// destroyed the container for listening on unallocated ports.
 	limitation string
+	// pathsRemoved counts the run's paths (sandbox, checkpoint) garbage
+	// collection has removed so far (under Runtime.mu).
+	pathsRemoved int
 }
 
 // Runtime manages containers.
