@@ -142,3 +142,46 @@ func TestMesosExecuteFlagSet(t *testing.T) {
 		t.Errorf("%v %+v", err, got)
 	}
 }
+
+// The mesos-execute personality reads its command line as stout does:
+// "--name value" is refused with how to write it, negated non-booleans are
+// refused, and arguments that are not flags are skipped with a warning.
+// `mesosctl exec` keeps taking both forms.
+func TestMesosExecuteStoutGrammar(t *testing.T) {
+	run := func(args ...string) (*execcmd.Options, string, error) {
+		ios, _, _, errOut := iostreams.Test()
+		var got *execcmd.Options
+		cmd := execcmd.NewCmdMesosExecute(&cmdutil.Factory{IOStreams: ios}, func(o *execcmd.Options) error { got = o; return nil })
+		cmd.SetArgs(args)
+		cmd.SetOut(&strings.Builder{})
+		cmd.SetErr(&strings.Builder{})
+		err := cmd.Execute()
+		return got, errOut.String(), err
+	}
+	_, _, err := run("--master=127.0.0.1:5050", "--name", "x", "--command=true")
+	if err == nil || err.Error() != "Failed to load non-boolean flag 'name': Missing value (write --name=x: Mesos flags take their value after '=', a separate 'x' is not read)" ||
+		cmdutil.ExitCodeOf(err) != cmdutil.ExitUsage {
+		t.Errorf("--name x: %v", err)
+	}
+	if _, _, err := run("--name=x", "--command"); err == nil || !strings.Contains(err.Error(), "'command': Missing value (write --command=VALUE)") {
+		t.Errorf("--command: %v", err)
+	}
+	if _, _, err := run("--name=x", "--command=true", "--no-role"); err == nil || !strings.Contains(err.Error(), "Failed to load non-boolean flag 'role' via 'no-role'") {
+		t.Errorf("--no-role: %v", err)
+	}
+	got, warn, err := run("--NAME=x", "--command=true", "--shell", "false", "--", "--role=r")
+	if err != nil || got.Name != "x" || !got.Shell || got.Role != "*" {
+		t.Fatalf("%v %+v", err, got)
+	}
+	if warn != "mesos-execute: ignoring arguments that are not flags: 'false' '--role=r' (flags are written --name=value)\n" {
+		t.Errorf("warning = %q", warn)
+	}
+	// mesosctl's own verb: both forms.
+	ios, _, _, _ := iostreams.Test()
+	var o *execcmd.Options
+	cmd := execcmd.NewCmdExec(&cmdutil.Factory{IOStreams: ios}, func(opts *execcmd.Options) error { o = opts; return nil })
+	cmd.SetArgs([]string{"--name", "x", "--command", "true"})
+	if err := cmd.Execute(); err != nil || o.Name != "x" || o.Command != "true" {
+		t.Errorf("exec --name x: %v", err)
+	}
+}

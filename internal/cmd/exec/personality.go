@@ -16,6 +16,7 @@ import (
 // --kill-after), stout's --no-<flag> for the booleans, and none of
 // mesosctl's own options (--constraint, --detach, --user, --agent, --zk,
 // --timeout). Agents are found through --master, or the configuration.
+// Its command line is read in stout's grammar (cmdutil.ParseStoutFlags).
 func NewCmdMesosExecute(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams}
 	opts.Sel.Use(f)
@@ -24,8 +25,20 @@ func NewCmdMesosExecute(f *cmdutil.Factory, runF func(*Options) error) *cobra.Co
 		Use:    "mesos-execute --master=MASTER --name=NAME --command=COMMAND [flags]",
 		Short:  "Run a task as mesos-execute does (the mesos-execute personality of exec)",
 		Hidden: true,
-		Args:   cobra.NoArgs,
+		// stout's grammar, not pflag's: --name=value only (a separate
+		// value is refused with how to write it), arguments that are not
+		// flags skipped with a warning, as mesos-execute skips them.
+		DisableFlagParsing: true,
+		Args:               cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			ignored, help, err := cmdutil.ParseStoutFlags(cmd, args)
+			if err != nil {
+				return err
+			}
+			if help {
+				return cmd.Help()
+			}
+			cmdutil.WarnIgnored(opts.IO.ErrOut, "mesos-execute", ignored)
 			if runF != nil {
 				return runF(opts)
 			}
