@@ -5,8 +5,8 @@
 // fails, and with it the agent's start, when the engine cannot be
 // reached), the killing of orphans (--docker_kill_orphans), image pulls
 // before a task's executor starts, the removal of a task's exited
-// container --docker_remove_delay after it ended, and the host pids of
-// running containers (for the process tree), and its metric
+// container --docker_remove_delay after it ended, the host pids of running
+// containers (for the process tree), and its metric
 // (containerizer/docker/image_pull_ms).
 package dockercontainerizer
 
