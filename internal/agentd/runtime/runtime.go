@@ -175,6 +175,17 @@ type TaskSpec struct {
 	// Container is the task's ContainerInfo; a DOCKER one runs under the
 	// Docker containerizer.
 	Container *api.ContainerInfo `json:"container,omitempty"`
+	// FrameworkCapabilities and KillPolicy are as in api.TaskSpec.
+	FrameworkCapabilities []string        `json:"framework_capabilities,omitempty"`
+	KillPolicy            *api.KillPolicy `json:"kill_policy,omitempty"`
+}
+
+// killGracePeriod is the task's KillPolicy grace period, if it has one.
+func (s TaskSpec) killGracePeriod() (time.Duration, bool) {
+	if s.KillPolicy == nil || s.KillPolicy.GracePeriod == nil {
+		return 0, false
+	}
+	return time.Duration(s.KillPolicy.GracePeriod.Nanoseconds), true
 }
 
 // InsufficientError is returned when a launch does not fit (HTTP 409).
@@ -632,6 +643,9 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		WorkDir: r.cfg.WorkDir, RuntimeDir: r.cfg.RuntimeDir, PidNamespace: r.has("namespaces/pid"),
 		GracePeriod: r.cfg.GracePeriod, Executable: r.cfg.Executable,
 		ExecutorEnv: r.executorEnv(fid, eid, sandbox), Handshake: true}
+	if g, ok := s.killGracePeriod(); ok {
+		info.GracePeriod = g // the command executor's, as Mesos' (KillPolicy overrides)
+	}
 	kind := r.containerizerFor(s)
 	if kind == ContainerizerDocker {
 		info.DockerExecutor = r.dockerExecutorFlags(cid, sandbox)
@@ -1369,6 +1383,9 @@ func (r *Runtime) Metrics() map[string]float64 {
 	}
 	m["slave/frameworks_active"] = float64(len(frameworks))
 	m["gc/path_removals_pending"] = float64(pending)
+	if r.cfg.Docker != nil {
+		r.cfg.Docker.Containerizer.PutMetrics(m)
+	}
 	return m
 }
 

@@ -41,6 +41,8 @@ func TestFlagsRefusedBeforeAnyWork(t *testing.T) {
 		{[]string{"--name", "x", "--command", "true", "--tty"}, "--tty is not supported"},
 		{[]string{"--name", "x", "--command", "true", "--content_type", "xml"}, `invalid --content_type "xml"`},
 		{[]string{"--name", "x", "--command", "true", "extra"}, "unknown command"},
+		{[]string{"--name", "x", "--command", "true", "--framework_capabilities", "GPU_RESOURCES,FLYING"}, "Flags '--framework_capabilities' specifies an unknown capability 'FLYING'"},
+		{[]string{"--name", "x", "--command", "true", "--framework_capabilities", "MULTI_ROLE"}, "Flags '--framework_capabilities' specifies an unsupported capability 'MULTI_ROLE'"},
 	} {
 		code, out, errOut := run(t, append([]string{"exec"}, tt.args...)...)
 		if code != cmdutil.ExitUsage || out != "" || !strings.Contains(errOut, tt.want) {
@@ -68,6 +70,30 @@ func TestParseEnvAndKillAfter(t *testing.T) {
 	}
 	if _, err := execcmd.ParseKillAfter("-1s"); err == nil {
 		t.Error("negative duration accepted")
+	}
+}
+
+// The task's framework has mesos-execute's capabilities: TASK_KILLING_STATE
+// among them (a killed Docker task reports TASK_KILLING).
+func TestFrameworkCapabilities(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "RESERVATION_REFINEMENT,TASK_KILLING_STATE,REVOCABLE_RESOURCES,PARTITION_AWARE"},
+		{[]string{"--no-partition_aware", "--framework_capabilities=GPU_RESOURCES"}, "RESERVATION_REFINEMENT,TASK_KILLING_STATE,REVOCABLE_RESOURCES,GPU_RESOURCES"},
+	} {
+		ios, _, _, _ := iostreams.Test()
+		var got *execcmd.Options
+		cmd := execcmd.NewCmdExec(&cmdutil.Factory{IOStreams: ios}, func(o *execcmd.Options) error { got = o; return nil })
+		cmd.SetArgs(append([]string{"--name=x", "--command=true"}, tt.args...))
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		spec, _, err := got.Spec()
+		if err != nil || strings.Join(spec.FrameworkCapabilities, ",") != tt.want {
+			t.Errorf("%q: %v %v, want %s", tt.args, spec.FrameworkCapabilities, err, tt.want)
+		}
 	}
 }
 
