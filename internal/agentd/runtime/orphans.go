@@ -50,6 +50,9 @@ type orphan struct {
 	Cgroup     *cgroups.Group
 	// Found says where: runtime_dir, work_dir or proc.
 	Found string
+	// Strays are processes of its executor (by their environment) that
+	// left its process tree, e.g. a daemon re-parented to init.
+	Strays []int
 }
 
 // reapPreviousAgents destroys (or, with KeepOrphans, keeps) the containers
@@ -104,12 +107,13 @@ func orDash(s string) string {
 // of the old agent IDs, in /proc; each container once.
 func (r *Runtime) previousAgentOrphans(known map[string]bool) []orphan {
 	var out []orphan
-	seen := map[string]bool{} // container IDs, and "<agent>/<executor>"
+	seen := map[string]bool{}  // container IDs
+	byExec := map[string]int{} // "<agent>/<executor>" → index in out
 	add := func(o orphan) {
 		if o.ContainerID != "" {
 			seen[o.ContainerID] = true
 		}
-		seen[o.AgentID+"/"+o.ExecutorID] = true
+		byExec[o.AgentID+"/"+o.ExecutorID] = len(out)
 		out = append(out, o)
 	}
 
@@ -185,7 +189,7 @@ func (r *Runtime) previousAgentOrphans(known map[string]bool) []orphan {
 		if aid == "" {
 			aid = env["MESOS_AGENT_ID"]
 		}
-		if eid == "" || aid == "" || aid == r.cfg.AgentID || !strings.HasPrefix(env["MESOS_DIRECTORY"], sandboxes) || seen[aid+"/"+eid] {
+		if eid == "" || aid == "" || aid == r.cfg.AgentID || !strings.HasPrefix(env["MESOS_DIRECTORY"], sandboxes) {
 			continue
 		}
 		st, err := procfs.ReadStat(pid)
@@ -194,6 +198,10 @@ func (r *Runtime) previousAgentOrphans(known map[string]bool) []orphan {
 		}
 		// The executor's top process: its parent is not of the same executor.
 		if procfs.Environ(st.PPID, "MESOS_EXECUTOR_ID")["MESOS_EXECUTOR_ID"] == eid {
+			continue
+		}
+		if i, ok := byExec[aid+"/"+eid]; ok {
+			out[i].Strays = append(out[i].Strays, pid) // may be in its tree: killed once either way
 			continue
 		}
 		cid := filepath.Base(env["MESOS_DIRECTORY"])
@@ -231,6 +239,17 @@ func runsContainer(pid int, cid, eid string) bool {
 func (r *Runtime) destroyOrphan(o orphan) (int, error) {
 	killed := map[int]bool{}
 	deadline := time.Now().Add(r.destroyTimeout())
+	for _, p := range o.Strays {
+		if p == o.PID {
+			continue
+		}
+		for _, q := range orphanProcesses(p) {
+			_ = syscall.Kill(q, syscall.SIGSTOP)
+			if syscall.Kill(q, syscall.SIGKILL) == nil {
+				killed[q] = true
+			}
+		}
+	}
 	for o.PID > 0 && procfs.Alive(o.PID, o.Start) {
 		procs := orphanProcesses(o.PID)
 		// Stop them all first, so none forks or is re-parented away

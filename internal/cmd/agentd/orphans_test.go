@@ -1,7 +1,9 @@
 package agentd
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,9 +21,10 @@ import (
 // only by the old agent ID's checkpoint in work_dir (its runtime
 // directory removed), one only in /proc (runtime directory and checkpoint
 // removed). It returns the old agent ID and the containers' tasks.
-func orphanSetup(t *testing.T, extra ...string) (a *agentProc, oldID string, tasks map[string]api.TaskInfo) {
+func orphanSetup(t *testing.T, isolation string, extra ...string) (a *agentProc, oldID string, tasks map[string]api.TaskInfo) {
 	t.Helper()
-	a = startBinaryAgent(t, append([]string{"--isolation=cgroups/cpu,cgroups/mem"}, extra...)...)
+	a = startBinaryAgent(t, append([]string{"--isolation=" + isolation}, extra...)...)
+	cgroups := strings.Contains(isolation, "cgroups/")
 	tasks = map[string]api.TaskInfo{}
 	for id, cmd := range map[string]string{
 		"by-runtime-dir": "sleep 600",
@@ -35,6 +38,9 @@ func orphanSetup(t *testing.T, extra ...string) (a *agentProc, oldID string, tas
 	// Whatever survives the test (kept orphans, the daemon) is killed
 	// with its cgroup before the agent's cleanup removes the cgroups.
 	t.Cleanup(func() {
+		for _, pid := range daemonOf(tasks["by-work-dir"].ContainerID) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
 		for _, ti := range tasks {
 			procs, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/memory", a.cgroups, ti.ContainerID, "cgroup.procs"))
 			for _, f := range strings.Fields(string(procs)) {
@@ -50,7 +56,7 @@ func orphanSetup(t *testing.T, extra ...string) (a *agentProc, oldID string, tas
 		if len(live[ti.ContainerID]) < 3 {
 			t.Fatalf("task %s: container processes %v", id, live[ti.ContainerID])
 		}
-		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/memory", a.cgroups, ti.ContainerID)); err != nil {
+		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/memory", a.cgroups, ti.ContainerID)); cgroups && err != nil {
 			t.Fatalf("task %s: no cgroup: %v", id, err)
 		}
 	}
@@ -67,6 +73,20 @@ func orphanSetup(t *testing.T, extra ...string) (a *agentProc, oldID string, tas
 	}
 	os.RemoveAll(runs[0])
 	return a, oldID, tasks
+}
+
+// daemonOf finds the by-work-dir task's daemon (sleep 601, working in
+// the container's sandbox).
+func daemonOf(cid string) []int {
+	var pids []int
+	out, _ := exec.Command("pgrep", "-x", "-f", "sleep 601").Output()
+	for _, f := range strings.Fields(string(out)) {
+		pid, err := strconv.Atoi(f)
+		if cwd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid)); err == nil && strings.HasSuffix(cwd, cid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // processesOf lists the live processes whose command line or working
@@ -92,10 +112,17 @@ func processesOf(cid string) []string {
 // TestOrphansOfAPreviousAgentDestroyed: after latest was cleared, agentd
 // starts with a new ID and destroys the containers of the old one, as a
 // Mesos agent's containerizer does at recovery (--recover=reconnect):
-// every process, the daemon that left the tree, the cgroups and the
-// runtime directories are gone, and the log names each container.
+// every process, the daemon that left the tree (also without cgroups: it
+// is found by its environment), the cgroups and the runtime directories
+// are gone, and the log names each container.
 func TestOrphansOfAPreviousAgentDestroyed(t *testing.T) {
-	a, oldID, tasks := orphanSetup(t)
+	for _, isolation := range []string{"cgroups/cpu,cgroups/mem", "posix/cpu,posix/mem"} {
+		t.Run(isolation, func(t *testing.T) { orphansDestroyed(t, isolation) })
+	}
+}
+
+func orphansDestroyed(t *testing.T, isolation string) {
+	a, oldID, tasks := orphanSetup(t, isolation)
 	a.restart()
 	if id := a.state().ID; id == oldID {
 		t.Fatalf("agent ID %s kept after latest was cleared", id)
@@ -123,8 +150,8 @@ func TestOrphansOfAPreviousAgentDestroyed(t *testing.T) {
 			t.Errorf("%s: runtime directory left: %v", id, err)
 		}
 	}
-	if out := processesOf("sleep 601"); len(out) > 0 {
-		t.Errorf("the daemon survived: %v", out)
+	if pids := daemonOf(tasks["by-work-dir"].ContainerID); len(pids) > 0 {
+		t.Errorf("the daemon survived: %v", pids)
 	}
 	if st := a.state(); len(st.Frameworks) != 0 {
 		t.Errorf("the new agent lists frameworks: %+v", st.Frameworks)
@@ -135,7 +162,7 @@ func TestOrphansOfAPreviousAgentDestroyed(t *testing.T) {
 // containers keep running with their cgroups, the log says so, and /flags
 // shows the flag (given: it is not a Mesos flag).
 func TestOrphansKeptWhenAsked(t *testing.T) {
-	a, oldID, tasks := orphanSetup(t, "--mesosctl_keep_orphans")
+	a, oldID, tasks := orphanSetup(t, "cgroups/cpu,cgroups/mem", "--mesosctl_keep_orphans")
 	a.restart()
 	logs := a.waitLog("Keeping orphan container " + tasks["by-proc"].ContainerID)
 	for id, ti := range tasks {
