@@ -20,6 +20,9 @@ var configDir = Spec{Name: "config_dir", Type: TypePath, Default: ConfigDirDefau
 
 var byName = func() map[string]*Spec {
 	m := map[string]*Spec{configDir.Name: &configDir}
+	for i := range Ours {
+		m[Ours[i].Name] = &Ours[i]
+	}
 	for i := range Table {
 		m[Table[i].Name] = &Table[i]
 		if Table[i].Alias != "" {

@@ -271,8 +271,8 @@ func Load(args, environ []string) (*Values, error) {
 	}
 
 	v := &Values{vals: map[string]string{}, source: map[string]Source{}, Ignored: ignored}
-	for i := range Table {
-		if def := &Table[i]; def.HasDefault {
+	for _, def := range all() {
+		if def.HasDefault {
 			v.vals[def.Name] = def.DefaultValue()
 			v.source[def.Name] = FromDefault
 		}
@@ -556,10 +556,7 @@ func joinDir(dir string) (string, error) {
 func Usage(prog string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: %s [options]\n\n", prog)
-	defs := append([]*Spec{}, &configDir)
-	for i := range Table {
-		defs = append(defs, &Table[i])
-	}
+	defs := append(all(), &configDir)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].Name < defs[j].Name })
 	for _, def := range defs {
 		flag := "--" + def.Name + "=VALUE"
@@ -572,6 +569,9 @@ func Usage(prog string) string {
 		}
 		if def.Effect == Warned {
 			fmt.Fprintf(&b, " [no effect in agentd: needs %s]", def.Needs)
+		}
+		if def.Build == BuildMesosctl {
+			b.WriteString(" [not a Mesos flag]")
 		}
 		b.WriteByte('\n')
 	}

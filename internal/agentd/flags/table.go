@@ -49,16 +49,17 @@ const (
 	BuildNetworkPorts              // --enable-network-ports-isolator
 	BuildXFS                       // --enable-xfs-disk-isolator
 	BuildSeccomp                   // --enable-seccomp-isolator
+	BuildMesosctl                  // no Mesos build: mesosctl's own flag (Ours)
 )
 
 var buildNames = [...]string{"all", "Linux", "not Windows", "SSL build", "port_mapping build",
-	"network/ports build", "XFS build", "seccomp build"}
+	"network/ports build", "XFS build", "seccomp build", "none: mesosctl only"}
 
 func (b Build) String() string { return buildNames[b] }
 
 // Optional reports whether the flag exists only in an optional Mesos
-// build: a default build does not emit it in /flags, so agentd shows it
-// only when it was given.
+// build (or in none: mesosctl's own): a default build does not emit it in
+// /flags, so agentd shows it only when it was given.
 func (b Build) Optional() bool { return b >= BuildSSL }
 
 // Effect says what agentd does with a flag.

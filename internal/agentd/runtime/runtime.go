@@ -97,6 +97,10 @@ type Config struct {
 	// Ports configures the network/ports isolator (active when Isolation
 	// has network/ports).
 	Ports PortsConfig
+	// KeepOrphans (--mesosctl_keep_orphans, not a Mesos flag) keeps the
+	// containers of previous agent IDs that recovery finds, which are
+	// otherwise destroyed as Mesos destroys them (orphans.go).
+	KeepOrphans bool
 }
 
 // PortsConfig is the network/ports isolator's flags.

@@ -391,23 +391,43 @@ func TestRunningTasksAreNotLostSilently(t *testing.T) {
 	if st := getState(t, c, "lxb002"); st.ID == id2 {
 		t.Errorf("--drain did not clear: ID %s", st.ID)
 	}
-	// --force orphans the long task and says so: how many, which, and
-	// that it still runs without an agent.
+	// --force orphans the long task and says so: how many and which. The
+	// agent comes back with a new ID and, as a Mesos agent does at
+	// recovery, destroys the containers of the old one.
 	code, out, errOut = run(t, "agent", "clear-latest", "lxb003", "--force")
 	if code != 0 || !strings.Contains(out, "lxb003: orphaned 1 task (long) and 1 executor (long) of agent "+id+"\n") ||
-		!strings.Contains(out, "still running without an agent: long; list them with 'mesosctl tasks --orphans --agent lxb003'") {
+		!strings.Contains(out, "none still runs: the agent destroyed them when it started") {
 		t.Errorf("--force: %d\n%s\n%s", code, out, errOut)
 	}
 	if st := getState(t, c, "lxb003"); st.ID == id || len(st.Frameworks) != 0 {
 		t.Errorf("after --force: ID %s (was %s), frameworks %d", st.ID, id, len(st.Frameworks))
 	}
-	// The orphan is visible, and can be killed by its task ID.
+	if got, _ := c.SSH("lxb003", "pgrep -f '^sleep 600' || echo none"); strings.TrimSpace(got) != "none" {
+		t.Errorf("the orphan's command still runs: %s", got)
+	}
+	if code, out, errOut = run(t, "tasks", "--orphans", "--agent", "lxb003"); code != 0 || out != "" || !strings.Contains(errOut, "no orphaned executors on 1 node") {
+		t.Errorf("tasks --orphans after the agent destroyed them: %d\n%s\n%s", code, out, errOut)
+	}
+
+	// With --mesosctl_keep_orphans (mesosctl's flag) the agent keeps them:
+	// they still run, are listed, and are killed by task ID.
+	if code, out, errOut = run(t, "agent", "config", "set", "lxb003", "mesosctl_keep_orphans=true"); code != 0 {
+		t.Fatalf("config set mesosctl_keep_orphans: %d\n%s\n%s", code, out, errOut)
+	}
+	t.Cleanup(func() { run(t, "agent", "config", "unset", "lxb003", "mesosctl_keep_orphans") })
+	launch(t, c, "lxb003", "kept", "sleep 600")
+	id = getState(t, c, "lxb003").ID
+	code, out, errOut = run(t, "agent", "clear-latest", "lxb003", "--force")
+	if code != 0 || !strings.Contains(out, "lxb003: orphaned 1 task (kept) and 1 executor (kept) of agent "+id+"\n") ||
+		!strings.Contains(out, "still running without an agent: kept; list them with 'mesosctl tasks --orphans --agent lxb003'") {
+		t.Errorf("--force, orphans kept: %d\n%s\n%s", code, out, errOut)
+	}
 	code, out, errOut = run(t, "tasks", "--orphans", "--agent", "lxb00[2-3]", "-o", "json", "--jq", `.[] | [.tasks[0], .executor_id, .node, .agent_id, .found] | join(" ")`, "-r")
-	if code != 0 || strings.TrimSpace(out) != "long long lxb003 "+id+" work_dir" {
+	if code != 0 || strings.TrimSpace(out) != "kept kept lxb003 "+id+" work_dir" {
 		t.Fatalf("tasks --orphans: %d\n%s\n%s", code, out, errOut)
 	}
-	code, out, errOut = run(t, "task", "kill", "--agent", "lxb003", "long")
-	if code != 0 || !strings.Contains(out, "Killed orphaned executor 'long' (tasks: long) of agent '"+id+"' on lxb003") {
+	code, out, errOut = run(t, "task", "kill", "--agent", "lxb003", "kept")
+	if code != 0 || !strings.Contains(out, "Killed orphaned executor 'kept' (tasks: kept) of agent '"+id+"' on lxb003") {
 		t.Fatalf("task kill of the orphan: %d\n%s\n%s", code, out, errOut)
 	}
 	if got, _ := c.SSH("lxb003", "pgrep -f '^sleep 600' || echo none"); strings.TrimSpace(got) != "none" {
@@ -416,7 +436,7 @@ func TestRunningTasksAreNotLostSilently(t *testing.T) {
 	if code, out, errOut = run(t, "tasks", "--orphans", "--agent", "lxb003"); code != 0 || out != "" || !strings.Contains(errOut, "no orphaned executors on 1 node") {
 		t.Errorf("tasks --orphans after the kill: %d\n%s\n%s", code, out, errOut)
 	}
-	if code, _, errOut = run(t, "task", "kill", "--agent", "lxb003", "long"); code != cmdutil.ExitError || !strings.Contains(errOut, "no orphaned executor of that ID on 1 node(s) either") {
+	if code, _, errOut = run(t, "task", "kill", "--agent", "lxb003", "kept"); code != cmdutil.ExitError || !strings.Contains(errOut, "no orphaned executor of that ID on 1 node(s) either") {
 		t.Errorf("second kill: %d %s", code, errOut)
 	}
 }
