@@ -448,7 +448,8 @@ func TestProcessTreeFiveLevels(t *testing.T) {
 	a.waitState("tree", 20*time.Second, "TASK_RUNNING")
 	levels := []string{"agentd", "containerizer launch", "executor", "/bin/sh -c sleep 300; true", "sleep 300"}
 	// TASK_RUNNING is sent right after the executor forked sh, which may
-	// not have forked sleep yet: wait until the chain is complete.
+	// not have forked and exec'd sleep yet: wait until the chain is
+	// complete.
 	var pt api.ProcessTree
 	var body []byte
 	for deadline := time.Now().Add(10 * time.Second); ; {
@@ -457,11 +458,15 @@ func TestProcessTreeFiveLevels(t *testing.T) {
 		if err := json.Unmarshal(body, &pt); code != 200 || err != nil {
 			t.Fatalf("%d %s %v", code, body, err)
 		}
+		// Complete means every level is there and already runs its own
+		// command: between fork and exec a child still shows its
+		// parent's command line, or none.
 		depth, p := 1, pt.Agent
 		for len(p.Children) > 0 {
 			depth, p = depth+1, p.Children[0]
 		}
-		if depth >= len(levels) || time.Now().After(deadline) {
+		complete := depth >= len(levels) && strings.Contains(p.Command, levels[len(levels)-1])
+		if complete || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
