@@ -174,6 +174,7 @@ func (s *Server) handle(c *net.UnixConn) {
 	defer c.Close()
 	if err := checkPeer(c); err != nil {
 		s.Log.Printf("refused a connection: %v", err)
+		writeJSONLine(c, reply{Error: "ssh-mux daemon: refused: " + err.Error() + " (each user runs a daemon of their own)", Kind: remote.KindFailed})
 		return
 	}
 	req, fds, err := readRequest(c)
@@ -264,7 +265,7 @@ func checkPeer(c *net.UnixConn) error {
 		return cerr
 	}
 	if int(cred.Uid) != os.Getuid() {
-		return fmt.Errorf("peer uid %d is not %d", cred.Uid, os.Getuid())
+		return fmt.Errorf("peer uid %d (pid %d) is not the daemon's uid %d", cred.Uid, cred.Pid, os.Getuid())
 	}
 	return nil
 }
