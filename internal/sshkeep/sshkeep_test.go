@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pkg/sftp"
 
 	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/sshkeep"
@@ -339,5 +342,64 @@ func TestIdleExpiry(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("sshd did not see the connection closed:\n%s", s.Stderr())
 		}
+	}
+}
+
+// TestStream: a command's stdin and stdout as a stream on a kept
+// connection (no new login), and the sftp subsystem; closing a stream ends
+// its channel.
+func TestStream(t *testing.T) {
+	s, kh, tg := node(t)
+	dir := filepath.Join(t.TempDir(), "mux")
+	d := serve(t, dir, time.Minute)
+	c := &sshkeep.Client{Dir: dir, Settings: sshkeep.Settings{KnownHostsFile: kh}}
+	if _, _, err := run(c, tg, "true"); err != nil {
+		t.Fatal(err)
+	}
+	var errOut syncBuffer
+	st, err := c.Stream(context.Background(), tg, "", "head -n1 | tr a-z A-Z; echo oops >&2", &errOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Write([]byte("abc\n"))
+	got, _ := io.ReadAll(st)
+	st.Close()
+	if string(got) != "ABC\n" {
+		t.Fatalf("stdout %q", got)
+	}
+	for deadline := time.Now().Add(3 * time.Second); errOut.String() != "oops\n"; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stderr %q", errOut.String())
+		}
+	}
+
+	errOut = syncBuffer{}
+	st, err = c.Stream(context.Background(), tg, "sftp", "", &errOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := sftp.NewClientPipe(st, st)
+	if err != nil {
+		t.Fatalf("%v\ndaemon log:\n%s\nstderr: %s", err, d.log, errOut.String())
+	}
+	if fi, err := sc.Stat("/"); err != nil || !fi.IsDir() {
+		t.Fatalf("stat / over SFTP: %v %v", fi, err)
+	}
+	sc.Close()
+	st.Close()
+	if n := logins(s); n != 1 {
+		t.Fatalf("%d logins, want 1", n)
+	}
+	// Closed streams are no longer running commands.
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if st, err := sshkeep.GetStatus(dir); err == nil && st.Running == 0 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("status %+v %v: the closed streams still run", st, err)
+		}
+	}
+	// A subsystem the node does not offer is an error, not a hang.
+	if _, err := c.Stream(context.Background(), tg, "nosuch", "", nil); err == nil {
+		t.Fatal("unknown subsystem: no error")
 	}
 }
