@@ -517,3 +517,131 @@ func TestLocalAgentCredentialFound(t *testing.T) {
 		t.Errorf("wrong configured credentials: %d %s", code, errOut)
 	}
 }
+
+// TestWhereChangesOnlySelectedNodes: every changing verb that takes
+// --where (and cp) touches the nodes whose agents match it, and leaves the
+// others' flag files, latest link, agent ID and process alone.
+func TestWhereChangesOnlySelectedNodes(t *testing.T) {
+	c := setup(t)
+	if code, _, errOut := run(t, "agent", "set-attributes", "lxb00[1,3]", "pick:no"); code != 0 {
+		t.Fatalf("set-attributes: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "agent", "set-attributes", "lxb002", "pick:yes"); code != 0 {
+		t.Fatalf("set-attributes: %d %s", code, errOut)
+	}
+	t.Cleanup(func() {
+		run(t, "agent", "config", "unset", "lxb002", "resources", "containerizers")
+		run(t, "agent", "set-attributes", "lxb00[1-3]", "--remove", "pick", "--remove", "zone")
+	})
+	type snap struct {
+		files, id string
+		start     float64
+	}
+	take := func() map[string]snap {
+		m := map[string]snap{}
+		for _, n := range c.NodeNames() {
+			st := getStateStart(t, c, n)
+			m[n] = snap{files(t, c, n), st.ID, st.StartTime}
+		}
+		return m
+	}
+	where := []string{"--where", `.attributes.pick=="yes"`}
+	for _, v := range []struct {
+		args []string
+		// changed checks lxb002 after the verb, against before.
+		changed func(before snap, st stateStart) string
+	}{
+		{[]string{"agent", "set-attributes", "lxb00[1-3]", "zone:w"}, func(b snap, st stateStart) string {
+			if st.Attributes["zone"] != "w" || st.ID != b.id {
+				return fmt.Sprintf("attributes %v, id %s (was %s)", st.Attributes, st.ID, b.id)
+			}
+			return ""
+		}},
+		{[]string{"agent", "set-resources", "lxb00[1-3]", "cpus:3;mem:1500"}, func(b snap, st stateStart) string {
+			if st.Resources["cpus"] != 3.0 || st.ID == b.id {
+				return fmt.Sprintf("resources %v, id %s (was %s)", st.Resources, st.ID, b.id)
+			}
+			return ""
+		}},
+		{[]string{"agent", "set-containerizers", "lxb00[1-3]", "mesos"}, func(b snap, st stateStart) string {
+			if st.Flags["containerizers"] != "mesos" || st.StartTime == b.start {
+				return fmt.Sprintf("containerizers %q, start_time %v (was %v)", st.Flags["containerizers"], st.StartTime, b.start)
+			}
+			return ""
+		}},
+		{[]string{"agent", "config", "set", "lxb00[1-3]", "reconfiguration_policy=additive"}, func(b snap, st stateStart) string {
+			if st.Flags["reconfiguration_policy"] != "additive" {
+				return fmt.Sprintf("reconfiguration_policy %q", st.Flags["reconfiguration_policy"])
+			}
+			return ""
+		}},
+		{[]string{"agent", "config", "unset", "lxb00[1-3]", "reconfiguration_policy"}, func(b snap, st stateStart) string {
+			if st.Flags["reconfiguration_policy"] != "equal" {
+				return fmt.Sprintf("reconfiguration_policy %q", st.Flags["reconfiguration_policy"])
+			}
+			return ""
+		}},
+		{[]string{"agent", "restart", "lxb00[1-3]"}, func(b snap, st stateStart) string {
+			if st.StartTime == b.start || st.ID != b.id {
+				return fmt.Sprintf("start_time %v (was %v), id %s (was %s)", st.StartTime, b.start, st.ID, b.id)
+			}
+			return ""
+		}},
+		{[]string{"agent", "clear-latest", "lxb00[1-3]"}, func(b snap, st stateStart) string {
+			if st.ID == b.id {
+				return "same agent ID " + st.ID
+			}
+			return ""
+		}},
+	} {
+		before := take()
+		code, out, errOut := run(t, append(v.args, where...)...)
+		if code != 0 || !strings.Contains(out, "lxb002") || strings.Contains(out, "lxb001") || strings.Contains(out, "lxb003") {
+			t.Fatalf("%v --where: exit %d\n%s\n%s", v.args, code, out, errOut)
+		}
+		if msg := v.changed(before["lxb002"], getStateStart(t, c, "lxb002")); msg != "" {
+			t.Errorf("%v --where: the selected node lxb002 was not changed: %s", v.args, msg)
+		}
+		after := take()
+		for _, n := range []string{"lxb001", "lxb003"} {
+			if after[n] != before[n] {
+				t.Errorf("%v --where touched %s, which it did not select:\n%+v\nwas:\n%+v", v.args, n, after[n], before[n])
+			}
+		}
+	}
+
+	src := filepath.Join(t.TempDir(), "picked")
+	os.WriteFile(src, []byte("x\n"), 0o644)
+	if code, _, errOut := run(t, append([]string{"cp", "lxb00[1-3]", src, "/root/where-picked"}, where...)...); code != 0 {
+		t.Fatalf("cp --where: exit %d %s", code, errOut)
+	}
+	for _, n := range c.NodeNames() {
+		got, _ := c.SSH(n, "cat /root/where-picked 2>/dev/null; rm -f /root/where-picked")
+		if want := map[bool]string{true: "x\n", false: ""}[n == "lxb002"]; got != want {
+			t.Errorf("cp --where: %s has %q, want %q", n, got, want)
+		}
+	}
+}
+
+type stateStart struct {
+	state
+	StartTime float64 `json:"start_time"`
+}
+
+func getStateStart(t *testing.T, c *testcluster.Cluster, node string) stateStart {
+	t.Helper()
+	n, err := c.Node(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://%s:%d/state", n.IP, c.AgentPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st stateStart
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
