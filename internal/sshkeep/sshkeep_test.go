@@ -303,6 +303,39 @@ func TestHostKeysCheckedAtEveryConnect(t *testing.T) {
 	}
 }
 
+// TestReplacedNodeReconnects: a node rebuilt on the same address with a
+// new host key, and known_hosts naming the new key (as after `make
+// demo-down; make demo` within the persist time): the kept connection to
+// the old server is dropped and a new one, checked against the key the
+// server presents now, is used.
+func TestReplacedNodeReconnects(t *testing.T) {
+	s, kh, tg := node(t)
+	dir := filepath.Join(t.TempDir(), "mux")
+	serve(t, dir, time.Minute)
+	c := &sshkeep.Client{Dir: dir, Settings: sshkeep.Settings{KnownHostsFile: kh}}
+	if out, code, err := run(c, tg, "echo hi"); err != nil || code != 0 || out != "hi\n" {
+		t.Fatalf("exit %d, %v, %q", code, err, out)
+	}
+	other, err := sshd.GenerateKeys(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := os.ReadFile(s.ConfigPath)
+	os.WriteFile(s.ConfigPath, []byte(strings.Replace(string(cfg), "HostKey "+s.Keys.HostKeyPath, "HostKey "+other.HostKeyPath, 1)), 0o644)
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(kh, []byte(sshd.KnownHostsLine(s.Addr, other.HostPublicKey)+"\n"), 0o600)
+	before := logins(s)
+	c = &sshkeep.Client{Dir: dir, Settings: sshkeep.Settings{KnownHostsFile: kh}}
+	if out, code, err := run(c, tg, "echo again"); err != nil || code != 0 || out != "again\n" {
+		t.Fatalf("the replaced node: exit %d, %v, %q", code, err, out)
+	}
+	if logins(s) != before+1 {
+		t.Fatalf("%d new logins, want 1 (a new connection to the replaced server)", logins(s)-before)
+	}
+}
+
 // TestIdleExpiry: after its persist time without commands the daemon
 // closes its connections, removes its socket and exits.
 func TestIdleExpiry(t *testing.T) {
