@@ -174,12 +174,15 @@ func shellWords(s string) []string {
 	return words
 }
 
-// withFlag puts --name value into args before a "--" (after which
+// withFlag puts --name=value into args before a "--" (after which
 // everything is the command's), else at the end, so it overrides the
 // example's own value.
 func withFlag(args []string, name, value string) []string {
+	// --name=value: the one form both cobra and the Mesos personalities
+	// (stout, which refuses a separate value) read.
+	f := name + "=" + value
 	if i := slices.Index(args, "--"); i >= 0 {
-		return slices.Concat(args[:i], []string{name, value}, args[i:])
+		return slices.Concat(args[:i], []string{f}, args[i:])
 	}
-	return append(args, name, value)
+	return append(args, f)
 }

@@ -90,7 +90,7 @@ func (e *env) start(t *testing.T) *Runtime {
 		if err := r.Shutdown(10 * time.Second); err != nil {
 			t.Error(err)
 		}
-		for _, c := range []string{"cpu", "memory", "pids"} {
+		for _, c := range []string{"cpu", "cpuacct", "memory", "pids"} {
 			os.Remove(filepath.Join(e.cfg.CgroupsHierarchy, c, e.cfg.CgroupsRoot))
 		}
 		os.Remove(filepath.Join(e.cfg.CgroupsHierarchy, e.cfg.CgroupsRoot))

@@ -196,7 +196,7 @@ func (a *agentProc) cleanup() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	for _, c := range []string{"cpu", "memory", "pids", "unified"} {
+	for _, c := range []string{"cpu", "cpuacct", "memory", "pids", "unified"} {
 		root := filepath.Join("/sys/fs/cgroup", c, a.cgroups)
 		subs, _ := filepath.Glob(filepath.Join(root, "*"))
 		for _, s := range subs {

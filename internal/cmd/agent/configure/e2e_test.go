@@ -523,6 +523,12 @@ func TestLocalAgentCredentialFound(t *testing.T) {
 // others' flag files, latest link, agent ID and process alone.
 func TestWhereChangesOnlySelectedNodes(t *testing.T) {
 	c := setup(t)
+	// The cluster is shared: an earlier test may have left a containerizers
+	// file holding "mesos", and then set-containerizers mesos below would
+	// rightly change nothing.
+	if code, _, errOut := run(t, "agent", "config", "unset", "lxb00[1-3]", "containerizers"); code != 0 {
+		t.Fatalf("config unset containerizers: %d %s", code, errOut)
+	}
 	if code, _, errOut := run(t, "agent", "set-attributes", "lxb00[1,3]", "pick:no"); code != 0 {
 		t.Fatalf("set-attributes: %d %s", code, errOut)
 	}
