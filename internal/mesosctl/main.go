@@ -19,6 +19,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/cmd/root"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/launchinfo"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 )
 
@@ -56,6 +57,9 @@ func RewriteArgs(args []string) []string {
 // Main runs mesosctl with the given process arguments and returns the exit
 // code.
 func Main(args []string) cmdutil.ExitCode {
+	if code, ok := launchinfo.Direct(RewriteArgs(args)); ok {
+		return cmdutil.ExitCode(code)
+	}
 	ios := iostreams.System()
 	ctx, stop := SignalContext(context.Background())
 	defer stop()

@@ -13,6 +13,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/procfs"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -64,6 +65,8 @@ func Run(i *launcher.Info) int {
 		_ = syscall.Kill(pg, syscall.SIGKILL)
 	}()
 	persist(checkpoint.Status{State: checkpoint.TaskRunning, ContainerStatus: cs}, true)
+	// From here on the executor only waits: give the start-up heap back.
+	debug.FreeOSMemory()
 	_ = c.Wait()
 	// Reap anything the task left behind (we are a subreaper).
 	_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
