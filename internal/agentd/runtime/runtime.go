@@ -234,6 +234,7 @@ type container struct {
 	killRequested, killSent bool
 	logged                  string // the last problem logged about the container (logged once)
 	nUpdates                int
+	updatesSize             int64 // of task.updates when last read
 	// need is what the container is accounted: the task's resources
 	// and its executor's overhead.
 	need      mesos.Resources
@@ -939,7 +940,24 @@ func (r *Runtime) logOnce(c *container, level slog.Level, msg string) {
 // (a writer that crashed, or one still writing) is left alone: the next
 // append truncates it.
 func (r *Runtime) readUpdates(c *container) {
-	recs, torn, err := checkpoint.ReadLog(r.updatesPath(c))
+	path := r.updatesPath(c)
+	// The log only grows (or loses a torn tail before it grows again): a
+	// size seen before means nothing new. The poller asks about every
+	// container every second; one stat answers it.
+	fi, err := os.Stat(path)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			r.logOnce(c, slog.LevelError, err.Error())
+		}
+		return
+	}
+	r.mu.Lock()
+	seen := fi.Size() == c.updatesSize
+	r.mu.Unlock()
+	if seen {
+		return
+	}
+	recs, torn, err := checkpoint.ReadLog(path)
 	if err != nil {
 		if !os.IsNotExist(err) {
 			r.logOnce(c, slog.LevelError, err.Error())
@@ -970,6 +988,7 @@ func (r *Runtime) readUpdates(c *container) {
 		grew = true
 	}
 	c.nUpdates = len(recs)
+	c.updatesSize = fi.Size()
 	if grew {
 		r.broadcastLocked()
 	}
