@@ -1,6 +1,7 @@
 // Package mesosctl is the program behind cmd/mesosctl: it picks the personality
 // from argv[0] (mesosctl, mesos-agent, mesos-slave, mesos-execute,
-// mesos-docker-executor), builds the command tree, runs it, and maps the
+// mesos-docker-executor), builds the command tree (agentd's per-task
+// helper processes skip it: launchinfo.Direct), runs it, and maps the
 // outcome to an exit code. It is the only package that decides the process's
 // exit status.
 package mesosctl
