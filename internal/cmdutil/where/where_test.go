@@ -13,6 +13,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/mesosctl"
 	"github.com/mesosctl/mesosctl/internal/testutil/agentdtest"
+	"github.com/mesosctl/mesosctl/internal/testutil/dockerd"
 	"github.com/mesosctl/mesosctl/internal/testutil/sshd"
 )
 
@@ -42,13 +43,24 @@ func cluster(t *testing.T) []*sshd.Server {
 	t.Setenv("XDG_STATE_HOME", t.TempDir()) // @failed/@succeeded of this test's runs
 	for i, a := range []struct{ rack, containerizers string }{{"3", "mesos"}, {"3", "mesos,docker"}, {"1", "mesos"}} {
 		n := i + 1
-		agentdtest.Start(t, fmt.Sprintf("--ip=%s.%d", subnet, n), "--port=5051", "--hostname="+fmt.Sprintf("lxb%03d", n),
-			"--attributes=rack:"+a.rack+";os:centos7", "--containerizers="+a.containerizers)
+		args := []string{fmt.Sprintf("--ip=%s.%d", subnet, n), "--port=5051", "--hostname=" + fmt.Sprintf("lxb%03d", n),
+			"--attributes=rack:" + a.rack + ";os:centos7", "--containerizers=" + a.containerizers}
+		if strings.Contains(a.containerizers, "docker") {
+			// An agent with the docker containerizer refuses to start
+			// without an engine, as Mesos does: give it this test
+			// binary's own.
+			args = append(args, "--docker_socket="+dockerd.Shared(t).Socket)
+		}
+		agentdtest.Start(t, args...)
 		os.MkdirAll(filepath.Join(servers[i].Home, "mesos-slave"), 0o755)
 		os.WriteFile(filepath.Join(servers[i].Home, "mesos-slave", "attributes"), []byte("rack:"+a.rack+"\n"), 0o644)
 	}
 	return servers
 }
+
+// TestMain stops the Docker engine that lxb002's agent uses once the tests
+// are done.
+func TestMain(m *testing.M) { os.Exit(dockerd.Main(m)) }
 
 func run(t *testing.T, args ...string) (cmdutil.ExitCode, string, string) {
 	t.Helper()
