@@ -13,7 +13,6 @@ import (
 	"github.com/mesosctl/mesosctl/internal/procfs"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -65,8 +64,6 @@ func Run(i *launcher.Info) int {
 		_ = syscall.Kill(pg, syscall.SIGKILL)
 	}()
 	persist(checkpoint.Status{State: checkpoint.TaskRunning, ContainerStatus: cs}, true)
-	// From here on the executor only waits: give the start-up heap back.
-	debug.FreeOSMemory()
 	_ = c.Wait()
 	// Reap anything the task left behind (we are a subreaper).
 	_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)

@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -240,8 +239,6 @@ func Run(i *Info) int {
 		writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: "Failed to launch: " + err.Error()})
 		return 1
 	}
-	// From here on the launcher only waits: give the start-up heap back.
-	debug.FreeOSMemory()
 	go func() {
 		for s := range sigs {
 			if s == syscall.SIGHUP {

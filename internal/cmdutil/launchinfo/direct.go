@@ -13,8 +13,7 @@ import (
 // --launch_info=X` and `executor --launch_info=X` (args without the program
 // name), without building the command tree: two of them run for every
 // task, so they start on the shortest path the binary has (no cobra, no
-// configuration, no signal context; each gives its start-up heap back to
-// the kernel once it only waits). ok is false for any
+// configuration, no signal context). ok is false for any
 // other arguments, which then go through the command tree as usual (with
 // its usage errors and help).
 func Direct(args []string) (code int, ok bool) {
