@@ -68,6 +68,10 @@ func Run(ctx context.Context, cfg *Config) error {
 	for _, d := range cfg.Flags.Deprecated {
 		log.Warn(fmt.Sprintf("Loaded deprecated flag '%s'", d))
 	}
+	if len(cfg.Flags.Ignored) > 0 {
+		log.Warn(fmt.Sprintf("Ignoring command-line arguments that are not flags: '%s' (flags are written --name=value; a Mesos agent skips such arguments too)",
+			strings.Join(cfg.Flags.Ignored, "' '")))
+	}
 	if w := noEffectWarning(cfg.Flags.NoEffect()); w != "" {
 		log.Warn(w)
 	}
@@ -410,11 +414,10 @@ func (a *Agent) Metrics() map[string]float64 {
 		"resource_provider_manager/events/subscribe", "resource_provider_manager/events/disconnect"} {
 		m[k] = 0
 	}
-	// Mesos' GC age: gc_delay scaled by the work_dir disk's free share
-	// beyond the headroom.
-	headroom, _ := strconv.ParseFloat(a.cfg.Flags.String("gc_disk_headroom"), 64)
+	// Mesos' GC age before its first disk check, age(0): gc_delay scaled
+	// by the headroom. The runtime's disk check (its metrics) replaces it.
 	m["slave/executor_directory_max_allowed_age_secs"] = a.cfg.Flags.Duration("gc_delay").Seconds() *
-		max(0, 1-headroom-diskUsage(a.cfg.WorkDir))
+		max(0, 1-a.cfg.Flags.Float("gc_disk_headroom"))
 	cache, _ := stout.ParseBytes(a.cfg.Flags.String("fetcher_cache_size"))
 	m["containerizer/fetcher/cache_size_total_bytes"] = float64(cache)
 	m["containerizer/fetcher/cache_size_used_bytes"] = 0 // agentd caches no URIs
@@ -428,15 +431,6 @@ func (a *Agent) Metrics() map[string]float64 {
 	}
 	systemMetrics(m)
 	return m
-}
-
-// diskUsage is the used share (0-1) of the filesystem holding dir.
-func diskUsage(dir string) float64 {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil || st.Blocks == 0 {
-		return 0
-	}
-	return 1 - float64(st.Bavail)/float64(st.Blocks)
 }
 
 func systemMetrics(m map[string]float64) {

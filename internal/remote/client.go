@@ -274,8 +274,13 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*ssh.Client, error) {
 	d.mu.Unlock()
 	if e.err == nil && d.Recheck && !fresh {
 		if err := d.hostKeysFor(t).Callback(t.Addr)(t.Addr, e.remote, e.hostKey); err != nil {
+			// The kept connection was verified against known_hosts as
+			// it was then, and may reach a server since replaced (a
+			// node rebuilt on the same address). Drop it and dial
+			// afresh: the key checked is then the one the server
+			// presents now, refused as any new connection's would be.
 			d.drop(t, e.client)
-			return nil, err
+			return d.Dial(ctx, t)
 		}
 	}
 	if e.err != nil {

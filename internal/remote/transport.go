@@ -161,6 +161,32 @@ func (d *Dialer) Exec(ctx context.Context, t Target, e Exec) (int, error) {
 	}
 }
 
+// Session opens a new session on a connection of the Dialer's own to t
+// (opened, or shared with earlier calls), for the caller to start: a
+// subsystem such as SFTP. Its error is a *ConnectError when t could not be
+// reached or the session not opened. A kept connection that turns out to
+// be broken is replaced by a new one.
+func (d *Dialer) Session(ctx context.Context, t Target) (*ssh.Session, error) {
+	for try := 0; ; try++ {
+		client, err := d.Dial(ctx, t)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, &ConnectError{Err: err}
+		}
+		sess, err := client.NewSession()
+		if err == nil {
+			return sess, nil
+		}
+		if try == 0 && ctx.Err() == nil {
+			d.drop(t, client)
+			continue
+		}
+		return nil, &ConnectError{Err: fmt.Errorf("%w: %w", errOpenSession, err)}
+	}
+}
+
 // ExecOn runs e in a new session of client, logged in as user: no PTY, no
 // environment. The command is guarded (see Command) when it runs through
 // sudo or when the server does not honour signal requests; then its stdin

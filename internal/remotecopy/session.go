@@ -56,8 +56,62 @@ const (
 type Session struct {
 	c      *sftp.Client
 	sess   *ssh.Session // the exec channel of a sudo'd sftp-server; nil for the subsystem
+	stream io.Closer    // the stream of OpenStream; nil for Open
 	stderr *lockedBuffer
 	root   bool // the server runs as root
+}
+
+func clientOptions() []sftp.ClientOption {
+	return []sftp.ClientOption{sftp.UseConcurrentWrites(true), sftp.UseConcurrentReads(true),
+		sftp.MaxPacketUnchecked(packetSize), sftp.MaxConcurrentRequestsPerFile(maxInflight)}
+}
+
+// Server says how a node's SFTP server is started for user: the "sftp"
+// subsystem (subsystem non-empty), or, with root for a user other than
+// root, command: the node's sftp-server through `sudo -n` in an exec
+// channel. The same as Open does, for a caller that opens the channel
+// itself (through an OpenSSH ControlMaster or mesosctl's ssh-mux daemon)
+// and hands its stream to OpenStream.
+func Server(user string, root bool) (subsystem, command string) {
+	if !root || user == "root" {
+		return "sftp", ""
+	}
+	return "", shell.AsRoot(sudoScript(), user)
+}
+
+// Stream is an SFTP server's stdin (Write) and stdout (Read); Close ends
+// the channel.
+type Stream interface {
+	io.Reader
+	io.Writer
+	io.Closer
+}
+
+// OpenStream starts an SFTP session over s, a channel started as Server
+// says for user and root; stderr returns what the server wrote to its
+// stderr so far (for sudo's complaints; nil: nothing). The session closes
+// s when it is closed or fails to start.
+func OpenStream(s Stream, user string, root bool, stderr func() string) (*Session, error) {
+	c, err := sftp.NewClientPipe(s, s, clientOptions()...)
+	if err != nil {
+		s.Close()
+		msg := ""
+		if stderr != nil {
+			msg = strings.TrimSpace(stderr())
+		}
+		if _, cmd := Server(user, root); cmd != "" {
+			if msg == "" {
+				msg = err.Error()
+			}
+			return nil, fmt.Errorf("sftp-server through 'sudo -n' failed: %s (--root needs passwordless sudo for %s)", msg, user)
+		}
+		if msg != "" {
+			return nil, fmt.Errorf("start SFTP: %v: %s", err, msg)
+		}
+		return nil, fmt.Errorf("start SFTP: %w", err)
+	}
+	sess := &Session{c: c, stream: s, stderr: &lockedBuffer{}, root: user == "root" || root}
+	return sess.check()
 }
 
 // Open starts an SFTP session on client. With root and a user other than
@@ -65,8 +119,7 @@ type Session struct {
 // channel (the user needs passwordless sudo); otherwise the "sftp"
 // subsystem of the node's sshd serves it.
 func Open(client *ssh.Client, user string, root bool) (*Session, error) {
-	opts := []sftp.ClientOption{sftp.UseConcurrentWrites(true), sftp.UseConcurrentReads(true),
-		sftp.MaxPacketUnchecked(packetSize), sftp.MaxConcurrentRequestsPerFile(maxInflight)}
+	opts := clientOptions()
 	s := &Session{stderr: &lockedBuffer{}, root: user == "root"}
 	if !root || user == "root" {
 		c, err := sftp.NewClient(client, opts...)
@@ -126,6 +179,9 @@ func (s *Session) Close() error {
 	err := s.c.Close()
 	if s.sess != nil {
 		s.sess.Close()
+	}
+	if s.stream != nil {
+		s.stream.Close()
 	}
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -193,5 +194,96 @@ func call(dir string, req request, rep *reply) error {
 	if rep.Error != "" {
 		return errors.New(rep.Error)
 	}
+	return nil
+}
+
+// Stream starts, on a connection the daemon keeps to t, the subsystem
+// named subsystem, or else command, for a protocol spoken over its stdin
+// and stdout (SFTP): reading the stream reads its stdout, writing writes
+// its stdin, and stderr (nil: discarded) receives its stderr. Closing the
+// stream ends the channel. Errors are those of Exec.
+func (c *Client) Stream(ctx context.Context, t remote.Target, subsystem, command string, stderr io.Writer) (io.ReadWriteCloser, error) {
+	conn, err := c.connect()
+	if err != nil {
+		return nil, fmt.Errorf("ssh-mux daemon: %w", err)
+	}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		conn.Close()
+		inR.Close()
+		inW.Close()
+		return nil, err
+	}
+	errOut, err := remote.NewPipes(nil, stderr)
+	if err != nil {
+		conn.Close()
+		inR.Close()
+		inW.Close()
+		outR.Close()
+		outW.Close()
+		return nil, err
+	}
+	errOut.OutW.Close() // only its stderr pipe is used
+	st := &stream{conn: conn, in: inW, out: outR}
+	req, _ := json.Marshal(request{Op: "stream", Run: c.runID(), Settings: c.Settings, Target: t, Command: command, Subsystem: subsystem})
+	_, _, err = conn.WriteMsgUnix(append(req, '\n'), syscall.UnixRights(int(inR.Fd()), int(outW.Fd()), int(errOut.ErrW.Fd())), nil)
+	inR.Close()
+	outW.Close()
+	errOut.ErrW.Close()
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("ssh-mux daemon: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { st.Close() })
+	line, rerr := bufio.NewReader(conn).ReadBytes('\n')
+	if !stop() {
+		return nil, ctx.Err()
+	}
+	if rerr != nil {
+		st.Close()
+		return nil, fmt.Errorf("ssh-mux daemon: connection lost (%v); try --no-reuse, and see %s/ssh-mux.log", rerr, c.Dir)
+	}
+	var rep reply
+	if err := json.Unmarshal(line, &rep); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("ssh-mux daemon: bad reply: %w", err)
+	}
+	if rep.Error != "" {
+		st.Close()
+		err := error(&remote.KindError{Kind: rep.Kind, Msg: rep.Error})
+		if rep.Connect {
+			err = &remote.ConnectError{Err: err}
+		}
+		return nil, err
+	}
+	if !rep.Started {
+		st.Close()
+		return nil, errors.New("ssh-mux daemon: reply without the stream started")
+	}
+	return st, nil
+}
+
+// stream is a channel the daemon runs for a Stream.
+type stream struct {
+	conn *net.UnixConn
+	in   *os.File
+	out  *os.File
+	once sync.Once
+}
+
+func (s *stream) Read(p []byte) (int, error)  { return s.out.Read(p) }
+func (s *stream) Write(p []byte) (int, error) { return s.in.Write(p) }
+
+func (s *stream) Close() error {
+	s.once.Do(func() {
+		s.in.Close()
+		s.conn.Close()
+		s.out.Close()
+	})
 	return nil
 }

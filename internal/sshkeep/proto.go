@@ -16,7 +16,11 @@ import (
 // one line; an exec request comes with two file descriptors (the write
 // ends of the command's stdout and stderr pipes) attached to its bytes.
 // The daemon answers with one JSON line. A client cancels an exec by
-// closing its connection.
+// closing its connection. A stream request comes with three descriptors
+// (the read end of the command's stdin pipe, the write ends of its stdout
+// and stderr pipes): the daemon answers {"started":true} once the channel
+// runs, or with an error, and closes the connection when the channel
+// ends; the client ends the channel by closing its connection.
 
 // Settings are what a run sets for the connections it opens.
 type Settings struct {
@@ -28,12 +32,14 @@ type Settings struct {
 }
 
 type request struct {
-	Op       string        `json:"op"` // exec, status, stop
+	Op       string        `json:"op"` // exec, stream, status, stop
 	Run      string        `json:"run,omitempty"`
 	Settings Settings      `json:"settings"`
 	Target   remote.Target `json:"target"`
 	Command  string        `json:"command,omitempty"`
 	Root     bool          `json:"root,omitempty"`
+	// Subsystem (stream): start this subsystem instead of Command.
+	Subsystem string `json:"subsystem,omitempty"`
 }
 
 type reply struct {
@@ -42,6 +48,7 @@ type reply struct {
 	Kind    string  `json:"kind,omitempty"`
 	Connect bool    `json:"connect,omitempty"` // the error is a connection-level one
 	Status  *Status `json:"status,omitempty"`
+	Started bool    `json:"started,omitempty"` // stream: the channel is open
 }
 
 // Status is what `mesosctl ssh-mux status` shows.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -174,6 +175,7 @@ func (s *Server) handle(c *net.UnixConn) {
 	defer c.Close()
 	if err := checkPeer(c); err != nil {
 		s.Log.Printf("refused a connection: %v", err)
+		writeJSONLine(c, reply{Error: "ssh-mux daemon: refused: " + err.Error() + " (each user runs a daemon of their own)", Kind: remote.KindFailed})
 		return
 	}
 	req, fds, err := readRequest(c)
@@ -192,6 +194,8 @@ func (s *Server) handle(c *net.UnixConn) {
 		s.stopOnce.Do(func() { close(s.stop) })
 	case "exec":
 		s.exec(c, req, fds)
+	case "stream":
+		s.stream(c, req, fds)
 	default:
 		closeFDs(fds)
 		writeJSONLine(c, reply{Error: fmt.Sprintf("unknown request %q", req.Op), Kind: remote.KindFailed})
@@ -251,6 +255,80 @@ func (s *Server) exec(c *net.UnixConn, req request, fds []int) {
 	writeJSONLine(c, reply{Exit: &code})
 }
 
+// stream runs req's subsystem or command on a kept connection with the
+// passed stdin, stdout and stderr, until it ends or the client closes the
+// connection.
+func (s *Server) stream(c *net.UnixConn, req request, fds []int) {
+	if len(fds) != 3 {
+		closeFDs(fds)
+		writeJSONLine(c, reply{Error: fmt.Sprintf("stream request with %d file descriptors, want 3", len(fds)), Kind: remote.KindFailed})
+		return
+	}
+	stdin := os.NewFile(uintptr(fds[0]), "stdin")
+	stdout := os.NewFile(uintptr(fds[1]), "stdout")
+	stderr := os.NewFile(uintptr(fds[2]), "stderr")
+	defer stdin.Close()
+	defer stdout.Close()
+	defer stderr.Close()
+	s.begin()
+	defer s.end()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		var b [1]byte
+		c.Read(b[:])
+		cancel()
+	}()
+	sess, err := s.dialer(req.Settings, req.Run).Session(ctx, req.Target)
+	if err != nil {
+		var ce *remote.ConnectError
+		writeJSONLine(c, reply{Error: err.Error(), Kind: remote.Kind(err), Connect: errors.As(err, &ce)})
+		return
+	}
+	defer sess.Close()
+	// Pipes, copied here: a subsystem's session is never "started" as far
+	// as the SSH library goes, so it would not copy Stdin and Stdout.
+	inW, err := sess.StdinPipe()
+	var outR, errR io.Reader
+	if err == nil {
+		outR, err = sess.StdoutPipe()
+	}
+	if err == nil {
+		errR, err = sess.StderrPipe()
+	}
+	if err == nil {
+		if req.Subsystem != "" {
+			err = sess.RequestSubsystem(req.Subsystem)
+		} else {
+			err = sess.Start(req.Command)
+		}
+	}
+	if err != nil {
+		writeJSONLine(c, reply{Error: err.Error(), Kind: remote.KindFailed})
+		return
+	}
+	writeJSONLine(c, reply{Started: true})
+	go func() {
+		io.Copy(inW, stdin)
+		inW.Close()
+	}()
+	done := make(chan struct{})
+	go func() {
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { io.Copy(stdout, outR); wg.Done() }()
+		go func() { io.Copy(stderr, errR); wg.Done() }()
+		wg.Wait() // the channel has ended
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		sess.Close()
+		<-done
+	}
+}
+
 // checkPeer refuses a peer running as another user.
 func checkPeer(c *net.UnixConn) error {
 	raw, err := c.SyscallConn()
@@ -264,7 +342,7 @@ func checkPeer(c *net.UnixConn) error {
 		return cerr
 	}
 	if int(cred.Uid) != os.Getuid() {
-		return fmt.Errorf("peer uid %d is not %d", cred.Uid, os.Getuid())
+		return fmt.Errorf("peer uid %d (pid %d) is not the daemon's uid %d", cred.Uid, cred.Pid, os.Getuid())
 	}
 	return nil
 }

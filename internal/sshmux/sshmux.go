@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -138,26 +139,7 @@ func (c *Client) Exec(ctx context.Context, cmd string, stdout, stderr io.Writer)
 		return -1, err
 	}
 
-	c.rid++
-	var b packet
-	b.u32(msgNewSession)
-	b.u32(c.rid)
-	b.str("")           // reserved
-	b.u32(0)            // want tty
-	b.u32(0)            // want X11 forwarding
-	b.u32(0)            // want agent forwarding
-	b.u32(0)            // subsystem
-	b.u32(noEscapeChar) // escape char
-	b.str("")           // terminal type
-	b.str(cmd)
-	err = c.send(b)
-	for _, f := range []*os.File{inR, out.OutW, out.ErrW} {
-		if err == nil {
-			// One descriptor per message, with one byte of data, as
-			// OpenSSH's mm_send_fd sends them.
-			_, _, err = c.conn.WriteMsgUnix([]byte{0}, syscall.UnixRights(int(f.Fd())), nil)
-		}
-	}
+	err = c.newSession(cmd, false, inR, out.OutW, out.ErrW)
 	inR.Close() // the master holds its own copies now
 	out.CloseWriters()
 	if err != nil {
@@ -184,6 +166,131 @@ func (c *Client) Exec(ctx context.Context, cmd string, stdout, stderr io.Writer)
 	}
 	out.Wait(0)
 	return code, nil
+}
+
+// newSession asks the master for a session running cmd (the subsystem
+// named cmd, with subsystem) and hands it stdin, stdout and stderr.
+func (c *Client) newSession(cmd string, subsystem bool, stdin, stdout, stderr *os.File) error {
+	c.rid++
+	var b packet
+	b.u32(msgNewSession)
+	b.u32(c.rid)
+	b.str("") // reserved
+	b.u32(0)  // want tty
+	b.u32(0)  // want X11 forwarding
+	b.u32(0)  // want agent forwarding
+	if subsystem {
+		b.u32(1)
+	} else {
+		b.u32(0)
+	}
+	b.u32(noEscapeChar) // escape char
+	b.str("")           // terminal type
+	b.str(cmd)
+	err := c.send(b)
+	for _, f := range []*os.File{stdin, stdout, stderr} {
+		if err == nil {
+			// One descriptor per message, with one byte of data, as
+			// OpenSSH's mm_send_fd sends them.
+			_, _, err = c.conn.WriteMsgUnix([]byte{0}, syscall.UnixRights(int(f.Fd())), nil)
+		}
+	}
+	return err
+}
+
+// Stream starts cmd (with subsystem, the subsystem named cmd, e.g.
+// "sftp") in a new session, for a protocol spoken over its stdin and
+// stdout: reading the stream reads the command's stdout, writing it
+// writes its stdin, and stderr (nil: discarded) receives its stderr.
+// Stream returns once the master has opened the session, within timeout
+// (0: 5s). Closing the stream closes the command's stdin and the control
+// connection: the master then ends the session. Stream can be called once
+// per Client, instead of Exec.
+func (c *Client) Stream(cmd string, subsystem bool, stderr io.Writer, timeout time.Duration) (io.ReadWriteCloser, error) {
+	if timeout <= 0 {
+		timeout = defaultHandshake
+	}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		outR.Close()
+		outW.Close()
+		return nil, err
+	}
+	err = c.newSession(cmd, subsystem, inR, outW, errW)
+	inR.Close()
+	outW.Close()
+	errW.Close()
+	st := &stream{c: c, in: inW, out: outR}
+	go func() {
+		defer errR.Close()
+		io.Copy(orDiscard(stderr), errR)
+	}()
+	if err == nil {
+		c.conn.SetDeadline(time.Now().Add(timeout))
+		err = c.opened()
+		c.conn.SetDeadline(time.Time{})
+	}
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("ControlMaster: %w", err)
+	}
+	return st, nil
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// opened reads the master's replies until the session is opened.
+func (c *Client) opened() error {
+	for {
+		p, err := c.recv()
+		if err != nil {
+			return fmt.Errorf("closed the connection before the session opened: %w", err)
+		}
+		typ, _ := p.getU32()
+		switch typ {
+		case msgSessionOpened:
+			return nil
+		case msgTTYAllocFail, msgOK:
+		default:
+			return replyError(typ, p)
+		}
+	}
+}
+
+type stream struct {
+	c    *Client
+	in   *os.File
+	out  *os.File
+	once sync.Once
+}
+
+func (s *stream) Read(p []byte) (int, error)  { return s.out.Read(p) }
+func (s *stream) Write(p []byte) (int, error) { return s.in.Write(p) }
+
+func (s *stream) Close() error {
+	s.once.Do(func() {
+		s.in.Close()
+		s.c.conn.Close()
+		s.out.Close()
+	})
+	return nil
 }
 
 // wait reads the master's replies until the session's exit message.

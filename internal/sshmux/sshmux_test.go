@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/pkg/sftp"
 
 	"github.com/mesosctl/mesosctl/internal/sshmux"
 	"github.com/mesosctl/mesosctl/internal/testutil/sshd"
@@ -88,4 +92,65 @@ func TestCancelClosesSession(t *testing.T) {
 	if out, _ := exec.Command("pgrep", "-f", "cat >/dev/null; echo "+marker).Output(); len(out) > 0 {
 		t.Fatalf("left on the node: %s", out)
 	}
+}
+
+// TestStream: a command's stdin and stdout as a stream, its stderr apart;
+// and the sftp subsystem, spoken to with an SFTP client.
+func TestStream(t *testing.T) {
+	sock := master(t)
+	c, err := sshmux.Dial(sock, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errOut syncBuffer
+	s, err := c.Stream("head -n1 | tr a-z A-Z; echo oops >&2", false, &errOut, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Write([]byte("abc\n"))
+	got, _ := io.ReadAll(s)
+	s.Close()
+	if string(got) != "ABC\n" {
+		t.Fatalf("stdout %q", got)
+	}
+	for deadline := time.Now().Add(3 * time.Second); errOut.String() != "oops\n"; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stderr %q", errOut.String())
+		}
+	}
+
+	c, err = sshmux.Dial(sock, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = c.Stream("sftp", true, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sc, err := sftp.NewClientPipe(s, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	if fi, err := sc.Stat("/"); err != nil || !fi.IsDir() {
+		t.Fatalf("stat / over SFTP: %v %v", fi, err)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -123,10 +123,10 @@ OUT=$D/out
 export PDSH_SSH_ARGS="-F $T/ssh_config %h"
 CLUSH=(clush -f "$N" -o "-F $T/ssh_config" -S)   # -S: exit non-zero when a node fails
 
-push_mesosctl() { "$BIN" cp --fanout "$N" --progress=never "$SET" "$SRC" /root/dest/; }
+push_mesosctl() { "$BIN" cp --no-reuse --fanout "$N" --progress=never "$SET" "$SRC" /root/dest/; }
 push_pdcp() { pdcp -R ssh -f "$N" -w "$HOSTS" "$SRC" /root/dest/; }
 push_clush() { "${CLUSH[@]}" -w "$HOSTS" --copy "$SRC" --dest /root/dest/; }
-pull_mesosctl() { "$BIN" rcp --fanout "$N" --progress=never "$SET" /root/dest/file "$OUT"; }
+pull_mesosctl() { "$BIN" rcp --no-reuse --fanout "$N" --progress=never "$SET" /root/dest/file "$OUT"; }
 pull_rpdcp() { rpdcp -R ssh -f "$N" -w "$HOSTS" /root/dest/file "$OUT"; }
 pull_clush() { "${CLUSH[@]}" -w "$HOSTS" --rcopy /root/dest/file --dest "$OUT"; }
 

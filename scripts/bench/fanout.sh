@@ -14,7 +14,9 @@
 #   MODE=rss        mesosctl alone: peak RSS (of mesosctl, and of its ssh-mux
 #                   daemon) while every node prints SIZES bytes (default
 #                   "1M 50M"; e.g. NODES=4 SIZES="1M 200M", NODES=64
-#                   SIZES="1M 50M"), in each output mode, output to /dev/null
+#                   SIZES="1M 50M"), in each output mode (RSS_MODES, comma-
+#                   separated, e.g. RSS_MODES=default,--no-reuse), output
+#                   to /dev/null
 #   MODE=warm       connection sharing on, warmed by one untimed run: pdsh
 #                   and clush with OpenSSH's ControlMaster auto +
 #                   ControlPersist; mesosctl with its ssh-mux daemon, and
@@ -177,7 +179,8 @@ if [ "$MODE" = rss ]; then
   printf '\n%d nodes, each printing SIZE bytes of text (yes | head -c), output to /dev/null (%d CPUs, load %s at start, %s now)\n' \
     "$N" "$(nproc)" "$LOAD_START" "$(cut -d' ' -f1 /proc/loadavg)"
   printf '%-12s %6s %10s %8s %14s %16s\n' mode SIZE "total MB" "wall s" "mesosctl MB" "ssh-mux MB"
-  for mode in default -s -b "-o json" --no-reuse; do
+  IFS=, read -ra RSS_MODE_LIST <<< "${RSS_MODES:-default,-s,-b,-o json,--no-reuse}"
+  for mode in "${RSS_MODE_LIST[@]}"; do
     for size in ${SIZES:-1M 50M}; do
       b=$(tobytes "$size")
       "$BIN" ssh-mux stop >/dev/null 2>&1

@@ -1,5 +1,7 @@
 package api
 
+import "encoding/json"
+
 // The mesosctl task API: what `mesosctl exec`, `tasks`, `task kill|wait|logs`
 // and `tree` use against agentd. Mesos agents have no such API (tasks reach
 // them through a master and a framework); agentd offers it under
@@ -61,7 +63,40 @@ type TaskSpec struct {
 	// --containerizers); neither Command nor Argv then runs the image's
 	// own command. Nil is a command task on the host.
 	Container *ContainerInfo `json:"container,omitempty"`
+	// FrameworkCapabilities are the task's framework's
+	// FrameworkInfo.capabilities types. With TASK_KILLING_STATE a Docker
+	// task's executor reports TASK_KILLING before it stops the container
+	// (mesos-execute, and so `mesosctl exec`, always sends it).
+	FrameworkCapabilities []string `json:"framework_capabilities,omitempty"`
+	// KillPolicy is TaskInfo.kill_policy: its grace period replaces the
+	// executor's shutdown grace period when the task is killed.
+	KillPolicy *KillPolicy `json:"kill_policy,omitempty"`
+	// HealthCheck, Check and Executor are TaskInfo fields agentd does not
+	// act on: a spec with any of them is refused, naming it (agentd runs
+	// no health or other checks, and no executors but its own).
+	HealthCheck json.RawMessage `json:"health_check,omitempty"`
+	Check       json.RawMessage `json:"check,omitempty"`
+	Executor    json.RawMessage `json:"executor,omitempty"`
 }
+
+// KillPolicy is mesos.v1.KillPolicy.
+type KillPolicy struct {
+	GracePeriod *DurationInfo `json:"grace_period,omitempty"`
+}
+
+// DurationInfo is mesos.v1.DurationInfo.
+type DurationInfo struct {
+	Nanoseconds int64 `json:"nanoseconds"`
+}
+
+// FrameworkCapabilityTypes are the FrameworkInfo.Capability.Type names of
+// Mesos 1.11.
+var FrameworkCapabilityTypes = []string{"REVOCABLE_RESOURCES", "TASK_KILLING_STATE", "GPU_RESOURCES",
+	"SHARED_RESOURCES", "PARTITION_AWARE", "MULTI_ROLE", "RESERVATION_REFINEMENT", "REGION_AWARE"}
+
+// TaskKillingState is the framework capability that makes an executor
+// report TASK_KILLING.
+const TaskKillingState = "TASK_KILLING_STATE"
 
 // TaskUpdate is one status update of a task.
 type TaskUpdate struct {

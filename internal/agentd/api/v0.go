@@ -333,6 +333,10 @@ type ResourceStatistics struct {
 	MemMappedFileBytes    *uint64 `json:"mem_mapped_file_bytes,omitempty"`
 	MemSwapBytes          *uint64 `json:"mem_swap_bytes,omitempty"`
 	MemUnevictableBytes   *uint64 `json:"mem_unevictable_bytes,omitempty"`
+	// The memory pressure events counted by the cgroups/mem isolator (v1).
+	MemLowPressureCounter      *uint64 `json:"mem_low_pressure_counter,omitempty"`
+	MemMediumPressureCounter   *uint64 `json:"mem_medium_pressure_counter,omitempty"`
+	MemCriticalPressureCounter *uint64 `json:"mem_critical_pressure_counter,omitempty"`
 }
 
 // MonitorStatistics is one /monitor/statistics entry: an executor and

@@ -69,6 +69,7 @@ func TestValidate(t *testing.T) {
 // An engine that does not answer: docker ps fails with the CLI's own
 // words (what agentd's refusal to start quotes).
 func TestEngineUnreachable(t *testing.T) {
+	dockerd.SkipShort(t) // runs the docker CLI
 	sock := filepath.Join(t.TempDir(), "docker.sock")
 	d, err := New(dockerd.CLIBinary, sock, nil)
 	if err != nil {

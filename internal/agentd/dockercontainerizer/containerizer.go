@@ -5,8 +5,9 @@
 // fails, and with it the agent's start, when the engine cannot be
 // reached), the killing of orphans (--docker_kill_orphans), image pulls
 // before a task's executor starts, the removal of a task's exited
-// container --docker_remove_delay after it ended, and the host pids of
-// running containers (for the process tree).
+// container --docker_remove_delay after it ended, the host pids of running
+// containers (for the process tree), and its metric
+// (containerizer/docker/image_pull_ms).
 package dockercontainerizer
 
 import (
@@ -17,7 +18,12 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/docker"
+	"github.com/mesosctl/mesosctl/internal/agentd/metrics"
 )
+
+// ImagePullWindow is the window of the image_pull timer's statistics
+// (Mesos': 1 hour).
+const ImagePullWindow = time.Hour
 
 // Config are the agent flags the Docker containerizer acts on.
 type Config struct {
@@ -39,6 +45,8 @@ type Config struct {
 // Containerizer is the Docker containerizer of one agent.
 type Containerizer struct {
 	cfg Config
+	// imagePull times every Pull (Mesos' metrics.image_pull).
+	imagePull *metrics.Timer
 
 	mu      sync.Mutex
 	closed  bool
@@ -56,7 +64,8 @@ func New(ctx context.Context, cfg Config) (*Containerizer, error) {
 	if err := cfg.Docker.Validate(ctx); err != nil {
 		return nil, fmt.Errorf("Failed to create a containerizer: Could not create DockerContainerizer: Failed to create docker: %w", err)
 	}
-	return &Containerizer{cfg: cfg, removes: map[string]*time.Timer{}}, nil
+	return &Containerizer{cfg: cfg, removes: map[string]*time.Timer{},
+		imagePull: metrics.NewTimer("containerizer/docker/image_pull", ImagePullWindow)}, nil
 }
 
 // Docker is the docker CLI the containerizer uses.
@@ -149,11 +158,21 @@ func (c *Containerizer) Recover(ctx context.Context, known func(containerID stri
 // Pull makes the task's image present before its executor starts (Mesos'
 // PULLING state): a local image is used unless force; otherwise `docker
 // pull`, whose failure says what failed. dir is the task's sandbox (its
-// HOME for the pull).
+// HOME for the pull). Every Pull is timed in
+// containerizer/docker/image_pull_ms, whatever its outcome (Mesos times
+// docker->pull, which inspects the image first, and its failures and
+// cancellations too).
 func (c *Containerizer) Pull(ctx context.Context, dir, image string, force bool) error {
+	t0 := time.Now()
 	_, err := c.cfg.Docker.Pull(ctx, dir, image, force)
+	c.imagePull.Record(time.Since(t0))
 	return err
 }
+
+// PutMetrics adds the Docker containerizer's metrics to m, as a Mesos
+// 1.11 agent has them: containerizer/docker/image_pull_ms once an image
+// was pulled (see metrics.Timer).
+func (c *Containerizer) PutMetrics(m map[string]float64) { c.imagePull.Put(m) }
 
 // RemoveAfter removes the container name (`docker rm -f -v`) after d (at
 // once when d ≤ 0); a removal already scheduled for it is replaced.

@@ -40,6 +40,7 @@ func cli(t *testing.T, socket string) *docker.Docker {
 // A docker CLI that is missing keeps the agent from starting, with Mesos'
 // error; so does an engine that does not answer (at recovery).
 func TestStartChecks(t *testing.T) {
+	dockerd.SkipShort(t) // runs the docker CLI
 	d, _ := docker.New("/nonexistent/docker", filepath.Join(t.TempDir(), "docker.sock"), nil)
 	_, err := New(testCtx(t), Config{Docker: d})
 	want := "Failed to create a containerizer: Could not create DockerContainerizer: Failed to create docker: Failed to get docker version: Failed to execute '/nonexistent/docker -H unix://"

@@ -4,8 +4,11 @@
 // executor's stdout and stderr, the sandbox's files), reports
 // TASK_STARTING, TASK_RUNNING once `docker inspect` sees the container
 // started, and the terminal state from `docker run`'s exit status
-// ("Container exited with status N"). On SIGTERM it kills the task with
-// `docker stop -t <grace period>`, retried until the container is gone.
+// ("Container exited with status N"). On SIGTERM it kills the task: it
+// reports TASK_KILLING when the framework has the TASK_KILLING_STATE
+// capability, then runs `docker stop -t <grace period>` (the task's
+// KillPolicy grace period, else the shutdown grace period), retried until
+// the container is gone.
 //
 // Every update is appended to the task's checkpointed task.updates before
 // agentd is told (a datagram on <runtime_dir>/agent.sock), as the command
@@ -22,6 +25,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -83,6 +87,27 @@ type Task struct {
 	Container  *api.ContainerInfo `json:"container"`
 	Command    docker.Command     `json:"command"`
 	Resources  *docker.Resources  `json:"resources,omitempty"`
+	// FrameworkCapabilities are the framework's capability types: with
+	// TASK_KILLING_STATE a kill reports TASK_KILLING first.
+	FrameworkCapabilities []string `json:"framework_capabilities,omitempty"`
+	// KillPolicy is the task's: its grace period replaces the shutdown
+	// grace period of a kill.
+	KillPolicy *api.KillPolicy `json:"kill_policy,omitempty"`
+}
+
+// killGracePeriod is how long a kill lets the container stop, as Mesos'
+// executor picks it: the task's KillPolicy grace period, else the
+// shutdown grace period (see GracePeriod).
+func (t *Task) killGracePeriod(shutdownGrace time.Duration) time.Duration {
+	if t.KillPolicy != nil && t.KillPolicy.GracePeriod != nil {
+		return time.Duration(t.KillPolicy.GracePeriod.Nanoseconds)
+	}
+	return shutdownGrace
+}
+
+// killingState reports whether the framework takes TASK_KILLING.
+func (t *Task) killingState() bool {
+	return slices.Contains(t.FrameworkCapabilities, api.TaskKillingState)
 }
 
 // LoadTask reads --task_info: a path or inline JSON.
@@ -278,12 +303,12 @@ func (e *executor) run(env map[string]string, sigs <-chan os.Signal) int {
 			st = e.terminalStatus(ws)
 		case <-time.After(ReapTimeout):
 			e.logf("The container process has exited, but Docker daemon failed to catch it.")
+			e.mu.Lock()
+			e.terminated = true
+			e.mu.Unlock()
 			st = checkpoint.Status{State: checkpoint.TaskFailed, Message: "Failed to get exit status of container"}
 		}
 	}
-	e.mu.Lock()
-	e.terminated = true
-	e.mu.Unlock()
 	// The TASK_RUNNING update, if any, goes first.
 	select {
 	case <-e.inspected:
@@ -295,9 +320,11 @@ func (e *executor) run(env map[string]string, sigs <-chan os.Signal) int {
 }
 
 // terminalStatus is the task's end from `docker run`'s wait status, as
-// Mesos' executor words it.
+// Mesos' executor words it. From then on the task is terminated: a kill
+// does nothing (no TASK_KILLING once the end is known).
 func (e *executor) terminalStatus(ws syscall.WaitStatus) checkpoint.Status {
 	e.mu.Lock()
+	e.terminated = true
 	killed := e.killed
 	e.mu.Unlock()
 	st := checkpoint.Status{Message: "Container " + docker.WaitStatus(ws)}
@@ -378,18 +405,32 @@ func (e *executor) kill() {
 	}
 	e.killing = true
 	e.mu.Unlock()
-	e.logf("Received killTask for task %s", e.task.TaskID)
+	grace := e.task.killGracePeriod(e.grace)
+	if e.task.KillPolicy != nil && e.task.KillPolicy.GracePeriod != nil {
+		e.logf("Received killTask with grace period of %s (the task's kill policy) for task %s", grace, e.task.TaskID)
+	} else {
+		e.logf("Received killTask for task %s", e.task.TaskID)
+	}
 	select {
 	case <-e.inspected:
 	case <-time.After(docker.InspectTimeout):
 	}
+	// As Mesos' executor: killed is set once the kill is issued, and
+	// TASK_KILLING is reported then, once, unless the task has ended.
 	e.mu.Lock()
+	if e.terminated {
+		e.mu.Unlock()
+		return
+	}
 	e.killed = true
+	if e.task.killingState() {
+		_ = e.persist(checkpoint.Status{State: checkpoint.TaskKilling}, false)
+	}
 	e.mu.Unlock()
 	go func() {
 		for {
-			ctx, cancel := context.WithTimeout(context.Background(), e.grace+docker.ForceKillTimeout+docker.InspectTimeout)
-			err := e.docker.Stop(ctx, e.f.Container, e.grace, false)
+			ctx, cancel := context.WithTimeout(context.Background(), grace+docker.ForceKillTimeout+docker.InspectTimeout)
+			err := e.docker.Stop(ctx, e.f.Container, grace, false)
 			cancel()
 			if err != nil {
 				e.logf("Failed to stop container '%s': %v", e.f.Container, err)

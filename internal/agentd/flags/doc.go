@@ -8,12 +8,12 @@ import (
 // MarkdownTable renders Table for docs/compatibility.md (written by
 // `make docs`, internal/docgen): every Mesos 1.11
 // agent flag with its type, its /flags default, the builds that have it
-// and what agentd does with it.
+// and what agentd does with it; then mesosctl's own flags (Ours), whose
+// build column says "none: mesosctl only".
 func MarkdownTable() string {
 	var b strings.Builder
 	b.WriteString("| flag | type | default in /flags | Mesos build | agentd |\n|---|---|---|---|---|\n")
-	for i := range Table {
-		s := &Table[i]
+	for _, s := range all() {
 		name := "`" + s.Name + "`"
 		if s.Alias != "" {
 			name += " (alias `" + s.Alias + "`)"

@@ -45,6 +45,10 @@ type Values struct {
 	raw map[string]string
 	// Deprecated lists aliases that were used ("Loaded deprecated flag 'x'").
 	Deprecated []string
+	// Ignored lists the command-line arguments that are not flags, and
+	// those after "--": a Mesos agent skips them silently; agentd names
+	// them in a warning.
+	Ignored []string
 
 	// shownMap caches Map (every /state and /flags request asks for it);
 	// Set clears it.
@@ -76,6 +80,9 @@ func (v *Values) Given(name string) bool {
 
 // Int returns an integer flag (0 if unset).
 func (v *Values) Int(name string) int { n, _ := strconv.Atoi(v.vals[name]); return n }
+
+// Float returns a double flag (0 if unset).
+func (v *Values) Float(name string) float64 { f, _ := strconv.ParseFloat(v.vals[name], 64); return f }
 
 // Duration returns a duration flag (0 if unset).
 func (v *Values) Duration(name string) time.Duration {
@@ -218,17 +225,20 @@ type assignment struct {
 // the default. Precedence: command line > config_dir files > MESOS_* env >
 // defaults. It returns ErrHelp / ErrVersion for --help / --version.
 func Load(args, environ []string) (*Values, error) {
-	cli, err := parseArgs(args, "command line")
+	// --help and --version win over load errors, as in Mesos' main.
+	for _, a := range cli0(args) {
+		if on, _ := stout.ParseBool(a.Value); on || !a.HasValue {
+			switch {
+			case a.Name == "help" && !a.Negated:
+				return nil, ErrHelp
+			case a.Name == "version" && !a.Negated:
+				return nil, ErrVersion
+			}
+		}
+	}
+	cli, ignored, err := parseArgs(args, "command line")
 	if err != nil {
 		return nil, err
-	}
-	for _, a := range cli {
-		switch a.name {
-		case "help":
-			return nil, ErrHelp
-		case "version":
-			return nil, ErrVersion
-		}
 	}
 	env := map[string]string{}
 	for _, kv := range environ {
@@ -246,8 +256,8 @@ func Load(args, environ []string) (*Values, error) {
 	}
 	for _, a := range cli {
 		if a.name == "config_dir" {
-			if a.bare || a.neg {
-				return nil, fmt.Errorf("Failed to load flag 'config_dir': missing value")
+			if a.neg {
+				return nil, fmt.Errorf("Failed to load non-boolean flag 'config_dir' via '%s'", a.name)
 			}
 			configDir, explicit = a.value, true
 		}
@@ -260,9 +270,9 @@ func Load(args, environ []string) (*Values, error) {
 		}
 	}
 
-	v := &Values{vals: map[string]string{}, source: map[string]Source{}}
-	for i := range Table {
-		if def := &Table[i]; def.HasDefault {
+	v := &Values{vals: map[string]string{}, source: map[string]Source{}, Ignored: ignored}
+	for _, def := range all() {
+		if def.HasDefault {
 			v.vals[def.Name] = def.DefaultValue()
 			v.source[def.Name] = FromDefault
 		}
@@ -319,8 +329,8 @@ func (v *Values) validate() error {
 	if d := v.Duration("registration_backoff_factor"); d > time.Minute {
 		return fmt.Errorf("Expected --registration_backoff_factor to be not greater than 1mins, got %s", v.vals["registration_backoff_factor"])
 	}
-	if h, _ := strconv.ParseFloat(v.vals["gc_disk_headroom"], 64); h < 0 || h > 1 {
-		return fmt.Errorf("Invalid value '%s' for --gc_disk_headroom: it must be between 0.0 and 1.0", v.vals["gc_disk_headroom"])
+	if h := v.Float("gc_disk_headroom"); h < 0 || h > 1 {
+		return fmt.Errorf("Invalid value '%s' for --gc_disk_headroom. Must be between 0.0 and 1.0", v.vals["gc_disk_headroom"])
 	}
 	switch v.vals["logging_level"] {
 	case "INFO", "WARNING", "ERROR":
@@ -372,7 +382,7 @@ func (v *Values) apply(as []assignment, src Source) error {
 			val = "false"
 		case a.bare:
 			if def.Type != TypeBool {
-				return fmt.Errorf("Failed to load non-boolean flag '%s': missing value%s", def.Name, at(a.where))
+				return fmt.Errorf("Failed to load non-boolean flag '%s': Missing value%s", def.Name, at(a.where))
 			}
 			val = "true"
 		default:
@@ -424,54 +434,38 @@ func normalize(def *Spec, value string) (string, error) {
 	return out, nil
 }
 
-// parseArgs splits argv into assignments. "--name value" takes the next
-// argument as the value unless the flag is boolean or the next argument
-// starts with "--".
-func parseArgs(args []string, where string) ([]assignment, error) {
-	var out []assignment
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		if arg == "--" {
-			if i+1 < len(args) {
-				return nil, fmt.Errorf("Unexpected argument '%s'", args[i+1])
-			}
-			break
+// cli0 is argv in stout's grammar, for the --help/--version check that
+// comes before any load error.
+func cli0(args []string) []stout.Arg {
+	parsed, _ := stout.ParseArgs(args, func(name string) bool { _, ok := Lookup(name); return ok })
+	return parsed
+}
+
+// parseArgs splits argv into assignments as stout's FlagsBase::load does
+// (stout.ParseArgs): --name=value, --name and --no-name; arguments that
+// are not flags, and everything after "--", are returned in ignored (a
+// Mesos agent skips them; agentd warns about them). A separate
+// "--name value" gives --name no value, so a non-boolean flag written that
+// way fails with stout's "Missing value" error, plus how to write it.
+func parseArgs(args []string, where string) (out []assignment, ignored []string, err error) {
+	parsed, rest := stout.ParseArgs(args, func(name string) bool { _, ok := Lookup(name); return ok })
+	next := stout.Following(args)
+	for _, p := range parsed {
+		if p.Name == "" {
+			return nil, nil, fmt.Errorf("Failed to load flag '%s': empty name", strings.TrimSpace(p.Raw))
 		}
-		if !strings.HasPrefix(arg, "--") {
-			if strings.HasPrefix(arg, "-") && len(arg) > 1 {
-				name := strings.TrimLeft(arg, "-")
-				return nil, fmt.Errorf("Failed to load unknown flag '%s' (Mesos flags start with '--', e.g. '--%s')", name, name)
-			}
-			return nil, fmt.Errorf("Unexpected argument '%s' (flags are written --name=value)", arg)
+		a := assignment{name: p.Name, value: p.Value, bare: !p.HasValue, neg: p.Negated, where: where}
+		if p.Negated {
+			a.name = "no-" + p.Name
 		}
-		body := strings.TrimPrefix(arg, "--")
-		name, value, hasValue := strings.Cut(body, "=")
-		if name == "" {
-			return nil, fmt.Errorf("Failed to parse flag '%s': empty name", arg)
-		}
-		a := assignment{name: name, value: value, where: where}
-		if !hasValue {
-			a.bare = true
-			base := strings.TrimPrefix(name, "no-")
-			def, known := Lookup(name)
-			if !known {
-				def, known = Lookup(base)
-			}
-			if known && def.Type != TypeBool && !strings.HasPrefix(name, "no-") && i+1 < len(args) &&
-				!strings.HasPrefix(args[i+1], "--") {
-				a.value, a.bare = args[i+1], false
-				i++
-			}
-		}
-		if strings.HasPrefix(name, "no-") {
-			if _, known := Lookup(name); !known {
-				a.neg = true
-				a.name = name
+		if a.bare && !a.neg {
+			if def, ok := Lookup(a.name); ok && def.Type != TypeBool {
+				return nil, nil, stout.MissingValue(def.Name, next[p.Raw])
 			}
 		}
 		out = append(out, a)
 	}
-	return out, nil
+	return out, rest, nil
 }
 
 var backupName = regexp.MustCompile(`(dpkg-|rpmsave|rpmnew|rpmorig|~$|\.in$|^\.)`)
@@ -562,10 +556,7 @@ func joinDir(dir string) (string, error) {
 func Usage(prog string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: %s [options]\n\n", prog)
-	defs := append([]*Spec{}, &configDir)
-	for i := range Table {
-		defs = append(defs, &Table[i])
-	}
+	defs := append(all(), &configDir)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].Name < defs[j].Name })
 	for _, def := range defs {
 		flag := "--" + def.Name + "=VALUE"
@@ -578,6 +569,9 @@ func Usage(prog string) string {
 		}
 		if def.Effect == Warned {
 			fmt.Fprintf(&b, " [no effect in agentd: needs %s]", def.Needs)
+		}
+		if def.Build == BuildMesosctl {
+			b.WriteString(" [not a Mesos flag]")
 		}
 		b.WriteByte('\n')
 	}

@@ -23,7 +23,7 @@ func noDir(t *testing.T) string { t.Helper(); return "--config_dir=" } // empty 
 
 func TestLoadSyntaxes(t *testing.T) {
 	dir := t.TempDir()
-	v, err := Load([]string{"--work_dir=/w", "--port", "5052", "--no-switch_user", "--strict",
+	v, err := Load([]string{"--work_dir=/w", "--port=5052", "--no-switch_user", "--strict",
 		"--executor_registration_timeout=5mins", "--config_dir=" + dir}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -118,9 +118,11 @@ func TestErrors(t *testing.T) {
 		{[]string{"--work_dir=/w", "--fetcher_cache_size=2XB", noDir(t)}, nil, "Failed to load flag 'fetcher_cache_size'"},
 		{[]string{"--work_dir=/w", "--no-port", noDir(t)}, nil, "non-boolean flag 'port'"},
 		{[]string{"--work_dir=/w", "--no-strict=true", noDir(t)}, nil, "boolean flag 'strict' via 'no-strict' with value"},
-		{[]string{"--work_dir=/w", "--port", noDir(t)}, nil, "missing value"},
-		{[]string{"--work_dir=/w", "-port=1", noDir(t)}, nil, "Mesos flags start with '--'"},
-		{[]string{"--work_dir=/w", "stray", noDir(t)}, nil, "Unexpected argument 'stray'"},
+		{[]string{"--work_dir=/w", "--port", noDir(t)}, nil, "Failed to load non-boolean flag 'port': Missing value (write --port=VALUE)"},
+		{[]string{"--work_dir=/w", "--port", "5052", noDir(t)}, nil,
+			"Failed to load non-boolean flag 'port': Missing value (write --port=5052: Mesos flags take their value after '=', a separate '5052' is not read)"},
+		{[]string{"--work_dir", "/w", noDir(t)}, nil, "Failed to load non-boolean flag 'work_dir': Missing value (write --work_dir=/w"},
+		{[]string{"--work_dir=/w", "--config_dir", "/etc/mesos-slave"}, nil, "Failed to load non-boolean flag 'config_dir': Missing value (write --config_dir=/etc/mesos-slave"},
 		{[]string{"--work_dir=/w", "--config_dir=/nonexistent/dir"}, nil, "cannot read directory '/nonexistent/dir'"},
 		{[]string{"--work_dir=/w", "--attributes=file:///nonexistent/x", noDir(t)}, nil, "failed to read '/nonexistent/x'"},
 		{[]string{"--work_dir=/w", "--gc_delay=1", noDir(t)}, []string{}, "Invalid duration '1'"},
@@ -164,7 +166,33 @@ func TestConfigDirUnknownAndBadFile(t *testing.T) {
 	}
 }
 
+// Arguments that are not flags, and those after "--", are skipped as
+// stout skips them, and listed for the agent's warning.
+func TestIgnoredArguments(t *testing.T) {
+	v, err := Load([]string{"stray", "--work_dir=/w", "-port=1", noDir(t), "--", "--port=2", "x"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(v.Ignored, " "); got != "stray -port=1 --port=2 x" {
+		t.Errorf("Ignored = %q", got)
+	}
+	if v.String("port") != "5051" {
+		t.Errorf("port = %q: arguments after -- must not be read", v.String("port"))
+	}
+	// A boolean flag followed by a word: the word is skipped, as in stout.
+	v, err = Load([]string{"--work_dir=/w", "--strict", "false", noDir(t)}, nil)
+	if err != nil || v.String("strict") != "true" || strings.Join(v.Ignored, " ") != "false" {
+		t.Errorf("--strict false: %v %q %q", err, v.String("strict"), v.Ignored)
+	}
+}
+
 func TestHelpVersion(t *testing.T) {
+	if _, err := Load([]string{"--work_dir=/w", "--help=false", noDir(t)}, nil); err != nil {
+		t.Errorf("--help=false: %v", err)
+	}
+	if _, err := Load([]string{"--port", "--help"}, nil); !errors.Is(err, ErrHelp) {
+		t.Errorf("--help after a load error: %v", err)
+	}
 	if _, err := Load([]string{"--help"}, nil); !errors.Is(err, ErrHelp) {
 		t.Errorf("--help: %v", err)
 	}
@@ -180,7 +208,7 @@ func TestHelpVersion(t *testing.T) {
 }
 
 func FuzzLoad(f *testing.F) {
-	f.Add("--work_dir=/w --port 5 --no-strict")
+	f.Add("--work_dir=/w --port=5 --no-strict")
 	f.Fuzz(func(t *testing.T, s string) {
 		_, _ = Load(append(strings.Fields(s), "--config_dir="), nil)
 	})

@@ -1,8 +1,6 @@
 package flags
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -67,13 +65,7 @@ func (s *Spec) Render(value string) (string, error) {
 		}
 		return stout.CompactJSON(value)
 	case TypeProtoJSON, TypeProtoText:
-		// Kept in the order given: Mesos writes protobuf fields in
-		// declaration order, which is how its documentation spells them.
-		var b bytes.Buffer
-		if err := json.Compact(&b, []byte(value)); err != nil || !strings.HasPrefix(b.String(), "{") {
-			return "", fmt.Errorf("Expecting a JSON object (the %s flag is a protobuf message in JSON form)", s.Name)
-		}
-		return b.String(), nil
+		return s.renderProto(value)
 	case TypeUintList:
 		var parts []string
 		for _, tok := range strings.Split(value, ",") {

@@ -49,16 +49,17 @@ const (
 	BuildNetworkPorts              // --enable-network-ports-isolator
 	BuildXFS                       // --enable-xfs-disk-isolator
 	BuildSeccomp                   // --enable-seccomp-isolator
+	BuildMesosctl                  // no Mesos build: mesosctl's own flag (Ours)
 )
 
 var buildNames = [...]string{"all", "Linux", "not Windows", "SSL build", "port_mapping build",
-	"network/ports build", "XFS build", "seccomp build"}
+	"network/ports build", "XFS build", "seccomp build", "none: mesosctl only"}
 
 func (b Build) String() string { return buildNames[b] }
 
 // Optional reports whether the flag exists only in an optional Mesos
-// build: a default build does not emit it in /flags, so agentd shows it
-// only when it was given.
+// build (or in none: mesosctl's own): a default build does not emit it in
+// /flags, so agentd shows it only when it was given.
 func (b Build) Optional() bool { return b >= BuildSSL }
 
 // Effect says what agentd does with a flag.
@@ -197,19 +198,19 @@ var Table = []Spec{
 	{Name: "disallow_sharing_agent_ipc_namespace", Type: TypeBool, Default: "false", HasDefault: true, Build: BuildLinux, Effect: Warned, Needs: "container images and IPC/PID namespace policies", Help: "refuse containers that share the agent IPC namespace"},
 	{Name: "disallow_sharing_agent_pid_namespace", Type: TypeBool, Default: "false", HasDefault: true, Build: BuildLinux, Effect: Warned, Needs: "container images and IPC/PID namespace policies", Help: "refuse containers that share the agent PID namespace"},
 	{Name: "disk_profile_adaptor", Type: TypeString, Effect: Warned, Needs: "resource providers (CSI)", Help: "disk profile adaptor module"},
-	{Name: "disk_watch_interval", Type: TypeDuration, Default: "1mins", HasDefault: true, Effect: Warned, Needs: "disk-usage-driven garbage collection", Help: "interval of disk usage checks for GC"},
+	{Name: "disk_watch_interval", Type: TypeDuration, Default: "1mins", HasDefault: true, Effect: Acted, Help: "interval of the work_dir disk usage checks that prune sandboxes early"},
 	{Name: "docker", Type: TypeString, Default: "docker", HasDefault: true, Effect: Acted, Help: "path to the docker CLI"},
 	{Name: "docker_config", Type: TypeJSONObject, Effect: Acted, Help: "JSON docker config (registry credentials)"},
 	{Name: "docker_ignore_runtime", Type: TypeBool, Default: "false", HasDefault: true, Effect: Warned, Needs: "image provisioning", Help: "ignore the runtime config of docker images"},
 	{Name: "docker_kill_orphans", Type: TypeBool, Default: "true", HasDefault: true, Effect: Acted, Help: "kill orphaned mesos-* docker containers"},
-	{Name: "docker_mesos_image", Type: TypeString, Effect: Warned, Needs: "the Docker containerizer", Help: "docker image the agent runs in"},
+	{Name: "docker_mesos_image", Type: TypeString, Effect: Warned, Needs: "executors in Docker containers of that image (agentd forks them on the host)", Help: "docker image the agent runs in"},
 	{Name: "docker_registry", Type: TypeString, Default: "https://registry-1.docker.io", HasDefault: true, Effect: Warned, Needs: "image provisioning", Help: "default docker registry"},
 	{Name: "docker_remove_delay", Type: TypeDuration, Default: "6hrs", HasDefault: true, Effect: Acted, Help: "delay before removing exited docker containers"},
 	{Name: "docker_socket", Type: TypeString, Default: "/var/run/docker.sock", HasDefault: true, Effect: Acted, Help: "docker daemon socket"},
 	{Name: "docker_stop_timeout", Type: TypeDuration, Default: "0ns", HasDefault: true, Effect: Acted, Help: "deprecated"},
 	{Name: "docker_store_dir", Type: TypeString, Default: "/tmp/mesos/store/docker", HasDefault: true, Computed: true, Effect: Warned, Needs: "image provisioning", Help: "docker image store"},
-	{Name: "docker_volume_checkpoint_dir", Type: TypeString, Default: "/var/run/mesos/isolators/docker/volume", HasDefault: true, Effect: Warned, Needs: "the Docker containerizer", Help: "checkpoint directory of the docker/volume isolator"},
-	{Name: "docker_volume_chown", Type: TypeBool, Default: "false", HasDefault: true, Effect: Warned, Needs: "the Docker containerizer", Help: "chown docker volumes to the task user"},
+	{Name: "docker_volume_checkpoint_dir", Type: TypeString, Default: "/var/run/mesos/isolators/docker/volume", HasDefault: true, Effect: Warned, Needs: "the Mesos containerizer's docker/volume isolator", Help: "checkpoint directory of the docker/volume isolator"},
+	{Name: "docker_volume_chown", Type: TypeBool, Default: "false", HasDefault: true, Effect: Warned, Needs: "the Mesos containerizer's docker/volume isolator", Help: "chown docker volumes to the task user"},
 	{Name: "domain", Type: TypeProtoJSON, Effect: Acted, Help: "fault domain JSON"},
 	{Name: "domain_socket_location", Type: TypeString, Build: BuildNonWindows, Effect: Warned, Needs: "SSL and HTTP executors", Help: "domain socket of HTTP executors"},
 	{Name: "effective_capabilities", Type: TypeProtoJSON, Alias: "allowed_capabilities", Build: BuildLinux, Effect: Warned, Needs: "Linux capability isolation", Help: "capabilities of tasks"},
@@ -232,7 +233,7 @@ var Table = []Spec{
 	{Name: "firewall_rules", Type: TypeProtoText, Effect: Warned, Needs: "endpoint firewall rules", Help: "JSON firewall rules for endpoints"},
 	{Name: "frameworks_home", Type: TypeString, Default: "", HasDefault: true, Effect: Warned, Needs: "the URI fetcher", Help: "directory prepended to relative executor paths"},
 	{Name: "gc_delay", Type: TypeDuration, Default: "1weeks", HasDefault: true, Effect: Acted, Help: "maximum age of sandboxes before GC"},
-	{Name: "gc_disk_headroom", Type: TypeDouble, Default: "0.1", HasDefault: true, Effect: Warned, Needs: "disk-usage-driven garbage collection", Help: "disk headroom for GC age"},
+	{Name: "gc_disk_headroom", Type: TypeDouble, Default: "0.1", HasDefault: true, Effect: Acted, Help: "disk headroom: ended sandboxes older than gc_delay * max(0, 1 - headroom - disk usage) are removed at each disk check (0.0 to 1.0)"},
 	{Name: "gc_non_executor_container_sandboxes", Type: TypeBool, Default: "false", HasDefault: true, Effect: Warned, Needs: "nested containers", Help: "GC nested container sandboxes"},
 	{Name: "hadoop_home", Type: TypeString, Effect: Warned, Needs: "the URI fetcher", Help: "hadoop home"},
 	{Name: "help", Type: TypeBool, Default: "false", HasDefault: true, Effect: Acted, Help: "print this help and exit"},

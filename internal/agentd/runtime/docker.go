@@ -100,7 +100,8 @@ func (r *Runtime) writeDockerTask(info *launcher.Info, s TaskSpec) error {
 	t := dockerexecutor.Task{TaskID: info.TaskID, FrameworkID: info.FrameworkID, ExecutorID: info.ExecutorID,
 		ContainerID: info.ContainerID, AgentID: info.AgentID, WorkDir: info.WorkDir, RuntimeDir: info.RuntimeDir,
 		Container: s.Container, Command: dockerCommand(s),
-		Resources: &docker.Resources{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Role: "*"}}
+		Resources:             &docker.Resources{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Role: "*"},
+		FrameworkCapabilities: s.FrameworkCapabilities, KillPolicy: s.KillPolicy}
 	b, err := jsonMarshal(t)
 	if err != nil {
 		return err

@@ -175,6 +175,14 @@ func (r *Runtime) statistics(v View) *api.ResourceStatistics {
 		c.PID = v.PID
 		if v.Cgroup != nil {
 			c.Cgroups = v.Cgroup.Dirs
+			if dir := v.Cgroup.Dirs["memory"]; dir != "" && !v.Cgroup.V2 {
+				// A container recovered from an earlier agentd is listened
+				// on from its first statistics read.
+				r.listenPressure(v.Cgroup)
+				if n, ok := r.pressure.Counters(dir); ok {
+					c.Pressure = &n
+				}
+			}
 		}
 	}
 	st := usage.Read(c, time.Now())

@@ -180,6 +180,7 @@ func (r *Runtime) recoverTask(infoPath, run, fwName string) (*container, error) 
 // agent is an orphan, as for Mesos' containerizer. Orphan container
 // processes are killed, orphan cgroups destroyed, orphan runtime and
 // sandbox directories (a launch that never reached task.info) removed.
+// The containers of previous agent IDs are reapPreviousAgents' (orphans.go).
 func (r *Runtime) reapOrphans() {
 	known := map[string]bool{}
 	r.mu.Lock()
@@ -192,6 +193,7 @@ func (r *Runtime) reapOrphans() {
 		known[cid] = !c.finished
 	}
 	r.mu.Unlock()
+	kept := r.reapPreviousAgents(known)
 
 	rtDirs, _ := filepath.Glob(filepath.Join(r.cfg.RuntimeDir, "containers", "*"))
 	for _, dir := range rtDirs {
@@ -248,7 +250,7 @@ func (r *Runtime) reapOrphans() {
 	if ctrls := r.controllers(); len(ctrls) > 0 {
 		spec := cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: ctrls}
 		for _, cid := range cgroups.Children(spec) {
-			if live := known[cid]; live {
+			if live := known[cid]; live || kept[cid] {
 				continue
 			}
 			if err := cgroups.Lookup(spec, cid).DestroyWithin(r.destroyTimeout()); err != nil {

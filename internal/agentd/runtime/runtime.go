@@ -18,9 +18,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -30,6 +32,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
 	"github.com/mesosctl/mesosctl/internal/agentd/metrics"
 	"github.com/mesosctl/mesosctl/internal/agentd/netports"
+	"github.com/mesosctl/mesosctl/internal/agentd/usage"
 	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
@@ -55,6 +58,12 @@ type Config struct {
 	// GCDelay is how long an ended task's sandbox and checkpoint stay on
 	// disk (--gc_delay; 0 = never removed).
 	GCDelay time.Duration
+	// GCDiskHeadroom and DiskWatchInterval are --gc_disk_headroom and
+	// --disk_watch_interval: every interval the disk holding WorkDir is
+	// measured and runs older than the age that leaves are pruned
+	// (CheckDiskUsage). A zero interval checks every second.
+	GCDiskHeadroom    float64
+	DiskWatchInterval time.Duration
 	// MaxCompleted is how many ended tasks per framework are kept in
 	// memory (--max_completed_executors_per_framework; 0 = 150). Older
 	// ones are forgotten (their sandboxes stay on disk).
@@ -88,6 +97,10 @@ type Config struct {
 	// Ports configures the network/ports isolator (active when Isolation
 	// has network/ports).
 	Ports PortsConfig
+	// KeepOrphans (--mesosctl_keep_orphans, not a Mesos flag) keeps the
+	// containers of previous agent IDs that recovery finds, which are
+	// otherwise destroyed as Mesos destroys them (orphans.go).
+	KeepOrphans bool
 }
 
 // PortsConfig is the network/ports isolator's flags.
@@ -166,6 +179,17 @@ type TaskSpec struct {
 	// Container is the task's ContainerInfo; a DOCKER one runs under the
 	// Docker containerizer.
 	Container *api.ContainerInfo `json:"container,omitempty"`
+	// FrameworkCapabilities and KillPolicy are as in api.TaskSpec.
+	FrameworkCapabilities []string        `json:"framework_capabilities,omitempty"`
+	KillPolicy            *api.KillPolicy `json:"kill_policy,omitempty"`
+}
+
+// killGracePeriod is the task's KillPolicy grace period, if it has one.
+func (s TaskSpec) killGracePeriod() (time.Duration, bool) {
+	if s.KillPolicy == nil || s.KillPolicy.GracePeriod == nil {
+		return 0, false
+	}
+	return time.Duration(s.KillPolicy.GracePeriod.Nanoseconds), true
 }
 
 // InsufficientError is returned when a launch does not fit (HTTP 409).
@@ -253,6 +277,9 @@ type container struct {
 	// limitation is the network/ports isolator's message once it has
 	// destroyed the container for listening on unallocated ports.
 	limitation string
+	// pathsRemoved counts the run's paths (sandbox, checkpoint) garbage
+	// collection has removed so far (under Runtime.mu).
+	pathsRemoved int
 }
 
 // Runtime manages containers.
@@ -267,7 +294,12 @@ type Runtime struct {
 	closed     bool
 	ln         *net.UnixConn
 	stop       chan struct{}
-	wg         sync.WaitGroup
+	// pressure counts the memory pressure events of v1 memory cgroups.
+	pressure usage.Pressure
+	// maxAge is the maximum allowed age of ended runs computed by the last
+	// disk check, in nanoseconds (-1: none yet); see CheckDiskUsage.
+	maxAge *atomic.Int64
+	wg     sync.WaitGroup
 	// changed is closed (and replaced) whenever a task gains a status
 	// update or a container ends: long-poll waiters select on it.
 	changed chan struct{}
@@ -316,7 +348,15 @@ func New(cfg Config) *Runtime {
 	}
 	return &Runtime{cfg: cfg, paths: checkpoint.Paths{WorkDir: cfg.WorkDir, RuntimeDir: cfg.RuntimeDir, AgentID: cfg.AgentID},
 		containers: map[string]*container{}, stop: make(chan struct{}), changed: make(chan struct{}),
-		standalone: map[string]*container{}}
+		standalone: map[string]*container{}, maxAge: newMaxAge()}
+}
+
+// newMaxAge is the maximum allowed age before the first disk check
+// (MaxAllowedAge computes it then).
+func newMaxAge() *atomic.Int64 {
+	a := new(atomic.Int64)
+	a.Store(-1)
+	return a
 }
 
 // NormalizeIsolation expands deprecated names as Mesos does (§6.4).
@@ -374,6 +414,12 @@ func (r *Runtime) PrepareIsolation() (string, error) {
 			return "", fmt.Errorf("--isolation=cgroups/all: the cgroup %s hierarchy %s offers none of the controllers agentd applies (cpu, memory, pids)", version, r.cfg.CgroupsHierarchy)
 		}
 		want = have
+	}
+	if slices.Contains(want, "cpu") && !cgroups.IsV2(r.cfg.CgroupsHierarchy) {
+		// Mesos' cgroups/cpu isolator is the cpu and the cpuacct
+		// subsystems: cpuacct gives the cpu times and process counts of
+		// /monitor/statistics (on v2, cpu.stat and the cgroup itself do).
+		want = append(slices.Clone(want), "cpuacct")
 	}
 	spec := cgroups.Spec{Hierarchy: r.cfg.CgroupsHierarchy, Root: r.cfg.CgroupsRoot, Controllers: want, LimitSwap: r.cfg.CgroupsLimitSwap}
 	if err := cgroups.Check(spec); err != nil {
@@ -475,14 +521,21 @@ func (r *Runtime) Start() error {
 		defer r.wg.Done()
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
+		// The first disk check comes one interval after the start, as in
+		// Mesos (delay(disk_watch_interval, checkDiskUsage)).
+		nextDiskCheck := time.Now().Add(r.cfg.DiskWatchInterval)
 		for {
 			select {
 			case <-r.stop:
 				return
-			case <-t.C:
+			case now := <-t.C:
 				r.poll()
 				r.pollStandalone()
-				r.GC(time.Now())
+				r.GC(now)
+				if !now.Before(nextDiskCheck) {
+					r.CheckDiskUsage(now)
+					nextDiskCheck = now.Add(r.cfg.DiskWatchInterval)
+				}
 			}
 		}
 	}()
@@ -595,6 +648,9 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		WorkDir: r.cfg.WorkDir, RuntimeDir: r.cfg.RuntimeDir, PidNamespace: r.has("namespaces/pid"),
 		GracePeriod: r.cfg.GracePeriod, Executable: r.cfg.Executable,
 		ExecutorEnv: r.executorEnv(fid, eid, sandbox), Handshake: true}
+	if g, ok := s.killGracePeriod(); ok {
+		info.GracePeriod = g // the command executor's, as Mesos' (KillPolicy overrides)
+	}
 	kind := r.containerizerFor(s)
 	if kind == ContainerizerDocker {
 		info.DockerExecutor = r.dockerExecutorFlags(cid, sandbox)
@@ -786,7 +842,26 @@ func (r *Runtime) isolate(info *launcher.Info, res mesos.Resources, pidsMax int)
 		return fmt.Errorf("isolate container %s: %w", info.ContainerID, err)
 	}
 	info.Cgroup = g
+	r.listenPressure(g)
 	return nil
+}
+
+// listenPressure starts counting the memory pressure events of g's v1
+// memory cgroup, as Mesos' cgroups/mem isolator does for every container
+// (mem_*_pressure_counter). A failure is logged, as in Mesos.
+func (r *Runtime) listenPressure(g *cgroups.Group) {
+	if dir := g.Dirs["memory"]; dir != "" && !g.V2 {
+		if err := r.pressure.Listen(dir); err != nil {
+			r.logf(slog.LevelError, "%v", err)
+		}
+	}
+}
+
+// stopPressure stops counting g's memory pressure events.
+func (r *Runtime) stopPressure(g *cgroups.Group) {
+	if g != nil && g.Dirs["memory"] != "" {
+		r.pressure.Close(g.Dirs["memory"])
+	}
 }
 
 // spawn checkpoints the launch info and starts `mesosctl containerizer
@@ -1166,6 +1241,7 @@ func (r *Runtime) finish(c *container) {
 		r.logOnce(c, slog.LevelError, fmt.Sprintf("Cannot checkpoint the end of the executor of task %s (retrying every second): %v", l.TaskID, err))
 		return
 	}
+	r.stopPressure(l.Cgroup)
 	if err := l.Cgroup.DestroyWithin(r.destroyTimeout()); err != nil {
 		r.counters.Inc(metrics.ContainerDestroyErrors)
 		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)
@@ -1329,10 +1405,11 @@ func (r *Runtime) Allocated() mesos.Resources {
 // frameworks, GC paths pending) and the process-lifetime counters.
 func (r *Runtime) Metrics() map[string]float64 {
 	m := map[string]float64{}
-	r.counters.Put(m)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.counters.Put(m)
 	m["slave/recovery_errors"] = float64(r.recErrors)
+	m["slave/executor_directory_max_allowed_age_secs"] = r.MaxAllowedAge().Seconds()
 	for _, s := range []string{"staging", "starting", "running", "killing"} {
 		m["slave/tasks_"+s] = 0
 	}
@@ -1344,7 +1421,7 @@ func (r *Runtime) Metrics() map[string]float64 {
 	for _, c := range r.containers {
 		if c.finished {
 			if r.cfg.GCDelay > 0 && c.info.Launch != nil {
-				pending += 2 // the run's sandbox and its checkpoint
+				pending += 2 - c.pathsRemoved // the run's sandbox and its checkpoint
 			}
 			continue
 		}
@@ -1364,6 +1441,9 @@ func (r *Runtime) Metrics() map[string]float64 {
 	}
 	m["slave/frameworks_active"] = float64(len(frameworks))
 	m["gc/path_removals_pending"] = float64(pending)
+	if r.cfg.Docker != nil {
+		r.cfg.Docker.Containerizer.PutMetrics(m)
+	}
 	return m
 }
 

@@ -139,7 +139,7 @@ func (s *Service) Frameworks() (active, completed []api.Framework) {
 		f := byID[v.Task.FrameworkID]
 		if f == nil {
 			f = &fw{f: api.Framework{ID: v.Task.FrameworkID, Name: v.FrameworkName, User: frameworkUser(v),
-				Checkpoint: true, Hostname: s.hostname, Role: "*",
+				Checkpoint: true, Hostname: s.hostname, Role: "*", Capabilities: v.Spec.FrameworkCapabilities,
 				Executors: []api.Executor{}, CompletedExecutors: []api.Executor{}}}
 			byID[v.Task.FrameworkID] = f
 			order = append(order, v.Task.FrameworkID)
@@ -239,6 +239,9 @@ func taskOf(v View, networks []api.NetworkInfo) api.Task {
 		ResourcesFull: res.FullJSON(), StatusUpdateState: v.Task.State}
 	if v.Spec.Container != nil {
 		t.Container, _ = json.Marshal(v.Spec.Container)
+	}
+	if v.Spec.KillPolicy != nil {
+		t.KillPolicy, _ = json.Marshal(v.Spec.KillPolicy)
 	}
 	for _, st := range v.Task.Statuses {
 		as := api.Status{State: st.State, Timestamp: api.Float(st.Timestamp), TaskID: v.Task.ID,

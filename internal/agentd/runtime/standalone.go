@@ -139,6 +139,7 @@ func (r *Runtime) finishStandalone(c *container) {
 	c.finished = true
 	l := c.info.Launch
 	r.mu.Unlock()
+	r.stopPressure(l.Cgroup)
 	if err := l.Cgroup.DestroyWithin(r.destroyTimeout()); err != nil {
 		r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", l.ContainerID, err)
 	}

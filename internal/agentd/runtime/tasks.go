@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,26 @@ func SpecOf(in api.TaskSpec) (TaskSpec, error) {
 	if in.PidsMax < 0 {
 		return TaskSpec{}, badRequestf("pids_max must not be negative")
 	}
+	for _, u := range []struct {
+		set        bool
+		field, why string
+	}{
+		{len(in.HealthCheck) > 0 && string(in.HealthCheck) != "null", "health_check", "agentd runs no health checks (Mesos' command and docker executors would)"},
+		{len(in.Check) > 0 && string(in.Check) != "null", "check", "agentd runs no checks"},
+		{len(in.Executor) > 0 && string(in.Executor) != "null", "executor", "agentd runs a task with its own command or Docker executor; custom executors, such as an ExecutorInfo with a DOCKER container (which Mesos runs inside that container), are not supported"},
+	} {
+		if u.set {
+			return TaskSpec{}, badRequestf("%s is not supported: %s", u.field, u.why)
+		}
+	}
+	for _, c := range in.FrameworkCapabilities {
+		if !slices.Contains(api.FrameworkCapabilityTypes, c) {
+			return TaskSpec{}, badRequestf("framework_capabilities: unknown capability '%s' (known: %s)", c, strings.Join(api.FrameworkCapabilityTypes, ", "))
+		}
+	}
+	if kp := in.KillPolicy; kp != nil && kp.GracePeriod != nil && kp.GracePeriod.Nanoseconds < 0 {
+		return TaskSpec{}, badRequestf("Task's 'kill_policy.grace_period' must be non-negative")
+	}
 	if c := in.Container; c != nil {
 		if err := c.Validate(); err != nil {
 			return TaskSpec{}, badRequestf("invalid container: %v", err)
@@ -46,7 +67,7 @@ func SpecOf(in api.TaskSpec) (TaskSpec, error) {
 	}
 	return TaskSpec{FrameworkID: in.FrameworkID, FrameworkName: in.FrameworkName, TaskID: in.TaskID, Name: in.Name,
 		Command: in.Command, Argv: in.Argv, Env: in.Env, User: in.User, FrameworkUser: in.FrameworkUser, PidsMax: in.PidsMax,
-		Resources: r, Container: in.Container}, nil
+		Resources: r, Container: in.Container, FrameworkCapabilities: in.FrameworkCapabilities, KillPolicy: in.KillPolicy}, nil
 }
 
 // validID refuses IDs that would escape or confuse the work_dir layout.

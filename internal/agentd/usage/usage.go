@@ -3,7 +3,8 @@
 // /containers, GET_CONTAINERS): from the container's cgroups (v1 cpuacct,
 // cpu and memory; v2 cpu.stat and memory.*) for the controllers it has, and
 // otherwise from /proc over the process tree of its init process (the
-// posix/cpu and posix/mem isolators).
+// posix/cpu and posix/mem isolators); and counts the memory pressure events
+// of v1 memory cgroups (Pressure).
 package usage
 
 import (
@@ -40,6 +41,9 @@ type Container struct {
 	EnableCFS      bool
 	LimitSwap      bool
 	CountProcesses bool
+	// Pressure holds the memory pressure events counted for the v1 memory
+	// cgroup (Pressure.Counters; nil when not listened on).
+	Pressure *[3]uint64
 }
 
 // userHZ is the kernel's USER_HZ: /proc and cpuacct.stat count in 1/100 s
@@ -70,12 +74,24 @@ func Read(c Container, now time.Time) api.ResourceStatistics {
 			procs = append(procs, s)
 		}
 	}
+	// Processes and threads: Mesos' cpuacct subsystem (v1: cgroup.procs
+	// and tasks of the cpuacct cgroup) or the v2 core controller
+	// (cgroup.procs and cgroup.threads); never with posix isolation.
 	if c.CountProcesses {
-		n, threads := uint32(len(procs)), uint32(0)
-		for _, p := range procs {
-			threads += uint32(p.Threads)
+		var procsFile, threadsFile string
+		switch acct := cpuacctDir(c); {
+		case v2:
+			procsFile, threadsFile = filepath.Join(v2dir, "cgroup.procs"), filepath.Join(v2dir, "cgroup.threads")
+		case acct != "":
+			procsFile, threadsFile = filepath.Join(acct, "cgroup.procs"), filepath.Join(acct, "tasks")
 		}
-		st.Processes, st.Threads = &n, &threads
+		if procsFile != "" {
+			if n, ok := countLines(procsFile); ok {
+				if t, ok := countLines(threadsFile); ok {
+					st.Processes, st.Threads = u32(n), u32(t)
+				}
+			}
+		}
 	}
 
 	// CPU: cpuacct (v1) or cpu.stat (v2), else the processes' own times.
@@ -85,21 +101,29 @@ func Read(c Container, now time.Time) api.ResourceStatistics {
 			st.CPUsUserTimeSecs = f64(float64(kv["user_usec"]) / 1e6)
 			st.CPUsSystemTimeSecs = f64(float64(kv["system_usec"]) / 1e6)
 			cpuRead = true
-			if c.EnableCFS {
-				st.CPUsNrPeriods, st.CPUsNrThrottled = u32(kv["nr_periods"]), u32(kv["nr_throttled"])
-				st.CPUsThrottledTimeSecs = f64(float64(kv["throttled_usec"]) / 1e6)
+			// Mesos' v2 cpu controller reports the throttling counters
+			// whenever cpu.stat has them (not only with CFS limits).
+			if v, ok := kv["nr_periods"]; ok {
+				st.CPUsNrPeriods = u32(v)
+			}
+			if v, ok := kv["nr_throttled"]; ok {
+				st.CPUsNrThrottled = u32(v)
+			}
+			if v, ok := kv["throttled_usec"]; ok {
+				st.CPUsThrottledTimeSecs = f64(float64(v) / 1e6)
 			}
 		}
-	} else {
-		// cpuacct is often co-mounted with cpu (cpu,cpuacct), but not always.
-		for _, dir := range []string{c.Cgroups["cpuacct"], c.Cgroups["cpu"]} {
-			if kv := readKV(filepath.Join(dir, "cpuacct.stat")); dir != "" && kv != nil {
-				st.CPUsUserTimeSecs = f64(float64(kv["user"]) / userHZ)
-				st.CPUsSystemTimeSecs = f64(float64(kv["system"]) / userHZ)
-				cpuRead = true
-				break
-			}
+	} else if dir := cpuacctDir(c); dir != "" {
+		kv := readKV(filepath.Join(dir, "cpuacct.stat"))
+		user, okU := kv["user"]
+		system, okS := kv["system"]
+		if okU && okS {
+			st.CPUsUserTimeSecs = f64(float64(user) / userHZ)
+			st.CPUsSystemTimeSecs = f64(float64(system) / userHZ)
 		}
+		cpuRead = true
+	}
+	if !v2 {
 		if dir := c.Cgroups["cpu"]; dir != "" && c.EnableCFS {
 			if kv := readKV(filepath.Join(dir, "cpu.stat")); kv != nil {
 				st.CPUsNrPeriods, st.CPUsNrThrottled = u32(kv["nr_periods"]), u32(kv["nr_throttled"])
@@ -136,10 +160,7 @@ func Read(c Container, now time.Time) api.ResourceStatistics {
 			st.MemMappedFileBytes = u64(kv["file_mapped"])
 			st.MemUnevictableBytes = u64(kv["unevictable"])
 		}
-		st.MemSwapBytes = readUint(filepath.Join(v2dir, "memory.swap.current"))
-		if c.LimitSwap && st.MemTotalBytes != nil && st.MemSwapBytes != nil {
-			st.MemTotalMemswBytes = u64(*st.MemTotalBytes + *st.MemSwapBytes)
-		}
+		// Mesos' v2 memory controller reports no swap (nor memsw).
 	case c.Cgroups["memory"] != "":
 		dir := c.Cgroups["memory"]
 		st.MemTotalBytes = readUint(filepath.Join(dir, "memory.usage_in_bytes"))
@@ -154,6 +175,9 @@ func Read(c Container, now time.Time) api.ResourceStatistics {
 				st.MemSwapBytes = u64(kv["total_swap"])
 			}
 			st.MemUnevictableBytes = u64(kv["total_unevictable"])
+		}
+		if p := c.Pressure; p != nil {
+			st.MemLowPressureCounter, st.MemMediumPressureCounter, st.MemCriticalPressureCounter = u64(p[0]), u64(p[1]), u64(p[2])
 		}
 	case len(procs) > 0:
 		var rss uint64
@@ -172,6 +196,30 @@ func Read(c Container, now time.Time) api.ResourceStatistics {
 		st.MemSoftLimitBytes = u64(c.MemRequest)
 	}
 	return st
+}
+
+// cpuacctDir is the container's v1 cpuacct cgroup: its own mount, or the
+// cpu cgroup when cpu and cpuacct are mounted together ("" if none).
+func cpuacctDir(c Container) string {
+	if d := c.Cgroups["cpuacct"]; d != "" {
+		return d
+	}
+	if d := c.Cgroups["cpu"]; d != "" {
+		if _, err := os.Stat(filepath.Join(d, "cpuacct.stat")); err == nil {
+			return d
+		}
+	}
+	return ""
+}
+
+// countLines counts the entries of a cgroup list file (cgroup.procs,
+// tasks, cgroup.threads).
+func countLines(path string) (uint64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	return uint64(len(strings.Fields(string(b)))), true
 }
 
 func f64(v float64) *api.Float { f := api.Float(v); return &f }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // start runs a shell script in the background and kills it and its
@@ -67,15 +68,17 @@ func TestPosixProcessTree(t *testing.T) {
 	// sh and two sleeps, once both sleeps are there.
 	cmd := start(t, "sleep 30 & sleep 30 & wait")
 	c := Container{PID: cmd.Process.Pid, CPURequest: 0.5, MemRequest: 64 << 20, CountProcesses: true}
-	waitFor(t, "three processes", func() bool { st := Read(c, time.Now()); return *st.Processes == 3 })
+	waitFor(t, "three processes", func() bool { return len(procfs.Tree(cmd.Process.Pid)) == 3 })
 	st := Read(c, time.Unix(1700000000, 500000000))
-	if st.Timestamp != 1700000000.5 || *st.Threads < 3 || st.MemRSSBytes == nil || *st.MemRSSBytes == 0 ||
+	// Mesos' posix isolators report no processes/threads, even with
+	// --cgroups_cpu_enable_pids_and_tids_count (cpuacct reports them).
+	if st.Timestamp != 1700000000.5 || st.Processes != nil || st.Threads != nil || st.MemRSSBytes == nil || *st.MemRSSBytes == 0 ||
 		st.CPUsUserTimeSecs == nil || st.CPUsSystemTimeSecs == nil || *st.CPUsSoftLimit != 0.5 ||
 		*st.MemLimitBytes != 64<<20 || *st.MemSoftLimitBytes != 64<<20 || st.CPUsLimit != nil || st.MemTotalBytes != nil {
 		b, _ := json.Marshal(st)
 		t.Errorf("statistics = %s", b)
 	}
-	if got, want := keys(t, st), "timestamp,processes,threads,cpus_user_time_secs,cpus_system_time_secs,cpus_soft_limit,"+
+	if got, want := keys(t, st), "timestamp,cpus_user_time_secs,cpus_system_time_secs,cpus_soft_limit,"+
 		"mem_limit_bytes,mem_soft_limit_bytes,mem_rss_bytes"; got != want {
 		t.Errorf("keys %s\nwant %s", got, want)
 	}
@@ -148,12 +151,39 @@ x=$(head -c 16000000 /dev/zero | tr '\0' a); sleep 30 & touch %[1]s.done; wait`,
 	}
 	os.WriteFile(go_, nil, 0o644)
 	waitFor(t, "the allocation", func() bool { _, err := os.Stat(go_ + ".done"); return err == nil })
-	st := Read(Container{Cgroups: cg, CPURequest: 1, MemRequest: 256 << 20, CountProcesses: true}, time.Now())
+	var pressure Pressure
+	if err := pressure.Listen(cg["memory"]); err != nil {
+		t.Fatal(err)
+	}
+	defer pressure.Close(cg["memory"])
+	counts, _ := pressure.Counters(cg["memory"])
+	// The cpuacct cgroup's cgroup.procs and tasks, once touch is gone.
+	waitFor(t, "sh and sleep", func() bool {
+		st := Read(Container{Cgroups: cg, CountProcesses: true}, time.Now())
+		return st.Processes != nil && *st.Processes == 2
+	})
+	st := Read(Container{Cgroups: cg, CPURequest: 1, MemRequest: 256 << 20, CountProcesses: true, Pressure: &counts}, time.Now())
 	b, _ := json.Marshal(st)
 	if st.MemTotalBytes == nil || *st.MemTotalBytes < 16000000 || st.MemRSSBytes == nil || st.MemCacheBytes == nil ||
 		st.MemMappedFileBytes == nil || st.MemUnevictableBytes == nil || st.CPUsUserTimeSecs == nil ||
-		st.CPUsSystemTimeSecs == nil || *st.CPUsUserTimeSecs+*st.CPUsSystemTimeSecs <= 0 || *st.Processes != 2 { // sh and sleep
+		st.CPUsSystemTimeSecs == nil || *st.CPUsUserTimeSecs+*st.CPUsSystemTimeSecs <= 0 ||
+		*st.Processes != 2 || *st.Threads != 2 || // sh and sleep, from the cpuacct cgroup
+		st.MemLowPressureCounter == nil || st.MemMediumPressureCounter == nil || st.MemCriticalPressureCounter == nil ||
+		st.MemSwapBytes == nil || st.MemTotalMemswBytes != nil || st.CPUsNrPeriods != nil {
 		t.Errorf("statistics = %s", b)
+	}
+	// JSON in ResourceStatistics' declaration order.
+	if got, want := keys(t, st), "timestamp,processes,threads,cpus_user_time_secs,cpus_system_time_secs,cpus_soft_limit,"+
+		"mem_total_bytes,mem_limit_bytes,mem_soft_limit_bytes,mem_file_bytes,mem_anon_bytes,mem_cache_bytes,mem_rss_bytes,"+
+		"mem_mapped_file_bytes,mem_swap_bytes,mem_unevictable_bytes,mem_low_pressure_counter,mem_medium_pressure_counter,"+
+		"mem_critical_pressure_counter"; got != want {
+		t.Errorf("keys %s\nwant %s", got, want)
+	}
+	// CFS: the cpu cgroup's throttling counters.
+	st = Read(Container{Cgroups: cg, CPURequest: 1, EnableCFS: true}, time.Now())
+	if st.CPUsNrPeriods == nil || st.CPUsNrThrottled == nil || st.CPUsThrottledTimeSecs == nil || *st.CPUsLimit != 1 {
+		b, _ := json.Marshal(st)
+		t.Errorf("with CFS: %s", b)
 	}
 	if *st.MemRSSBytes != *st.MemAnonBytes || *st.MemCacheBytes != *st.MemFileBytes {
 		t.Errorf("the deprecated duplicates differ: %s", b)
@@ -170,7 +200,51 @@ func TestCgroupsV2(t *testing.T) {
 		st := Read(c, time.Now())
 		return st.CPUsUserTimeSecs != nil && *st.CPUsUserTimeSecs+*st.CPUsSystemTimeSecs > 0.05
 	})
-	if st := Read(c, time.Now()); *st.Processes != 1 {
-		t.Errorf("processes = %d", *st.Processes)
+	st := Read(c, time.Now())
+	b, _ := json.Marshal(st)
+	// Mesos' v2 controllers: processes and threads from the cgroup, the
+	// throttling counters whenever cpu.stat has them (with the cpu
+	// controller on), no swap and no pressure counters.
+	stat, _ := os.ReadFile(filepath.Join(dir, "cpu.stat"))
+	throttling := strings.Contains(string(stat), "nr_periods")
+	if *st.Processes != 1 || *st.Threads != 1 || (st.CPUsNrPeriods != nil) != throttling || (st.CPUsNrThrottled != nil) != throttling ||
+		(st.CPUsThrottledTimeSecs != nil) != throttling || st.MemSwapBytes != nil || st.MemTotalMemswBytes != nil || st.MemLowPressureCounter != nil {
+		t.Errorf("statistics = %s (cpu.stat %q)", b, stat)
+	}
+}
+
+// Memory pressure: reclaim in a v1 memory cgroup at its limit is counted
+// on the eventfds registered for the low, medium and critical levels, as
+// Mesos' cgroups/mem isolator counts it.
+func TestMemoryPressureCounters(t *testing.T) {
+	dir := makeCgroup(t, "/sys/fs/cgroup/memory")
+	if err := os.WriteFile(filepath.Join(dir, "memory.limit_in_bytes"), []byte("16777216"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var p Pressure
+	if err := p.Listen(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(dir)
+	if c, ok := p.Counters(dir); !ok || c != [3]uint64{} {
+		t.Fatalf("before any pressure: %v %v", c, ok)
+	}
+	// Writing 64 MB of page cache through a 16 MB cgroup forces reclaim.
+	file := filepath.Join(t.TempDir(), "fill")
+	cmd := start(t, fmt.Sprintf("while [ ! -e %[1]s.go ]; do sleep 0.02; done; dd if=/dev/zero of=%[1]s bs=1M count=64 2>/dev/null; touch %[1]s.done; sleep 30", file))
+	enter(t, dir, cmd.Process.Pid)
+	os.WriteFile(file+".go", nil, 0o644)
+	waitFor(t, "the write", func() bool { _, err := os.Stat(file + ".done"); return err == nil })
+	var c [3]uint64
+	waitFor(t, "low pressure events", func() bool { c, _ = p.Counters(dir); return c[0] > 0 })
+	again, _ := p.Counters(dir)
+	if again[0] < c[0] {
+		t.Errorf("counters went down: %v then %v", c, again)
+	}
+	if _, ok := p.Counters("/nonexistent"); ok {
+		t.Error("counters of a cgroup not listened on")
+	}
+	if err := p.Listen(filepath.Join(dir, "nonexistent")); err == nil || !strings.Contains(err.Error(), "Failed to listen on 'low' memory pressure events") {
+		t.Errorf("listen on a missing cgroup: %v", err)
 	}
 }

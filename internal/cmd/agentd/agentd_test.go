@@ -223,6 +223,8 @@ func TestBadConfigRefused(t *testing.T) {
 		"need credentials":                             {"--authenticate_http_readwrite"},
 		"Failed to load unknown flag 'bogus'":          {"--bogus=1"},
 		"unknown isolator 'cgroups/bogus'":             {"--isolation=cgroups/cpu,cgroups/bogus"},
+		// stout reads no separate value: say how to write it.
+		"Failed to load non-boolean flag 'attributes': Missing value (write --attributes=rack:1: Mesos flags take their value after '='": {"--attributes", "rack:1"},
 	}
 	for want, extra := range cases {
 		_, _, err := runAgent(t, append([]string{"--work_dir=" + work, "--config_dir=", "--port=0"}, extra...)...)
@@ -237,6 +239,18 @@ func TestBadConfigRefused(t *testing.T) {
 	out, _, err = runAgent(t, "--help")
 	if err != nil || !strings.Contains(out, "Usage: mesos-slave [options]") {
 		t.Errorf("--help: %q %v", out, err)
+	}
+}
+
+// Arguments that are not flags are skipped, as a Mesos agent skips them,
+// and named in a start-up warning.
+func TestStrayArgumentsWarned(t *testing.T) {
+	_, stop, logs := startAgent(t, "--work_dir="+t.TempDir(), "--config_dir=", "--ip=127.0.0.1", "--port=0", "--strict", "false")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "Ignoring command-line arguments that are not flags: 'false' (flags are written --name=value") {
+		t.Errorf("no warning naming the stray argument:\n%s", logs)
 	}
 }
 

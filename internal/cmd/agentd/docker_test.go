@@ -463,3 +463,88 @@ func TestDockerTaskOptions(t *testing.T) {
 		t.Errorf("force_pull_image: %+v", done)
 	}
 }
+
+// dockerMetrics are the containerizer/docker/* keys of /metrics/snapshot.
+func dockerMetrics(t *testing.T, a *agentProc) map[string]float64 {
+	t.Helper()
+	var m map[string]float64
+	if err := json.Unmarshal(httpGet(t, a.URL+"/metrics/snapshot"), &m); err != nil {
+		t.Fatal(err)
+	}
+	for k := range m {
+		if !strings.HasPrefix(k, "containerizer/docker/") {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+// TestDockerKillingAndMetrics: a task whose framework has the
+// TASK_KILLING_STATE capability reports TASK_KILLING when it is killed,
+// then TASK_KILLED; its KillPolicy grace period, not the agent's long
+// shutdown grace period, is how long docker stop waits (sleep as the
+// container's PID 1 ignores SIGTERM). Without the capability there is no
+// TASK_KILLING. Each launch times its image pull in
+// containerizer/docker/image_pull_ms, which is absent before the first,
+// as on a Mesos agent; a task with a health check or an executor is
+// refused by name.
+func TestDockerKillingAndMetrics(t *testing.T) {
+	a, e := startDockerAgent(t, "--executor_shutdown_grace_period=60secs", "--docker_remove_delay=1mins")
+	var cid1, cid2 string
+	removeContainers(t, e, &cid1, &cid2)
+	if m := dockerMetrics(t, a); len(m) != 0 {
+		t.Errorf("docker metrics before any pull: %v", m)
+	}
+	for field, body := range map[string]string{
+		"health_check": `{"task_id":"hc","command":"true","resources":{"cpus":0.1,"mem":32},"health_check":{"type":"COMMAND","command":{"value":"true"}}}`,
+		"executor":     `{"task_id":"ex","command":"true","resources":{"cpus":0.1,"mem":32},"executor":{"executor_id":{"value":"e"},"container":{"type":"DOCKER","docker":{"image":"x"}}}}`,
+	} {
+		code, b := a.do("POST", api.TaskPath, json.RawMessage(body))
+		if code != 400 || !strings.Contains(string(b), field+" is not supported: ") {
+			t.Errorf("a task with %s: %d %s", field, code, b)
+		}
+	}
+
+	spec := dockerTask("killing", "NONE", "exec sleep 1000")
+	spec.FrameworkCapabilities = []string{"TASK_KILLING_STATE"}
+	spec.KillPolicy = &api.KillPolicy{GracePeriod: &api.DurationInfo{Nanoseconds: int64(time.Second)}}
+	cid1 = a.launch(spec).ContainerID
+	a.waitState("killing", time.Minute, "TASK_RUNNING")
+	m := dockerMetrics(t, a)
+	if len(m) != 1 || m["containerizer/docker/image_pull_ms"] <= 0 {
+		t.Errorf("docker metrics after one pull: %v", m)
+	}
+	t0 := time.Now()
+	if code, b := a.do("POST", api.TaskPath+"/killing/kill", nil); code != 202 {
+		t.Fatalf("kill: %d %s", code, b)
+	}
+	done := a.waitState("killing", time.Minute, "TASK_KILLED", "TASK_FAILED", "TASK_FINISHED")
+	if took := time.Since(t0); took > 20*time.Second {
+		t.Errorf("the kill took %s: the KillPolicy's 1s grace period was not used", took)
+	}
+	if got := statesOf(done); got != "TASK_STARTING,TASK_RUNNING,TASK_KILLING,TASK_KILLED" ||
+		done.Statuses[len(done.Statuses)-1].Message != "Container exited with status 137" {
+		t.Errorf("statuses %s: %+v", got, done.Statuses)
+	}
+	if out, _ := os.ReadFile(filepath.Join(done.Sandbox, "stderr")); !strings.Contains(string(out), "Received killTask with grace period of 1s (the task's kill policy)") {
+		t.Errorf("executor's stderr:\n%s", out)
+	}
+
+	plain := dockerTask("plain", "NONE", `trap "exit 0" TERM; sleep 1000 & wait`)
+	cid2 = a.launch(plain).ContainerID
+	a.waitState("plain", time.Minute, "TASK_RUNNING")
+	a.do("POST", api.TaskPath+"/plain/kill", nil)
+	done = a.waitState("plain", time.Minute, "TASK_KILLED", "TASK_FAILED", "TASK_FINISHED")
+	if got := statesOf(done); got != "TASK_STARTING,TASK_RUNNING,TASK_KILLED" {
+		t.Errorf("without TASK_KILLING_STATE: %s", got)
+	}
+	m = dockerMetrics(t, a)
+	for _, k := range []string{"", "/count", "/min", "/max", "/p50", "/p90", "/p95", "/p99", "/p999", "/p9999"} {
+		if _, ok := m["containerizer/docker/image_pull_ms"+k]; !ok {
+			t.Errorf("docker metrics after two pulls lack image_pull_ms%s: %v", k, m)
+		}
+	}
+	if len(m) != 10 || m["containerizer/docker/image_pull_ms/count"] != 2 {
+		t.Errorf("docker metrics after two pulls: %v", m)
+	}
+}

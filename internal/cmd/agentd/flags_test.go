@@ -65,7 +65,12 @@ func TestEveryMesosFlag(t *testing.T) {
 	}
 	for k, want := range map[string]string{"nvidia_gpu_devices": "[ 0, 1 ]", "fetcher_cache_size": "2GB",
 		"perf_interval": "1mins", "executor_environment_variables": `{"PATH":"/usr/bin:/bin"}`,
-		"hostname": "agent1", "advertise_ip": "10.0.0.5"} {
+		"hostname": "agent1", "advertise_ip": "10.0.0.5",
+		// protobuf-typed flags as Mesos prints them: DebugString, or
+		// JSON::protobuf with sorted keys.
+		"acls":                   "permissive: true\n",
+		"default_container_info": "type: MESOS\nvolumes {\n  container_path: \"/tmp\"\n  host_path: \"tmp\"\n  mode: RW\n}\n",
+		"allowed_devices":        `{"allowed_devices":[{"access":{"mknod":true,"read":true,"write":true},"device":{"path":"/dev/fuse"}}]}`} {
 		if doc.Flags[k] != want {
 			t.Errorf("/flags %s = %q, want %q", k, doc.Flags[k], want)
 		}

@@ -75,7 +75,7 @@ func TestIsolationThatCannotBeAppliedIsRefused(t *testing.T) {
 // launch with the kernel's error instead of running the task without it.
 func TestIsolationInForce(t *testing.T) {
 	a := startBinaryAgent(t, "--isolation=cgroups/all")
-	want := "Isolation in force: cgroups v1 (one mount per controller) at /sys/fs/cgroup, root " + a.cgroups + ": cpu, memory, pids"
+	want := "Isolation in force: cgroups v1 (one mount per controller) at /sys/fs/cgroup, root " + a.cgroups + ": cpu, memory, pids, cpuacct"
 	if log := a.waitLog(want); !strings.Contains(log, want) {
 		t.Errorf("no log line naming the isolation in force:\n%s", log)
 	}

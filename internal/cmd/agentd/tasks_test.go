@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/runtime"
 )
 
 var (
@@ -447,7 +450,8 @@ func TestProcessTreeFiveLevels(t *testing.T) {
 	a.waitState("tree", 20*time.Second, "TASK_RUNNING")
 	levels := []string{"agentd", "containerizer launch", "executor", "/bin/sh -c sleep 300; true", "sleep 300"}
 	// TASK_RUNNING is sent right after the executor forked sh, which may
-	// not have forked sleep yet: wait until the chain is complete.
+	// not have forked and exec'd sleep yet: wait until the chain is
+	// complete.
 	var pt api.ProcessTree
 	var body []byte
 	for deadline := time.Now().Add(10 * time.Second); ; {
@@ -456,11 +460,15 @@ func TestProcessTreeFiveLevels(t *testing.T) {
 		if err := json.Unmarshal(body, &pt); code != 200 || err != nil {
 			t.Fatalf("%d %s %v", code, body, err)
 		}
+		// Complete means every level is there and already runs its own
+		// command: between fork and exec a child still shows its
+		// parent's command line, or none.
 		depth, p := 1, pt.Agent
 		for len(p.Children) > 0 {
 			depth, p = depth+1, p.Children[0]
 		}
-		if depth >= len(levels) || time.Now().After(deadline) {
+		complete := depth >= len(levels) && strings.Contains(p.Command, levels[len(levels)-1])
+		if complete || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -669,7 +677,7 @@ func TestStandaloneContainers(t *testing.T) {
 // puts the task in its cgroups with Mesos' limits, an over-limit task is
 // killed and reported with the OOM reason, and the cgroups go away.
 func TestCgroupsIsolationThroughAgentd(t *testing.T) {
-	a := startBinaryAgent(t, "--isolation=cgroups/cpu,cgroups/mem")
+	a := startBinaryAgent(t, "--isolation=cgroups/cpu,cgroups/mem", "--cgroups_cpu_enable_pids_and_tids_count")
 	spec := sh("limited", "sleep 600")
 	spec.Resources = api.TaskResources{CPUs: 0.5, Mem: 64}
 	a.launch(spec)
@@ -683,8 +691,33 @@ func TestCgroupsIsolationThroughAgentd(t *testing.T) {
 			pk = c.Task
 		}
 	}
-	if pk == nil || pk.MemLimitMB != 96 || pk.CPUShares != 614 || len(pk.CgroupPaths) != 2 {
+	if pk == nil || pk.MemLimitMB != 96 || pk.CPUShares != 614 || len(pk.CgroupPaths) != 3 { // cpu, cpuacct, memory
 		t.Fatalf("limits: %+v\n%s", pk, body)
+	}
+	// /monitor/statistics: what Mesos' cgroups/cpu (cpu + cpuacct) and
+	// cgroups/mem isolators report on v1, in ResourceStatistics' order.
+	var mon []struct {
+		ExecutorID string                     `json:"executor_id"`
+		Statistics map[string]json.RawMessage `json:"statistics"`
+	}
+	code, body := a.do("GET", "/monitor/statistics", nil)
+	if err := json.Unmarshal(body, &mon); code != 200 || err != nil || len(mon) != 1 || mon[0].ExecutorID != "limited" {
+		t.Fatalf("/monitor/statistics: %d %v %s", code, err, body)
+	}
+	want := "timestamp processes threads cpus_user_time_secs cpus_system_time_secs cpus_soft_limit mem_total_bytes " +
+		"mem_limit_bytes mem_soft_limit_bytes mem_file_bytes mem_anon_bytes mem_cache_bytes mem_rss_bytes mem_mapped_file_bytes "
+	if stat, _ := os.ReadFile("/sys/fs/cgroup/memory/memory.stat"); strings.Contains(string(stat), "total_swap ") {
+		want += "mem_swap_bytes " // with the kernel's swap accounting
+	}
+	want += "mem_unevictable_bytes mem_low_pressure_counter mem_medium_pressure_counter mem_critical_pressure_counter"
+	if got := strings.Join(jsonKeys(t, body, "statistics"), " "); got != want {
+		t.Errorf("statistics keys\n got %s\nwant %s", got, want)
+	}
+	var nprocs, nthreads int
+	json.Unmarshal(mon[0].Statistics["processes"], &nprocs)
+	json.Unmarshal(mon[0].Statistics["threads"], &nthreads)
+	if nprocs < 3 || nthreads < nprocs { // launcher, executor, sh/sleep
+		t.Errorf("processes %d threads %d", nprocs, nthreads)
 	}
 	procs, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/memory", a.cgroups, ti.ContainerID, "cgroup.procs"))
 	if len(strings.Fields(string(procs))) < 3 { // launcher, executor, sh/sleep
@@ -757,4 +790,73 @@ func TestGCDelay(t *testing.T) {
 	if log := a.waitLog("Garbage collected task brief"); !strings.Contains(log, "Garbage collected task brief") {
 		t.Errorf("no GC log line:\n%s", log)
 	}
+}
+
+// TestGCDiskHeadroom: the disk check every --disk_watch_interval prunes
+// ended sandboxes older than gc_delay * max(0, 1 - gc_disk_headroom -
+// usage), long before --gc_delay: with a headroom of 1.0 that age is 0, so
+// the first check after a task ends removes its sandbox (gc_delay is a
+// week). With no headroom, the age is the disk's free share of a week, and
+// nothing young is pruned.
+func TestGCDiskHeadroom(t *testing.T) {
+	a := startBinaryAgent(t, "--gc_delay=1weeks", "--gc_disk_headroom=1.0", "--disk_watch_interval=2secs")
+	a.launch(sh("brief", "echo hi"))
+	done := a.waitState("brief", 20*time.Second, "TASK_FINISHED")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, err := os.Stat(done.Sandbox)
+		if code, _ := a.do("GET", api.TaskPath+"/brief", nil); os.IsNotExist(err) && code == 404 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sandbox of brief still there a week before --gc_delay (%v)\n%s", err, a.stderr)
+		}
+	}
+	log := a.waitLog("Max allowed age: 0ns")
+	if !regexp.MustCompile(`Current disk usage \d+\.\d\d%\. Max allowed age: 0ns`).MatchString(log) {
+		t.Errorf("no disk check log line:\n%s", log)
+	}
+	var m map[string]float64
+	if code, body := a.do("GET", "/metrics/snapshot", nil); code != 200 || json.Unmarshal(body, &m) != nil ||
+		m["slave/executor_directory_max_allowed_age_secs"] != 0 || m["gc/path_removals_succeeded"] != 2 {
+		t.Errorf("metrics: %d max age %v removals %v", code, m["slave/executor_directory_max_allowed_age_secs"], m["gc/path_removals_succeeded"])
+	}
+
+	b := startBinaryAgent(t, "--gc_delay=1weeks", "--gc_disk_headroom=0", "--disk_watch_interval=1secs")
+	b.launch(sh("stays", "echo hi"))
+	kept := b.waitState("stays", 20*time.Second, "TASK_FINISHED")
+	b.waitLog("Current disk usage")
+	time.Sleep(2500 * time.Millisecond) // two more checks
+	if _, err := os.Stat(kept.Sandbox); err != nil {
+		t.Errorf("sandbox pruned with no headroom: %v", err)
+	}
+	usage, err := runtime.DiskUsage(b.workDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (7 * 24 * time.Hour).Seconds() * (1 - usage)
+	var m2 map[string]float64
+	if _, body := b.do("GET", "/metrics/snapshot", nil); json.Unmarshal(body, &m2) != nil ||
+		math.Abs(m2["slave/executor_directory_max_allowed_age_secs"]-want) > 0.01*want+1 {
+		t.Errorf("max allowed age %v, want about %v (usage %.4f)", m2["slave/executor_directory_max_allowed_age_secs"], want, usage)
+	}
+}
+
+// jsonKeys returns the keys of the object under key in the first element
+// of the JSON array body, in the order they are written.
+func jsonKeys(t *testing.T, body []byte, key string) []string {
+	t.Helper()
+	var arr []map[string]json.RawMessage
+	if err := json.Unmarshal(body, &arr); err != nil || len(arr) == 0 {
+		t.Fatalf("not a JSON array of objects: %v %s", err, body)
+	}
+	dec := json.NewDecoder(bytes.NewReader(arr[0][key]))
+	dec.Token()
+	var keys []string
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var v any
+		dec.Decode(&v)
+	}
+	return keys
 }

@@ -47,8 +47,10 @@ named on stderr with the reason; the others finish), 2 for bad arguments
 (nothing was copied), 130 on Ctrl-C.`
 
 const commonHelp = `
-Connections, node sets, --fanout, --timeout (per node, connect plus copy),
-host-key checks, ProxyJump and the progress line are those of 'mesosctl ex'.
+Connections (reused as 'mesosctl ex' reuses them: your ssh ControlMaster
+sockets, else mesosctl's ssh-mux daemon; --no-reuse opens new ones), node
+sets, --fanout, --timeout (per node, connect plus copy), host-key checks,
+ProxyJump and the progress line are those of 'mesosctl ex'.
 Directories are copied recursively (no flag needed: -r is not taken, as it
 means --root for ex); symbolic links inside a tree are copied as links.
 Files are written atomically: to a temporary file (.NAME.mesosctl-XXXX.tmp)
@@ -135,6 +137,7 @@ func (o *Options) addFlags(f *cmdutil.Factory, cmd *cobra.Command, rootHelp stri
 	fs.BoolVarP(&o.Preserve, "preserve", "p", false, "keep each file's mode and access and modification times")
 	fs.BoolVar(&o.Root, "root", false, rootHelp)
 	fanout.AddDialerFlags(f, cmd, &o.Options)
+	fanout.AddNoReuseFlag(cmd, &o.Options)
 	fs.Lookup("timeout").Usage = "per-node time limit for connect plus copy, e.g. 5m (default none, or defaults.command_timeout)"
 }
 
@@ -219,11 +222,11 @@ func Run(o *Options) error {
 	if err != nil {
 		return err
 	}
-	d, err := o.Dialer()
+	open, closeFn, err := o.SFTP()
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer closeFn()
 
 	var prog *remote.Progress
 	if o.Progress == "always" || (o.Progress == "auto" && o.IO.StderrTTY) {
@@ -243,7 +246,7 @@ func Run(o *Options) error {
 		res := &results[i]
 		res.Node = targets[i].Name
 		start := time.Now()
-		res.Stats, res.Err = o.copyOne(ctx, d, set.CommandTimeout, targets[i], srcs)
+		res.Stats, res.Err = o.copyOne(ctx, open, set.CommandTimeout, targets[i], srcs)
 		res.Duration = time.Since(start)
 		if prog != nil {
 			prog.NodeDone(i, res.Err != nil)
@@ -275,11 +278,14 @@ func Run(o *Options) error {
 	return sel.Err(nil)
 }
 
-// copyOne connects to t and copies, within timeout (0: none). When the
-// node's time is up (or the run is cancelled) the copy stops, removes its
-// temporary file, and the connection is closed; a node that does not
-// manage that within cleanupGrace has its connection closed anyway.
-func (o *Options) copyOne(parent context.Context, d *remote.Dialer, timeout time.Duration, t remote.Target, srcs []*remotecopy.Source) (remotecopy.Stats, error) {
+// opener opens an SFTP session on a node (fanout.Options.SFTP).
+type opener func(ctx context.Context, t remote.Target, root bool) (*remotecopy.Session, func(), error)
+
+// copyOne opens an SFTP session on t and copies, within timeout (0: none).
+// When the node's time is up (or the run is cancelled) the copy stops and
+// removes its temporary file; a node that does not manage that within
+// cleanupGrace has its channel closed anyway.
+func (o *Options) copyOne(parent context.Context, open opener, timeout time.Duration, t remote.Target, srcs []*remotecopy.Source) (remotecopy.Stats, error) {
 	ctx, cancel := parent, context.CancelFunc(func() {})
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeout(parent, timeout)
@@ -294,12 +300,13 @@ func (o *Options) copyOne(parent context.Context, d *remote.Dialer, timeout time
 		}
 		return err
 	}
-	client, err := d.Dial(ctx, t)
+	sess, abort, err := open(ctx, t, o.Root)
 	if err != nil {
 		return remotecopy.Stats{}, fail(err)
 	}
+	defer sess.Close()
 	var once sync.Once
-	forget := func() { once.Do(func() { d.Forget(t) }) }
+	forget := func() { once.Do(abort) }
 	var timer *time.Timer
 	var tmu sync.Mutex
 	stop := context.AfterFunc(ctx, func() {
@@ -315,11 +322,6 @@ func (o *Options) copyOne(parent context.Context, d *remote.Dialer, timeout time
 		}
 		tmu.Unlock()
 	}()
-	sess, err := remotecopy.Open(client, t.User, o.Root)
-	if err != nil {
-		return remotecopy.Stats{}, fail(err)
-	}
-	defer sess.Close()
 	var st remotecopy.Stats
 	if o.Pull {
 		st, err = sess.Pull(ctx, o.Sources, filepath.Join(o.Dest, t.Name), remotecopy.Options{Preserve: o.Preserve})

@@ -503,3 +503,108 @@ func TestCpTreeBeyondOpenFileLimit(t *testing.T) {
 		}
 	}
 }
+
+var builtBinary string
+
+// buildBinary builds mesosctl once for the package's tests: only a real
+// binary starts the ssh-mux daemon (a test binary runs in-process and
+// connects directly).
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if builtBinary == "" {
+		dir, err := os.MkdirTemp("", "mesosctl-cp-test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(dir, "mesosctl")
+		if out, err := exec.Command("go", "build", "-o", bin, "github.com/mesosctl/mesosctl/cmd/mesosctl").CombinedOutput(); err != nil {
+			t.Fatalf("build: %v %s", err, out)
+		}
+		builtBinary = bin
+	}
+	return builtBinary
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBinary != "" {
+		os.RemoveAll(filepath.Dir(builtBinary))
+	}
+	os.Exit(code)
+}
+
+// TestCpReusesConnections runs the built binary: cp and rcp go through
+// the user's live ControlMaster (lxb001) or on the ssh-mux daemon's kept
+// connections (lxb002), so later copies log in no more; --no-reuse opens
+// connections of its own.
+func TestCpReusesConnections(t *testing.T) {
+	servers := sshd.StartNodes(t, 2, sshd.Options{Subnet: subnet, LogLevel: "INFO"})
+	cfg := sshd.Inventory(t, servers, "root")
+	t.Setenv("MESOSCTL_CONFIG", cfg)
+	t.Setenv("NODES", "")
+	t.Setenv("SSH_AUTH_SOCK", "")
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	bin := buildBinary(t)
+	t.Cleanup(func() { exec.Command(bin, "ssh-mux", "stop").Run() })
+	cm, err := os.MkdirTemp("", "cm") // short: socket paths are limited to 108 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(cm) })
+	os.WriteFile(filepath.Join(filepath.Dir(cfg), "ssh_config"), []byte("Host *\n  ControlPath "+cm+"/%C\n"), 0o600)
+	sshd.StartMaster(t, servers[0], "root", cm+"/%C", sshd.KnownHostsPath(cfg))
+	logins := func(i int) int { return strings.Count(servers[i].Stderr(), "Accepted publickey") }
+
+	src, files := tree(t)
+	for i := range 3 {
+		dest := fmt.Sprintf("/tmp/cp-reuse-%d", i)
+		os.MkdirAll(dest, 0o755)
+		t.Cleanup(func() { os.RemoveAll(dest) })
+		out, err := exec.Command(bin, "cp", "-p", "lxb00[1-2]", filepath.Join(src, "top.txt"), filepath.Join(src, "dir"), dest).CombinedOutput()
+		if err != nil {
+			t.Fatalf("cp %d: %v %s", i, err, out)
+		}
+		// Both nodes write to this machine's /tmp: the file is there.
+		for name, want := range files {
+			if b, _ := os.ReadFile(filepath.Join(dest, name)); !bytes.Equal(b, want) {
+				t.Fatalf("cp %d: %s differs", i, name)
+			}
+		}
+	}
+	local := t.TempDir()
+	if out, err := exec.Command(bin, "rcp", "lxb00[1-2]", "/tmp/cp-reuse-0/dir/a.txt", local).CombinedOutput(); err != nil {
+		t.Fatalf("rcp: %v %s", err, out)
+	}
+	for _, n := range []string{"lxb001", "lxb002"} {
+		if b, _ := os.ReadFile(filepath.Join(local, n, "a.txt")); string(b) != "alpha\n" {
+			t.Fatalf("rcp from %s: %q", n, b)
+		}
+	}
+	if n := logins(0); n != 1 {
+		t.Fatalf("lxb001 saw %d logins, want 1 (its ControlMaster's)", n)
+	}
+	if n := logins(1); n != 1 {
+		t.Fatalf("lxb002 saw %d logins, want 1 (the ssh-mux daemon's)", n)
+	}
+	out, err := exec.Command(bin, "ssh-mux", "status").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "idle for") || !strings.Contains(string(out), "1 connections\n  root@"+servers[1].Addr) {
+		t.Fatalf("ssh-mux status: %v\n%s", err, out)
+	}
+	// A copy whose time is up through the daemon fails that node; the
+	// daemon and its connection stay usable.
+	if out, err := exec.Command(bin, "cp", "--timeout", "1ns", "lxb002", filepath.Join(src, "top.txt"), "/tmp/cp-reuse-0/").CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), "timed out") {
+		t.Fatalf("cp --timeout 1ns: %v %s", err, out)
+	}
+	if out, err := exec.Command(bin, "cp", "lxb002", filepath.Join(src, "top.txt"), "/tmp/cp-reuse-0/").CombinedOutput(); err != nil {
+		t.Fatalf("cp after a timeout: %v %s", err, out)
+	}
+	if out, err := exec.Command(bin, "cp", "--no-reuse", "lxb00[1-2]", filepath.Join(src, "top.txt"), "/tmp/cp-reuse-0/").CombinedOutput(); err != nil {
+		t.Fatalf("cp --no-reuse: %v %s", err, out)
+	}
+	if logins(0) != 2 || logins(1) != 2 {
+		t.Fatalf("--no-reuse: %d and %d logins, want 2 each", logins(0), logins(1))
+	}
+	noTemp(t, "/tmp/cp-reuse-0", local)
+}

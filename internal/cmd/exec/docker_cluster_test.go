@@ -21,7 +21,8 @@ import (
 // without the docker containerizer is passed over), tasks shows its image,
 // tree shows the container's processes under the task's executor although
 // they hang under containerd's shim, task logs reads its sandbox, task
-// kill stops it; a missing image fails the task with the pull's error.
+// kill stops it (TASK_KILLING, then TASK_KILLED); a missing image fails
+// the task with the pull's error.
 func TestDockerTasksOnCluster(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("cluster tests need root (namespaces, sshd on port 22)")
@@ -133,8 +134,12 @@ func TestDockerTasksOnCluster(t *testing.T) {
 	if code != 0 || out != "serving\n" {
 		t.Errorf("task logs: exit %d %q", code, out)
 	}
-	if code, out, _ = run(t, "task", "kill", id); code != 0 {
-		t.Fatalf("kill: exit %d %q", code, out)
+	// mesos-execute's framework has TASK_KILLING_STATE: the kill is
+	// reported as TASK_KILLING, then TASK_KILLED.
+	code, out, _ = run(t, "task", "kill", "--wait", id)
+	if code != 137 || !strings.HasSuffix(out, fmt.Sprintf("Received status update TASK_KILLING for task '%[1]s'\n  source: SOURCE_EXECUTOR\n"+
+		"Received status update TASK_KILLED for task '%[1]s'\n  message: 'Container exited with status 0'\n  source: SOURCE_EXECUTOR\n", id)) {
+		t.Fatalf("kill --wait: exit %d %q", code, out)
 	}
 	code, out, _ = run(t, "task", "wait", id)
 	if code != 137 || !strings.Contains(out, "Received status update TASK_KILLED for task '"+id+"'\n  message: 'Container exited with status 0'") {

@@ -237,8 +237,13 @@ func (o *Options) Spec() (api.TaskSpec, placement.Request, error) {
 	if err != nil {
 		return spec, req, cmdutil.FlagErrorf("--env: %v", err)
 	}
+	caps, err := o.frameworkCapabilities()
+	if err != nil {
+		return spec, req, err
+	}
 	spec = api.TaskSpec{TaskID: NewTaskID(o.Name), Name: o.Name, Env: env, User: o.User,
-		Resources: api.TaskResources{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")}}
+		Resources:             api.TaskResources{CPUs: res.Scalar("cpus"), Mem: res.Scalar("mem"), Disk: res.Scalar("disk")},
+		FrameworkCapabilities: caps}
 	if o.Shell {
 		spec.Command = o.Command
 	} else {
@@ -254,6 +259,32 @@ func (o *Options) Spec() (api.TaskSpec, placement.Request, error) {
 		req.Containerizer = "docker"
 	}
 	return spec, req, nil
+}
+
+// frameworkCapabilities are the capabilities of mesos-execute's framework
+// (src/cli/execute.cpp): RESERVATION_REFINEMENT, TASK_KILLING_STATE and
+// REVOCABLE_RESOURCES always, PARTITION_AWARE unless --no-partition_aware,
+// and those of --framework_capabilities, of which only GPU_RESOURCES is
+// allowed. With TASK_KILLING_STATE a killed Docker task reports
+// TASK_KILLING before TASK_KILLED.
+func (o *Options) frameworkCapabilities() ([]string, error) {
+	caps := []string{"RESERVATION_REFINEMENT", api.TaskKillingState, "REVOCABLE_RESOURCES"}
+	if o.PartitionAw {
+		caps = append(caps, "PARTITION_AWARE")
+	}
+	if o.FrameworkCaps == "" {
+		return caps, nil
+	}
+	for _, c := range strings.Split(o.FrameworkCaps, ",") {
+		switch {
+		case !slices.Contains(api.FrameworkCapabilityTypes, c):
+			return nil, cmdutil.FlagErrorf("Flags '--framework_capabilities' specifies an unknown capability '%s'", c)
+		case c != "GPU_RESOURCES":
+			return nil, cmdutil.FlagErrorf("Flags '--framework_capabilities' specifies an unsupported capability '%s'", c)
+		}
+		caps = append(caps, c)
+	}
+	return caps, nil
 }
 
 // dockerContainer is the task's ContainerInfo for --containerizer docker,

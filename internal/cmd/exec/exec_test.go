@@ -41,6 +41,8 @@ func TestFlagsRefusedBeforeAnyWork(t *testing.T) {
 		{[]string{"--name", "x", "--command", "true", "--tty"}, "--tty is not supported"},
 		{[]string{"--name", "x", "--command", "true", "--content_type", "xml"}, `invalid --content_type "xml"`},
 		{[]string{"--name", "x", "--command", "true", "extra"}, "unknown command"},
+		{[]string{"--name", "x", "--command", "true", "--framework_capabilities", "GPU_RESOURCES,FLYING"}, "Flags '--framework_capabilities' specifies an unknown capability 'FLYING'"},
+		{[]string{"--name", "x", "--command", "true", "--framework_capabilities", "MULTI_ROLE"}, "Flags '--framework_capabilities' specifies an unsupported capability 'MULTI_ROLE'"},
 	} {
 		code, out, errOut := run(t, append([]string{"exec"}, tt.args...)...)
 		if code != cmdutil.ExitUsage || out != "" || !strings.Contains(errOut, tt.want) {
@@ -68,6 +70,30 @@ func TestParseEnvAndKillAfter(t *testing.T) {
 	}
 	if _, err := execcmd.ParseKillAfter("-1s"); err == nil {
 		t.Error("negative duration accepted")
+	}
+}
+
+// The task's framework has mesos-execute's capabilities: TASK_KILLING_STATE
+// among them (a killed Docker task reports TASK_KILLING).
+func TestFrameworkCapabilities(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "RESERVATION_REFINEMENT,TASK_KILLING_STATE,REVOCABLE_RESOURCES,PARTITION_AWARE"},
+		{[]string{"--no-partition_aware", "--framework_capabilities=GPU_RESOURCES"}, "RESERVATION_REFINEMENT,TASK_KILLING_STATE,REVOCABLE_RESOURCES,GPU_RESOURCES"},
+	} {
+		ios, _, _, _ := iostreams.Test()
+		var got *execcmd.Options
+		cmd := execcmd.NewCmdExec(&cmdutil.Factory{IOStreams: ios}, func(o *execcmd.Options) error { got = o; return nil })
+		cmd.SetArgs(append([]string{"--name=x", "--command=true"}, tt.args...))
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		spec, _, err := got.Spec()
+		if err != nil || strings.Join(spec.FrameworkCapabilities, ",") != tt.want {
+			t.Errorf("%q: %v %v, want %s", tt.args, spec.FrameworkCapabilities, err, tt.want)
+		}
 	}
 }
 
@@ -140,5 +166,48 @@ func TestMesosExecuteFlagSet(t *testing.T) {
 	cmd.SetArgs([]string{"--master=zk://127.0.0.1:2181/mesos", "--name=x", "--command=true", "--no-shell", "--kill_after=2secs"})
 	if err := cmd.Execute(); err != nil || got.Shell || got.KillAfter != "2secs" || got.Sel.Master != "zk://127.0.0.1:2181/mesos" {
 		t.Errorf("%v %+v", err, got)
+	}
+}
+
+// The mesos-execute personality reads its command line as stout does:
+// "--name value" is refused with how to write it, negated non-booleans are
+// refused, and arguments that are not flags are skipped with a warning.
+// `mesosctl exec` keeps taking both forms.
+func TestMesosExecuteStoutGrammar(t *testing.T) {
+	run := func(args ...string) (*execcmd.Options, string, error) {
+		ios, _, _, errOut := iostreams.Test()
+		var got *execcmd.Options
+		cmd := execcmd.NewCmdMesosExecute(&cmdutil.Factory{IOStreams: ios}, func(o *execcmd.Options) error { got = o; return nil })
+		cmd.SetArgs(args)
+		cmd.SetOut(&strings.Builder{})
+		cmd.SetErr(&strings.Builder{})
+		err := cmd.Execute()
+		return got, errOut.String(), err
+	}
+	_, _, err := run("--master=127.0.0.1:5050", "--name", "x", "--command=true")
+	if err == nil || err.Error() != "Failed to load non-boolean flag 'name': Missing value (write --name=x: Mesos flags take their value after '=', a separate 'x' is not read)" ||
+		cmdutil.ExitCodeOf(err) != cmdutil.ExitUsage {
+		t.Errorf("--name x: %v", err)
+	}
+	if _, _, err := run("--name=x", "--command"); err == nil || !strings.Contains(err.Error(), "'command': Missing value (write --command=VALUE)") {
+		t.Errorf("--command: %v", err)
+	}
+	if _, _, err := run("--name=x", "--command=true", "--no-role"); err == nil || !strings.Contains(err.Error(), "Failed to load non-boolean flag 'role' via 'no-role'") {
+		t.Errorf("--no-role: %v", err)
+	}
+	got, warn, err := run("--NAME=x", "--command=true", "--shell", "false", "--", "--role=r")
+	if err != nil || got.Name != "x" || !got.Shell || got.Role != "*" {
+		t.Fatalf("%v %+v", err, got)
+	}
+	if warn != "mesos-execute: ignoring arguments that are not flags: 'false' '--role=r' (flags are written --name=value)\n" {
+		t.Errorf("warning = %q", warn)
+	}
+	// mesosctl's own verb: both forms.
+	ios, _, _, _ := iostreams.Test()
+	var o *execcmd.Options
+	cmd := execcmd.NewCmdExec(&cmdutil.Factory{IOStreams: ios}, func(opts *execcmd.Options) error { o = opts; return nil })
+	cmd.SetArgs([]string{"--name", "x", "--command", "true"})
+	if err := cmd.Execute(); err != nil || o.Name != "x" || o.Command != "true" {
+		t.Errorf("exec --name x: %v", err)
 	}
 }

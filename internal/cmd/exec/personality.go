@@ -16,6 +16,7 @@ import (
 // --kill-after), stout's --no-<flag> for the booleans, and none of
 // mesosctl's own options (--constraint, --detach, --user, --agent, --zk,
 // --timeout). Agents are found through --master, or the configuration.
+// Its command line is read in stout's grammar (cmdutil.ParseStoutFlags).
 func NewCmdMesosExecute(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams}
 	opts.Sel.Use(f)
@@ -24,8 +25,20 @@ func NewCmdMesosExecute(f *cmdutil.Factory, runF func(*Options) error) *cobra.Co
 		Use:    "mesos-execute --master=MASTER --name=NAME --command=COMMAND [flags]",
 		Short:  "Run a task as mesos-execute does (the mesos-execute personality of exec)",
 		Hidden: true,
-		Args:   cobra.NoArgs,
+		// stout's grammar, not pflag's: --name=value only (a separate
+		// value is refused with how to write it), arguments that are not
+		// flags skipped with a warning, as mesos-execute skips them.
+		DisableFlagParsing: true,
+		Args:               cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			ignored, help, err := cmdutil.ParseStoutFlags(cmd, args)
+			if err != nil {
+				return err
+			}
+			if help {
+				return cmd.Help()
+			}
+			cmdutil.WarnIgnored(opts.IO.ErrOut, "mesos-execute", ignored)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -58,7 +71,7 @@ func addMesosExecuteFlags(fs *pflag.FlagSet, o *Options, name func(string) strin
 	fs.StringVar(&o.Role, name("role"), "*", "role whose reserved resources the task may use")
 	fs.StringVar(&o.Principal, name("principal"), "", "HTTP principal for the agent (default from defaults.http_credentials)")
 	fs.StringVar(&o.Secret, name("secret"), "", "HTTP secret for the agent")
-	fs.StringVar(&o.FrameworkCaps, name("framework_capabilities"), "", "accepted and ignored (GPU_RESOURCES)")
+	fs.StringVar(&o.FrameworkCaps, name("framework_capabilities"), "", "GPU_RESOURCES, or nothing (the framework always has RESERVATION_REFINEMENT, TASK_KILLING_STATE, REVOCABLE_RESOURCES; agentd has no GPUs)")
 	fs.StringVar(&o.KillAfter, name("kill_after"), "", "kill the task this long after TASK_RUNNING (10secs, 2mins, or 10s)")
 	fs.StringVar(&o.Task, name("task"), "", "refused: give --name/--command/--resources instead")
 	fs.StringVar(&o.TaskGroup, name("task_group"), "", "refused: agentd launches no task groups")
@@ -68,7 +81,7 @@ func addMesosExecuteFlags(fs *pflag.FlagSet, o *Options, name func(string) strin
 	fs.BoolVar(&o.TTY, name("tty"), false, "refused: agentd allocates no TTY")
 	fs.StringVar(&o.ContentType, name("content_type"), "protobuf", "accepted and ignored (protobuf or json)")
 	suggest.MarkEnum(fs, name("content_type"), ContentTypes)
-	fs.BoolVar(&o.PartitionAw, name("partition_aware"), true, "accepted and ignored")
+	fs.BoolVar(&o.PartitionAw, name("partition_aware"), true, "the framework has the PARTITION_AWARE capability (no effect on agentd)")
 	fs.StringVar(&o.Hadoop, name("hadoop"), "hadoop", "accepted and ignored")
 	fs.StringVar(&o.HDFS, name("hdfs"), "localhost:9000", "accepted and ignored")
 	fs.StringVar(&o.Package, name("package"), "", "refused: agentd fetches no packages")

@@ -19,6 +19,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/nodeset"
 	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/remotecopy"
 	"github.com/mesosctl/mesosctl/internal/spool"
 	"github.com/mesosctl/mesosctl/internal/sshkeep"
 	"github.com/mesosctl/mesosctl/internal/suggest"
@@ -117,14 +118,20 @@ func Wire(f *cmdutil.Factory, o *Options) {
 // through Run or Runner (connection reuse, --no-reuse, --retry).
 func AddFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
 	AddDialerFlags(f, cmd, o)
+	AddNoReuseFlag(cmd, o)
 	fs := cmd.Flags()
-	fs.BoolVar(&o.NoReuse, "no-reuse", false, "open new SSH connections: use neither your ssh ControlMaster sockets nor mesosctl's ssh-mux daemon")
 	fs.IntVar(&o.Retry, "retry", 0, "try a node up to `N` more times after a connection failure (refused, reset, timed out), with backoff")
 }
 
+// AddNoReuseFlag registers --no-reuse, for a command that runs through
+// Run, Runner or SFTP.
+func AddNoReuseFlag(cmd *cobra.Command, o *Options) {
+	cmd.Flags().BoolVar(&o.NoReuse, "no-reuse", false, "open new SSH connections: use neither your ssh ControlMaster sockets nor mesosctl's ssh-mux daemon")
+}
+
 // AddDialerFlags registers the fan-out flags without --no-reuse and
-// --retry, for a command that opens its own connections with Dialer (cp,
-// rcp: SFTP needs a connection of its own, so nothing is reused).
+// --retry, for a command that opens its own connections (with Dialer, or
+// SFTP and AddNoReuseFlag).
 func AddDialerFlags(f *cmdutil.Factory, cmd *cobra.Command, o *Options) {
 	fs := cmd.Flags()
 	fs.IntVar(&o.Fanout, "fanout", 0, "run on at most `N` nodes at once (default 64, or defaults.fanout)")
@@ -243,6 +250,25 @@ func (o *Options) Runner() (r *remote.Runner, closeFn func(), err error) {
 	d := o.dialer(s)
 	return &remote.Runner{Concurrency: s.Fanout, Timeout: s.CommandTimeout, Transport: o.transport(s, d), Retry: o.Retry},
 		func() { d.Close() }, nil
+}
+
+// SFTP is the SFTP opener of one run (cp, rcp): with reuse (the
+// default), through the user's live ControlMaster sockets or on mesosctl's
+// ssh-mux daemon's connections, else (--no-reuse, ssh_persist 0, no
+// daemon) on new connections of the run's own, which closeFn closes. open
+// returns the session and abort, which ends its channel at once (for a
+// copy whose time is up); the caller closes the session.
+func (o *Options) SFTP() (open func(ctx context.Context, t remote.Target, root bool) (*remotecopy.Session, func(), error), closeFn func(), err error) {
+	s, err := o.settings()
+	if err != nil {
+		return nil, nil, err
+	}
+	d := o.dialer(s)
+	r, ok := o.transport(s, d).(*reuse)
+	if !ok {
+		r = &reuse{direct: d, warn: io.Discard, noMaster: true}
+	}
+	return r.SFTP, func() { d.Close() }, nil
 }
 
 // transport is d alone with --no-reuse, else the reuse chain.

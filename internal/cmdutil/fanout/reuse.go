@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/remote"
+	"github.com/mesosctl/mesosctl/internal/remotecopy"
 	"github.com/mesosctl/mesosctl/internal/sshkeep"
 	"github.com/mesosctl/mesosctl/internal/sshmux"
 )
@@ -29,6 +30,8 @@ type reuse struct {
 	keep    *sshkeep.Client // nil: no daemon (ssh_persist 0)
 	timeout time.Duration   // for the ControlMaster handshake
 	warn    io.Writer
+
+	noMaster bool // --no-reuse: ignore ControlPath (SFTP only; Exec is never called then)
 
 	once     sync.Once
 	keepDown bool // the daemon could not be reached: every node goes direct
@@ -46,20 +49,92 @@ func (r *reuse) Exec(ctx context.Context, t remote.Target, e remote.Exec) (int, 
 			return code, err
 		}
 	}
-	if r.keep != nil {
-		r.once.Do(func() {
-			if err := r.keep.Available(); err != nil {
-				r.keepDown = true
-				if !errors.Is(err, errNoDaemonBinary) {
-					fmt.Fprintf(r.warn, "mesosctl: warning: not keeping SSH connections: %v\n", err)
-				}
-			}
-		})
-		if !r.keepDown {
-			return r.keep.Exec(ctx, t, e)
-		}
+	if r.daemonUp() {
+		return r.keep.Exec(ctx, t, e)
 	}
 	return r.direct.Exec(ctx, t, e)
+}
+
+// daemonUp reports whether the ssh-mux daemon can be used (starting it
+// once, and warning once when it cannot).
+func (r *reuse) daemonUp() bool {
+	if r.keep == nil {
+		return false
+	}
+	r.once.Do(func() {
+		if err := r.keep.Available(); err != nil {
+			r.keepDown = true
+			if !errors.Is(err, errNoDaemonBinary) {
+				fmt.Fprintf(r.warn, "mesosctl: warning: not keeping SSH connections: %v\n", err)
+			}
+		}
+	})
+	return !r.keepDown
+}
+
+// SFTP opens an SFTP session on t (its server as root with root, see
+// remotecopy.Server) the way Exec runs a command: through the user's live
+// ControlMaster, else on a connection the ssh-mux daemon keeps, else on a
+// connection of the run's own. abort ends the session's channel at once
+// (for a copy whose time is up).
+func (r *reuse) SFTP(ctx context.Context, t remote.Target, root bool) (s *remotecopy.Session, abort func(), err error) {
+	subsystem, command := remotecopy.Server(t.User, root)
+	stderr := &headBuffer{}
+	var st io.ReadWriteCloser
+	switch {
+	case t.ControlPath != "" && !r.noMaster:
+		if c, derr := sshmux.Dial(t.ControlPath, r.timeout); derr == nil {
+			name := command
+			if subsystem != "" {
+				name = subsystem
+			}
+			if st, err = c.Stream(name, subsystem != "", stderr, r.timeout); err != nil {
+				c.Close()
+				return nil, nil, fmt.Errorf("through ControlMaster %s: %w", t.ControlPath, err)
+			}
+			break
+		}
+		fallthrough
+	default:
+		if r.daemonUp() {
+			if st, err = r.keep.Stream(ctx, t, subsystem, command, stderr); err != nil {
+				return nil, nil, err
+			}
+			break
+		}
+		if r.direct == nil {
+			return nil, nil, errors.New("no SSH transport")
+		}
+		client, err := r.direct.Dial(ctx, t)
+		if err != nil {
+			return nil, nil, &remote.ConnectError{Err: err}
+		}
+		s, err := remotecopy.Open(client, t.User, root)
+		return s, func() { r.direct.Forget(t) }, err
+	}
+	s, err = remotecopy.OpenStream(st, t.User, root, stderr.String)
+	return s, func() { st.Close() }, err
+}
+
+// headBuffer keeps the first 4 KiB written to it, from any goroutine.
+type headBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (t *headBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n := 4096 - len(t.b); n > 0 {
+		t.b = append(t.b, p[:min(n, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (t *headBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
 }
 
 // errNoDaemonBinary: this program cannot be the daemon (a Go test binary,

@@ -1,6 +1,9 @@
 package stout
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Arg is one command-line element in stout's grammar.
 type Arg struct {
@@ -38,4 +41,28 @@ func ParseArgs(argv []string, isFlag func(string) bool) (args []Arg, rest []stri
 		args = append(args, a)
 	}
 	return args, rest
+}
+
+// MissingValue is stout's error for a non-boolean flag given without a
+// value ("--name" alone), with how to write it. after is the argument that
+// followed the flag on the command line ("" if none): the value meant in
+// the "--name value" form, which stout does not read.
+func MissingValue(name, after string) error {
+	hint := "write --" + name + "=VALUE"
+	if after != "" && !strings.HasPrefix(after, "-") {
+		hint = "write --" + name + "=" + after + ": Mesos flags take their value after '=', a separate '" + after + "' is not read"
+	}
+	return fmt.Errorf("Failed to load non-boolean flag '%s': Missing value (%s)", name, hint)
+}
+
+// Following returns, for each raw argument of argv, the argument after it
+// (the first occurrence wins): what MissingValue names as the value meant.
+func Following(argv []string) map[string]string {
+	next := make(map[string]string, len(argv))
+	for i := 0; i+1 < len(argv); i++ {
+		if _, seen := next[argv[i]]; !seen {
+			next[argv[i]] = argv[i+1]
+		}
+	}
+	return next
 }

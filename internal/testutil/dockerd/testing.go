@@ -16,11 +16,22 @@ import (
 // started listening there. Unset: a new engine in a temporary directory.
 const HostEnv = "MESOSCTL_TEST_DOCKER_HOST"
 
+// SkipShort skips a test that needs Docker (an engine, or the docker CLI)
+// under -short: `make unit` runs without them. Shared and Start call it.
+func SkipShort(tb testing.TB) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs Docker (dockerd or the docker CLI): not with -short (make unit)")
+	}
+}
+
 // Start starts an engine of the test's own (never reusing one), with Image
 // imported, stopped by t.Cleanup; the test fails if anything is left
-// behind. A missing engine fails the test; it is never skipped.
+// behind. A missing engine fails the test; it is never skipped, but under
+// -short (SkipShort).
 func Start(tb testing.TB) *Engine {
 	tb.Helper()
+	SkipShort(tb)
 	e, err := launchTemp("")
 	if err != nil {
 		tb.Fatal(err)
@@ -47,13 +58,14 @@ var shared struct {
 // (or found on HostEnv's socket) by the first call, reused by the others,
 // stopped by Main when the package's tests are done. The package must run
 // its tests through Main. A missing engine fails the test; it is never
-// skipped.
+// skipped, but under -short (SkipShort).
 //
 // One engine per test binary, not one for the whole `go test ./...`:
 // packages run in parallel, and a container of one must never be seen,
 // listed or killed (--docker_kill_orphans) by another's agent.
 func Shared(tb testing.TB) *Engine {
 	tb.Helper()
+	SkipShort(tb)
 	shared.Lock()
 	defer shared.Unlock()
 	if !shared.main {

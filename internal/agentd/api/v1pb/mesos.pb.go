@@ -2013,6 +2013,264 @@ func (TaskStatus_Reason) EnumDescriptor() ([]byte, []int) {
 	return file_mesos_proto_rawDescGZIP(), []int{45, 1}
 }
 
+type ACL_Entity_Type int32
+
+const (
+	ACL_Entity_SOME ACL_Entity_Type = 0
+	ACL_Entity_ANY  ACL_Entity_Type = 1
+	ACL_Entity_NONE ACL_Entity_Type = 2
+)
+
+// Enum value maps for ACL_Entity_Type.
+var (
+	ACL_Entity_Type_name = map[int32]string{
+		0: "SOME",
+		1: "ANY",
+		2: "NONE",
+	}
+	ACL_Entity_Type_value = map[string]int32{
+		"SOME": 0,
+		"ANY":  1,
+		"NONE": 2,
+	}
+)
+
+func (x ACL_Entity_Type) Enum() *ACL_Entity_Type {
+	p := new(ACL_Entity_Type)
+	*p = x
+	return p
+}
+
+func (x ACL_Entity_Type) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ACL_Entity_Type) Descriptor() protoreflect.EnumDescriptor {
+	return file_mesos_proto_enumTypes[26].Descriptor()
+}
+
+func (ACL_Entity_Type) Type() protoreflect.EnumType {
+	return &file_mesos_proto_enumTypes[26]
+}
+
+func (x ACL_Entity_Type) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ACL_Entity_Type) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ACL_Entity_Type(num)
+	return nil
+}
+
+// Deprecated: Use ACL_Entity_Type.Descriptor instead.
+func (ACL_Entity_Type) EnumDescriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 0, 0}
+}
+
+type ContainerDNSInfo_MesosInfo_NetworkMode int32
+
+const (
+	ContainerDNSInfo_MesosInfo_UNKNOWN ContainerDNSInfo_MesosInfo_NetworkMode = 0
+	ContainerDNSInfo_MesosInfo_HOST    ContainerDNSInfo_MesosInfo_NetworkMode = 1
+	ContainerDNSInfo_MesosInfo_CNI     ContainerDNSInfo_MesosInfo_NetworkMode = 2
+)
+
+// Enum value maps for ContainerDNSInfo_MesosInfo_NetworkMode.
+var (
+	ContainerDNSInfo_MesosInfo_NetworkMode_name = map[int32]string{
+		0: "UNKNOWN",
+		1: "HOST",
+		2: "CNI",
+	}
+	ContainerDNSInfo_MesosInfo_NetworkMode_value = map[string]int32{
+		"UNKNOWN": 0,
+		"HOST":    1,
+		"CNI":     2,
+	}
+)
+
+func (x ContainerDNSInfo_MesosInfo_NetworkMode) Enum() *ContainerDNSInfo_MesosInfo_NetworkMode {
+	p := new(ContainerDNSInfo_MesosInfo_NetworkMode)
+	*p = x
+	return p
+}
+
+func (x ContainerDNSInfo_MesosInfo_NetworkMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ContainerDNSInfo_MesosInfo_NetworkMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_mesos_proto_enumTypes[27].Descriptor()
+}
+
+func (ContainerDNSInfo_MesosInfo_NetworkMode) Type() protoreflect.EnumType {
+	return &file_mesos_proto_enumTypes[27]
+}
+
+func (x ContainerDNSInfo_MesosInfo_NetworkMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ContainerDNSInfo_MesosInfo_NetworkMode) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ContainerDNSInfo_MesosInfo_NetworkMode(num)
+	return nil
+}
+
+// Deprecated: Use ContainerDNSInfo_MesosInfo_NetworkMode.Descriptor instead.
+func (ContainerDNSInfo_MesosInfo_NetworkMode) EnumDescriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{59, 0, 0}
+}
+
+type ContainerDNSInfo_DockerInfo_NetworkMode int32
+
+const (
+	ContainerDNSInfo_DockerInfo_UNKNOWN ContainerDNSInfo_DockerInfo_NetworkMode = 0
+	ContainerDNSInfo_DockerInfo_HOST    ContainerDNSInfo_DockerInfo_NetworkMode = 1
+	ContainerDNSInfo_DockerInfo_BRIDGE  ContainerDNSInfo_DockerInfo_NetworkMode = 2
+	ContainerDNSInfo_DockerInfo_USER    ContainerDNSInfo_DockerInfo_NetworkMode = 3
+)
+
+// Enum value maps for ContainerDNSInfo_DockerInfo_NetworkMode.
+var (
+	ContainerDNSInfo_DockerInfo_NetworkMode_name = map[int32]string{
+		0: "UNKNOWN",
+		1: "HOST",
+		2: "BRIDGE",
+		3: "USER",
+	}
+	ContainerDNSInfo_DockerInfo_NetworkMode_value = map[string]int32{
+		"UNKNOWN": 0,
+		"HOST":    1,
+		"BRIDGE":  2,
+		"USER":    3,
+	}
+)
+
+func (x ContainerDNSInfo_DockerInfo_NetworkMode) Enum() *ContainerDNSInfo_DockerInfo_NetworkMode {
+	p := new(ContainerDNSInfo_DockerInfo_NetworkMode)
+	*p = x
+	return p
+}
+
+func (x ContainerDNSInfo_DockerInfo_NetworkMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ContainerDNSInfo_DockerInfo_NetworkMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_mesos_proto_enumTypes[28].Descriptor()
+}
+
+func (ContainerDNSInfo_DockerInfo_NetworkMode) Type() protoreflect.EnumType {
+	return &file_mesos_proto_enumTypes[28]
+}
+
+func (x ContainerDNSInfo_DockerInfo_NetworkMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ContainerDNSInfo_DockerInfo_NetworkMode) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ContainerDNSInfo_DockerInfo_NetworkMode(num)
+	return nil
+}
+
+// Deprecated: Use ContainerDNSInfo_DockerInfo_NetworkMode.Descriptor instead.
+func (ContainerDNSInfo_DockerInfo_NetworkMode) EnumDescriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{59, 1, 0}
+}
+
+// mesos.SlaveInfo.Capability
+type AgentCapability_Type int32
+
+const (
+	AgentCapability_UNKNOWN                  AgentCapability_Type = 0
+	AgentCapability_MULTI_ROLE               AgentCapability_Type = 1
+	AgentCapability_HIERARCHICAL_ROLE        AgentCapability_Type = 2
+	AgentCapability_RESERVATION_REFINEMENT   AgentCapability_Type = 3
+	AgentCapability_RESOURCE_PROVIDER        AgentCapability_Type = 4
+	AgentCapability_RESIZE_VOLUME            AgentCapability_Type = 5
+	AgentCapability_AGENT_OPERATION_FEEDBACK AgentCapability_Type = 6
+	AgentCapability_AGENT_DRAINING           AgentCapability_Type = 7
+	AgentCapability_TASK_RESOURCE_LIMITS     AgentCapability_Type = 8
+)
+
+// Enum value maps for AgentCapability_Type.
+var (
+	AgentCapability_Type_name = map[int32]string{
+		0: "UNKNOWN",
+		1: "MULTI_ROLE",
+		2: "HIERARCHICAL_ROLE",
+		3: "RESERVATION_REFINEMENT",
+		4: "RESOURCE_PROVIDER",
+		5: "RESIZE_VOLUME",
+		6: "AGENT_OPERATION_FEEDBACK",
+		7: "AGENT_DRAINING",
+		8: "TASK_RESOURCE_LIMITS",
+	}
+	AgentCapability_Type_value = map[string]int32{
+		"UNKNOWN":                  0,
+		"MULTI_ROLE":               1,
+		"HIERARCHICAL_ROLE":        2,
+		"RESERVATION_REFINEMENT":   3,
+		"RESOURCE_PROVIDER":        4,
+		"RESIZE_VOLUME":            5,
+		"AGENT_OPERATION_FEEDBACK": 6,
+		"AGENT_DRAINING":           7,
+		"TASK_RESOURCE_LIMITS":     8,
+	}
+)
+
+func (x AgentCapability_Type) Enum() *AgentCapability_Type {
+	p := new(AgentCapability_Type)
+	*p = x
+	return p
+}
+
+func (x AgentCapability_Type) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AgentCapability_Type) Descriptor() protoreflect.EnumDescriptor {
+	return file_mesos_proto_enumTypes[29].Descriptor()
+}
+
+func (AgentCapability_Type) Type() protoreflect.EnumType {
+	return &file_mesos_proto_enumTypes[29]
+}
+
+func (x AgentCapability_Type) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *AgentCapability_Type) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = AgentCapability_Type(num)
+	return nil
+}
+
+// Deprecated: Use AgentCapability_Type.Descriptor instead.
+func (AgentCapability_Type) EnumDescriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{60, 0}
+}
+
 type Call struct {
 	state                 protoimpl.MessageState `protogen:"open.v1"`
 	Type                  *Call_Type             `protobuf:"varint,1,opt,name=type,enum=mesosctl.v1.Call_Type" json:"type,omitempty"`
@@ -6038,6 +6296,959 @@ func (x *FileInfo) GetGid() string {
 	return ""
 }
 
+type ACL struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL) Reset() {
+	*x = ACL{}
+	mi := &file_mesos_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL) ProtoMessage() {}
+
+func (x *ACL) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL.ProtoReflect.Descriptor instead.
+func (*ACL) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52}
+}
+
+type ACLs struct {
+	state                                            protoimpl.MessageState                                 `protogen:"open.v1"`
+	Permissive                                       *bool                                                  `protobuf:"varint,1,opt,name=permissive,def=1" json:"permissive,omitempty"`
+	RegisterFrameworks                               []*ACL_RegisterFramework                               `protobuf:"bytes,2,rep,name=register_frameworks,json=registerFrameworks" json:"register_frameworks,omitempty"`
+	RunTasks                                         []*ACL_RunTask                                         `protobuf:"bytes,3,rep,name=run_tasks,json=runTasks" json:"run_tasks,omitempty"`
+	ReserveResources                                 []*ACL_ReserveResources                                `protobuf:"bytes,5,rep,name=reserve_resources,json=reserveResources" json:"reserve_resources,omitempty"`
+	UnreserveResources                               []*ACL_UnreserveResources                              `protobuf:"bytes,6,rep,name=unreserve_resources,json=unreserveResources" json:"unreserve_resources,omitempty"`
+	CreateVolumes                                    []*ACL_CreateVolume                                    `protobuf:"bytes,7,rep,name=create_volumes,json=createVolumes" json:"create_volumes,omitempty"`
+	DestroyVolumes                                   []*ACL_DestroyVolume                                   `protobuf:"bytes,8,rep,name=destroy_volumes,json=destroyVolumes" json:"destroy_volumes,omitempty"`
+	TeardownFrameworks                               []*ACL_TeardownFramework                               `protobuf:"bytes,11,rep,name=teardown_frameworks,json=teardownFrameworks" json:"teardown_frameworks,omitempty"`
+	UpdateWeights                                    []*ACL_UpdateWeight                                    `protobuf:"bytes,12,rep,name=update_weights,json=updateWeights" json:"update_weights,omitempty"`
+	GetEndpoints                                     []*ACL_GetEndpoint                                     `protobuf:"bytes,13,rep,name=get_endpoints,json=getEndpoints" json:"get_endpoints,omitempty"`
+	GetQuotas                                        []*ACL_GetQuota                                        `protobuf:"bytes,14,rep,name=get_quotas,json=getQuotas" json:"get_quotas,omitempty"`
+	UpdateQuotas                                     []*ACL_UpdateQuota                                     `protobuf:"bytes,15,rep,name=update_quotas,json=updateQuotas" json:"update_quotas,omitempty"`
+	ViewFrameworks                                   []*ACL_ViewFramework                                   `protobuf:"bytes,16,rep,name=view_frameworks,json=viewFrameworks" json:"view_frameworks,omitempty"`
+	ViewTasks                                        []*ACL_ViewTask                                        `protobuf:"bytes,17,rep,name=view_tasks,json=viewTasks" json:"view_tasks,omitempty"`
+	ViewExecutors                                    []*ACL_ViewExecutor                                    `protobuf:"bytes,18,rep,name=view_executors,json=viewExecutors" json:"view_executors,omitempty"`
+	AccessSandboxes                                  []*ACL_AccessSandbox                                   `protobuf:"bytes,19,rep,name=access_sandboxes,json=accessSandboxes" json:"access_sandboxes,omitempty"`
+	AccessMesosLogs                                  []*ACL_AccessMesosLog                                  `protobuf:"bytes,20,rep,name=access_mesos_logs,json=accessMesosLogs" json:"access_mesos_logs,omitempty"`
+	ViewRoles                                        []*ACL_ViewRole                                        `protobuf:"bytes,21,rep,name=view_roles,json=viewRoles" json:"view_roles,omitempty"`
+	ViewFlags                                        []*ACL_ViewFlags                                       `protobuf:"bytes,22,rep,name=view_flags,json=viewFlags" json:"view_flags,omitempty"`
+	LaunchNestedContainersAsUser                     []*ACL_LaunchNestedContainerAsUser                     `protobuf:"bytes,23,rep,name=launch_nested_containers_as_user,json=launchNestedContainersAsUser" json:"launch_nested_containers_as_user,omitempty"`
+	LaunchNestedContainersUnderParentWithUser        []*ACL_LaunchNestedContainerUnderParentWithUser        `protobuf:"bytes,24,rep,name=launch_nested_containers_under_parent_with_user,json=launchNestedContainersUnderParentWithUser" json:"launch_nested_containers_under_parent_with_user,omitempty"`
+	KillNestedContainers                             []*ACL_KillNestedContainer                             `protobuf:"bytes,25,rep,name=kill_nested_containers,json=killNestedContainers" json:"kill_nested_containers,omitempty"`
+	WaitNestedContainers                             []*ACL_WaitNestedContainer                             `protobuf:"bytes,26,rep,name=wait_nested_containers,json=waitNestedContainers" json:"wait_nested_containers,omitempty"`
+	LaunchNestedContainerSessionsAsUser              []*ACL_LaunchNestedContainerSessionAsUser              `protobuf:"bytes,27,rep,name=launch_nested_container_sessions_as_user,json=launchNestedContainerSessionsAsUser" json:"launch_nested_container_sessions_as_user,omitempty"`
+	LaunchNestedContainerSessionsUnderParentWithUser []*ACL_LaunchNestedContainerSessionUnderParentWithUser `protobuf:"bytes,28,rep,name=launch_nested_container_sessions_under_parent_with_user,json=launchNestedContainerSessionsUnderParentWithUser" json:"launch_nested_container_sessions_under_parent_with_user,omitempty"`
+	AttachContainersInput                            []*ACL_AttachContainerInput                            `protobuf:"bytes,29,rep,name=attach_containers_input,json=attachContainersInput" json:"attach_containers_input,omitempty"`
+	AttachContainersOutput                           []*ACL_AttachContainerOutput                           `protobuf:"bytes,30,rep,name=attach_containers_output,json=attachContainersOutput" json:"attach_containers_output,omitempty"`
+	ViewContainers                                   []*ACL_ViewContainer                                   `protobuf:"bytes,31,rep,name=view_containers,json=viewContainers" json:"view_containers,omitempty"`
+	SetLogLevel                                      []*ACL_SetLogLevel                                     `protobuf:"bytes,32,rep,name=set_log_level,json=setLogLevel" json:"set_log_level,omitempty"`
+	RemoveNestedContainers                           []*ACL_RemoveNestedContainer                           `protobuf:"bytes,33,rep,name=remove_nested_containers,json=removeNestedContainers" json:"remove_nested_containers,omitempty"`
+	RegisterAgents                                   []*ACL_RegisterAgent                                   `protobuf:"bytes,34,rep,name=register_agents,json=registerAgents" json:"register_agents,omitempty"`
+	UpdateMaintenanceSchedules                       []*ACL_UpdateMaintenanceSchedule                       `protobuf:"bytes,35,rep,name=update_maintenance_schedules,json=updateMaintenanceSchedules" json:"update_maintenance_schedules,omitempty"`
+	GetMaintenanceSchedules                          []*ACL_GetMaintenanceSchedule                          `protobuf:"bytes,36,rep,name=get_maintenance_schedules,json=getMaintenanceSchedules" json:"get_maintenance_schedules,omitempty"`
+	StartMaintenances                                []*ACL_StartMaintenance                                `protobuf:"bytes,37,rep,name=start_maintenances,json=startMaintenances" json:"start_maintenances,omitempty"`
+	StopMaintenances                                 []*ACL_StopMaintenance                                 `protobuf:"bytes,38,rep,name=stop_maintenances,json=stopMaintenances" json:"stop_maintenances,omitempty"`
+	GetMaintenanceStatuses                           []*ACL_GetMaintenanceStatus                            `protobuf:"bytes,39,rep,name=get_maintenance_statuses,json=getMaintenanceStatuses" json:"get_maintenance_statuses,omitempty"`
+	DrainAgents                                      []*ACL_DrainAgent                                      `protobuf:"bytes,56,rep,name=drain_agents,json=drainAgents" json:"drain_agents,omitempty"`
+	DeactivateAgents                                 []*ACL_DeactivateAgent                                 `protobuf:"bytes,57,rep,name=deactivate_agents,json=deactivateAgents" json:"deactivate_agents,omitempty"`
+	ReactivateAgents                                 []*ACL_ReactivateAgent                                 `protobuf:"bytes,58,rep,name=reactivate_agents,json=reactivateAgents" json:"reactivate_agents,omitempty"`
+	MarkAgentsGone                                   []*ACL_MarkAgentGone                                   `protobuf:"bytes,40,rep,name=mark_agents_gone,json=markAgentsGone" json:"mark_agents_gone,omitempty"`
+	LaunchStandaloneContainers                       []*ACL_LaunchStandaloneContainer                       `protobuf:"bytes,41,rep,name=launch_standalone_containers,json=launchStandaloneContainers" json:"launch_standalone_containers,omitempty"`
+	KillStandaloneContainers                         []*ACL_KillStandaloneContainer                         `protobuf:"bytes,42,rep,name=kill_standalone_containers,json=killStandaloneContainers" json:"kill_standalone_containers,omitempty"`
+	WaitStandaloneContainers                         []*ACL_WaitStandaloneContainer                         `protobuf:"bytes,43,rep,name=wait_standalone_containers,json=waitStandaloneContainers" json:"wait_standalone_containers,omitempty"`
+	RemoveStandaloneContainers                       []*ACL_RemoveStandaloneContainer                       `protobuf:"bytes,44,rep,name=remove_standalone_containers,json=removeStandaloneContainers" json:"remove_standalone_containers,omitempty"`
+	ViewStandaloneContainers                         []*ACL_ViewStandaloneContainer                         `protobuf:"bytes,46,rep,name=view_standalone_containers,json=viewStandaloneContainers" json:"view_standalone_containers,omitempty"`
+	ModifyResourceProviderConfigs                    []*ACL_ModifyResourceProviderConfig                    `protobuf:"bytes,45,rep,name=modify_resource_provider_configs,json=modifyResourceProviderConfigs" json:"modify_resource_provider_configs,omitempty"`
+	MarkResourceProvidersGone                        []*ACL_MarkResourceProvidersGone                       `protobuf:"bytes,54,rep,name=mark_resource_providers_gone,json=markResourceProvidersGone" json:"mark_resource_providers_gone,omitempty"`
+	ViewResourceProviders                            []*ACL_ViewResourceProvider                            `protobuf:"bytes,53,rep,name=view_resource_providers,json=viewResourceProviders" json:"view_resource_providers,omitempty"`
+	PruneImages                                      []*ACL_PruneImages                                     `protobuf:"bytes,47,rep,name=prune_images,json=pruneImages" json:"prune_images,omitempty"`
+	ResizeVolumes                                    []*ACL_ResizeVolume                                    `protobuf:"bytes,48,rep,name=resize_volumes,json=resizeVolumes" json:"resize_volumes,omitempty"`
+	CreateBlockDisks                                 []*ACL_CreateBlockDisk                                 `protobuf:"bytes,49,rep,name=create_block_disks,json=createBlockDisks" json:"create_block_disks,omitempty"`
+	DestroyBlockDisks                                []*ACL_DestroyBlockDisk                                `protobuf:"bytes,50,rep,name=destroy_block_disks,json=destroyBlockDisks" json:"destroy_block_disks,omitempty"`
+	CreateMountDisks                                 []*ACL_CreateMountDisk                                 `protobuf:"bytes,51,rep,name=create_mount_disks,json=createMountDisks" json:"create_mount_disks,omitempty"`
+	DestroyMountDisks                                []*ACL_DestroyMountDisk                                `protobuf:"bytes,52,rep,name=destroy_mount_disks,json=destroyMountDisks" json:"destroy_mount_disks,omitempty"`
+	DestroyRawDisks                                  []*ACL_DestroyRawDisk                                  `protobuf:"bytes,55,rep,name=destroy_raw_disks,json=destroyRawDisks" json:"destroy_raw_disks,omitempty"`
+	unknownFields                                    protoimpl.UnknownFields
+	sizeCache                                        protoimpl.SizeCache
+}
+
+// Default values for ACLs fields.
+const (
+	Default_ACLs_Permissive = bool(true)
+)
+
+func (x *ACLs) Reset() {
+	*x = ACLs{}
+	mi := &file_mesos_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACLs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACLs) ProtoMessage() {}
+
+func (x *ACLs) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACLs.ProtoReflect.Descriptor instead.
+func (*ACLs) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ACLs) GetPermissive() bool {
+	if x != nil && x.Permissive != nil {
+		return *x.Permissive
+	}
+	return Default_ACLs_Permissive
+}
+
+func (x *ACLs) GetRegisterFrameworks() []*ACL_RegisterFramework {
+	if x != nil {
+		return x.RegisterFrameworks
+	}
+	return nil
+}
+
+func (x *ACLs) GetRunTasks() []*ACL_RunTask {
+	if x != nil {
+		return x.RunTasks
+	}
+	return nil
+}
+
+func (x *ACLs) GetReserveResources() []*ACL_ReserveResources {
+	if x != nil {
+		return x.ReserveResources
+	}
+	return nil
+}
+
+func (x *ACLs) GetUnreserveResources() []*ACL_UnreserveResources {
+	if x != nil {
+		return x.UnreserveResources
+	}
+	return nil
+}
+
+func (x *ACLs) GetCreateVolumes() []*ACL_CreateVolume {
+	if x != nil {
+		return x.CreateVolumes
+	}
+	return nil
+}
+
+func (x *ACLs) GetDestroyVolumes() []*ACL_DestroyVolume {
+	if x != nil {
+		return x.DestroyVolumes
+	}
+	return nil
+}
+
+func (x *ACLs) GetTeardownFrameworks() []*ACL_TeardownFramework {
+	if x != nil {
+		return x.TeardownFrameworks
+	}
+	return nil
+}
+
+func (x *ACLs) GetUpdateWeights() []*ACL_UpdateWeight {
+	if x != nil {
+		return x.UpdateWeights
+	}
+	return nil
+}
+
+func (x *ACLs) GetGetEndpoints() []*ACL_GetEndpoint {
+	if x != nil {
+		return x.GetEndpoints
+	}
+	return nil
+}
+
+func (x *ACLs) GetGetQuotas() []*ACL_GetQuota {
+	if x != nil {
+		return x.GetQuotas
+	}
+	return nil
+}
+
+func (x *ACLs) GetUpdateQuotas() []*ACL_UpdateQuota {
+	if x != nil {
+		return x.UpdateQuotas
+	}
+	return nil
+}
+
+func (x *ACLs) GetViewFrameworks() []*ACL_ViewFramework {
+	if x != nil {
+		return x.ViewFrameworks
+	}
+	return nil
+}
+
+func (x *ACLs) GetViewTasks() []*ACL_ViewTask {
+	if x != nil {
+		return x.ViewTasks
+	}
+	return nil
+}
+
+func (x *ACLs) GetViewExecutors() []*ACL_ViewExecutor {
+	if x != nil {
+		return x.ViewExecutors
+	}
+	return nil
+}
+
+func (x *ACLs) GetAccessSandboxes() []*ACL_AccessSandbox {
+	if x != nil {
+		return x.AccessSandboxes
+	}
+	return nil
+}
+
+func (x *ACLs) GetAccessMesosLogs() []*ACL_AccessMesosLog {
+	if x != nil {
+		return x.AccessMesosLogs
+	}
+	return nil
+}
+
+func (x *ACLs) GetViewRoles() []*ACL_ViewRole {
+	if x != nil {
+		return x.ViewRoles
+	}
+	return nil
+}
+
+func (x *ACLs) GetViewFlags() []*ACL_ViewFlags {
+	if x != nil {
+		return x.ViewFlags
+	}
+	return nil
+}
+
+func (x *ACLs) GetLaunchNestedContainersAsUser() []*ACL_LaunchNestedContainerAsUser {
+	if x != nil {
+		return x.LaunchNestedContainersAsUser
+	}
+	return nil
+}
+
+func (x *ACLs) GetLaunchNestedContainersUnderParentWithUser() []*ACL_LaunchNestedContainerUnderParentWithUser {
+	if x != nil {
+		return x.LaunchNestedContainersUnderParentWithUser
+	}
+	return nil
+}
+
+func (x *ACLs) GetKillNestedContainers() []*ACL_KillNestedContainer {
+	if x != nil {
+		return x.KillNestedContainers
+	}
+	return nil
+}
+
+func (x *ACLs) GetWaitNestedContainers() []*ACL_WaitNestedContainer {
+	if x != nil {
+		return x.WaitNestedContainers
+	}
+	return nil
+}
+
+func (x *ACLs) GetLaunchNestedContainerSessionsAsUser() []*ACL_LaunchNestedContainerSessionAsUser {
+	if x != nil {
+		return x.LaunchNestedContainerSessionsAsUser
+	}
+	return nil
+}
+
+func (x *ACLs) GetLaunchNestedContainerSessionsUnderParentWithUser() []*ACL_LaunchNestedContainerSessionUnderParentWithUser {
+	if x != nil {
+		return x.LaunchNestedContainerSessionsUnderParentWithUser
+	}
+	return nil
+}
+
+func (x *ACLs) GetAttachContainersInput() []*ACL_AttachContainerInput {
+	if x != nil {
+		return x.AttachContainersInput
+	}
+	return nil
+}
+
+func (x *ACLs) GetAttachContainersOutput() []*ACL_AttachContainerOutput {
+	if x != nil {
+		return x.AttachContainersOutput
+	}
+	return nil
+}
+
+func (x *ACLs) GetViewContainers() []*ACL_ViewContainer {
+	if x != nil {
+		return x.ViewContainers
+	}
+	return nil
+}
+
+func (x *ACLs) GetSetLogLevel() []*ACL_SetLogLevel {
+	if x != nil {
+		return x.SetLogLevel
+	}
+	return nil
+}
+
+func (x *ACLs) GetRemoveNestedContainers() []*ACL_RemoveNestedContainer {
+	if x != nil {
+		return x.RemoveNestedContainers
+	}
+	return nil
+}
+
+func (x *ACLs) GetRegisterAgents() []*ACL_RegisterAgent {
+	if x != nil {
+		return x.RegisterAgents
+	}
+	return nil
+}
+
+func (x *ACLs) GetUpdateMaintenanceSchedules() []*ACL_UpdateMaintenanceSchedule {
+	if x != nil {
+		return x.UpdateMaintenanceSchedules
+	}
+	return nil
+}
+
+func (x *ACLs) GetGetMaintenanceSchedules() []*ACL_GetMaintenanceSchedule {
+	if x != nil {
+		return x.GetMaintenanceSchedules
+	}
+	return nil
+}
+
+func (x *ACLs) GetStartMaintenances() []*ACL_StartMaintenance {
+	if x != nil {
+		return x.StartMaintenances
+	}
+	return nil
+}
+
+func (x *ACLs) GetStopMaintenances() []*ACL_StopMaintenance {
+	if x != nil {
+		return x.StopMaintenances
+	}
+	return nil
+}
+
+func (x *ACLs) GetGetMaintenanceStatuses() []*ACL_GetMaintenanceStatus {
+	if x != nil {
+		return x.GetMaintenanceStatuses
+	}
+	return nil
+}
+
+func (x *ACLs) GetDrainAgents() []*ACL_DrainAgent {
+	if x != nil {
+		return x.DrainAgents
+	}
+	return nil
+}
+
+func (x *ACLs) GetDeactivateAgents() []*ACL_DeactivateAgent {
+	if x != nil {
+		return x.DeactivateAgents
+	}
+	return nil
+}
+
+func (x *ACLs) GetReactivateAgents() []*ACL_ReactivateAgent {
+	if x != nil {
+		return x.ReactivateAgents
+	}
+	return nil
+}
+
+func (x *ACLs) GetMarkAgentsGone() []*ACL_MarkAgentGone {
+	if x != nil {
+		return x.MarkAgentsGone
+	}
+	return nil
+}
+
+func (x *ACLs) GetLaunchStandaloneContainers() []*ACL_LaunchStandaloneContainer {
+	if x != nil {
+		return x.LaunchStandaloneContainers
+	}
+	return nil
+}
+
+func (x *ACLs) GetKillStandaloneContainers() []*ACL_KillStandaloneContainer {
+	if x != nil {
+		return x.KillStandaloneContainers
+	}
+	return nil
+}
+
+func (x *ACLs) GetWaitStandaloneContainers() []*ACL_WaitStandaloneContainer {
+	if x != nil {
+		return x.WaitStandaloneContainers
+	}
+	return nil
+}
+
+func (x *ACLs) GetRemoveStandaloneContainers() []*ACL_RemoveStandaloneContainer {
+	if x != nil {
+		return x.RemoveStandaloneContainers
+	}
+	return nil
+}
+
+func (x *ACLs) GetViewStandaloneContainers() []*ACL_ViewStandaloneContainer {
+	if x != nil {
+		return x.ViewStandaloneContainers
+	}
+	return nil
+}
+
+func (x *ACLs) GetModifyResourceProviderConfigs() []*ACL_ModifyResourceProviderConfig {
+	if x != nil {
+		return x.ModifyResourceProviderConfigs
+	}
+	return nil
+}
+
+func (x *ACLs) GetMarkResourceProvidersGone() []*ACL_MarkResourceProvidersGone {
+	if x != nil {
+		return x.MarkResourceProvidersGone
+	}
+	return nil
+}
+
+func (x *ACLs) GetViewResourceProviders() []*ACL_ViewResourceProvider {
+	if x != nil {
+		return x.ViewResourceProviders
+	}
+	return nil
+}
+
+func (x *ACLs) GetPruneImages() []*ACL_PruneImages {
+	if x != nil {
+		return x.PruneImages
+	}
+	return nil
+}
+
+func (x *ACLs) GetResizeVolumes() []*ACL_ResizeVolume {
+	if x != nil {
+		return x.ResizeVolumes
+	}
+	return nil
+}
+
+func (x *ACLs) GetCreateBlockDisks() []*ACL_CreateBlockDisk {
+	if x != nil {
+		return x.CreateBlockDisks
+	}
+	return nil
+}
+
+func (x *ACLs) GetDestroyBlockDisks() []*ACL_DestroyBlockDisk {
+	if x != nil {
+		return x.DestroyBlockDisks
+	}
+	return nil
+}
+
+func (x *ACLs) GetCreateMountDisks() []*ACL_CreateMountDisk {
+	if x != nil {
+		return x.CreateMountDisks
+	}
+	return nil
+}
+
+func (x *ACLs) GetDestroyMountDisks() []*ACL_DestroyMountDisk {
+	if x != nil {
+		return x.DestroyMountDisks
+	}
+	return nil
+}
+
+func (x *ACLs) GetDestroyRawDisks() []*ACL_DestroyRawDisk {
+	if x != nil {
+		return x.DestroyRawDisks
+	}
+	return nil
+}
+
+type Modules struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Libraries     []*Modules_Library     `protobuf:"bytes,1,rep,name=libraries" json:"libraries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Modules) Reset() {
+	*x = Modules{}
+	mi := &file_mesos_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Modules) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Modules) ProtoMessage() {}
+
+func (x *Modules) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Modules.ProtoReflect.Descriptor instead.
+func (*Modules) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *Modules) GetLibraries() []*Modules_Library {
+	if x != nil {
+		return x.Libraries
+	}
+	return nil
+}
+
+type Device struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          *string                `protobuf:"bytes,1,opt,name=path" json:"path,omitempty"`
+	Number        *Device_Number         `protobuf:"bytes,2,opt,name=number" json:"number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Device) Reset() {
+	*x = Device{}
+	mi := &file_mesos_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Device) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Device) ProtoMessage() {}
+
+func (x *Device) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Device.ProtoReflect.Descriptor instead.
+func (*Device) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *Device) GetPath() string {
+	if x != nil && x.Path != nil {
+		return *x.Path
+	}
+	return ""
+}
+
+func (x *Device) GetNumber() *Device_Number {
+	if x != nil {
+		return x.Number
+	}
+	return nil
+}
+
+type DeviceAccess struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Device        *Device                `protobuf:"bytes,1,req,name=device" json:"device,omitempty"`
+	Access        *DeviceAccess_Access   `protobuf:"bytes,2,req,name=access" json:"access,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceAccess) Reset() {
+	*x = DeviceAccess{}
+	mi := &file_mesos_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceAccess) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceAccess) ProtoMessage() {}
+
+func (x *DeviceAccess) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceAccess.ProtoReflect.Descriptor instead.
+func (*DeviceAccess) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *DeviceAccess) GetDevice() *Device {
+	if x != nil {
+		return x.Device
+	}
+	return nil
+}
+
+func (x *DeviceAccess) GetAccess() *DeviceAccess_Access {
+	if x != nil {
+		return x.Access
+	}
+	return nil
+}
+
+type DeviceWhitelist struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AllowedDevices []*DeviceAccess        `protobuf:"bytes,1,rep,name=allowed_devices,json=allowedDevices" json:"allowed_devices,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DeviceWhitelist) Reset() {
+	*x = DeviceWhitelist{}
+	mi := &file_mesos_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceWhitelist) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceWhitelist) ProtoMessage() {}
+
+func (x *DeviceWhitelist) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceWhitelist.ProtoReflect.Descriptor instead.
+func (*DeviceWhitelist) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *DeviceWhitelist) GetAllowedDevices() []*DeviceAccess {
+	if x != nil {
+		return x.AllowedDevices
+	}
+	return nil
+}
+
+type Firewall struct {
+	state             protoimpl.MessageState          `protogen:"open.v1"`
+	DisabledEndpoints *Firewall_DisabledEndpointsRule `protobuf:"bytes,1,opt,name=disabled_endpoints,json=disabledEndpoints" json:"disabled_endpoints,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *Firewall) Reset() {
+	*x = Firewall{}
+	mi := &file_mesos_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Firewall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Firewall) ProtoMessage() {}
+
+func (x *Firewall) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Firewall.ProtoReflect.Descriptor instead.
+func (*Firewall) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *Firewall) GetDisabledEndpoints() *Firewall_DisabledEndpointsRule {
+	if x != nil {
+		return x.DisabledEndpoints
+	}
+	return nil
+}
+
+type ContainerDNSInfo struct {
+	state         protoimpl.MessageState         `protogen:"open.v1"`
+	Mesos         []*ContainerDNSInfo_MesosInfo  `protobuf:"bytes,1,rep,name=mesos" json:"mesos,omitempty"`
+	Docker        []*ContainerDNSInfo_DockerInfo `protobuf:"bytes,2,rep,name=docker" json:"docker,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ContainerDNSInfo) Reset() {
+	*x = ContainerDNSInfo{}
+	mi := &file_mesos_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContainerDNSInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContainerDNSInfo) ProtoMessage() {}
+
+func (x *ContainerDNSInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContainerDNSInfo.ProtoReflect.Descriptor instead.
+func (*ContainerDNSInfo) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *ContainerDNSInfo) GetMesos() []*ContainerDNSInfo_MesosInfo {
+	if x != nil {
+		return x.Mesos
+	}
+	return nil
+}
+
+func (x *ContainerDNSInfo) GetDocker() []*ContainerDNSInfo_DockerInfo {
+	if x != nil {
+		return x.Docker
+	}
+	return nil
+}
+
+type AgentCapability struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          *AgentCapability_Type  `protobuf:"varint,1,opt,name=type,enum=mesosctl.v1.AgentCapability_Type" json:"type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentCapability) Reset() {
+	*x = AgentCapability{}
+	mi := &file_mesos_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentCapability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentCapability) ProtoMessage() {}
+
+func (x *AgentCapability) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentCapability.ProtoReflect.Descriptor instead.
+func (*AgentCapability) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *AgentCapability) GetType() AgentCapability_Type {
+	if x != nil && x.Type != nil {
+		return *x.Type
+	}
+	return AgentCapability_UNKNOWN
+}
+
+type SlaveCapabilities struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Capabilities  []*AgentCapability     `protobuf:"bytes,1,rep,name=capabilities" json:"capabilities,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlaveCapabilities) Reset() {
+	*x = SlaveCapabilities{}
+	mi := &file_mesos_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlaveCapabilities) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlaveCapabilities) ProtoMessage() {}
+
+func (x *SlaveCapabilities) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlaveCapabilities.ProtoReflect.Descriptor instead.
+func (*SlaveCapabilities) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *SlaveCapabilities) GetCapabilities() []*AgentCapability {
+	if x != nil {
+		return x.Capabilities
+	}
+	return nil
+}
+
+type ImageGcConfig struct {
+	state                  protoimpl.MessageState `protogen:"open.v1"`
+	ImageDiskHeadroom      *float64               `protobuf:"fixed64,1,req,name=image_disk_headroom,json=imageDiskHeadroom" json:"image_disk_headroom,omitempty"`
+	ImageDiskWatchInterval *DurationInfo          `protobuf:"bytes,2,req,name=image_disk_watch_interval,json=imageDiskWatchInterval" json:"image_disk_watch_interval,omitempty"`
+	ExcludedImages         []*Image               `protobuf:"bytes,3,rep,name=excluded_images,json=excludedImages" json:"excluded_images,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *ImageGcConfig) Reset() {
+	*x = ImageGcConfig{}
+	mi := &file_mesos_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImageGcConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImageGcConfig) ProtoMessage() {}
+
+func (x *ImageGcConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImageGcConfig.ProtoReflect.Descriptor instead.
+func (*ImageGcConfig) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *ImageGcConfig) GetImageDiskHeadroom() float64 {
+	if x != nil && x.ImageDiskHeadroom != nil {
+		return *x.ImageDiskHeadroom
+	}
+	return 0
+}
+
+func (x *ImageGcConfig) GetImageDiskWatchInterval() *DurationInfo {
+	if x != nil {
+		return x.ImageDiskWatchInterval
+	}
+	return nil
+}
+
+func (x *ImageGcConfig) GetExcludedImages() []*Image {
+	if x != nil {
+		return x.ExcludedImages
+	}
+	return nil
+}
+
 type Call_GetMetrics struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Timeout       *DurationInfo          `protobuf:"bytes,1,opt,name=timeout" json:"timeout,omitempty"`
@@ -6047,7 +7258,7 @@ type Call_GetMetrics struct {
 
 func (x *Call_GetMetrics) Reset() {
 	*x = Call_GetMetrics{}
-	mi := &file_mesos_proto_msgTypes[52]
+	mi := &file_mesos_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6059,7 +7270,7 @@ func (x *Call_GetMetrics) String() string {
 func (*Call_GetMetrics) ProtoMessage() {}
 
 func (x *Call_GetMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[52]
+	mi := &file_mesos_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6092,7 +7303,7 @@ type Call_SetLoggingLevel struct {
 
 func (x *Call_SetLoggingLevel) Reset() {
 	*x = Call_SetLoggingLevel{}
-	mi := &file_mesos_proto_msgTypes[53]
+	mi := &file_mesos_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6104,7 +7315,7 @@ func (x *Call_SetLoggingLevel) String() string {
 func (*Call_SetLoggingLevel) ProtoMessage() {}
 
 func (x *Call_SetLoggingLevel) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[53]
+	mi := &file_mesos_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6143,7 +7354,7 @@ type Call_ListFiles struct {
 
 func (x *Call_ListFiles) Reset() {
 	*x = Call_ListFiles{}
-	mi := &file_mesos_proto_msgTypes[54]
+	mi := &file_mesos_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6155,7 +7366,7 @@ func (x *Call_ListFiles) String() string {
 func (*Call_ListFiles) ProtoMessage() {}
 
 func (x *Call_ListFiles) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[54]
+	mi := &file_mesos_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6189,7 +7400,7 @@ type Call_ReadFile struct {
 
 func (x *Call_ReadFile) Reset() {
 	*x = Call_ReadFile{}
-	mi := &file_mesos_proto_msgTypes[55]
+	mi := &file_mesos_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6201,7 +7412,7 @@ func (x *Call_ReadFile) String() string {
 func (*Call_ReadFile) ProtoMessage() {}
 
 func (x *Call_ReadFile) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[55]
+	mi := &file_mesos_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6248,7 +7459,7 @@ type Call_GetContainers struct {
 
 func (x *Call_GetContainers) Reset() {
 	*x = Call_GetContainers{}
-	mi := &file_mesos_proto_msgTypes[56]
+	mi := &file_mesos_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6260,7 +7471,7 @@ func (x *Call_GetContainers) String() string {
 func (*Call_GetContainers) ProtoMessage() {}
 
 func (x *Call_GetContainers) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[56]
+	mi := &file_mesos_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6305,7 +7516,7 @@ type Call_LaunchContainer struct {
 
 func (x *Call_LaunchContainer) Reset() {
 	*x = Call_LaunchContainer{}
-	mi := &file_mesos_proto_msgTypes[57]
+	mi := &file_mesos_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6317,7 +7528,7 @@ func (x *Call_LaunchContainer) String() string {
 func (*Call_LaunchContainer) ProtoMessage() {}
 
 func (x *Call_LaunchContainer) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[57]
+	mi := &file_mesos_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6379,7 +7590,7 @@ type Call_ContainerCall struct {
 
 func (x *Call_ContainerCall) Reset() {
 	*x = Call_ContainerCall{}
-	mi := &file_mesos_proto_msgTypes[58]
+	mi := &file_mesos_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6391,7 +7602,7 @@ func (x *Call_ContainerCall) String() string {
 func (*Call_ContainerCall) ProtoMessage() {}
 
 func (x *Call_ContainerCall) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[58]
+	mi := &file_mesos_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6424,7 +7635,7 @@ type Call_KillContainer struct {
 
 func (x *Call_KillContainer) Reset() {
 	*x = Call_KillContainer{}
-	mi := &file_mesos_proto_msgTypes[59]
+	mi := &file_mesos_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6436,7 +7647,7 @@ func (x *Call_KillContainer) String() string {
 func (*Call_KillContainer) ProtoMessage() {}
 
 func (x *Call_KillContainer) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[59]
+	mi := &file_mesos_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6475,7 +7686,7 @@ type Call_PruneImages struct {
 
 func (x *Call_PruneImages) Reset() {
 	*x = Call_PruneImages{}
-	mi := &file_mesos_proto_msgTypes[60]
+	mi := &file_mesos_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6487,7 +7698,7 @@ func (x *Call_PruneImages) String() string {
 func (*Call_PruneImages) ProtoMessage() {}
 
 func (x *Call_PruneImages) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[60]
+	mi := &file_mesos_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6519,7 +7730,7 @@ type Response_GetHealth struct {
 
 func (x *Response_GetHealth) Reset() {
 	*x = Response_GetHealth{}
-	mi := &file_mesos_proto_msgTypes[62]
+	mi := &file_mesos_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6531,7 +7742,7 @@ func (x *Response_GetHealth) String() string {
 func (*Response_GetHealth) ProtoMessage() {}
 
 func (x *Response_GetHealth) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[62]
+	mi := &file_mesos_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6563,7 +7774,7 @@ type Response_GetFlags struct {
 
 func (x *Response_GetFlags) Reset() {
 	*x = Response_GetFlags{}
-	mi := &file_mesos_proto_msgTypes[63]
+	mi := &file_mesos_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6575,7 +7786,7 @@ func (x *Response_GetFlags) String() string {
 func (*Response_GetFlags) ProtoMessage() {}
 
 func (x *Response_GetFlags) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[63]
+	mi := &file_mesos_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6607,7 +7818,7 @@ type Response_GetVersion struct {
 
 func (x *Response_GetVersion) Reset() {
 	*x = Response_GetVersion{}
-	mi := &file_mesos_proto_msgTypes[64]
+	mi := &file_mesos_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6619,7 +7830,7 @@ func (x *Response_GetVersion) String() string {
 func (*Response_GetVersion) ProtoMessage() {}
 
 func (x *Response_GetVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[64]
+	mi := &file_mesos_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6651,7 +7862,7 @@ type Response_GetMetrics struct {
 
 func (x *Response_GetMetrics) Reset() {
 	*x = Response_GetMetrics{}
-	mi := &file_mesos_proto_msgTypes[65]
+	mi := &file_mesos_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6663,7 +7874,7 @@ func (x *Response_GetMetrics) String() string {
 func (*Response_GetMetrics) ProtoMessage() {}
 
 func (x *Response_GetMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[65]
+	mi := &file_mesos_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6695,7 +7906,7 @@ type Response_GetLoggingLevel struct {
 
 func (x *Response_GetLoggingLevel) Reset() {
 	*x = Response_GetLoggingLevel{}
-	mi := &file_mesos_proto_msgTypes[66]
+	mi := &file_mesos_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6707,7 +7918,7 @@ func (x *Response_GetLoggingLevel) String() string {
 func (*Response_GetLoggingLevel) ProtoMessage() {}
 
 func (x *Response_GetLoggingLevel) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[66]
+	mi := &file_mesos_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6739,7 +7950,7 @@ type Response_ListFiles struct {
 
 func (x *Response_ListFiles) Reset() {
 	*x = Response_ListFiles{}
-	mi := &file_mesos_proto_msgTypes[67]
+	mi := &file_mesos_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6751,7 +7962,7 @@ func (x *Response_ListFiles) String() string {
 func (*Response_ListFiles) ProtoMessage() {}
 
 func (x *Response_ListFiles) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[67]
+	mi := &file_mesos_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6784,7 +7995,7 @@ type Response_ReadFile struct {
 
 func (x *Response_ReadFile) Reset() {
 	*x = Response_ReadFile{}
-	mi := &file_mesos_proto_msgTypes[68]
+	mi := &file_mesos_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6796,7 +8007,7 @@ func (x *Response_ReadFile) String() string {
 func (*Response_ReadFile) ProtoMessage() {}
 
 func (x *Response_ReadFile) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[68]
+	mi := &file_mesos_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6837,7 +8048,7 @@ type Response_GetState struct {
 
 func (x *Response_GetState) Reset() {
 	*x = Response_GetState{}
-	mi := &file_mesos_proto_msgTypes[69]
+	mi := &file_mesos_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6849,7 +8060,7 @@ func (x *Response_GetState) String() string {
 func (*Response_GetState) ProtoMessage() {}
 
 func (x *Response_GetState) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[69]
+	mi := &file_mesos_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6895,7 +8106,7 @@ type Response_GetContainers struct {
 
 func (x *Response_GetContainers) Reset() {
 	*x = Response_GetContainers{}
-	mi := &file_mesos_proto_msgTypes[70]
+	mi := &file_mesos_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6907,7 +8118,7 @@ func (x *Response_GetContainers) String() string {
 func (*Response_GetContainers) ProtoMessage() {}
 
 func (x *Response_GetContainers) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[70]
+	mi := &file_mesos_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6940,7 +8151,7 @@ type Response_GetFrameworks struct {
 
 func (x *Response_GetFrameworks) Reset() {
 	*x = Response_GetFrameworks{}
-	mi := &file_mesos_proto_msgTypes[71]
+	mi := &file_mesos_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6952,7 +8163,7 @@ func (x *Response_GetFrameworks) String() string {
 func (*Response_GetFrameworks) ProtoMessage() {}
 
 func (x *Response_GetFrameworks) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[71]
+	mi := &file_mesos_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6992,7 +8203,7 @@ type Response_GetExecutors struct {
 
 func (x *Response_GetExecutors) Reset() {
 	*x = Response_GetExecutors{}
-	mi := &file_mesos_proto_msgTypes[72]
+	mi := &file_mesos_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7004,7 +8215,7 @@ func (x *Response_GetExecutors) String() string {
 func (*Response_GetExecutors) ProtoMessage() {}
 
 func (x *Response_GetExecutors) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[72]
+	mi := &file_mesos_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7047,7 +8258,7 @@ type Response_GetTasks struct {
 
 func (x *Response_GetTasks) Reset() {
 	*x = Response_GetTasks{}
-	mi := &file_mesos_proto_msgTypes[73]
+	mi := &file_mesos_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7059,7 +8270,7 @@ func (x *Response_GetTasks) String() string {
 func (*Response_GetTasks) ProtoMessage() {}
 
 func (x *Response_GetTasks) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[73]
+	mi := &file_mesos_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7119,7 +8330,7 @@ type Response_GetAgent struct {
 
 func (x *Response_GetAgent) Reset() {
 	*x = Response_GetAgent{}
-	mi := &file_mesos_proto_msgTypes[74]
+	mi := &file_mesos_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7131,7 +8342,7 @@ func (x *Response_GetAgent) String() string {
 func (*Response_GetAgent) ProtoMessage() {}
 
 func (x *Response_GetAgent) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[74]
+	mi := &file_mesos_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7168,7 +8379,7 @@ type Response_WaitContainer struct {
 
 func (x *Response_WaitContainer) Reset() {
 	*x = Response_WaitContainer{}
-	mi := &file_mesos_proto_msgTypes[75]
+	mi := &file_mesos_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7180,7 +8391,7 @@ func (x *Response_WaitContainer) String() string {
 func (*Response_WaitContainer) ProtoMessage() {}
 
 func (x *Response_WaitContainer) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[75]
+	mi := &file_mesos_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7245,7 +8456,7 @@ type Response_GetContainers_Container struct {
 
 func (x *Response_GetContainers_Container) Reset() {
 	*x = Response_GetContainers_Container{}
-	mi := &file_mesos_proto_msgTypes[76]
+	mi := &file_mesos_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7257,7 +8468,7 @@ func (x *Response_GetContainers_Container) String() string {
 func (*Response_GetContainers_Container) ProtoMessage() {}
 
 func (x *Response_GetContainers_Container) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[76]
+	mi := &file_mesos_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7324,7 +8535,7 @@ type Response_GetFrameworks_Framework struct {
 
 func (x *Response_GetFrameworks_Framework) Reset() {
 	*x = Response_GetFrameworks_Framework{}
-	mi := &file_mesos_proto_msgTypes[77]
+	mi := &file_mesos_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7336,7 +8547,7 @@ func (x *Response_GetFrameworks_Framework) String() string {
 func (*Response_GetFrameworks_Framework) ProtoMessage() {}
 
 func (x *Response_GetFrameworks_Framework) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[77]
+	mi := &file_mesos_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7368,7 +8579,7 @@ type Response_GetExecutors_Executor struct {
 
 func (x *Response_GetExecutors_Executor) Reset() {
 	*x = Response_GetExecutors_Executor{}
-	mi := &file_mesos_proto_msgTypes[78]
+	mi := &file_mesos_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7380,7 +8591,7 @@ func (x *Response_GetExecutors_Executor) String() string {
 func (*Response_GetExecutors_Executor) ProtoMessage() {}
 
 func (x *Response_GetExecutors_Executor) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[78]
+	mi := &file_mesos_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7412,7 +8623,7 @@ type Value_Scalar struct {
 
 func (x *Value_Scalar) Reset() {
 	*x = Value_Scalar{}
-	mi := &file_mesos_proto_msgTypes[79]
+	mi := &file_mesos_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7424,7 +8635,7 @@ func (x *Value_Scalar) String() string {
 func (*Value_Scalar) ProtoMessage() {}
 
 func (x *Value_Scalar) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[79]
+	mi := &file_mesos_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7457,7 +8668,7 @@ type Value_Range struct {
 
 func (x *Value_Range) Reset() {
 	*x = Value_Range{}
-	mi := &file_mesos_proto_msgTypes[80]
+	mi := &file_mesos_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7469,7 +8680,7 @@ func (x *Value_Range) String() string {
 func (*Value_Range) ProtoMessage() {}
 
 func (x *Value_Range) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[80]
+	mi := &file_mesos_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7508,7 +8719,7 @@ type Value_Ranges struct {
 
 func (x *Value_Ranges) Reset() {
 	*x = Value_Ranges{}
-	mi := &file_mesos_proto_msgTypes[81]
+	mi := &file_mesos_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7520,7 +8731,7 @@ func (x *Value_Ranges) String() string {
 func (*Value_Ranges) ProtoMessage() {}
 
 func (x *Value_Ranges) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[81]
+	mi := &file_mesos_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7552,7 +8763,7 @@ type Value_Set struct {
 
 func (x *Value_Set) Reset() {
 	*x = Value_Set{}
-	mi := &file_mesos_proto_msgTypes[82]
+	mi := &file_mesos_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7564,7 +8775,7 @@ func (x *Value_Set) String() string {
 func (*Value_Set) ProtoMessage() {}
 
 func (x *Value_Set) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[82]
+	mi := &file_mesos_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7596,7 +8807,7 @@ type Value_Text struct {
 
 func (x *Value_Text) Reset() {
 	*x = Value_Text{}
-	mi := &file_mesos_proto_msgTypes[83]
+	mi := &file_mesos_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7608,7 +8819,7 @@ func (x *Value_Text) String() string {
 func (*Value_Text) ProtoMessage() {}
 
 func (x *Value_Text) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[83]
+	mi := &file_mesos_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7640,7 +8851,7 @@ type Resource_AllocationInfo struct {
 
 func (x *Resource_AllocationInfo) Reset() {
 	*x = Resource_AllocationInfo{}
-	mi := &file_mesos_proto_msgTypes[84]
+	mi := &file_mesos_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7652,7 +8863,7 @@ func (x *Resource_AllocationInfo) String() string {
 func (*Resource_AllocationInfo) ProtoMessage() {}
 
 func (x *Resource_AllocationInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[84]
+	mi := &file_mesos_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7687,7 +8898,7 @@ type Resource_ReservationInfo struct {
 
 func (x *Resource_ReservationInfo) Reset() {
 	*x = Resource_ReservationInfo{}
-	mi := &file_mesos_proto_msgTypes[85]
+	mi := &file_mesos_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7699,7 +8910,7 @@ func (x *Resource_ReservationInfo) String() string {
 func (*Resource_ReservationInfo) ProtoMessage() {}
 
 func (x *Resource_ReservationInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[85]
+	mi := &file_mesos_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7754,7 +8965,7 @@ type Resource_DiskInfo struct {
 
 func (x *Resource_DiskInfo) Reset() {
 	*x = Resource_DiskInfo{}
-	mi := &file_mesos_proto_msgTypes[86]
+	mi := &file_mesos_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7766,7 +8977,7 @@ func (x *Resource_DiskInfo) String() string {
 func (*Resource_DiskInfo) ProtoMessage() {}
 
 func (x *Resource_DiskInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[86]
+	mi := &file_mesos_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7811,7 +9022,7 @@ type Resource_RevocableInfo struct {
 
 func (x *Resource_RevocableInfo) Reset() {
 	*x = Resource_RevocableInfo{}
-	mi := &file_mesos_proto_msgTypes[87]
+	mi := &file_mesos_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7823,7 +9034,7 @@ func (x *Resource_RevocableInfo) String() string {
 func (*Resource_RevocableInfo) ProtoMessage() {}
 
 func (x *Resource_RevocableInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[87]
+	mi := &file_mesos_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7847,7 +9058,7 @@ type Resource_SharedInfo struct {
 
 func (x *Resource_SharedInfo) Reset() {
 	*x = Resource_SharedInfo{}
-	mi := &file_mesos_proto_msgTypes[88]
+	mi := &file_mesos_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7859,7 +9070,7 @@ func (x *Resource_SharedInfo) String() string {
 func (*Resource_SharedInfo) ProtoMessage() {}
 
 func (x *Resource_SharedInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[88]
+	mi := &file_mesos_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7885,7 +9096,7 @@ type Resource_DiskInfo_Persistence struct {
 
 func (x *Resource_DiskInfo_Persistence) Reset() {
 	*x = Resource_DiskInfo_Persistence{}
-	mi := &file_mesos_proto_msgTypes[89]
+	mi := &file_mesos_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7897,7 +9108,7 @@ func (x *Resource_DiskInfo_Persistence) String() string {
 func (*Resource_DiskInfo_Persistence) ProtoMessage() {}
 
 func (x *Resource_DiskInfo_Persistence) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[89]
+	mi := &file_mesos_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7942,7 +9153,7 @@ type Resource_DiskInfo_Source struct {
 
 func (x *Resource_DiskInfo_Source) Reset() {
 	*x = Resource_DiskInfo_Source{}
-	mi := &file_mesos_proto_msgTypes[90]
+	mi := &file_mesos_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7954,7 +9165,7 @@ func (x *Resource_DiskInfo_Source) String() string {
 func (*Resource_DiskInfo_Source) ProtoMessage() {}
 
 func (x *Resource_DiskInfo_Source) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[90]
+	mi := &file_mesos_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8028,7 +9239,7 @@ type Resource_DiskInfo_Source_Path struct {
 
 func (x *Resource_DiskInfo_Source_Path) Reset() {
 	*x = Resource_DiskInfo_Source_Path{}
-	mi := &file_mesos_proto_msgTypes[91]
+	mi := &file_mesos_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8040,7 +9251,7 @@ func (x *Resource_DiskInfo_Source_Path) String() string {
 func (*Resource_DiskInfo_Source_Path) ProtoMessage() {}
 
 func (x *Resource_DiskInfo_Source_Path) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[91]
+	mi := &file_mesos_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8072,7 +9283,7 @@ type Resource_DiskInfo_Source_Mount struct {
 
 func (x *Resource_DiskInfo_Source_Mount) Reset() {
 	*x = Resource_DiskInfo_Source_Mount{}
-	mi := &file_mesos_proto_msgTypes[92]
+	mi := &file_mesos_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8084,7 +9295,7 @@ func (x *Resource_DiskInfo_Source_Mount) String() string {
 func (*Resource_DiskInfo_Source_Mount) ProtoMessage() {}
 
 func (x *Resource_DiskInfo_Source_Mount) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[92]
+	mi := &file_mesos_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8117,7 +9328,7 @@ type DomainInfo_FaultDomain struct {
 
 func (x *DomainInfo_FaultDomain) Reset() {
 	*x = DomainInfo_FaultDomain{}
-	mi := &file_mesos_proto_msgTypes[93]
+	mi := &file_mesos_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8129,7 +9340,7 @@ func (x *DomainInfo_FaultDomain) String() string {
 func (*DomainInfo_FaultDomain) ProtoMessage() {}
 
 func (x *DomainInfo_FaultDomain) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[93]
+	mi := &file_mesos_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8168,7 +9379,7 @@ type DomainInfo_FaultDomain_RegionInfo struct {
 
 func (x *DomainInfo_FaultDomain_RegionInfo) Reset() {
 	*x = DomainInfo_FaultDomain_RegionInfo{}
-	mi := &file_mesos_proto_msgTypes[94]
+	mi := &file_mesos_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8180,7 +9391,7 @@ func (x *DomainInfo_FaultDomain_RegionInfo) String() string {
 func (*DomainInfo_FaultDomain_RegionInfo) ProtoMessage() {}
 
 func (x *DomainInfo_FaultDomain_RegionInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[94]
+	mi := &file_mesos_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8212,7 +9423,7 @@ type DomainInfo_FaultDomain_ZoneInfo struct {
 
 func (x *DomainInfo_FaultDomain_ZoneInfo) Reset() {
 	*x = DomainInfo_FaultDomain_ZoneInfo{}
-	mi := &file_mesos_proto_msgTypes[95]
+	mi := &file_mesos_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8224,7 +9435,7 @@ func (x *DomainInfo_FaultDomain_ZoneInfo) String() string {
 func (*DomainInfo_FaultDomain_ZoneInfo) ProtoMessage() {}
 
 func (x *DomainInfo_FaultDomain_ZoneInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[95]
+	mi := &file_mesos_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8256,7 +9467,7 @@ type FrameworkInfo_Capability struct {
 
 func (x *FrameworkInfo_Capability) Reset() {
 	*x = FrameworkInfo_Capability{}
-	mi := &file_mesos_proto_msgTypes[96]
+	mi := &file_mesos_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8268,7 +9479,7 @@ func (x *FrameworkInfo_Capability) String() string {
 func (*FrameworkInfo_Capability) ProtoMessage() {}
 
 func (x *FrameworkInfo_Capability) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[96]
+	mi := &file_mesos_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8308,7 +9519,7 @@ const (
 
 func (x *Environment_Variable) Reset() {
 	*x = Environment_Variable{}
-	mi := &file_mesos_proto_msgTypes[97]
+	mi := &file_mesos_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8320,7 +9531,7 @@ func (x *Environment_Variable) String() string {
 func (*Environment_Variable) ProtoMessage() {}
 
 func (x *Environment_Variable) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[97]
+	mi := &file_mesos_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8374,7 +9585,7 @@ type Secret_Reference struct {
 
 func (x *Secret_Reference) Reset() {
 	*x = Secret_Reference{}
-	mi := &file_mesos_proto_msgTypes[98]
+	mi := &file_mesos_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8386,7 +9597,7 @@ func (x *Secret_Reference) String() string {
 func (*Secret_Reference) ProtoMessage() {}
 
 func (x *Secret_Reference) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[98]
+	mi := &file_mesos_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8425,7 +9636,7 @@ type Secret_Value struct {
 
 func (x *Secret_Value) Reset() {
 	*x = Secret_Value{}
-	mi := &file_mesos_proto_msgTypes[99]
+	mi := &file_mesos_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8437,7 +9648,7 @@ func (x *Secret_Value) String() string {
 func (*Secret_Value) ProtoMessage() {}
 
 func (x *Secret_Value) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[99]
+	mi := &file_mesos_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8478,7 +9689,7 @@ const (
 
 func (x *CommandInfo_URI) Reset() {
 	*x = CommandInfo_URI{}
-	mi := &file_mesos_proto_msgTypes[100]
+	mi := &file_mesos_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8490,7 +9701,7 @@ func (x *CommandInfo_URI) String() string {
 func (*CommandInfo_URI) ProtoMessage() {}
 
 func (x *CommandInfo_URI) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[100]
+	mi := &file_mesos_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8552,7 +9763,7 @@ type Image_Appc struct {
 
 func (x *Image_Appc) Reset() {
 	*x = Image_Appc{}
-	mi := &file_mesos_proto_msgTypes[101]
+	mi := &file_mesos_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8564,7 +9775,7 @@ func (x *Image_Appc) String() string {
 func (*Image_Appc) ProtoMessage() {}
 
 func (x *Image_Appc) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[101]
+	mi := &file_mesos_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8613,7 +9824,7 @@ type Image_Docker struct {
 
 func (x *Image_Docker) Reset() {
 	*x = Image_Docker{}
-	mi := &file_mesos_proto_msgTypes[102]
+	mi := &file_mesos_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8625,7 +9836,7 @@ func (x *Image_Docker) String() string {
 func (*Image_Docker) ProtoMessage() {}
 
 func (x *Image_Docker) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[102]
+	mi := &file_mesos_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8676,7 +9887,7 @@ type Volume_Source struct {
 
 func (x *Volume_Source) Reset() {
 	*x = Volume_Source{}
-	mi := &file_mesos_proto_msgTypes[103]
+	mi := &file_mesos_proto_msgTypes[114]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8688,7 +9899,7 @@ func (x *Volume_Source) String() string {
 func (*Volume_Source) ProtoMessage() {}
 
 func (x *Volume_Source) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[103]
+	mi := &file_mesos_proto_msgTypes[114]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8750,7 +9961,7 @@ type Volume_Source_DockerVolume struct {
 
 func (x *Volume_Source_DockerVolume) Reset() {
 	*x = Volume_Source_DockerVolume{}
-	mi := &file_mesos_proto_msgTypes[104]
+	mi := &file_mesos_proto_msgTypes[115]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8762,7 +9973,7 @@ func (x *Volume_Source_DockerVolume) String() string {
 func (*Volume_Source_DockerVolume) ProtoMessage() {}
 
 func (x *Volume_Source_DockerVolume) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[104]
+	mi := &file_mesos_proto_msgTypes[115]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8809,7 +10020,7 @@ type Volume_Source_HostPath struct {
 
 func (x *Volume_Source_HostPath) Reset() {
 	*x = Volume_Source_HostPath{}
-	mi := &file_mesos_proto_msgTypes[105]
+	mi := &file_mesos_proto_msgTypes[116]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8821,7 +10032,7 @@ func (x *Volume_Source_HostPath) String() string {
 func (*Volume_Source_HostPath) ProtoMessage() {}
 
 func (x *Volume_Source_HostPath) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[105]
+	mi := &file_mesos_proto_msgTypes[116]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8861,7 +10072,7 @@ type Volume_Source_SandboxPath struct {
 
 func (x *Volume_Source_SandboxPath) Reset() {
 	*x = Volume_Source_SandboxPath{}
-	mi := &file_mesos_proto_msgTypes[106]
+	mi := &file_mesos_proto_msgTypes[117]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8873,7 +10084,7 @@ func (x *Volume_Source_SandboxPath) String() string {
 func (*Volume_Source_SandboxPath) ProtoMessage() {}
 
 func (x *Volume_Source_SandboxPath) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[106]
+	mi := &file_mesos_proto_msgTypes[117]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8918,7 +10129,7 @@ const (
 
 func (x *NetworkInfo_IPAddress) Reset() {
 	*x = NetworkInfo_IPAddress{}
-	mi := &file_mesos_proto_msgTypes[107]
+	mi := &file_mesos_proto_msgTypes[118]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8930,7 +10141,7 @@ func (x *NetworkInfo_IPAddress) String() string {
 func (*NetworkInfo_IPAddress) ProtoMessage() {}
 
 func (x *NetworkInfo_IPAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[107]
+	mi := &file_mesos_proto_msgTypes[118]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8971,7 +10182,7 @@ type NetworkInfo_PortMapping struct {
 
 func (x *NetworkInfo_PortMapping) Reset() {
 	*x = NetworkInfo_PortMapping{}
-	mi := &file_mesos_proto_msgTypes[108]
+	mi := &file_mesos_proto_msgTypes[119]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8983,7 +10194,7 @@ func (x *NetworkInfo_PortMapping) String() string {
 func (*NetworkInfo_PortMapping) ProtoMessage() {}
 
 func (x *NetworkInfo_PortMapping) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[108]
+	mi := &file_mesos_proto_msgTypes[119]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9031,7 +10242,7 @@ type RLimitInfo_RLimit struct {
 
 func (x *RLimitInfo_RLimit) Reset() {
 	*x = RLimitInfo_RLimit{}
-	mi := &file_mesos_proto_msgTypes[109]
+	mi := &file_mesos_proto_msgTypes[120]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9043,7 +10254,7 @@ func (x *RLimitInfo_RLimit) String() string {
 func (*RLimitInfo_RLimit) ProtoMessage() {}
 
 func (x *RLimitInfo_RLimit) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[109]
+	mi := &file_mesos_proto_msgTypes[120]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9090,7 +10301,7 @@ type TTYInfo_WindowSize struct {
 
 func (x *TTYInfo_WindowSize) Reset() {
 	*x = TTYInfo_WindowSize{}
-	mi := &file_mesos_proto_msgTypes[110]
+	mi := &file_mesos_proto_msgTypes[121]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9102,7 +10313,7 @@ func (x *TTYInfo_WindowSize) String() string {
 func (*TTYInfo_WindowSize) ProtoMessage() {}
 
 func (x *TTYInfo_WindowSize) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[110]
+	mi := &file_mesos_proto_msgTypes[121]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9154,7 +10365,7 @@ const (
 
 func (x *ContainerInfo_DockerInfo) Reset() {
 	*x = ContainerInfo_DockerInfo{}
-	mi := &file_mesos_proto_msgTypes[111]
+	mi := &file_mesos_proto_msgTypes[122]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9166,7 +10377,7 @@ func (x *ContainerInfo_DockerInfo) String() string {
 func (*ContainerInfo_DockerInfo) ProtoMessage() {}
 
 func (x *ContainerInfo_DockerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[111]
+	mi := &file_mesos_proto_msgTypes[122]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9241,7 +10452,7 @@ type ContainerInfo_MesosInfo struct {
 
 func (x *ContainerInfo_MesosInfo) Reset() {
 	*x = ContainerInfo_MesosInfo{}
-	mi := &file_mesos_proto_msgTypes[112]
+	mi := &file_mesos_proto_msgTypes[123]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9253,7 +10464,7 @@ func (x *ContainerInfo_MesosInfo) String() string {
 func (*ContainerInfo_MesosInfo) ProtoMessage() {}
 
 func (x *ContainerInfo_MesosInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[112]
+	mi := &file_mesos_proto_msgTypes[123]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9287,7 +10498,7 @@ type ContainerInfo_DockerInfo_PortMapping struct {
 
 func (x *ContainerInfo_DockerInfo_PortMapping) Reset() {
 	*x = ContainerInfo_DockerInfo_PortMapping{}
-	mi := &file_mesos_proto_msgTypes[113]
+	mi := &file_mesos_proto_msgTypes[124]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9299,7 +10510,7 @@ func (x *ContainerInfo_DockerInfo_PortMapping) String() string {
 func (*ContainerInfo_DockerInfo_PortMapping) ProtoMessage() {}
 
 func (x *ContainerInfo_DockerInfo_PortMapping) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[113]
+	mi := &file_mesos_proto_msgTypes[124]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9354,7 +10565,7 @@ const (
 
 func (x *HealthCheck_HTTPCheckInfo) Reset() {
 	*x = HealthCheck_HTTPCheckInfo{}
-	mi := &file_mesos_proto_msgTypes[114]
+	mi := &file_mesos_proto_msgTypes[125]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9366,7 +10577,7 @@ func (x *HealthCheck_HTTPCheckInfo) String() string {
 func (*HealthCheck_HTTPCheckInfo) ProtoMessage() {}
 
 func (x *HealthCheck_HTTPCheckInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[114]
+	mi := &file_mesos_proto_msgTypes[125]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9432,7 +10643,7 @@ const (
 
 func (x *HealthCheck_TCPCheckInfo) Reset() {
 	*x = HealthCheck_TCPCheckInfo{}
-	mi := &file_mesos_proto_msgTypes[115]
+	mi := &file_mesos_proto_msgTypes[126]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9444,7 +10655,7 @@ func (x *HealthCheck_TCPCheckInfo) String() string {
 func (*HealthCheck_TCPCheckInfo) ProtoMessage() {}
 
 func (x *HealthCheck_TCPCheckInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[115]
+	mi := &file_mesos_proto_msgTypes[126]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9483,7 +10694,7 @@ type CgroupInfo_NetCls struct {
 
 func (x *CgroupInfo_NetCls) Reset() {
 	*x = CgroupInfo_NetCls{}
-	mi := &file_mesos_proto_msgTypes[116]
+	mi := &file_mesos_proto_msgTypes[127]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9495,7 +10706,7 @@ func (x *CgroupInfo_NetCls) String() string {
 func (*CgroupInfo_NetCls) ProtoMessage() {}
 
 func (x *CgroupInfo_NetCls) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[116]
+	mi := &file_mesos_proto_msgTypes[127]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9527,7 +10738,7 @@ type CheckStatusInfo_Command struct {
 
 func (x *CheckStatusInfo_Command) Reset() {
 	*x = CheckStatusInfo_Command{}
-	mi := &file_mesos_proto_msgTypes[117]
+	mi := &file_mesos_proto_msgTypes[128]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9539,7 +10750,7 @@ func (x *CheckStatusInfo_Command) String() string {
 func (*CheckStatusInfo_Command) ProtoMessage() {}
 
 func (x *CheckStatusInfo_Command) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[117]
+	mi := &file_mesos_proto_msgTypes[128]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9571,7 +10782,7 @@ type CheckStatusInfo_Http struct {
 
 func (x *CheckStatusInfo_Http) Reset() {
 	*x = CheckStatusInfo_Http{}
-	mi := &file_mesos_proto_msgTypes[118]
+	mi := &file_mesos_proto_msgTypes[129]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9583,7 +10794,7 @@ func (x *CheckStatusInfo_Http) String() string {
 func (*CheckStatusInfo_Http) ProtoMessage() {}
 
 func (x *CheckStatusInfo_Http) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[118]
+	mi := &file_mesos_proto_msgTypes[129]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9615,7 +10826,7 @@ type CheckStatusInfo_Tcp struct {
 
 func (x *CheckStatusInfo_Tcp) Reset() {
 	*x = CheckStatusInfo_Tcp{}
-	mi := &file_mesos_proto_msgTypes[119]
+	mi := &file_mesos_proto_msgTypes[130]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9627,7 +10838,7 @@ func (x *CheckStatusInfo_Tcp) String() string {
 func (*CheckStatusInfo_Tcp) ProtoMessage() {}
 
 func (x *CheckStatusInfo_Tcp) ProtoReflect() protoreflect.Message {
-	mi := &file_mesos_proto_msgTypes[119]
+	mi := &file_mesos_proto_msgTypes[130]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9648,6 +10859,3388 @@ func (x *CheckStatusInfo_Tcp) GetSucceeded() bool {
 		return *x.Succeeded
 	}
 	return false
+}
+
+type ACL_Entity struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          *ACL_Entity_Type       `protobuf:"varint,1,opt,name=type,enum=mesosctl.v1.ACL_Entity_Type,def=0" json:"type,omitempty"`
+	Values        []string               `protobuf:"bytes,2,rep,name=values" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+// Default values for ACL_Entity fields.
+const (
+	Default_ACL_Entity_Type = ACL_Entity_SOME
+)
+
+func (x *ACL_Entity) Reset() {
+	*x = ACL_Entity{}
+	mi := &file_mesos_proto_msgTypes[132]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_Entity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_Entity) ProtoMessage() {}
+
+func (x *ACL_Entity) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[132]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_Entity.ProtoReflect.Descriptor instead.
+func (*ACL_Entity) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 0}
+}
+
+func (x *ACL_Entity) GetType() ACL_Entity_Type {
+	if x != nil && x.Type != nil {
+		return *x.Type
+	}
+	return Default_ACL_Entity_Type
+}
+
+func (x *ACL_Entity) GetValues() []string {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+type ACL_RegisterFramework struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_RegisterFramework) Reset() {
+	*x = ACL_RegisterFramework{}
+	mi := &file_mesos_proto_msgTypes[133]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_RegisterFramework) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_RegisterFramework) ProtoMessage() {}
+
+func (x *ACL_RegisterFramework) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[133]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_RegisterFramework.ProtoReflect.Descriptor instead.
+func (*ACL_RegisterFramework) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 1}
+}
+
+func (x *ACL_RegisterFramework) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_RegisterFramework) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_RunTask struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_RunTask) Reset() {
+	*x = ACL_RunTask{}
+	mi := &file_mesos_proto_msgTypes[134]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_RunTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_RunTask) ProtoMessage() {}
+
+func (x *ACL_RunTask) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[134]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_RunTask.ProtoReflect.Descriptor instead.
+func (*ACL_RunTask) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 2}
+}
+
+func (x *ACL_RunTask) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_RunTask) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_TeardownFramework struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	Principals          *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	FrameworkPrincipals *ACL_Entity            `protobuf:"bytes,2,req,name=framework_principals,json=frameworkPrincipals" json:"framework_principals,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *ACL_TeardownFramework) Reset() {
+	*x = ACL_TeardownFramework{}
+	mi := &file_mesos_proto_msgTypes[135]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_TeardownFramework) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_TeardownFramework) ProtoMessage() {}
+
+func (x *ACL_TeardownFramework) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[135]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_TeardownFramework.ProtoReflect.Descriptor instead.
+func (*ACL_TeardownFramework) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 3}
+}
+
+func (x *ACL_TeardownFramework) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_TeardownFramework) GetFrameworkPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.FrameworkPrincipals
+	}
+	return nil
+}
+
+type ACL_ReserveResources struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ReserveResources) Reset() {
+	*x = ACL_ReserveResources{}
+	mi := &file_mesos_proto_msgTypes[136]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ReserveResources) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ReserveResources) ProtoMessage() {}
+
+func (x *ACL_ReserveResources) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[136]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ReserveResources.ProtoReflect.Descriptor instead.
+func (*ACL_ReserveResources) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 4}
+}
+
+func (x *ACL_ReserveResources) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ReserveResources) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_UnreserveResources struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	Principals         *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	ReserverPrincipals *ACL_Entity            `protobuf:"bytes,2,req,name=reserver_principals,json=reserverPrincipals" json:"reserver_principals,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ACL_UnreserveResources) Reset() {
+	*x = ACL_UnreserveResources{}
+	mi := &file_mesos_proto_msgTypes[137]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_UnreserveResources) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_UnreserveResources) ProtoMessage() {}
+
+func (x *ACL_UnreserveResources) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[137]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_UnreserveResources.ProtoReflect.Descriptor instead.
+func (*ACL_UnreserveResources) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 5}
+}
+
+func (x *ACL_UnreserveResources) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_UnreserveResources) GetReserverPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.ReserverPrincipals
+	}
+	return nil
+}
+
+type ACL_CreateVolume struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_CreateVolume) Reset() {
+	*x = ACL_CreateVolume{}
+	mi := &file_mesos_proto_msgTypes[138]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_CreateVolume) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_CreateVolume) ProtoMessage() {}
+
+func (x *ACL_CreateVolume) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[138]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_CreateVolume.ProtoReflect.Descriptor instead.
+func (*ACL_CreateVolume) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 6}
+}
+
+func (x *ACL_CreateVolume) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_CreateVolume) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_DestroyVolume struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Principals        *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	CreatorPrincipals *ACL_Entity            `protobuf:"bytes,2,req,name=creator_principals,json=creatorPrincipals" json:"creator_principals,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ACL_DestroyVolume) Reset() {
+	*x = ACL_DestroyVolume{}
+	mi := &file_mesos_proto_msgTypes[139]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_DestroyVolume) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_DestroyVolume) ProtoMessage() {}
+
+func (x *ACL_DestroyVolume) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[139]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_DestroyVolume.ProtoReflect.Descriptor instead.
+func (*ACL_DestroyVolume) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 7}
+}
+
+func (x *ACL_DestroyVolume) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_DestroyVolume) GetCreatorPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.CreatorPrincipals
+	}
+	return nil
+}
+
+type ACL_ResizeVolume struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ResizeVolume) Reset() {
+	*x = ACL_ResizeVolume{}
+	mi := &file_mesos_proto_msgTypes[140]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ResizeVolume) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ResizeVolume) ProtoMessage() {}
+
+func (x *ACL_ResizeVolume) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[140]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ResizeVolume.ProtoReflect.Descriptor instead.
+func (*ACL_ResizeVolume) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 8}
+}
+
+func (x *ACL_ResizeVolume) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ResizeVolume) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_GetQuota struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_GetQuota) Reset() {
+	*x = ACL_GetQuota{}
+	mi := &file_mesos_proto_msgTypes[141]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_GetQuota) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_GetQuota) ProtoMessage() {}
+
+func (x *ACL_GetQuota) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[141]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_GetQuota.ProtoReflect.Descriptor instead.
+func (*ACL_GetQuota) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 9}
+}
+
+func (x *ACL_GetQuota) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_GetQuota) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_UpdateQuota struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_UpdateQuota) Reset() {
+	*x = ACL_UpdateQuota{}
+	mi := &file_mesos_proto_msgTypes[142]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_UpdateQuota) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_UpdateQuota) ProtoMessage() {}
+
+func (x *ACL_UpdateQuota) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[142]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_UpdateQuota.ProtoReflect.Descriptor instead.
+func (*ACL_UpdateQuota) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 10}
+}
+
+func (x *ACL_UpdateQuota) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_UpdateQuota) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_ViewRole struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ViewRole) Reset() {
+	*x = ACL_ViewRole{}
+	mi := &file_mesos_proto_msgTypes[143]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ViewRole) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ViewRole) ProtoMessage() {}
+
+func (x *ACL_ViewRole) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[143]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ViewRole.ProtoReflect.Descriptor instead.
+func (*ACL_ViewRole) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 11}
+}
+
+func (x *ACL_ViewRole) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ViewRole) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_UpdateWeight struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_UpdateWeight) Reset() {
+	*x = ACL_UpdateWeight{}
+	mi := &file_mesos_proto_msgTypes[144]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_UpdateWeight) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_UpdateWeight) ProtoMessage() {}
+
+func (x *ACL_UpdateWeight) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[144]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_UpdateWeight.ProtoReflect.Descriptor instead.
+func (*ACL_UpdateWeight) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 12}
+}
+
+func (x *ACL_UpdateWeight) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_UpdateWeight) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_GetEndpoint struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Paths         *ACL_Entity            `protobuf:"bytes,2,req,name=paths" json:"paths,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_GetEndpoint) Reset() {
+	*x = ACL_GetEndpoint{}
+	mi := &file_mesos_proto_msgTypes[145]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_GetEndpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_GetEndpoint) ProtoMessage() {}
+
+func (x *ACL_GetEndpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[145]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_GetEndpoint.ProtoReflect.Descriptor instead.
+func (*ACL_GetEndpoint) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 13}
+}
+
+func (x *ACL_GetEndpoint) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_GetEndpoint) GetPaths() *ACL_Entity {
+	if x != nil {
+		return x.Paths
+	}
+	return nil
+}
+
+type ACL_ViewFramework struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ViewFramework) Reset() {
+	*x = ACL_ViewFramework{}
+	mi := &file_mesos_proto_msgTypes[146]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ViewFramework) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ViewFramework) ProtoMessage() {}
+
+func (x *ACL_ViewFramework) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[146]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ViewFramework.ProtoReflect.Descriptor instead.
+func (*ACL_ViewFramework) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 14}
+}
+
+func (x *ACL_ViewFramework) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ViewFramework) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_ViewTask struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ViewTask) Reset() {
+	*x = ACL_ViewTask{}
+	mi := &file_mesos_proto_msgTypes[147]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ViewTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ViewTask) ProtoMessage() {}
+
+func (x *ACL_ViewTask) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[147]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ViewTask.ProtoReflect.Descriptor instead.
+func (*ACL_ViewTask) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 15}
+}
+
+func (x *ACL_ViewTask) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ViewTask) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_ViewExecutor struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ViewExecutor) Reset() {
+	*x = ACL_ViewExecutor{}
+	mi := &file_mesos_proto_msgTypes[148]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ViewExecutor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ViewExecutor) ProtoMessage() {}
+
+func (x *ACL_ViewExecutor) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[148]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ViewExecutor.ProtoReflect.Descriptor instead.
+func (*ACL_ViewExecutor) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 16}
+}
+
+func (x *ACL_ViewExecutor) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ViewExecutor) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_AccessSandbox struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_AccessSandbox) Reset() {
+	*x = ACL_AccessSandbox{}
+	mi := &file_mesos_proto_msgTypes[149]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_AccessSandbox) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_AccessSandbox) ProtoMessage() {}
+
+func (x *ACL_AccessSandbox) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[149]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_AccessSandbox.ProtoReflect.Descriptor instead.
+func (*ACL_AccessSandbox) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 17}
+}
+
+func (x *ACL_AccessSandbox) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_AccessSandbox) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_AccessMesosLog struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Logs          *ACL_Entity            `protobuf:"bytes,2,req,name=logs" json:"logs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_AccessMesosLog) Reset() {
+	*x = ACL_AccessMesosLog{}
+	mi := &file_mesos_proto_msgTypes[150]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_AccessMesosLog) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_AccessMesosLog) ProtoMessage() {}
+
+func (x *ACL_AccessMesosLog) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[150]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_AccessMesosLog.ProtoReflect.Descriptor instead.
+func (*ACL_AccessMesosLog) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 18}
+}
+
+func (x *ACL_AccessMesosLog) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_AccessMesosLog) GetLogs() *ACL_Entity {
+	if x != nil {
+		return x.Logs
+	}
+	return nil
+}
+
+type ACL_ViewFlags struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Flags         *ACL_Entity            `protobuf:"bytes,2,req,name=flags" json:"flags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ViewFlags) Reset() {
+	*x = ACL_ViewFlags{}
+	mi := &file_mesos_proto_msgTypes[151]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ViewFlags) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ViewFlags) ProtoMessage() {}
+
+func (x *ACL_ViewFlags) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[151]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ViewFlags.ProtoReflect.Descriptor instead.
+func (*ACL_ViewFlags) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 19}
+}
+
+func (x *ACL_ViewFlags) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ViewFlags) GetFlags() *ACL_Entity {
+	if x != nil {
+		return x.Flags
+	}
+	return nil
+}
+
+type ACL_LaunchNestedContainerAsUser struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_LaunchNestedContainerAsUser) Reset() {
+	*x = ACL_LaunchNestedContainerAsUser{}
+	mi := &file_mesos_proto_msgTypes[152]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_LaunchNestedContainerAsUser) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_LaunchNestedContainerAsUser) ProtoMessage() {}
+
+func (x *ACL_LaunchNestedContainerAsUser) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[152]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_LaunchNestedContainerAsUser.ProtoReflect.Descriptor instead.
+func (*ACL_LaunchNestedContainerAsUser) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 20}
+}
+
+func (x *ACL_LaunchNestedContainerAsUser) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_LaunchNestedContainerAsUser) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_LaunchNestedContainerUnderParentWithUser struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_LaunchNestedContainerUnderParentWithUser) Reset() {
+	*x = ACL_LaunchNestedContainerUnderParentWithUser{}
+	mi := &file_mesos_proto_msgTypes[153]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_LaunchNestedContainerUnderParentWithUser) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_LaunchNestedContainerUnderParentWithUser) ProtoMessage() {}
+
+func (x *ACL_LaunchNestedContainerUnderParentWithUser) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[153]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_LaunchNestedContainerUnderParentWithUser.ProtoReflect.Descriptor instead.
+func (*ACL_LaunchNestedContainerUnderParentWithUser) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 21}
+}
+
+func (x *ACL_LaunchNestedContainerUnderParentWithUser) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_LaunchNestedContainerUnderParentWithUser) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_LaunchNestedContainerSessionAsUser struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_LaunchNestedContainerSessionAsUser) Reset() {
+	*x = ACL_LaunchNestedContainerSessionAsUser{}
+	mi := &file_mesos_proto_msgTypes[154]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_LaunchNestedContainerSessionAsUser) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_LaunchNestedContainerSessionAsUser) ProtoMessage() {}
+
+func (x *ACL_LaunchNestedContainerSessionAsUser) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[154]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_LaunchNestedContainerSessionAsUser.ProtoReflect.Descriptor instead.
+func (*ACL_LaunchNestedContainerSessionAsUser) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 22}
+}
+
+func (x *ACL_LaunchNestedContainerSessionAsUser) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_LaunchNestedContainerSessionAsUser) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_LaunchNestedContainerSessionUnderParentWithUser struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_LaunchNestedContainerSessionUnderParentWithUser) Reset() {
+	*x = ACL_LaunchNestedContainerSessionUnderParentWithUser{}
+	mi := &file_mesos_proto_msgTypes[155]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_LaunchNestedContainerSessionUnderParentWithUser) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_LaunchNestedContainerSessionUnderParentWithUser) ProtoMessage() {}
+
+func (x *ACL_LaunchNestedContainerSessionUnderParentWithUser) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[155]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_LaunchNestedContainerSessionUnderParentWithUser.ProtoReflect.Descriptor instead.
+func (*ACL_LaunchNestedContainerSessionUnderParentWithUser) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 23}
+}
+
+func (x *ACL_LaunchNestedContainerSessionUnderParentWithUser) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_LaunchNestedContainerSessionUnderParentWithUser) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_AttachContainerInput struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_AttachContainerInput) Reset() {
+	*x = ACL_AttachContainerInput{}
+	mi := &file_mesos_proto_msgTypes[156]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_AttachContainerInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_AttachContainerInput) ProtoMessage() {}
+
+func (x *ACL_AttachContainerInput) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[156]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_AttachContainerInput.ProtoReflect.Descriptor instead.
+func (*ACL_AttachContainerInput) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 24}
+}
+
+func (x *ACL_AttachContainerInput) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_AttachContainerInput) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_AttachContainerOutput struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_AttachContainerOutput) Reset() {
+	*x = ACL_AttachContainerOutput{}
+	mi := &file_mesos_proto_msgTypes[157]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_AttachContainerOutput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_AttachContainerOutput) ProtoMessage() {}
+
+func (x *ACL_AttachContainerOutput) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[157]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_AttachContainerOutput.ProtoReflect.Descriptor instead.
+func (*ACL_AttachContainerOutput) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 25}
+}
+
+func (x *ACL_AttachContainerOutput) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_AttachContainerOutput) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_KillNestedContainer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_KillNestedContainer) Reset() {
+	*x = ACL_KillNestedContainer{}
+	mi := &file_mesos_proto_msgTypes[158]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_KillNestedContainer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_KillNestedContainer) ProtoMessage() {}
+
+func (x *ACL_KillNestedContainer) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[158]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_KillNestedContainer.ProtoReflect.Descriptor instead.
+func (*ACL_KillNestedContainer) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 26}
+}
+
+func (x *ACL_KillNestedContainer) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_KillNestedContainer) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_WaitNestedContainer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_WaitNestedContainer) Reset() {
+	*x = ACL_WaitNestedContainer{}
+	mi := &file_mesos_proto_msgTypes[159]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_WaitNestedContainer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_WaitNestedContainer) ProtoMessage() {}
+
+func (x *ACL_WaitNestedContainer) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[159]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_WaitNestedContainer.ProtoReflect.Descriptor instead.
+func (*ACL_WaitNestedContainer) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 27}
+}
+
+func (x *ACL_WaitNestedContainer) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_WaitNestedContainer) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_ViewContainer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ViewContainer) Reset() {
+	*x = ACL_ViewContainer{}
+	mi := &file_mesos_proto_msgTypes[160]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ViewContainer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ViewContainer) ProtoMessage() {}
+
+func (x *ACL_ViewContainer) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[160]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ViewContainer.ProtoReflect.Descriptor instead.
+func (*ACL_ViewContainer) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 28}
+}
+
+func (x *ACL_ViewContainer) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ViewContainer) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_RemoveNestedContainer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_RemoveNestedContainer) Reset() {
+	*x = ACL_RemoveNestedContainer{}
+	mi := &file_mesos_proto_msgTypes[161]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_RemoveNestedContainer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_RemoveNestedContainer) ProtoMessage() {}
+
+func (x *ACL_RemoveNestedContainer) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[161]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_RemoveNestedContainer.ProtoReflect.Descriptor instead.
+func (*ACL_RemoveNestedContainer) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 29}
+}
+
+func (x *ACL_RemoveNestedContainer) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_RemoveNestedContainer) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_SetLogLevel struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Level         *ACL_Entity            `protobuf:"bytes,2,req,name=level" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_SetLogLevel) Reset() {
+	*x = ACL_SetLogLevel{}
+	mi := &file_mesos_proto_msgTypes[162]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_SetLogLevel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_SetLogLevel) ProtoMessage() {}
+
+func (x *ACL_SetLogLevel) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[162]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_SetLogLevel.ProtoReflect.Descriptor instead.
+func (*ACL_SetLogLevel) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 30}
+}
+
+func (x *ACL_SetLogLevel) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_SetLogLevel) GetLevel() *ACL_Entity {
+	if x != nil {
+		return x.Level
+	}
+	return nil
+}
+
+type ACL_RegisterAgent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Agents        *ACL_Entity            `protobuf:"bytes,2,req,name=agents" json:"agents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_RegisterAgent) Reset() {
+	*x = ACL_RegisterAgent{}
+	mi := &file_mesos_proto_msgTypes[163]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_RegisterAgent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_RegisterAgent) ProtoMessage() {}
+
+func (x *ACL_RegisterAgent) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[163]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_RegisterAgent.ProtoReflect.Descriptor instead.
+func (*ACL_RegisterAgent) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 31}
+}
+
+func (x *ACL_RegisterAgent) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_RegisterAgent) GetAgents() *ACL_Entity {
+	if x != nil {
+		return x.Agents
+	}
+	return nil
+}
+
+type ACL_UpdateMaintenanceSchedule struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Machines      *ACL_Entity            `protobuf:"bytes,2,req,name=machines" json:"machines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_UpdateMaintenanceSchedule) Reset() {
+	*x = ACL_UpdateMaintenanceSchedule{}
+	mi := &file_mesos_proto_msgTypes[164]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_UpdateMaintenanceSchedule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_UpdateMaintenanceSchedule) ProtoMessage() {}
+
+func (x *ACL_UpdateMaintenanceSchedule) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[164]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_UpdateMaintenanceSchedule.ProtoReflect.Descriptor instead.
+func (*ACL_UpdateMaintenanceSchedule) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 32}
+}
+
+func (x *ACL_UpdateMaintenanceSchedule) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_UpdateMaintenanceSchedule) GetMachines() *ACL_Entity {
+	if x != nil {
+		return x.Machines
+	}
+	return nil
+}
+
+type ACL_GetMaintenanceSchedule struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Machines      *ACL_Entity            `protobuf:"bytes,2,req,name=machines" json:"machines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_GetMaintenanceSchedule) Reset() {
+	*x = ACL_GetMaintenanceSchedule{}
+	mi := &file_mesos_proto_msgTypes[165]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_GetMaintenanceSchedule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_GetMaintenanceSchedule) ProtoMessage() {}
+
+func (x *ACL_GetMaintenanceSchedule) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[165]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_GetMaintenanceSchedule.ProtoReflect.Descriptor instead.
+func (*ACL_GetMaintenanceSchedule) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 33}
+}
+
+func (x *ACL_GetMaintenanceSchedule) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_GetMaintenanceSchedule) GetMachines() *ACL_Entity {
+	if x != nil {
+		return x.Machines
+	}
+	return nil
+}
+
+type ACL_StartMaintenance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Machines      *ACL_Entity            `protobuf:"bytes,2,req,name=machines" json:"machines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_StartMaintenance) Reset() {
+	*x = ACL_StartMaintenance{}
+	mi := &file_mesos_proto_msgTypes[166]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_StartMaintenance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_StartMaintenance) ProtoMessage() {}
+
+func (x *ACL_StartMaintenance) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[166]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_StartMaintenance.ProtoReflect.Descriptor instead.
+func (*ACL_StartMaintenance) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 34}
+}
+
+func (x *ACL_StartMaintenance) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_StartMaintenance) GetMachines() *ACL_Entity {
+	if x != nil {
+		return x.Machines
+	}
+	return nil
+}
+
+type ACL_StopMaintenance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Machines      *ACL_Entity            `protobuf:"bytes,2,req,name=machines" json:"machines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_StopMaintenance) Reset() {
+	*x = ACL_StopMaintenance{}
+	mi := &file_mesos_proto_msgTypes[167]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_StopMaintenance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_StopMaintenance) ProtoMessage() {}
+
+func (x *ACL_StopMaintenance) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[167]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_StopMaintenance.ProtoReflect.Descriptor instead.
+func (*ACL_StopMaintenance) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 35}
+}
+
+func (x *ACL_StopMaintenance) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_StopMaintenance) GetMachines() *ACL_Entity {
+	if x != nil {
+		return x.Machines
+	}
+	return nil
+}
+
+type ACL_GetMaintenanceStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Machines      *ACL_Entity            `protobuf:"bytes,2,req,name=machines" json:"machines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_GetMaintenanceStatus) Reset() {
+	*x = ACL_GetMaintenanceStatus{}
+	mi := &file_mesos_proto_msgTypes[168]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_GetMaintenanceStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_GetMaintenanceStatus) ProtoMessage() {}
+
+func (x *ACL_GetMaintenanceStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[168]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_GetMaintenanceStatus.ProtoReflect.Descriptor instead.
+func (*ACL_GetMaintenanceStatus) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 36}
+}
+
+func (x *ACL_GetMaintenanceStatus) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_GetMaintenanceStatus) GetMachines() *ACL_Entity {
+	if x != nil {
+		return x.Machines
+	}
+	return nil
+}
+
+type ACL_DrainAgent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Agents        *ACL_Entity            `protobuf:"bytes,2,req,name=agents" json:"agents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_DrainAgent) Reset() {
+	*x = ACL_DrainAgent{}
+	mi := &file_mesos_proto_msgTypes[169]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_DrainAgent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_DrainAgent) ProtoMessage() {}
+
+func (x *ACL_DrainAgent) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[169]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_DrainAgent.ProtoReflect.Descriptor instead.
+func (*ACL_DrainAgent) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 37}
+}
+
+func (x *ACL_DrainAgent) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_DrainAgent) GetAgents() *ACL_Entity {
+	if x != nil {
+		return x.Agents
+	}
+	return nil
+}
+
+type ACL_DeactivateAgent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Agents        *ACL_Entity            `protobuf:"bytes,2,req,name=agents" json:"agents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_DeactivateAgent) Reset() {
+	*x = ACL_DeactivateAgent{}
+	mi := &file_mesos_proto_msgTypes[170]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_DeactivateAgent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_DeactivateAgent) ProtoMessage() {}
+
+func (x *ACL_DeactivateAgent) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[170]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_DeactivateAgent.ProtoReflect.Descriptor instead.
+func (*ACL_DeactivateAgent) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 38}
+}
+
+func (x *ACL_DeactivateAgent) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_DeactivateAgent) GetAgents() *ACL_Entity {
+	if x != nil {
+		return x.Agents
+	}
+	return nil
+}
+
+type ACL_ReactivateAgent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Agents        *ACL_Entity            `protobuf:"bytes,2,req,name=agents" json:"agents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ReactivateAgent) Reset() {
+	*x = ACL_ReactivateAgent{}
+	mi := &file_mesos_proto_msgTypes[171]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ReactivateAgent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ReactivateAgent) ProtoMessage() {}
+
+func (x *ACL_ReactivateAgent) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[171]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ReactivateAgent.ProtoReflect.Descriptor instead.
+func (*ACL_ReactivateAgent) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 39}
+}
+
+func (x *ACL_ReactivateAgent) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ReactivateAgent) GetAgents() *ACL_Entity {
+	if x != nil {
+		return x.Agents
+	}
+	return nil
+}
+
+type ACL_MarkAgentGone struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Agents        *ACL_Entity            `protobuf:"bytes,2,req,name=agents" json:"agents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_MarkAgentGone) Reset() {
+	*x = ACL_MarkAgentGone{}
+	mi := &file_mesos_proto_msgTypes[172]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_MarkAgentGone) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_MarkAgentGone) ProtoMessage() {}
+
+func (x *ACL_MarkAgentGone) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[172]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_MarkAgentGone.ProtoReflect.Descriptor instead.
+func (*ACL_MarkAgentGone) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 40}
+}
+
+func (x *ACL_MarkAgentGone) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_MarkAgentGone) GetAgents() *ACL_Entity {
+	if x != nil {
+		return x.Agents
+	}
+	return nil
+}
+
+type ACL_LaunchStandaloneContainer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_LaunchStandaloneContainer) Reset() {
+	*x = ACL_LaunchStandaloneContainer{}
+	mi := &file_mesos_proto_msgTypes[173]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_LaunchStandaloneContainer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_LaunchStandaloneContainer) ProtoMessage() {}
+
+func (x *ACL_LaunchStandaloneContainer) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[173]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_LaunchStandaloneContainer.ProtoReflect.Descriptor instead.
+func (*ACL_LaunchStandaloneContainer) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 41}
+}
+
+func (x *ACL_LaunchStandaloneContainer) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_LaunchStandaloneContainer) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_KillStandaloneContainer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_KillStandaloneContainer) Reset() {
+	*x = ACL_KillStandaloneContainer{}
+	mi := &file_mesos_proto_msgTypes[174]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_KillStandaloneContainer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_KillStandaloneContainer) ProtoMessage() {}
+
+func (x *ACL_KillStandaloneContainer) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[174]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_KillStandaloneContainer.ProtoReflect.Descriptor instead.
+func (*ACL_KillStandaloneContainer) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 42}
+}
+
+func (x *ACL_KillStandaloneContainer) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_KillStandaloneContainer) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_WaitStandaloneContainer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_WaitStandaloneContainer) Reset() {
+	*x = ACL_WaitStandaloneContainer{}
+	mi := &file_mesos_proto_msgTypes[175]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_WaitStandaloneContainer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_WaitStandaloneContainer) ProtoMessage() {}
+
+func (x *ACL_WaitStandaloneContainer) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[175]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_WaitStandaloneContainer.ProtoReflect.Descriptor instead.
+func (*ACL_WaitStandaloneContainer) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 43}
+}
+
+func (x *ACL_WaitStandaloneContainer) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_WaitStandaloneContainer) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_RemoveStandaloneContainer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_RemoveStandaloneContainer) Reset() {
+	*x = ACL_RemoveStandaloneContainer{}
+	mi := &file_mesos_proto_msgTypes[176]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_RemoveStandaloneContainer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_RemoveStandaloneContainer) ProtoMessage() {}
+
+func (x *ACL_RemoveStandaloneContainer) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[176]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_RemoveStandaloneContainer.ProtoReflect.Descriptor instead.
+func (*ACL_RemoveStandaloneContainer) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 44}
+}
+
+func (x *ACL_RemoveStandaloneContainer) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_RemoveStandaloneContainer) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_ViewStandaloneContainer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Users         *ACL_Entity            `protobuf:"bytes,2,req,name=users" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_ViewStandaloneContainer) Reset() {
+	*x = ACL_ViewStandaloneContainer{}
+	mi := &file_mesos_proto_msgTypes[177]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ViewStandaloneContainer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ViewStandaloneContainer) ProtoMessage() {}
+
+func (x *ACL_ViewStandaloneContainer) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[177]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ViewStandaloneContainer.ProtoReflect.Descriptor instead.
+func (*ACL_ViewStandaloneContainer) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 45}
+}
+
+func (x *ACL_ViewStandaloneContainer) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ViewStandaloneContainer) GetUsers() *ACL_Entity {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type ACL_MarkResourceProvidersGone struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Principals        *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	ResourceProviders *ACL_Entity            `protobuf:"bytes,2,req,name=resource_providers,json=resourceProviders" json:"resource_providers,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ACL_MarkResourceProvidersGone) Reset() {
+	*x = ACL_MarkResourceProvidersGone{}
+	mi := &file_mesos_proto_msgTypes[178]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_MarkResourceProvidersGone) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_MarkResourceProvidersGone) ProtoMessage() {}
+
+func (x *ACL_MarkResourceProvidersGone) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[178]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_MarkResourceProvidersGone.ProtoReflect.Descriptor instead.
+func (*ACL_MarkResourceProvidersGone) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 46}
+}
+
+func (x *ACL_MarkResourceProvidersGone) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_MarkResourceProvidersGone) GetResourceProviders() *ACL_Entity {
+	if x != nil {
+		return x.ResourceProviders
+	}
+	return nil
+}
+
+type ACL_ModifyResourceProviderConfig struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Principals        *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	ResourceProviders *ACL_Entity            `protobuf:"bytes,2,req,name=resource_providers,json=resourceProviders" json:"resource_providers,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ACL_ModifyResourceProviderConfig) Reset() {
+	*x = ACL_ModifyResourceProviderConfig{}
+	mi := &file_mesos_proto_msgTypes[179]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ModifyResourceProviderConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ModifyResourceProviderConfig) ProtoMessage() {}
+
+func (x *ACL_ModifyResourceProviderConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[179]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ModifyResourceProviderConfig.ProtoReflect.Descriptor instead.
+func (*ACL_ModifyResourceProviderConfig) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 47}
+}
+
+func (x *ACL_ModifyResourceProviderConfig) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ModifyResourceProviderConfig) GetResourceProviders() *ACL_Entity {
+	if x != nil {
+		return x.ResourceProviders
+	}
+	return nil
+}
+
+type ACL_PruneImages struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Images        *ACL_Entity            `protobuf:"bytes,2,req,name=images" json:"images,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_PruneImages) Reset() {
+	*x = ACL_PruneImages{}
+	mi := &file_mesos_proto_msgTypes[180]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_PruneImages) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_PruneImages) ProtoMessage() {}
+
+func (x *ACL_PruneImages) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[180]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_PruneImages.ProtoReflect.Descriptor instead.
+func (*ACL_PruneImages) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 48}
+}
+
+func (x *ACL_PruneImages) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_PruneImages) GetImages() *ACL_Entity {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+type ACL_CreateBlockDisk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_CreateBlockDisk) Reset() {
+	*x = ACL_CreateBlockDisk{}
+	mi := &file_mesos_proto_msgTypes[181]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_CreateBlockDisk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_CreateBlockDisk) ProtoMessage() {}
+
+func (x *ACL_CreateBlockDisk) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[181]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_CreateBlockDisk.ProtoReflect.Descriptor instead.
+func (*ACL_CreateBlockDisk) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 49}
+}
+
+func (x *ACL_CreateBlockDisk) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_CreateBlockDisk) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_DestroyBlockDisk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_DestroyBlockDisk) Reset() {
+	*x = ACL_DestroyBlockDisk{}
+	mi := &file_mesos_proto_msgTypes[182]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_DestroyBlockDisk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_DestroyBlockDisk) ProtoMessage() {}
+
+func (x *ACL_DestroyBlockDisk) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[182]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_DestroyBlockDisk.ProtoReflect.Descriptor instead.
+func (*ACL_DestroyBlockDisk) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 50}
+}
+
+func (x *ACL_DestroyBlockDisk) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_DestroyBlockDisk) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_CreateMountDisk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_CreateMountDisk) Reset() {
+	*x = ACL_CreateMountDisk{}
+	mi := &file_mesos_proto_msgTypes[183]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_CreateMountDisk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_CreateMountDisk) ProtoMessage() {}
+
+func (x *ACL_CreateMountDisk) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[183]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_CreateMountDisk.ProtoReflect.Descriptor instead.
+func (*ACL_CreateMountDisk) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 51}
+}
+
+func (x *ACL_CreateMountDisk) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_CreateMountDisk) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_DestroyMountDisk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_DestroyMountDisk) Reset() {
+	*x = ACL_DestroyMountDisk{}
+	mi := &file_mesos_proto_msgTypes[184]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_DestroyMountDisk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_DestroyMountDisk) ProtoMessage() {}
+
+func (x *ACL_DestroyMountDisk) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[184]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_DestroyMountDisk.ProtoReflect.Descriptor instead.
+func (*ACL_DestroyMountDisk) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 52}
+}
+
+func (x *ACL_DestroyMountDisk) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_DestroyMountDisk) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_DestroyRawDisk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Principals    *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	Roles         *ACL_Entity            `protobuf:"bytes,2,req,name=roles" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ACL_DestroyRawDisk) Reset() {
+	*x = ACL_DestroyRawDisk{}
+	mi := &file_mesos_proto_msgTypes[185]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_DestroyRawDisk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_DestroyRawDisk) ProtoMessage() {}
+
+func (x *ACL_DestroyRawDisk) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[185]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_DestroyRawDisk.ProtoReflect.Descriptor instead.
+func (*ACL_DestroyRawDisk) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 53}
+}
+
+func (x *ACL_DestroyRawDisk) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_DestroyRawDisk) GetRoles() *ACL_Entity {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type ACL_ViewResourceProvider struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Principals        *ACL_Entity            `protobuf:"bytes,1,req,name=principals" json:"principals,omitempty"`
+	ResourceProviders *ACL_Entity            `protobuf:"bytes,2,req,name=resource_providers,json=resourceProviders" json:"resource_providers,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ACL_ViewResourceProvider) Reset() {
+	*x = ACL_ViewResourceProvider{}
+	mi := &file_mesos_proto_msgTypes[186]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ACL_ViewResourceProvider) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ACL_ViewResourceProvider) ProtoMessage() {}
+
+func (x *ACL_ViewResourceProvider) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[186]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ACL_ViewResourceProvider.ProtoReflect.Descriptor instead.
+func (*ACL_ViewResourceProvider) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{52, 54}
+}
+
+func (x *ACL_ViewResourceProvider) GetPrincipals() *ACL_Entity {
+	if x != nil {
+		return x.Principals
+	}
+	return nil
+}
+
+func (x *ACL_ViewResourceProvider) GetResourceProviders() *ACL_Entity {
+	if x != nil {
+		return x.ResourceProviders
+	}
+	return nil
+}
+
+type Modules_Library struct {
+	state         protoimpl.MessageState    `protogen:"open.v1"`
+	File          *string                   `protobuf:"bytes,1,opt,name=file" json:"file,omitempty"`
+	Name          *string                   `protobuf:"bytes,2,opt,name=name" json:"name,omitempty"`
+	Modules       []*Modules_Library_Module `protobuf:"bytes,3,rep,name=modules" json:"modules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Modules_Library) Reset() {
+	*x = Modules_Library{}
+	mi := &file_mesos_proto_msgTypes[187]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Modules_Library) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Modules_Library) ProtoMessage() {}
+
+func (x *Modules_Library) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[187]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Modules_Library.ProtoReflect.Descriptor instead.
+func (*Modules_Library) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{54, 0}
+}
+
+func (x *Modules_Library) GetFile() string {
+	if x != nil && x.File != nil {
+		return *x.File
+	}
+	return ""
+}
+
+func (x *Modules_Library) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *Modules_Library) GetModules() []*Modules_Library_Module {
+	if x != nil {
+		return x.Modules
+	}
+	return nil
+}
+
+type Modules_Library_Module struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          *string                `protobuf:"bytes,1,opt,name=name" json:"name,omitempty"`
+	Parameters    []*Parameter           `protobuf:"bytes,2,rep,name=parameters" json:"parameters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Modules_Library_Module) Reset() {
+	*x = Modules_Library_Module{}
+	mi := &file_mesos_proto_msgTypes[188]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Modules_Library_Module) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Modules_Library_Module) ProtoMessage() {}
+
+func (x *Modules_Library_Module) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[188]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Modules_Library_Module.ProtoReflect.Descriptor instead.
+func (*Modules_Library_Module) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{54, 0, 0}
+}
+
+func (x *Modules_Library_Module) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *Modules_Library_Module) GetParameters() []*Parameter {
+	if x != nil {
+		return x.Parameters
+	}
+	return nil
+}
+
+type Device_Number struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MajorNumber   *uint64                `protobuf:"varint,1,req,name=major_number,json=majorNumber" json:"major_number,omitempty"`
+	MinorNumber   *uint64                `protobuf:"varint,2,req,name=minor_number,json=minorNumber" json:"minor_number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Device_Number) Reset() {
+	*x = Device_Number{}
+	mi := &file_mesos_proto_msgTypes[189]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Device_Number) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Device_Number) ProtoMessage() {}
+
+func (x *Device_Number) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[189]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Device_Number.ProtoReflect.Descriptor instead.
+func (*Device_Number) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{55, 0}
+}
+
+func (x *Device_Number) GetMajorNumber() uint64 {
+	if x != nil && x.MajorNumber != nil {
+		return *x.MajorNumber
+	}
+	return 0
+}
+
+func (x *Device_Number) GetMinorNumber() uint64 {
+	if x != nil && x.MinorNumber != nil {
+		return *x.MinorNumber
+	}
+	return 0
+}
+
+type DeviceAccess_Access struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Read          *bool                  `protobuf:"varint,1,opt,name=read" json:"read,omitempty"`
+	Write         *bool                  `protobuf:"varint,2,opt,name=write" json:"write,omitempty"`
+	Mknod         *bool                  `protobuf:"varint,3,opt,name=mknod" json:"mknod,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceAccess_Access) Reset() {
+	*x = DeviceAccess_Access{}
+	mi := &file_mesos_proto_msgTypes[190]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceAccess_Access) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceAccess_Access) ProtoMessage() {}
+
+func (x *DeviceAccess_Access) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[190]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceAccess_Access.ProtoReflect.Descriptor instead.
+func (*DeviceAccess_Access) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{56, 0}
+}
+
+func (x *DeviceAccess_Access) GetRead() bool {
+	if x != nil && x.Read != nil {
+		return *x.Read
+	}
+	return false
+}
+
+func (x *DeviceAccess_Access) GetWrite() bool {
+	if x != nil && x.Write != nil {
+		return *x.Write
+	}
+	return false
+}
+
+func (x *DeviceAccess_Access) GetMknod() bool {
+	if x != nil && x.Mknod != nil {
+		return *x.Mknod
+	}
+	return false
+}
+
+type Firewall_DisabledEndpointsRule struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Paths         []string               `protobuf:"bytes,1,rep,name=paths" json:"paths,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Firewall_DisabledEndpointsRule) Reset() {
+	*x = Firewall_DisabledEndpointsRule{}
+	mi := &file_mesos_proto_msgTypes[191]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Firewall_DisabledEndpointsRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Firewall_DisabledEndpointsRule) ProtoMessage() {}
+
+func (x *Firewall_DisabledEndpointsRule) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[191]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Firewall_DisabledEndpointsRule.ProtoReflect.Descriptor instead.
+func (*Firewall_DisabledEndpointsRule) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{58, 0}
+}
+
+func (x *Firewall_DisabledEndpointsRule) GetPaths() []string {
+	if x != nil {
+		return x.Paths
+	}
+	return nil
+}
+
+type ContainerDNSInfo_MesosInfo struct {
+	state         protoimpl.MessageState                  `protogen:"open.v1"`
+	NetworkMode   *ContainerDNSInfo_MesosInfo_NetworkMode `protobuf:"varint,1,opt,name=network_mode,json=networkMode,enum=mesosctl.v1.ContainerDNSInfo_MesosInfo_NetworkMode" json:"network_mode,omitempty"`
+	NetworkName   *string                                 `protobuf:"bytes,2,opt,name=network_name,json=networkName" json:"network_name,omitempty"`
+	Dns           *ContainerDNSInfo_MesosInfo_DNS         `protobuf:"bytes,3,req,name=dns" json:"dns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ContainerDNSInfo_MesosInfo) Reset() {
+	*x = ContainerDNSInfo_MesosInfo{}
+	mi := &file_mesos_proto_msgTypes[192]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContainerDNSInfo_MesosInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContainerDNSInfo_MesosInfo) ProtoMessage() {}
+
+func (x *ContainerDNSInfo_MesosInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[192]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContainerDNSInfo_MesosInfo.ProtoReflect.Descriptor instead.
+func (*ContainerDNSInfo_MesosInfo) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{59, 0}
+}
+
+func (x *ContainerDNSInfo_MesosInfo) GetNetworkMode() ContainerDNSInfo_MesosInfo_NetworkMode {
+	if x != nil && x.NetworkMode != nil {
+		return *x.NetworkMode
+	}
+	return ContainerDNSInfo_MesosInfo_UNKNOWN
+}
+
+func (x *ContainerDNSInfo_MesosInfo) GetNetworkName() string {
+	if x != nil && x.NetworkName != nil {
+		return *x.NetworkName
+	}
+	return ""
+}
+
+func (x *ContainerDNSInfo_MesosInfo) GetDns() *ContainerDNSInfo_MesosInfo_DNS {
+	if x != nil {
+		return x.Dns
+	}
+	return nil
+}
+
+type ContainerDNSInfo_DockerInfo struct {
+	state         protoimpl.MessageState                   `protogen:"open.v1"`
+	NetworkMode   *ContainerDNSInfo_DockerInfo_NetworkMode `protobuf:"varint,1,opt,name=network_mode,json=networkMode,enum=mesosctl.v1.ContainerDNSInfo_DockerInfo_NetworkMode" json:"network_mode,omitempty"`
+	NetworkName   *string                                  `protobuf:"bytes,2,opt,name=network_name,json=networkName" json:"network_name,omitempty"`
+	Dns           *ContainerDNSInfo_DockerInfo_DNS         `protobuf:"bytes,3,req,name=dns" json:"dns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ContainerDNSInfo_DockerInfo) Reset() {
+	*x = ContainerDNSInfo_DockerInfo{}
+	mi := &file_mesos_proto_msgTypes[193]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContainerDNSInfo_DockerInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContainerDNSInfo_DockerInfo) ProtoMessage() {}
+
+func (x *ContainerDNSInfo_DockerInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[193]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContainerDNSInfo_DockerInfo.ProtoReflect.Descriptor instead.
+func (*ContainerDNSInfo_DockerInfo) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{59, 1}
+}
+
+func (x *ContainerDNSInfo_DockerInfo) GetNetworkMode() ContainerDNSInfo_DockerInfo_NetworkMode {
+	if x != nil && x.NetworkMode != nil {
+		return *x.NetworkMode
+	}
+	return ContainerDNSInfo_DockerInfo_UNKNOWN
+}
+
+func (x *ContainerDNSInfo_DockerInfo) GetNetworkName() string {
+	if x != nil && x.NetworkName != nil {
+		return *x.NetworkName
+	}
+	return ""
+}
+
+func (x *ContainerDNSInfo_DockerInfo) GetDns() *ContainerDNSInfo_DockerInfo_DNS {
+	if x != nil {
+		return x.Dns
+	}
+	return nil
+}
+
+// slave.cni.spec.DNS
+type ContainerDNSInfo_MesosInfo_DNS struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Nameservers   []string               `protobuf:"bytes,1,rep,name=nameservers" json:"nameservers,omitempty"`
+	Domain        *string                `protobuf:"bytes,2,opt,name=domain" json:"domain,omitempty"`
+	Search        []string               `protobuf:"bytes,3,rep,name=search" json:"search,omitempty"`
+	Options       []string               `protobuf:"bytes,4,rep,name=options" json:"options,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ContainerDNSInfo_MesosInfo_DNS) Reset() {
+	*x = ContainerDNSInfo_MesosInfo_DNS{}
+	mi := &file_mesos_proto_msgTypes[194]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContainerDNSInfo_MesosInfo_DNS) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContainerDNSInfo_MesosInfo_DNS) ProtoMessage() {}
+
+func (x *ContainerDNSInfo_MesosInfo_DNS) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[194]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContainerDNSInfo_MesosInfo_DNS.ProtoReflect.Descriptor instead.
+func (*ContainerDNSInfo_MesosInfo_DNS) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{59, 0, 0}
+}
+
+func (x *ContainerDNSInfo_MesosInfo_DNS) GetNameservers() []string {
+	if x != nil {
+		return x.Nameservers
+	}
+	return nil
+}
+
+func (x *ContainerDNSInfo_MesosInfo_DNS) GetDomain() string {
+	if x != nil && x.Domain != nil {
+		return *x.Domain
+	}
+	return ""
+}
+
+func (x *ContainerDNSInfo_MesosInfo_DNS) GetSearch() []string {
+	if x != nil {
+		return x.Search
+	}
+	return nil
+}
+
+func (x *ContainerDNSInfo_MesosInfo_DNS) GetOptions() []string {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+type ContainerDNSInfo_DockerInfo_DNS struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Nameservers   []string               `protobuf:"bytes,1,rep,name=nameservers" json:"nameservers,omitempty"`
+	Search        []string               `protobuf:"bytes,2,rep,name=search" json:"search,omitempty"`
+	Options       []string               `protobuf:"bytes,3,rep,name=options" json:"options,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ContainerDNSInfo_DockerInfo_DNS) Reset() {
+	*x = ContainerDNSInfo_DockerInfo_DNS{}
+	mi := &file_mesos_proto_msgTypes[195]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContainerDNSInfo_DockerInfo_DNS) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContainerDNSInfo_DockerInfo_DNS) ProtoMessage() {}
+
+func (x *ContainerDNSInfo_DockerInfo_DNS) ProtoReflect() protoreflect.Message {
+	mi := &file_mesos_proto_msgTypes[195]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContainerDNSInfo_DockerInfo_DNS.ProtoReflect.Descriptor instead.
+func (*ContainerDNSInfo_DockerInfo_DNS) Descriptor() ([]byte, []int) {
+	return file_mesos_proto_rawDescGZIP(), []int{59, 1, 0}
+}
+
+func (x *ContainerDNSInfo_DockerInfo_DNS) GetNameservers() []string {
+	if x != nil {
+		return x.Nameservers
+	}
+	return nil
+}
+
+func (x *ContainerDNSInfo_DockerInfo_DNS) GetSearch() []string {
+	if x != nil {
+		return x.Search
+	}
+	return nil
+}
+
+func (x *ContainerDNSInfo_DockerInfo_DNS) GetOptions() []string {
+	if x != nil {
+		return x.Options
+	}
+	return nil
 }
 
 var File_mesos_proto protoreflect.FileDescriptor
@@ -10540,7 +15133,428 @@ const file_mesos_proto_rawDesc = "" +
 	"\x05mtime\x18\x04 \x01(\v2\x15.mesosctl.v1.TimeInfoR\x05mtime\x12\x12\n" +
 	"\x04mode\x18\x05 \x01(\rR\x04mode\x12\x10\n" +
 	"\x03uid\x18\x06 \x01(\tR\x03uid\x12\x10\n" +
-	"\x03gid\x18\a \x01(\tR\x03gid*\x8c\x02\n" +
+	"\x03gid\x18\a \x01(\tR\x03gid\"\xd57\n" +
+	"\x03ACL\x1a}\n" +
+	"\x06Entity\x126\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x1c.mesosctl.v1.ACL.Entity.Type:\x04SOMER\x04type\x12\x16\n" +
+	"\x06values\x18\x02 \x03(\tR\x06values\"#\n" +
+	"\x04Type\x12\b\n" +
+	"\x04SOME\x10\x00\x12\a\n" +
+	"\x03ANY\x10\x01\x12\b\n" +
+	"\x04NONE\x10\x02\x1a{\n" +
+	"\x11RegisterFramework\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1aq\n" +
+	"\aRunTask\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x98\x01\n" +
+	"\x11TeardownFramework\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12J\n" +
+	"\x14framework_principals\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x13frameworkPrincipals\x1az\n" +
+	"\x10ReserveResources\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1a\x97\x01\n" +
+	"\x12UnreserveResources\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12H\n" +
+	"\x13reserver_principals\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x12reserverPrincipals\x1av\n" +
+	"\fCreateVolume\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1a\x90\x01\n" +
+	"\rDestroyVolume\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12F\n" +
+	"\x12creator_principals\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x11creatorPrincipals\x1av\n" +
+	"\fResizeVolume\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1ar\n" +
+	"\bGetQuota\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1au\n" +
+	"\vUpdateQuota\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1ar\n" +
+	"\bViewRole\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1av\n" +
+	"\fUpdateWeight\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1au\n" +
+	"\vGetEndpoint\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05paths\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05paths\x1aw\n" +
+	"\rViewFramework\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1ar\n" +
+	"\bViewTask\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1av\n" +
+	"\fViewExecutor\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1aw\n" +
+	"\rAccessSandbox\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1av\n" +
+	"\x0eAccessMesosLog\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12+\n" +
+	"\x04logs\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x04logs\x1as\n" +
+	"\tViewFlags\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05flags\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05flags\x1a\x85\x01\n" +
+	"\x1bLaunchNestedContainerAsUser\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x92\x01\n" +
+	"(LaunchNestedContainerUnderParentWithUser\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x8c\x01\n" +
+	"\"LaunchNestedContainerSessionAsUser\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x99\x01\n" +
+	"/LaunchNestedContainerSessionUnderParentWithUser\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a~\n" +
+	"\x14AttachContainerInput\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x7f\n" +
+	"\x15AttachContainerOutput\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a}\n" +
+	"\x13KillNestedContainer\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a}\n" +
+	"\x13WaitNestedContainer\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1aw\n" +
+	"\rViewContainer\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x7f\n" +
+	"\x15RemoveNestedContainer\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1au\n" +
+	"\vSetLogLevel\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05level\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05level\x1ay\n" +
+	"\rRegisterAgent\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12/\n" +
+	"\x06agents\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x06agents\x1a\x89\x01\n" +
+	"\x19UpdateMaintenanceSchedule\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x123\n" +
+	"\bmachines\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\bmachines\x1a\x86\x01\n" +
+	"\x16GetMaintenanceSchedule\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x123\n" +
+	"\bmachines\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\bmachines\x1a\x80\x01\n" +
+	"\x10StartMaintenance\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x123\n" +
+	"\bmachines\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\bmachines\x1a\x7f\n" +
+	"\x0fStopMaintenance\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x123\n" +
+	"\bmachines\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\bmachines\x1a\x84\x01\n" +
+	"\x14GetMaintenanceStatus\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x123\n" +
+	"\bmachines\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\bmachines\x1av\n" +
+	"\n" +
+	"DrainAgent\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12/\n" +
+	"\x06agents\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x06agents\x1a{\n" +
+	"\x0fDeactivateAgent\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12/\n" +
+	"\x06agents\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x06agents\x1a{\n" +
+	"\x0fReactivateAgent\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12/\n" +
+	"\x06agents\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x06agents\x1ay\n" +
+	"\rMarkAgentGone\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12/\n" +
+	"\x06agents\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x06agents\x1a\x83\x01\n" +
+	"\x19LaunchStandaloneContainer\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x81\x01\n" +
+	"\x17KillStandaloneContainer\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x81\x01\n" +
+	"\x17WaitStandaloneContainer\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x83\x01\n" +
+	"\x19RemoveStandaloneContainer\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x81\x01\n" +
+	"\x17ViewStandaloneContainer\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05users\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05users\x1a\x9c\x01\n" +
+	"\x19MarkResourceProvidersGone\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12F\n" +
+	"\x12resource_providers\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x11resourceProviders\x1a\x9f\x01\n" +
+	"\x1cModifyResourceProviderConfig\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12F\n" +
+	"\x12resource_providers\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x11resourceProviders\x1aw\n" +
+	"\vPruneImages\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12/\n" +
+	"\x06images\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x06images\x1ay\n" +
+	"\x0fCreateBlockDisk\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1az\n" +
+	"\x10DestroyBlockDisk\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1ay\n" +
+	"\x0fCreateMountDisk\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1az\n" +
+	"\x10DestroyMountDisk\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1ax\n" +
+	"\x0eDestroyRawDisk\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12-\n" +
+	"\x05roles\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x05roles\x1a\x97\x01\n" +
+	"\x14ViewResourceProvider\x127\n" +
+	"\n" +
+	"principals\x18\x01 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\n" +
+	"principals\x12F\n" +
+	"\x12resource_providers\x18\x02 \x02(\v2\x17.mesosctl.v1.ACL.EntityR\x11resourceProviders\"\x95%\n" +
+	"\x04ACLs\x12$\n" +
+	"\n" +
+	"permissive\x18\x01 \x01(\b:\x04trueR\n" +
+	"permissive\x12S\n" +
+	"\x13register_frameworks\x18\x02 \x03(\v2\".mesosctl.v1.ACL.RegisterFrameworkR\x12registerFrameworks\x125\n" +
+	"\trun_tasks\x18\x03 \x03(\v2\x18.mesosctl.v1.ACL.RunTaskR\brunTasks\x12N\n" +
+	"\x11reserve_resources\x18\x05 \x03(\v2!.mesosctl.v1.ACL.ReserveResourcesR\x10reserveResources\x12T\n" +
+	"\x13unreserve_resources\x18\x06 \x03(\v2#.mesosctl.v1.ACL.UnreserveResourcesR\x12unreserveResources\x12D\n" +
+	"\x0ecreate_volumes\x18\a \x03(\v2\x1d.mesosctl.v1.ACL.CreateVolumeR\rcreateVolumes\x12G\n" +
+	"\x0fdestroy_volumes\x18\b \x03(\v2\x1e.mesosctl.v1.ACL.DestroyVolumeR\x0edestroyVolumes\x12S\n" +
+	"\x13teardown_frameworks\x18\v \x03(\v2\".mesosctl.v1.ACL.TeardownFrameworkR\x12teardownFrameworks\x12D\n" +
+	"\x0eupdate_weights\x18\f \x03(\v2\x1d.mesosctl.v1.ACL.UpdateWeightR\rupdateWeights\x12A\n" +
+	"\rget_endpoints\x18\r \x03(\v2\x1c.mesosctl.v1.ACL.GetEndpointR\fgetEndpoints\x128\n" +
+	"\n" +
+	"get_quotas\x18\x0e \x03(\v2\x19.mesosctl.v1.ACL.GetQuotaR\tgetQuotas\x12A\n" +
+	"\rupdate_quotas\x18\x0f \x03(\v2\x1c.mesosctl.v1.ACL.UpdateQuotaR\fupdateQuotas\x12G\n" +
+	"\x0fview_frameworks\x18\x10 \x03(\v2\x1e.mesosctl.v1.ACL.ViewFrameworkR\x0eviewFrameworks\x128\n" +
+	"\n" +
+	"view_tasks\x18\x11 \x03(\v2\x19.mesosctl.v1.ACL.ViewTaskR\tviewTasks\x12D\n" +
+	"\x0eview_executors\x18\x12 \x03(\v2\x1d.mesosctl.v1.ACL.ViewExecutorR\rviewExecutors\x12I\n" +
+	"\x10access_sandboxes\x18\x13 \x03(\v2\x1e.mesosctl.v1.ACL.AccessSandboxR\x0faccessSandboxes\x12K\n" +
+	"\x11access_mesos_logs\x18\x14 \x03(\v2\x1f.mesosctl.v1.ACL.AccessMesosLogR\x0faccessMesosLogs\x128\n" +
+	"\n" +
+	"view_roles\x18\x15 \x03(\v2\x19.mesosctl.v1.ACL.ViewRoleR\tviewRoles\x129\n" +
+	"\n" +
+	"view_flags\x18\x16 \x03(\v2\x1a.mesosctl.v1.ACL.ViewFlagsR\tviewFlags\x12t\n" +
+	" launch_nested_containers_as_user\x18\x17 \x03(\v2,.mesosctl.v1.ACL.LaunchNestedContainerAsUserR\x1claunchNestedContainersAsUser\x12\x9d\x01\n" +
+	"/launch_nested_containers_under_parent_with_user\x18\x18 \x03(\v29.mesosctl.v1.ACL.LaunchNestedContainerUnderParentWithUserR)launchNestedContainersUnderParentWithUser\x12Z\n" +
+	"\x16kill_nested_containers\x18\x19 \x03(\v2$.mesosctl.v1.ACL.KillNestedContainerR\x14killNestedContainers\x12Z\n" +
+	"\x16wait_nested_containers\x18\x1a \x03(\v2$.mesosctl.v1.ACL.WaitNestedContainerR\x14waitNestedContainers\x12\x8a\x01\n" +
+	"(launch_nested_container_sessions_as_user\x18\x1b \x03(\v23.mesosctl.v1.ACL.LaunchNestedContainerSessionAsUserR#launchNestedContainerSessionsAsUser\x12\xb3\x01\n" +
+	"7launch_nested_container_sessions_under_parent_with_user\x18\x1c \x03(\v2@.mesosctl.v1.ACL.LaunchNestedContainerSessionUnderParentWithUserR0launchNestedContainerSessionsUnderParentWithUser\x12]\n" +
+	"\x17attach_containers_input\x18\x1d \x03(\v2%.mesosctl.v1.ACL.AttachContainerInputR\x15attachContainersInput\x12`\n" +
+	"\x18attach_containers_output\x18\x1e \x03(\v2&.mesosctl.v1.ACL.AttachContainerOutputR\x16attachContainersOutput\x12G\n" +
+	"\x0fview_containers\x18\x1f \x03(\v2\x1e.mesosctl.v1.ACL.ViewContainerR\x0eviewContainers\x12@\n" +
+	"\rset_log_level\x18  \x03(\v2\x1c.mesosctl.v1.ACL.SetLogLevelR\vsetLogLevel\x12`\n" +
+	"\x18remove_nested_containers\x18! \x03(\v2&.mesosctl.v1.ACL.RemoveNestedContainerR\x16removeNestedContainers\x12G\n" +
+	"\x0fregister_agents\x18\" \x03(\v2\x1e.mesosctl.v1.ACL.RegisterAgentR\x0eregisterAgents\x12l\n" +
+	"\x1cupdate_maintenance_schedules\x18# \x03(\v2*.mesosctl.v1.ACL.UpdateMaintenanceScheduleR\x1aupdateMaintenanceSchedules\x12c\n" +
+	"\x19get_maintenance_schedules\x18$ \x03(\v2'.mesosctl.v1.ACL.GetMaintenanceScheduleR\x17getMaintenanceSchedules\x12P\n" +
+	"\x12start_maintenances\x18% \x03(\v2!.mesosctl.v1.ACL.StartMaintenanceR\x11startMaintenances\x12M\n" +
+	"\x11stop_maintenances\x18& \x03(\v2 .mesosctl.v1.ACL.StopMaintenanceR\x10stopMaintenances\x12_\n" +
+	"\x18get_maintenance_statuses\x18' \x03(\v2%.mesosctl.v1.ACL.GetMaintenanceStatusR\x16getMaintenanceStatuses\x12>\n" +
+	"\fdrain_agents\x188 \x03(\v2\x1b.mesosctl.v1.ACL.DrainAgentR\vdrainAgents\x12M\n" +
+	"\x11deactivate_agents\x189 \x03(\v2 .mesosctl.v1.ACL.DeactivateAgentR\x10deactivateAgents\x12M\n" +
+	"\x11reactivate_agents\x18: \x03(\v2 .mesosctl.v1.ACL.ReactivateAgentR\x10reactivateAgents\x12H\n" +
+	"\x10mark_agents_gone\x18( \x03(\v2\x1e.mesosctl.v1.ACL.MarkAgentGoneR\x0emarkAgentsGone\x12l\n" +
+	"\x1claunch_standalone_containers\x18) \x03(\v2*.mesosctl.v1.ACL.LaunchStandaloneContainerR\x1alaunchStandaloneContainers\x12f\n" +
+	"\x1akill_standalone_containers\x18* \x03(\v2(.mesosctl.v1.ACL.KillStandaloneContainerR\x18killStandaloneContainers\x12f\n" +
+	"\x1await_standalone_containers\x18+ \x03(\v2(.mesosctl.v1.ACL.WaitStandaloneContainerR\x18waitStandaloneContainers\x12l\n" +
+	"\x1cremove_standalone_containers\x18, \x03(\v2*.mesosctl.v1.ACL.RemoveStandaloneContainerR\x1aremoveStandaloneContainers\x12f\n" +
+	"\x1aview_standalone_containers\x18. \x03(\v2(.mesosctl.v1.ACL.ViewStandaloneContainerR\x18viewStandaloneContainers\x12v\n" +
+	" modify_resource_provider_configs\x18- \x03(\v2-.mesosctl.v1.ACL.ModifyResourceProviderConfigR\x1dmodifyResourceProviderConfigs\x12k\n" +
+	"\x1cmark_resource_providers_gone\x186 \x03(\v2*.mesosctl.v1.ACL.MarkResourceProvidersGoneR\x19markResourceProvidersGone\x12]\n" +
+	"\x17view_resource_providers\x185 \x03(\v2%.mesosctl.v1.ACL.ViewResourceProviderR\x15viewResourceProviders\x12?\n" +
+	"\fprune_images\x18/ \x03(\v2\x1c.mesosctl.v1.ACL.PruneImagesR\vpruneImages\x12D\n" +
+	"\x0eresize_volumes\x180 \x03(\v2\x1d.mesosctl.v1.ACL.ResizeVolumeR\rresizeVolumes\x12N\n" +
+	"\x12create_block_disks\x181 \x03(\v2 .mesosctl.v1.ACL.CreateBlockDiskR\x10createBlockDisks\x12Q\n" +
+	"\x13destroy_block_disks\x182 \x03(\v2!.mesosctl.v1.ACL.DestroyBlockDiskR\x11destroyBlockDisks\x12N\n" +
+	"\x12create_mount_disks\x183 \x03(\v2 .mesosctl.v1.ACL.CreateMountDiskR\x10createMountDisks\x12Q\n" +
+	"\x13destroy_mount_disks\x184 \x03(\v2!.mesosctl.v1.ACL.DestroyMountDiskR\x11destroyMountDisks\x12K\n" +
+	"\x11destroy_raw_disks\x187 \x03(\v2\x1f.mesosctl.v1.ACL.DestroyRawDiskR\x0fdestroyRawDisks\"\x8e\x02\n" +
+	"\aModules\x12:\n" +
+	"\tlibraries\x18\x01 \x03(\v2\x1c.mesosctl.v1.Modules.LibraryR\tlibraries\x1a\xc6\x01\n" +
+	"\aLibrary\x12\x12\n" +
+	"\x04file\x18\x01 \x01(\tR\x04file\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12=\n" +
+	"\amodules\x18\x03 \x03(\v2#.mesosctl.v1.Modules.Library.ModuleR\amodules\x1aT\n" +
+	"\x06Module\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x126\n" +
+	"\n" +
+	"parameters\x18\x02 \x03(\v2\x16.mesosctl.v1.ParameterR\n" +
+	"parameters\"\xa0\x01\n" +
+	"\x06Device\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x122\n" +
+	"\x06number\x18\x02 \x01(\v2\x1a.mesosctl.v1.Device.NumberR\x06number\x1aN\n" +
+	"\x06Number\x12!\n" +
+	"\fmajor_number\x18\x01 \x02(\x04R\vmajorNumber\x12!\n" +
+	"\fminor_number\x18\x02 \x02(\x04R\vminorNumber\"\xbf\x01\n" +
+	"\fDeviceAccess\x12+\n" +
+	"\x06device\x18\x01 \x02(\v2\x13.mesosctl.v1.DeviceR\x06device\x128\n" +
+	"\x06access\x18\x02 \x02(\v2 .mesosctl.v1.DeviceAccess.AccessR\x06access\x1aH\n" +
+	"\x06Access\x12\x12\n" +
+	"\x04read\x18\x01 \x01(\bR\x04read\x12\x14\n" +
+	"\x05write\x18\x02 \x01(\bR\x05write\x12\x14\n" +
+	"\x05mknod\x18\x03 \x01(\bR\x05mknod\"U\n" +
+	"\x0fDeviceWhitelist\x12B\n" +
+	"\x0fallowed_devices\x18\x01 \x03(\v2\x19.mesosctl.v1.DeviceAccessR\x0eallowedDevices\"\x95\x01\n" +
+	"\bFirewall\x12Z\n" +
+	"\x12disabled_endpoints\x18\x01 \x01(\v2+.mesosctl.v1.Firewall.DisabledEndpointsRuleR\x11disabledEndpoints\x1a-\n" +
+	"\x15DisabledEndpointsRule\x12\x14\n" +
+	"\x05paths\x18\x01 \x03(\tR\x05paths\"\xdf\x06\n" +
+	"\x10ContainerDNSInfo\x12=\n" +
+	"\x05mesos\x18\x01 \x03(\v2'.mesosctl.v1.ContainerDNSInfo.MesosInfoR\x05mesos\x12@\n" +
+	"\x06docker\x18\x02 \x03(\v2(.mesosctl.v1.ContainerDNSInfo.DockerInfoR\x06docker\x1a\xe7\x02\n" +
+	"\tMesosInfo\x12V\n" +
+	"\fnetwork_mode\x18\x01 \x01(\x0e23.mesosctl.v1.ContainerDNSInfo.MesosInfo.NetworkModeR\vnetworkMode\x12!\n" +
+	"\fnetwork_name\x18\x02 \x01(\tR\vnetworkName\x12=\n" +
+	"\x03dns\x18\x03 \x02(\v2+.mesosctl.v1.ContainerDNSInfo.MesosInfo.DNSR\x03dns\x1aq\n" +
+	"\x03DNS\x12 \n" +
+	"\vnameservers\x18\x01 \x03(\tR\vnameservers\x12\x16\n" +
+	"\x06domain\x18\x02 \x01(\tR\x06domain\x12\x16\n" +
+	"\x06search\x18\x03 \x03(\tR\x06search\x12\x18\n" +
+	"\aoptions\x18\x04 \x03(\tR\aoptions\"-\n" +
+	"\vNetworkMode\x12\v\n" +
+	"\aUNKNOWN\x10\x00\x12\b\n" +
+	"\x04HOST\x10\x01\x12\a\n" +
+	"\x03CNI\x10\x02\x1a\xdf\x02\n" +
+	"\n" +
+	"DockerInfo\x12W\n" +
+	"\fnetwork_mode\x18\x01 \x01(\x0e24.mesosctl.v1.ContainerDNSInfo.DockerInfo.NetworkModeR\vnetworkMode\x12!\n" +
+	"\fnetwork_name\x18\x02 \x01(\tR\vnetworkName\x12>\n" +
+	"\x03dns\x18\x03 \x02(\v2,.mesosctl.v1.ContainerDNSInfo.DockerInfo.DNSR\x03dns\x1aY\n" +
+	"\x03DNS\x12 \n" +
+	"\vnameservers\x18\x01 \x03(\tR\vnameservers\x12\x16\n" +
+	"\x06search\x18\x02 \x03(\tR\x06search\x12\x18\n" +
+	"\aoptions\x18\x03 \x03(\tR\aoptions\":\n" +
+	"\vNetworkMode\x12\v\n" +
+	"\aUNKNOWN\x10\x00\x12\b\n" +
+	"\x04HOST\x10\x01\x12\n" +
+	"\n" +
+	"\x06BRIDGE\x10\x02\x12\b\n" +
+	"\x04USER\x10\x03\"\x97\x02\n" +
+	"\x0fAgentCapability\x125\n" +
+	"\x04type\x18\x01 \x01(\x0e2!.mesosctl.v1.AgentCapability.TypeR\x04type\"\xcc\x01\n" +
+	"\x04Type\x12\v\n" +
+	"\aUNKNOWN\x10\x00\x12\x0e\n" +
+	"\n" +
+	"MULTI_ROLE\x10\x01\x12\x15\n" +
+	"\x11HIERARCHICAL_ROLE\x10\x02\x12\x1a\n" +
+	"\x16RESERVATION_REFINEMENT\x10\x03\x12\x15\n" +
+	"\x11RESOURCE_PROVIDER\x10\x04\x12\x11\n" +
+	"\rRESIZE_VOLUME\x10\x05\x12\x1c\n" +
+	"\x18AGENT_OPERATION_FEEDBACK\x10\x06\x12\x12\n" +
+	"\x0eAGENT_DRAINING\x10\a\x12\x18\n" +
+	"\x14TASK_RESOURCE_LIMITS\x10\b\"U\n" +
+	"\x11SlaveCapabilities\x12@\n" +
+	"\fcapabilities\x18\x01 \x03(\v2\x1c.mesosctl.v1.AgentCapabilityR\fcapabilities\"\xd2\x01\n" +
+	"\rImageGcConfig\x12.\n" +
+	"\x13image_disk_headroom\x18\x01 \x02(\x01R\x11imageDiskHeadroom\x12T\n" +
+	"\x19image_disk_watch_interval\x18\x02 \x02(\v2\x19.mesosctl.v1.DurationInfoR\x16imageDiskWatchInterval\x12;\n" +
+	"\x0fexcluded_images\x18\x03 \x03(\v2\x12.mesosctl.v1.ImageR\x0eexcludedImages*\x8c\x02\n" +
 	"\tTaskState\x12\x10\n" +
 	"\fTASK_STAGING\x10\x06\x12\x11\n" +
 	"\rTASK_STARTING\x10\x00\x12\x10\n" +
@@ -10571,382 +15585,642 @@ func file_mesos_proto_rawDescGZIP() []byte {
 	return file_mesos_proto_rawDescData
 }
 
-var file_mesos_proto_enumTypes = make([]protoimpl.EnumInfo, 26)
-var file_mesos_proto_msgTypes = make([]protoimpl.MessageInfo, 121)
+var file_mesos_proto_enumTypes = make([]protoimpl.EnumInfo, 30)
+var file_mesos_proto_msgTypes = make([]protoimpl.MessageInfo, 196)
 var file_mesos_proto_goTypes = []any{
-	(TaskState)(0),                               // 0: mesosctl.v1.TaskState
-	(Call_Type)(0),                               // 1: mesosctl.v1.Call.Type
-	(Response_Type)(0),                           // 2: mesosctl.v1.Response.Type
-	(Value_Type)(0),                              // 3: mesosctl.v1.Value.Type
-	(Resource_ReservationInfo_Type)(0),           // 4: mesosctl.v1.Resource.ReservationInfo.Type
-	(Resource_DiskInfo_Source_Type)(0),           // 5: mesosctl.v1.Resource.DiskInfo.Source.Type
-	(FrameworkInfo_Capability_Type)(0),           // 6: mesosctl.v1.FrameworkInfo.Capability.Type
-	(Environment_Variable_Type)(0),               // 7: mesosctl.v1.Environment.Variable.Type
-	(Secret_Type)(0),                             // 8: mesosctl.v1.Secret.Type
-	(Image_Type)(0),                              // 9: mesosctl.v1.Image.Type
-	(MountPropagation_Mode)(0),                   // 10: mesosctl.v1.MountPropagation.Mode
-	(Volume_Mode)(0),                             // 11: mesosctl.v1.Volume.Mode
-	(Volume_Source_Type)(0),                      // 12: mesosctl.v1.Volume.Source.Type
-	(Volume_Source_SandboxPath_Type)(0),          // 13: mesosctl.v1.Volume.Source.SandboxPath.Type
-	(NetworkInfo_Protocol)(0),                    // 14: mesosctl.v1.NetworkInfo.Protocol
-	(CapabilityInfo_Capability)(0),               // 15: mesosctl.v1.CapabilityInfo.Capability
-	(LinuxInfo_IpcMode)(0),                       // 16: mesosctl.v1.LinuxInfo.IpcMode
-	(RLimitInfo_RLimit_Type)(0),                  // 17: mesosctl.v1.RLimitInfo.RLimit.Type
-	(ContainerInfo_Type)(0),                      // 18: mesosctl.v1.ContainerInfo.Type
-	(ContainerInfo_DockerInfo_Network)(0),        // 19: mesosctl.v1.ContainerInfo.DockerInfo.Network
-	(ExecutorInfo_Type)(0),                       // 20: mesosctl.v1.ExecutorInfo.Type
-	(DiscoveryInfo_Visibility)(0),                // 21: mesosctl.v1.DiscoveryInfo.Visibility
-	(HealthCheck_Type)(0),                        // 22: mesosctl.v1.HealthCheck.Type
-	(CheckInfo_Type)(0),                          // 23: mesosctl.v1.CheckInfo.Type
-	(TaskStatus_Source)(0),                       // 24: mesosctl.v1.TaskStatus.Source
-	(TaskStatus_Reason)(0),                       // 25: mesosctl.v1.TaskStatus.Reason
-	(*Call)(nil),                                 // 26: mesosctl.v1.Call
-	(*Response)(nil),                             // 27: mesosctl.v1.Response
-	(*FrameworkID)(nil),                          // 28: mesosctl.v1.FrameworkID
-	(*AgentID)(nil),                              // 29: mesosctl.v1.AgentID
-	(*TaskID)(nil),                               // 30: mesosctl.v1.TaskID
-	(*ExecutorID)(nil),                           // 31: mesosctl.v1.ExecutorID
-	(*ResourceProviderID)(nil),                   // 32: mesosctl.v1.ResourceProviderID
-	(*ContainerID)(nil),                          // 33: mesosctl.v1.ContainerID
-	(*DurationInfo)(nil),                         // 34: mesosctl.v1.DurationInfo
-	(*TimeInfo)(nil),                             // 35: mesosctl.v1.TimeInfo
-	(*Label)(nil),                                // 36: mesosctl.v1.Label
-	(*Labels)(nil),                               // 37: mesosctl.v1.Labels
-	(*Parameter)(nil),                            // 38: mesosctl.v1.Parameter
-	(*Parameters)(nil),                           // 39: mesosctl.v1.Parameters
-	(*Value)(nil),                                // 40: mesosctl.v1.Value
-	(*Attribute)(nil),                            // 41: mesosctl.v1.Attribute
-	(*Resource)(nil),                             // 42: mesosctl.v1.Resource
-	(*DomainInfo)(nil),                           // 43: mesosctl.v1.DomainInfo
-	(*AgentInfo)(nil),                            // 44: mesosctl.v1.AgentInfo
-	(*FrameworkInfo)(nil),                        // 45: mesosctl.v1.FrameworkInfo
-	(*Environment)(nil),                          // 46: mesosctl.v1.Environment
-	(*Secret)(nil),                               // 47: mesosctl.v1.Secret
-	(*CommandInfo)(nil),                          // 48: mesosctl.v1.CommandInfo
-	(*Credential)(nil),                           // 49: mesosctl.v1.Credential
-	(*Image)(nil),                                // 50: mesosctl.v1.Image
-	(*MountPropagation)(nil),                     // 51: mesosctl.v1.MountPropagation
-	(*Volume)(nil),                               // 52: mesosctl.v1.Volume
-	(*NetworkInfo)(nil),                          // 53: mesosctl.v1.NetworkInfo
-	(*CapabilityInfo)(nil),                       // 54: mesosctl.v1.CapabilityInfo
-	(*SeccompInfo)(nil),                          // 55: mesosctl.v1.SeccompInfo
-	(*LinuxInfo)(nil),                            // 56: mesosctl.v1.LinuxInfo
-	(*RLimitInfo)(nil),                           // 57: mesosctl.v1.RLimitInfo
-	(*TTYInfo)(nil),                              // 58: mesosctl.v1.TTYInfo
-	(*ContainerInfo)(nil),                        // 59: mesosctl.v1.ContainerInfo
-	(*ExecutorInfo)(nil),                         // 60: mesosctl.v1.ExecutorInfo
-	(*Port)(nil),                                 // 61: mesosctl.v1.Port
-	(*Ports)(nil),                                // 62: mesosctl.v1.Ports
-	(*DiscoveryInfo)(nil),                        // 63: mesosctl.v1.DiscoveryInfo
-	(*HealthCheck)(nil),                          // 64: mesosctl.v1.HealthCheck
-	(*KillPolicy)(nil),                           // 65: mesosctl.v1.KillPolicy
-	(*CgroupInfo)(nil),                           // 66: mesosctl.v1.CgroupInfo
-	(*ContainerStatus)(nil),                      // 67: mesosctl.v1.ContainerStatus
-	(*CheckStatusInfo)(nil),                      // 68: mesosctl.v1.CheckStatusInfo
-	(*CheckInfo)(nil),                            // 69: mesosctl.v1.CheckInfo
-	(*TaskResourceLimitation)(nil),               // 70: mesosctl.v1.TaskResourceLimitation
-	(*TaskStatus)(nil),                           // 71: mesosctl.v1.TaskStatus
-	(*Task)(nil),                                 // 72: mesosctl.v1.Task
-	(*ResourceStatistics)(nil),                   // 73: mesosctl.v1.ResourceStatistics
-	(*Flag)(nil),                                 // 74: mesosctl.v1.Flag
-	(*VersionInfo)(nil),                          // 75: mesosctl.v1.VersionInfo
-	(*Metric)(nil),                               // 76: mesosctl.v1.Metric
-	(*FileInfo)(nil),                             // 77: mesosctl.v1.FileInfo
-	(*Call_GetMetrics)(nil),                      // 78: mesosctl.v1.Call.GetMetrics
-	(*Call_SetLoggingLevel)(nil),                 // 79: mesosctl.v1.Call.SetLoggingLevel
-	(*Call_ListFiles)(nil),                       // 80: mesosctl.v1.Call.ListFiles
-	(*Call_ReadFile)(nil),                        // 81: mesosctl.v1.Call.ReadFile
-	(*Call_GetContainers)(nil),                   // 82: mesosctl.v1.Call.GetContainers
-	(*Call_LaunchContainer)(nil),                 // 83: mesosctl.v1.Call.LaunchContainer
-	(*Call_ContainerCall)(nil),                   // 84: mesosctl.v1.Call.ContainerCall
-	(*Call_KillContainer)(nil),                   // 85: mesosctl.v1.Call.KillContainer
-	(*Call_PruneImages)(nil),                     // 86: mesosctl.v1.Call.PruneImages
-	nil,                                          // 87: mesosctl.v1.Call.LaunchContainer.LimitsEntry
-	(*Response_GetHealth)(nil),                   // 88: mesosctl.v1.Response.GetHealth
-	(*Response_GetFlags)(nil),                    // 89: mesosctl.v1.Response.GetFlags
-	(*Response_GetVersion)(nil),                  // 90: mesosctl.v1.Response.GetVersion
-	(*Response_GetMetrics)(nil),                  // 91: mesosctl.v1.Response.GetMetrics
-	(*Response_GetLoggingLevel)(nil),             // 92: mesosctl.v1.Response.GetLoggingLevel
-	(*Response_ListFiles)(nil),                   // 93: mesosctl.v1.Response.ListFiles
-	(*Response_ReadFile)(nil),                    // 94: mesosctl.v1.Response.ReadFile
-	(*Response_GetState)(nil),                    // 95: mesosctl.v1.Response.GetState
-	(*Response_GetContainers)(nil),               // 96: mesosctl.v1.Response.GetContainers
-	(*Response_GetFrameworks)(nil),               // 97: mesosctl.v1.Response.GetFrameworks
-	(*Response_GetExecutors)(nil),                // 98: mesosctl.v1.Response.GetExecutors
-	(*Response_GetTasks)(nil),                    // 99: mesosctl.v1.Response.GetTasks
-	(*Response_GetAgent)(nil),                    // 100: mesosctl.v1.Response.GetAgent
-	(*Response_WaitContainer)(nil),               // 101: mesosctl.v1.Response.WaitContainer
-	(*Response_GetContainers_Container)(nil),     // 102: mesosctl.v1.Response.GetContainers.Container
-	(*Response_GetFrameworks_Framework)(nil),     // 103: mesosctl.v1.Response.GetFrameworks.Framework
-	(*Response_GetExecutors_Executor)(nil),       // 104: mesosctl.v1.Response.GetExecutors.Executor
-	(*Value_Scalar)(nil),                         // 105: mesosctl.v1.Value.Scalar
-	(*Value_Range)(nil),                          // 106: mesosctl.v1.Value.Range
-	(*Value_Ranges)(nil),                         // 107: mesosctl.v1.Value.Ranges
-	(*Value_Set)(nil),                            // 108: mesosctl.v1.Value.Set
-	(*Value_Text)(nil),                           // 109: mesosctl.v1.Value.Text
-	(*Resource_AllocationInfo)(nil),              // 110: mesosctl.v1.Resource.AllocationInfo
-	(*Resource_ReservationInfo)(nil),             // 111: mesosctl.v1.Resource.ReservationInfo
-	(*Resource_DiskInfo)(nil),                    // 112: mesosctl.v1.Resource.DiskInfo
-	(*Resource_RevocableInfo)(nil),               // 113: mesosctl.v1.Resource.RevocableInfo
-	(*Resource_SharedInfo)(nil),                  // 114: mesosctl.v1.Resource.SharedInfo
-	(*Resource_DiskInfo_Persistence)(nil),        // 115: mesosctl.v1.Resource.DiskInfo.Persistence
-	(*Resource_DiskInfo_Source)(nil),             // 116: mesosctl.v1.Resource.DiskInfo.Source
-	(*Resource_DiskInfo_Source_Path)(nil),        // 117: mesosctl.v1.Resource.DiskInfo.Source.Path
-	(*Resource_DiskInfo_Source_Mount)(nil),       // 118: mesosctl.v1.Resource.DiskInfo.Source.Mount
-	(*DomainInfo_FaultDomain)(nil),               // 119: mesosctl.v1.DomainInfo.FaultDomain
-	(*DomainInfo_FaultDomain_RegionInfo)(nil),    // 120: mesosctl.v1.DomainInfo.FaultDomain.RegionInfo
-	(*DomainInfo_FaultDomain_ZoneInfo)(nil),      // 121: mesosctl.v1.DomainInfo.FaultDomain.ZoneInfo
-	(*FrameworkInfo_Capability)(nil),             // 122: mesosctl.v1.FrameworkInfo.Capability
-	(*Environment_Variable)(nil),                 // 123: mesosctl.v1.Environment.Variable
-	(*Secret_Reference)(nil),                     // 124: mesosctl.v1.Secret.Reference
-	(*Secret_Value)(nil),                         // 125: mesosctl.v1.Secret.Value
-	(*CommandInfo_URI)(nil),                      // 126: mesosctl.v1.CommandInfo.URI
-	(*Image_Appc)(nil),                           // 127: mesosctl.v1.Image.Appc
-	(*Image_Docker)(nil),                         // 128: mesosctl.v1.Image.Docker
-	(*Volume_Source)(nil),                        // 129: mesosctl.v1.Volume.Source
-	(*Volume_Source_DockerVolume)(nil),           // 130: mesosctl.v1.Volume.Source.DockerVolume
-	(*Volume_Source_HostPath)(nil),               // 131: mesosctl.v1.Volume.Source.HostPath
-	(*Volume_Source_SandboxPath)(nil),            // 132: mesosctl.v1.Volume.Source.SandboxPath
-	(*NetworkInfo_IPAddress)(nil),                // 133: mesosctl.v1.NetworkInfo.IPAddress
-	(*NetworkInfo_PortMapping)(nil),              // 134: mesosctl.v1.NetworkInfo.PortMapping
-	(*RLimitInfo_RLimit)(nil),                    // 135: mesosctl.v1.RLimitInfo.RLimit
-	(*TTYInfo_WindowSize)(nil),                   // 136: mesosctl.v1.TTYInfo.WindowSize
-	(*ContainerInfo_DockerInfo)(nil),             // 137: mesosctl.v1.ContainerInfo.DockerInfo
-	(*ContainerInfo_MesosInfo)(nil),              // 138: mesosctl.v1.ContainerInfo.MesosInfo
-	(*ContainerInfo_DockerInfo_PortMapping)(nil), // 139: mesosctl.v1.ContainerInfo.DockerInfo.PortMapping
-	(*HealthCheck_HTTPCheckInfo)(nil),            // 140: mesosctl.v1.HealthCheck.HTTPCheckInfo
-	(*HealthCheck_TCPCheckInfo)(nil),             // 141: mesosctl.v1.HealthCheck.TCPCheckInfo
-	(*CgroupInfo_NetCls)(nil),                    // 142: mesosctl.v1.CgroupInfo.NetCls
-	(*CheckStatusInfo_Command)(nil),              // 143: mesosctl.v1.CheckStatusInfo.Command
-	(*CheckStatusInfo_Http)(nil),                 // 144: mesosctl.v1.CheckStatusInfo.Http
-	(*CheckStatusInfo_Tcp)(nil),                  // 145: mesosctl.v1.CheckStatusInfo.Tcp
-	nil,                                          // 146: mesosctl.v1.Task.LimitsEntry
+	(TaskState)(0),                                       // 0: mesosctl.v1.TaskState
+	(Call_Type)(0),                                       // 1: mesosctl.v1.Call.Type
+	(Response_Type)(0),                                   // 2: mesosctl.v1.Response.Type
+	(Value_Type)(0),                                      // 3: mesosctl.v1.Value.Type
+	(Resource_ReservationInfo_Type)(0),                   // 4: mesosctl.v1.Resource.ReservationInfo.Type
+	(Resource_DiskInfo_Source_Type)(0),                   // 5: mesosctl.v1.Resource.DiskInfo.Source.Type
+	(FrameworkInfo_Capability_Type)(0),                   // 6: mesosctl.v1.FrameworkInfo.Capability.Type
+	(Environment_Variable_Type)(0),                       // 7: mesosctl.v1.Environment.Variable.Type
+	(Secret_Type)(0),                                     // 8: mesosctl.v1.Secret.Type
+	(Image_Type)(0),                                      // 9: mesosctl.v1.Image.Type
+	(MountPropagation_Mode)(0),                           // 10: mesosctl.v1.MountPropagation.Mode
+	(Volume_Mode)(0),                                     // 11: mesosctl.v1.Volume.Mode
+	(Volume_Source_Type)(0),                              // 12: mesosctl.v1.Volume.Source.Type
+	(Volume_Source_SandboxPath_Type)(0),                  // 13: mesosctl.v1.Volume.Source.SandboxPath.Type
+	(NetworkInfo_Protocol)(0),                            // 14: mesosctl.v1.NetworkInfo.Protocol
+	(CapabilityInfo_Capability)(0),                       // 15: mesosctl.v1.CapabilityInfo.Capability
+	(LinuxInfo_IpcMode)(0),                               // 16: mesosctl.v1.LinuxInfo.IpcMode
+	(RLimitInfo_RLimit_Type)(0),                          // 17: mesosctl.v1.RLimitInfo.RLimit.Type
+	(ContainerInfo_Type)(0),                              // 18: mesosctl.v1.ContainerInfo.Type
+	(ContainerInfo_DockerInfo_Network)(0),                // 19: mesosctl.v1.ContainerInfo.DockerInfo.Network
+	(ExecutorInfo_Type)(0),                               // 20: mesosctl.v1.ExecutorInfo.Type
+	(DiscoveryInfo_Visibility)(0),                        // 21: mesosctl.v1.DiscoveryInfo.Visibility
+	(HealthCheck_Type)(0),                                // 22: mesosctl.v1.HealthCheck.Type
+	(CheckInfo_Type)(0),                                  // 23: mesosctl.v1.CheckInfo.Type
+	(TaskStatus_Source)(0),                               // 24: mesosctl.v1.TaskStatus.Source
+	(TaskStatus_Reason)(0),                               // 25: mesosctl.v1.TaskStatus.Reason
+	(ACL_Entity_Type)(0),                                 // 26: mesosctl.v1.ACL.Entity.Type
+	(ContainerDNSInfo_MesosInfo_NetworkMode)(0),          // 27: mesosctl.v1.ContainerDNSInfo.MesosInfo.NetworkMode
+	(ContainerDNSInfo_DockerInfo_NetworkMode)(0),         // 28: mesosctl.v1.ContainerDNSInfo.DockerInfo.NetworkMode
+	(AgentCapability_Type)(0),                            // 29: mesosctl.v1.AgentCapability.Type
+	(*Call)(nil),                                         // 30: mesosctl.v1.Call
+	(*Response)(nil),                                     // 31: mesosctl.v1.Response
+	(*FrameworkID)(nil),                                  // 32: mesosctl.v1.FrameworkID
+	(*AgentID)(nil),                                      // 33: mesosctl.v1.AgentID
+	(*TaskID)(nil),                                       // 34: mesosctl.v1.TaskID
+	(*ExecutorID)(nil),                                   // 35: mesosctl.v1.ExecutorID
+	(*ResourceProviderID)(nil),                           // 36: mesosctl.v1.ResourceProviderID
+	(*ContainerID)(nil),                                  // 37: mesosctl.v1.ContainerID
+	(*DurationInfo)(nil),                                 // 38: mesosctl.v1.DurationInfo
+	(*TimeInfo)(nil),                                     // 39: mesosctl.v1.TimeInfo
+	(*Label)(nil),                                        // 40: mesosctl.v1.Label
+	(*Labels)(nil),                                       // 41: mesosctl.v1.Labels
+	(*Parameter)(nil),                                    // 42: mesosctl.v1.Parameter
+	(*Parameters)(nil),                                   // 43: mesosctl.v1.Parameters
+	(*Value)(nil),                                        // 44: mesosctl.v1.Value
+	(*Attribute)(nil),                                    // 45: mesosctl.v1.Attribute
+	(*Resource)(nil),                                     // 46: mesosctl.v1.Resource
+	(*DomainInfo)(nil),                                   // 47: mesosctl.v1.DomainInfo
+	(*AgentInfo)(nil),                                    // 48: mesosctl.v1.AgentInfo
+	(*FrameworkInfo)(nil),                                // 49: mesosctl.v1.FrameworkInfo
+	(*Environment)(nil),                                  // 50: mesosctl.v1.Environment
+	(*Secret)(nil),                                       // 51: mesosctl.v1.Secret
+	(*CommandInfo)(nil),                                  // 52: mesosctl.v1.CommandInfo
+	(*Credential)(nil),                                   // 53: mesosctl.v1.Credential
+	(*Image)(nil),                                        // 54: mesosctl.v1.Image
+	(*MountPropagation)(nil),                             // 55: mesosctl.v1.MountPropagation
+	(*Volume)(nil),                                       // 56: mesosctl.v1.Volume
+	(*NetworkInfo)(nil),                                  // 57: mesosctl.v1.NetworkInfo
+	(*CapabilityInfo)(nil),                               // 58: mesosctl.v1.CapabilityInfo
+	(*SeccompInfo)(nil),                                  // 59: mesosctl.v1.SeccompInfo
+	(*LinuxInfo)(nil),                                    // 60: mesosctl.v1.LinuxInfo
+	(*RLimitInfo)(nil),                                   // 61: mesosctl.v1.RLimitInfo
+	(*TTYInfo)(nil),                                      // 62: mesosctl.v1.TTYInfo
+	(*ContainerInfo)(nil),                                // 63: mesosctl.v1.ContainerInfo
+	(*ExecutorInfo)(nil),                                 // 64: mesosctl.v1.ExecutorInfo
+	(*Port)(nil),                                         // 65: mesosctl.v1.Port
+	(*Ports)(nil),                                        // 66: mesosctl.v1.Ports
+	(*DiscoveryInfo)(nil),                                // 67: mesosctl.v1.DiscoveryInfo
+	(*HealthCheck)(nil),                                  // 68: mesosctl.v1.HealthCheck
+	(*KillPolicy)(nil),                                   // 69: mesosctl.v1.KillPolicy
+	(*CgroupInfo)(nil),                                   // 70: mesosctl.v1.CgroupInfo
+	(*ContainerStatus)(nil),                              // 71: mesosctl.v1.ContainerStatus
+	(*CheckStatusInfo)(nil),                              // 72: mesosctl.v1.CheckStatusInfo
+	(*CheckInfo)(nil),                                    // 73: mesosctl.v1.CheckInfo
+	(*TaskResourceLimitation)(nil),                       // 74: mesosctl.v1.TaskResourceLimitation
+	(*TaskStatus)(nil),                                   // 75: mesosctl.v1.TaskStatus
+	(*Task)(nil),                                         // 76: mesosctl.v1.Task
+	(*ResourceStatistics)(nil),                           // 77: mesosctl.v1.ResourceStatistics
+	(*Flag)(nil),                                         // 78: mesosctl.v1.Flag
+	(*VersionInfo)(nil),                                  // 79: mesosctl.v1.VersionInfo
+	(*Metric)(nil),                                       // 80: mesosctl.v1.Metric
+	(*FileInfo)(nil),                                     // 81: mesosctl.v1.FileInfo
+	(*ACL)(nil),                                          // 82: mesosctl.v1.ACL
+	(*ACLs)(nil),                                         // 83: mesosctl.v1.ACLs
+	(*Modules)(nil),                                      // 84: mesosctl.v1.Modules
+	(*Device)(nil),                                       // 85: mesosctl.v1.Device
+	(*DeviceAccess)(nil),                                 // 86: mesosctl.v1.DeviceAccess
+	(*DeviceWhitelist)(nil),                              // 87: mesosctl.v1.DeviceWhitelist
+	(*Firewall)(nil),                                     // 88: mesosctl.v1.Firewall
+	(*ContainerDNSInfo)(nil),                             // 89: mesosctl.v1.ContainerDNSInfo
+	(*AgentCapability)(nil),                              // 90: mesosctl.v1.AgentCapability
+	(*SlaveCapabilities)(nil),                            // 91: mesosctl.v1.SlaveCapabilities
+	(*ImageGcConfig)(nil),                                // 92: mesosctl.v1.ImageGcConfig
+	(*Call_GetMetrics)(nil),                              // 93: mesosctl.v1.Call.GetMetrics
+	(*Call_SetLoggingLevel)(nil),                         // 94: mesosctl.v1.Call.SetLoggingLevel
+	(*Call_ListFiles)(nil),                               // 95: mesosctl.v1.Call.ListFiles
+	(*Call_ReadFile)(nil),                                // 96: mesosctl.v1.Call.ReadFile
+	(*Call_GetContainers)(nil),                           // 97: mesosctl.v1.Call.GetContainers
+	(*Call_LaunchContainer)(nil),                         // 98: mesosctl.v1.Call.LaunchContainer
+	(*Call_ContainerCall)(nil),                           // 99: mesosctl.v1.Call.ContainerCall
+	(*Call_KillContainer)(nil),                           // 100: mesosctl.v1.Call.KillContainer
+	(*Call_PruneImages)(nil),                             // 101: mesosctl.v1.Call.PruneImages
+	nil,                                                  // 102: mesosctl.v1.Call.LaunchContainer.LimitsEntry
+	(*Response_GetHealth)(nil),                           // 103: mesosctl.v1.Response.GetHealth
+	(*Response_GetFlags)(nil),                            // 104: mesosctl.v1.Response.GetFlags
+	(*Response_GetVersion)(nil),                          // 105: mesosctl.v1.Response.GetVersion
+	(*Response_GetMetrics)(nil),                          // 106: mesosctl.v1.Response.GetMetrics
+	(*Response_GetLoggingLevel)(nil),                     // 107: mesosctl.v1.Response.GetLoggingLevel
+	(*Response_ListFiles)(nil),                           // 108: mesosctl.v1.Response.ListFiles
+	(*Response_ReadFile)(nil),                            // 109: mesosctl.v1.Response.ReadFile
+	(*Response_GetState)(nil),                            // 110: mesosctl.v1.Response.GetState
+	(*Response_GetContainers)(nil),                       // 111: mesosctl.v1.Response.GetContainers
+	(*Response_GetFrameworks)(nil),                       // 112: mesosctl.v1.Response.GetFrameworks
+	(*Response_GetExecutors)(nil),                        // 113: mesosctl.v1.Response.GetExecutors
+	(*Response_GetTasks)(nil),                            // 114: mesosctl.v1.Response.GetTasks
+	(*Response_GetAgent)(nil),                            // 115: mesosctl.v1.Response.GetAgent
+	(*Response_WaitContainer)(nil),                       // 116: mesosctl.v1.Response.WaitContainer
+	(*Response_GetContainers_Container)(nil),             // 117: mesosctl.v1.Response.GetContainers.Container
+	(*Response_GetFrameworks_Framework)(nil),             // 118: mesosctl.v1.Response.GetFrameworks.Framework
+	(*Response_GetExecutors_Executor)(nil),               // 119: mesosctl.v1.Response.GetExecutors.Executor
+	(*Value_Scalar)(nil),                                 // 120: mesosctl.v1.Value.Scalar
+	(*Value_Range)(nil),                                  // 121: mesosctl.v1.Value.Range
+	(*Value_Ranges)(nil),                                 // 122: mesosctl.v1.Value.Ranges
+	(*Value_Set)(nil),                                    // 123: mesosctl.v1.Value.Set
+	(*Value_Text)(nil),                                   // 124: mesosctl.v1.Value.Text
+	(*Resource_AllocationInfo)(nil),                      // 125: mesosctl.v1.Resource.AllocationInfo
+	(*Resource_ReservationInfo)(nil),                     // 126: mesosctl.v1.Resource.ReservationInfo
+	(*Resource_DiskInfo)(nil),                            // 127: mesosctl.v1.Resource.DiskInfo
+	(*Resource_RevocableInfo)(nil),                       // 128: mesosctl.v1.Resource.RevocableInfo
+	(*Resource_SharedInfo)(nil),                          // 129: mesosctl.v1.Resource.SharedInfo
+	(*Resource_DiskInfo_Persistence)(nil),                // 130: mesosctl.v1.Resource.DiskInfo.Persistence
+	(*Resource_DiskInfo_Source)(nil),                     // 131: mesosctl.v1.Resource.DiskInfo.Source
+	(*Resource_DiskInfo_Source_Path)(nil),                // 132: mesosctl.v1.Resource.DiskInfo.Source.Path
+	(*Resource_DiskInfo_Source_Mount)(nil),               // 133: mesosctl.v1.Resource.DiskInfo.Source.Mount
+	(*DomainInfo_FaultDomain)(nil),                       // 134: mesosctl.v1.DomainInfo.FaultDomain
+	(*DomainInfo_FaultDomain_RegionInfo)(nil),            // 135: mesosctl.v1.DomainInfo.FaultDomain.RegionInfo
+	(*DomainInfo_FaultDomain_ZoneInfo)(nil),              // 136: mesosctl.v1.DomainInfo.FaultDomain.ZoneInfo
+	(*FrameworkInfo_Capability)(nil),                     // 137: mesosctl.v1.FrameworkInfo.Capability
+	(*Environment_Variable)(nil),                         // 138: mesosctl.v1.Environment.Variable
+	(*Secret_Reference)(nil),                             // 139: mesosctl.v1.Secret.Reference
+	(*Secret_Value)(nil),                                 // 140: mesosctl.v1.Secret.Value
+	(*CommandInfo_URI)(nil),                              // 141: mesosctl.v1.CommandInfo.URI
+	(*Image_Appc)(nil),                                   // 142: mesosctl.v1.Image.Appc
+	(*Image_Docker)(nil),                                 // 143: mesosctl.v1.Image.Docker
+	(*Volume_Source)(nil),                                // 144: mesosctl.v1.Volume.Source
+	(*Volume_Source_DockerVolume)(nil),                   // 145: mesosctl.v1.Volume.Source.DockerVolume
+	(*Volume_Source_HostPath)(nil),                       // 146: mesosctl.v1.Volume.Source.HostPath
+	(*Volume_Source_SandboxPath)(nil),                    // 147: mesosctl.v1.Volume.Source.SandboxPath
+	(*NetworkInfo_IPAddress)(nil),                        // 148: mesosctl.v1.NetworkInfo.IPAddress
+	(*NetworkInfo_PortMapping)(nil),                      // 149: mesosctl.v1.NetworkInfo.PortMapping
+	(*RLimitInfo_RLimit)(nil),                            // 150: mesosctl.v1.RLimitInfo.RLimit
+	(*TTYInfo_WindowSize)(nil),                           // 151: mesosctl.v1.TTYInfo.WindowSize
+	(*ContainerInfo_DockerInfo)(nil),                     // 152: mesosctl.v1.ContainerInfo.DockerInfo
+	(*ContainerInfo_MesosInfo)(nil),                      // 153: mesosctl.v1.ContainerInfo.MesosInfo
+	(*ContainerInfo_DockerInfo_PortMapping)(nil),         // 154: mesosctl.v1.ContainerInfo.DockerInfo.PortMapping
+	(*HealthCheck_HTTPCheckInfo)(nil),                    // 155: mesosctl.v1.HealthCheck.HTTPCheckInfo
+	(*HealthCheck_TCPCheckInfo)(nil),                     // 156: mesosctl.v1.HealthCheck.TCPCheckInfo
+	(*CgroupInfo_NetCls)(nil),                            // 157: mesosctl.v1.CgroupInfo.NetCls
+	(*CheckStatusInfo_Command)(nil),                      // 158: mesosctl.v1.CheckStatusInfo.Command
+	(*CheckStatusInfo_Http)(nil),                         // 159: mesosctl.v1.CheckStatusInfo.Http
+	(*CheckStatusInfo_Tcp)(nil),                          // 160: mesosctl.v1.CheckStatusInfo.Tcp
+	nil,                                                  // 161: mesosctl.v1.Task.LimitsEntry
+	(*ACL_Entity)(nil),                                   // 162: mesosctl.v1.ACL.Entity
+	(*ACL_RegisterFramework)(nil),                        // 163: mesosctl.v1.ACL.RegisterFramework
+	(*ACL_RunTask)(nil),                                  // 164: mesosctl.v1.ACL.RunTask
+	(*ACL_TeardownFramework)(nil),                        // 165: mesosctl.v1.ACL.TeardownFramework
+	(*ACL_ReserveResources)(nil),                         // 166: mesosctl.v1.ACL.ReserveResources
+	(*ACL_UnreserveResources)(nil),                       // 167: mesosctl.v1.ACL.UnreserveResources
+	(*ACL_CreateVolume)(nil),                             // 168: mesosctl.v1.ACL.CreateVolume
+	(*ACL_DestroyVolume)(nil),                            // 169: mesosctl.v1.ACL.DestroyVolume
+	(*ACL_ResizeVolume)(nil),                             // 170: mesosctl.v1.ACL.ResizeVolume
+	(*ACL_GetQuota)(nil),                                 // 171: mesosctl.v1.ACL.GetQuota
+	(*ACL_UpdateQuota)(nil),                              // 172: mesosctl.v1.ACL.UpdateQuota
+	(*ACL_ViewRole)(nil),                                 // 173: mesosctl.v1.ACL.ViewRole
+	(*ACL_UpdateWeight)(nil),                             // 174: mesosctl.v1.ACL.UpdateWeight
+	(*ACL_GetEndpoint)(nil),                              // 175: mesosctl.v1.ACL.GetEndpoint
+	(*ACL_ViewFramework)(nil),                            // 176: mesosctl.v1.ACL.ViewFramework
+	(*ACL_ViewTask)(nil),                                 // 177: mesosctl.v1.ACL.ViewTask
+	(*ACL_ViewExecutor)(nil),                             // 178: mesosctl.v1.ACL.ViewExecutor
+	(*ACL_AccessSandbox)(nil),                            // 179: mesosctl.v1.ACL.AccessSandbox
+	(*ACL_AccessMesosLog)(nil),                           // 180: mesosctl.v1.ACL.AccessMesosLog
+	(*ACL_ViewFlags)(nil),                                // 181: mesosctl.v1.ACL.ViewFlags
+	(*ACL_LaunchNestedContainerAsUser)(nil),              // 182: mesosctl.v1.ACL.LaunchNestedContainerAsUser
+	(*ACL_LaunchNestedContainerUnderParentWithUser)(nil), // 183: mesosctl.v1.ACL.LaunchNestedContainerUnderParentWithUser
+	(*ACL_LaunchNestedContainerSessionAsUser)(nil),       // 184: mesosctl.v1.ACL.LaunchNestedContainerSessionAsUser
+	(*ACL_LaunchNestedContainerSessionUnderParentWithUser)(nil), // 185: mesosctl.v1.ACL.LaunchNestedContainerSessionUnderParentWithUser
+	(*ACL_AttachContainerInput)(nil),                            // 186: mesosctl.v1.ACL.AttachContainerInput
+	(*ACL_AttachContainerOutput)(nil),                           // 187: mesosctl.v1.ACL.AttachContainerOutput
+	(*ACL_KillNestedContainer)(nil),                             // 188: mesosctl.v1.ACL.KillNestedContainer
+	(*ACL_WaitNestedContainer)(nil),                             // 189: mesosctl.v1.ACL.WaitNestedContainer
+	(*ACL_ViewContainer)(nil),                                   // 190: mesosctl.v1.ACL.ViewContainer
+	(*ACL_RemoveNestedContainer)(nil),                           // 191: mesosctl.v1.ACL.RemoveNestedContainer
+	(*ACL_SetLogLevel)(nil),                                     // 192: mesosctl.v1.ACL.SetLogLevel
+	(*ACL_RegisterAgent)(nil),                                   // 193: mesosctl.v1.ACL.RegisterAgent
+	(*ACL_UpdateMaintenanceSchedule)(nil),                       // 194: mesosctl.v1.ACL.UpdateMaintenanceSchedule
+	(*ACL_GetMaintenanceSchedule)(nil),                          // 195: mesosctl.v1.ACL.GetMaintenanceSchedule
+	(*ACL_StartMaintenance)(nil),                                // 196: mesosctl.v1.ACL.StartMaintenance
+	(*ACL_StopMaintenance)(nil),                                 // 197: mesosctl.v1.ACL.StopMaintenance
+	(*ACL_GetMaintenanceStatus)(nil),                            // 198: mesosctl.v1.ACL.GetMaintenanceStatus
+	(*ACL_DrainAgent)(nil),                                      // 199: mesosctl.v1.ACL.DrainAgent
+	(*ACL_DeactivateAgent)(nil),                                 // 200: mesosctl.v1.ACL.DeactivateAgent
+	(*ACL_ReactivateAgent)(nil),                                 // 201: mesosctl.v1.ACL.ReactivateAgent
+	(*ACL_MarkAgentGone)(nil),                                   // 202: mesosctl.v1.ACL.MarkAgentGone
+	(*ACL_LaunchStandaloneContainer)(nil),                       // 203: mesosctl.v1.ACL.LaunchStandaloneContainer
+	(*ACL_KillStandaloneContainer)(nil),                         // 204: mesosctl.v1.ACL.KillStandaloneContainer
+	(*ACL_WaitStandaloneContainer)(nil),                         // 205: mesosctl.v1.ACL.WaitStandaloneContainer
+	(*ACL_RemoveStandaloneContainer)(nil),                       // 206: mesosctl.v1.ACL.RemoveStandaloneContainer
+	(*ACL_ViewStandaloneContainer)(nil),                         // 207: mesosctl.v1.ACL.ViewStandaloneContainer
+	(*ACL_MarkResourceProvidersGone)(nil),                       // 208: mesosctl.v1.ACL.MarkResourceProvidersGone
+	(*ACL_ModifyResourceProviderConfig)(nil),                    // 209: mesosctl.v1.ACL.ModifyResourceProviderConfig
+	(*ACL_PruneImages)(nil),                                     // 210: mesosctl.v1.ACL.PruneImages
+	(*ACL_CreateBlockDisk)(nil),                                 // 211: mesosctl.v1.ACL.CreateBlockDisk
+	(*ACL_DestroyBlockDisk)(nil),                                // 212: mesosctl.v1.ACL.DestroyBlockDisk
+	(*ACL_CreateMountDisk)(nil),                                 // 213: mesosctl.v1.ACL.CreateMountDisk
+	(*ACL_DestroyMountDisk)(nil),                                // 214: mesosctl.v1.ACL.DestroyMountDisk
+	(*ACL_DestroyRawDisk)(nil),                                  // 215: mesosctl.v1.ACL.DestroyRawDisk
+	(*ACL_ViewResourceProvider)(nil),                            // 216: mesosctl.v1.ACL.ViewResourceProvider
+	(*Modules_Library)(nil),                                     // 217: mesosctl.v1.Modules.Library
+	(*Modules_Library_Module)(nil),                              // 218: mesosctl.v1.Modules.Library.Module
+	(*Device_Number)(nil),                                       // 219: mesosctl.v1.Device.Number
+	(*DeviceAccess_Access)(nil),                                 // 220: mesosctl.v1.DeviceAccess.Access
+	(*Firewall_DisabledEndpointsRule)(nil),                      // 221: mesosctl.v1.Firewall.DisabledEndpointsRule
+	(*ContainerDNSInfo_MesosInfo)(nil),                          // 222: mesosctl.v1.ContainerDNSInfo.MesosInfo
+	(*ContainerDNSInfo_DockerInfo)(nil),                         // 223: mesosctl.v1.ContainerDNSInfo.DockerInfo
+	(*ContainerDNSInfo_MesosInfo_DNS)(nil),                      // 224: mesosctl.v1.ContainerDNSInfo.MesosInfo.DNS
+	(*ContainerDNSInfo_DockerInfo_DNS)(nil),                     // 225: mesosctl.v1.ContainerDNSInfo.DockerInfo.DNS
 }
 var file_mesos_proto_depIdxs = []int32{
 	1,   // 0: mesosctl.v1.Call.type:type_name -> mesosctl.v1.Call.Type
-	78,  // 1: mesosctl.v1.Call.get_metrics:type_name -> mesosctl.v1.Call.GetMetrics
-	79,  // 2: mesosctl.v1.Call.set_logging_level:type_name -> mesosctl.v1.Call.SetLoggingLevel
-	80,  // 3: mesosctl.v1.Call.list_files:type_name -> mesosctl.v1.Call.ListFiles
-	81,  // 4: mesosctl.v1.Call.read_file:type_name -> mesosctl.v1.Call.ReadFile
-	82,  // 5: mesosctl.v1.Call.get_containers:type_name -> mesosctl.v1.Call.GetContainers
-	83,  // 6: mesosctl.v1.Call.launch_nested_container:type_name -> mesosctl.v1.Call.LaunchContainer
-	84,  // 7: mesosctl.v1.Call.wait_nested_container:type_name -> mesosctl.v1.Call.ContainerCall
-	85,  // 8: mesosctl.v1.Call.kill_nested_container:type_name -> mesosctl.v1.Call.KillContainer
-	84,  // 9: mesosctl.v1.Call.remove_nested_container:type_name -> mesosctl.v1.Call.ContainerCall
-	83,  // 10: mesosctl.v1.Call.launch_container:type_name -> mesosctl.v1.Call.LaunchContainer
-	84,  // 11: mesosctl.v1.Call.wait_container:type_name -> mesosctl.v1.Call.ContainerCall
-	85,  // 12: mesosctl.v1.Call.kill_container:type_name -> mesosctl.v1.Call.KillContainer
-	84,  // 13: mesosctl.v1.Call.remove_container:type_name -> mesosctl.v1.Call.ContainerCall
-	86,  // 14: mesosctl.v1.Call.prune_images:type_name -> mesosctl.v1.Call.PruneImages
+	93,  // 1: mesosctl.v1.Call.get_metrics:type_name -> mesosctl.v1.Call.GetMetrics
+	94,  // 2: mesosctl.v1.Call.set_logging_level:type_name -> mesosctl.v1.Call.SetLoggingLevel
+	95,  // 3: mesosctl.v1.Call.list_files:type_name -> mesosctl.v1.Call.ListFiles
+	96,  // 4: mesosctl.v1.Call.read_file:type_name -> mesosctl.v1.Call.ReadFile
+	97,  // 5: mesosctl.v1.Call.get_containers:type_name -> mesosctl.v1.Call.GetContainers
+	98,  // 6: mesosctl.v1.Call.launch_nested_container:type_name -> mesosctl.v1.Call.LaunchContainer
+	99,  // 7: mesosctl.v1.Call.wait_nested_container:type_name -> mesosctl.v1.Call.ContainerCall
+	100, // 8: mesosctl.v1.Call.kill_nested_container:type_name -> mesosctl.v1.Call.KillContainer
+	99,  // 9: mesosctl.v1.Call.remove_nested_container:type_name -> mesosctl.v1.Call.ContainerCall
+	98,  // 10: mesosctl.v1.Call.launch_container:type_name -> mesosctl.v1.Call.LaunchContainer
+	99,  // 11: mesosctl.v1.Call.wait_container:type_name -> mesosctl.v1.Call.ContainerCall
+	100, // 12: mesosctl.v1.Call.kill_container:type_name -> mesosctl.v1.Call.KillContainer
+	99,  // 13: mesosctl.v1.Call.remove_container:type_name -> mesosctl.v1.Call.ContainerCall
+	101, // 14: mesosctl.v1.Call.prune_images:type_name -> mesosctl.v1.Call.PruneImages
 	2,   // 15: mesosctl.v1.Response.type:type_name -> mesosctl.v1.Response.Type
-	88,  // 16: mesosctl.v1.Response.get_health:type_name -> mesosctl.v1.Response.GetHealth
-	89,  // 17: mesosctl.v1.Response.get_flags:type_name -> mesosctl.v1.Response.GetFlags
-	90,  // 18: mesosctl.v1.Response.get_version:type_name -> mesosctl.v1.Response.GetVersion
-	91,  // 19: mesosctl.v1.Response.get_metrics:type_name -> mesosctl.v1.Response.GetMetrics
-	92,  // 20: mesosctl.v1.Response.get_logging_level:type_name -> mesosctl.v1.Response.GetLoggingLevel
-	93,  // 21: mesosctl.v1.Response.list_files:type_name -> mesosctl.v1.Response.ListFiles
-	94,  // 22: mesosctl.v1.Response.read_file:type_name -> mesosctl.v1.Response.ReadFile
-	95,  // 23: mesosctl.v1.Response.get_state:type_name -> mesosctl.v1.Response.GetState
-	96,  // 24: mesosctl.v1.Response.get_containers:type_name -> mesosctl.v1.Response.GetContainers
-	97,  // 25: mesosctl.v1.Response.get_frameworks:type_name -> mesosctl.v1.Response.GetFrameworks
-	98,  // 26: mesosctl.v1.Response.get_executors:type_name -> mesosctl.v1.Response.GetExecutors
-	99,  // 27: mesosctl.v1.Response.get_tasks:type_name -> mesosctl.v1.Response.GetTasks
-	100, // 28: mesosctl.v1.Response.get_agent:type_name -> mesosctl.v1.Response.GetAgent
-	101, // 29: mesosctl.v1.Response.wait_nested_container:type_name -> mesosctl.v1.Response.WaitContainer
-	101, // 30: mesosctl.v1.Response.wait_container:type_name -> mesosctl.v1.Response.WaitContainer
-	33,  // 31: mesosctl.v1.ContainerID.parent:type_name -> mesosctl.v1.ContainerID
-	36,  // 32: mesosctl.v1.Labels.labels:type_name -> mesosctl.v1.Label
-	38,  // 33: mesosctl.v1.Parameters.parameter:type_name -> mesosctl.v1.Parameter
+	103, // 16: mesosctl.v1.Response.get_health:type_name -> mesosctl.v1.Response.GetHealth
+	104, // 17: mesosctl.v1.Response.get_flags:type_name -> mesosctl.v1.Response.GetFlags
+	105, // 18: mesosctl.v1.Response.get_version:type_name -> mesosctl.v1.Response.GetVersion
+	106, // 19: mesosctl.v1.Response.get_metrics:type_name -> mesosctl.v1.Response.GetMetrics
+	107, // 20: mesosctl.v1.Response.get_logging_level:type_name -> mesosctl.v1.Response.GetLoggingLevel
+	108, // 21: mesosctl.v1.Response.list_files:type_name -> mesosctl.v1.Response.ListFiles
+	109, // 22: mesosctl.v1.Response.read_file:type_name -> mesosctl.v1.Response.ReadFile
+	110, // 23: mesosctl.v1.Response.get_state:type_name -> mesosctl.v1.Response.GetState
+	111, // 24: mesosctl.v1.Response.get_containers:type_name -> mesosctl.v1.Response.GetContainers
+	112, // 25: mesosctl.v1.Response.get_frameworks:type_name -> mesosctl.v1.Response.GetFrameworks
+	113, // 26: mesosctl.v1.Response.get_executors:type_name -> mesosctl.v1.Response.GetExecutors
+	114, // 27: mesosctl.v1.Response.get_tasks:type_name -> mesosctl.v1.Response.GetTasks
+	115, // 28: mesosctl.v1.Response.get_agent:type_name -> mesosctl.v1.Response.GetAgent
+	116, // 29: mesosctl.v1.Response.wait_nested_container:type_name -> mesosctl.v1.Response.WaitContainer
+	116, // 30: mesosctl.v1.Response.wait_container:type_name -> mesosctl.v1.Response.WaitContainer
+	37,  // 31: mesosctl.v1.ContainerID.parent:type_name -> mesosctl.v1.ContainerID
+	40,  // 32: mesosctl.v1.Labels.labels:type_name -> mesosctl.v1.Label
+	42,  // 33: mesosctl.v1.Parameters.parameter:type_name -> mesosctl.v1.Parameter
 	3,   // 34: mesosctl.v1.Attribute.type:type_name -> mesosctl.v1.Value.Type
-	105, // 35: mesosctl.v1.Attribute.scalar:type_name -> mesosctl.v1.Value.Scalar
-	107, // 36: mesosctl.v1.Attribute.ranges:type_name -> mesosctl.v1.Value.Ranges
-	108, // 37: mesosctl.v1.Attribute.set:type_name -> mesosctl.v1.Value.Set
-	109, // 38: mesosctl.v1.Attribute.text:type_name -> mesosctl.v1.Value.Text
-	32,  // 39: mesosctl.v1.Resource.provider_id:type_name -> mesosctl.v1.ResourceProviderID
+	120, // 35: mesosctl.v1.Attribute.scalar:type_name -> mesosctl.v1.Value.Scalar
+	122, // 36: mesosctl.v1.Attribute.ranges:type_name -> mesosctl.v1.Value.Ranges
+	123, // 37: mesosctl.v1.Attribute.set:type_name -> mesosctl.v1.Value.Set
+	124, // 38: mesosctl.v1.Attribute.text:type_name -> mesosctl.v1.Value.Text
+	36,  // 39: mesosctl.v1.Resource.provider_id:type_name -> mesosctl.v1.ResourceProviderID
 	3,   // 40: mesosctl.v1.Resource.type:type_name -> mesosctl.v1.Value.Type
-	105, // 41: mesosctl.v1.Resource.scalar:type_name -> mesosctl.v1.Value.Scalar
-	107, // 42: mesosctl.v1.Resource.ranges:type_name -> mesosctl.v1.Value.Ranges
-	108, // 43: mesosctl.v1.Resource.set:type_name -> mesosctl.v1.Value.Set
-	110, // 44: mesosctl.v1.Resource.allocation_info:type_name -> mesosctl.v1.Resource.AllocationInfo
-	111, // 45: mesosctl.v1.Resource.reservation:type_name -> mesosctl.v1.Resource.ReservationInfo
-	111, // 46: mesosctl.v1.Resource.reservations:type_name -> mesosctl.v1.Resource.ReservationInfo
-	112, // 47: mesosctl.v1.Resource.disk:type_name -> mesosctl.v1.Resource.DiskInfo
-	113, // 48: mesosctl.v1.Resource.revocable:type_name -> mesosctl.v1.Resource.RevocableInfo
-	114, // 49: mesosctl.v1.Resource.shared:type_name -> mesosctl.v1.Resource.SharedInfo
-	119, // 50: mesosctl.v1.DomainInfo.fault_domain:type_name -> mesosctl.v1.DomainInfo.FaultDomain
-	42,  // 51: mesosctl.v1.AgentInfo.resources:type_name -> mesosctl.v1.Resource
-	41,  // 52: mesosctl.v1.AgentInfo.attributes:type_name -> mesosctl.v1.Attribute
-	29,  // 53: mesosctl.v1.AgentInfo.id:type_name -> mesosctl.v1.AgentID
-	43,  // 54: mesosctl.v1.AgentInfo.domain:type_name -> mesosctl.v1.DomainInfo
-	28,  // 55: mesosctl.v1.FrameworkInfo.id:type_name -> mesosctl.v1.FrameworkID
-	122, // 56: mesosctl.v1.FrameworkInfo.capabilities:type_name -> mesosctl.v1.FrameworkInfo.Capability
-	37,  // 57: mesosctl.v1.FrameworkInfo.labels:type_name -> mesosctl.v1.Labels
-	123, // 58: mesosctl.v1.Environment.variables:type_name -> mesosctl.v1.Environment.Variable
+	120, // 41: mesosctl.v1.Resource.scalar:type_name -> mesosctl.v1.Value.Scalar
+	122, // 42: mesosctl.v1.Resource.ranges:type_name -> mesosctl.v1.Value.Ranges
+	123, // 43: mesosctl.v1.Resource.set:type_name -> mesosctl.v1.Value.Set
+	125, // 44: mesosctl.v1.Resource.allocation_info:type_name -> mesosctl.v1.Resource.AllocationInfo
+	126, // 45: mesosctl.v1.Resource.reservation:type_name -> mesosctl.v1.Resource.ReservationInfo
+	126, // 46: mesosctl.v1.Resource.reservations:type_name -> mesosctl.v1.Resource.ReservationInfo
+	127, // 47: mesosctl.v1.Resource.disk:type_name -> mesosctl.v1.Resource.DiskInfo
+	128, // 48: mesosctl.v1.Resource.revocable:type_name -> mesosctl.v1.Resource.RevocableInfo
+	129, // 49: mesosctl.v1.Resource.shared:type_name -> mesosctl.v1.Resource.SharedInfo
+	134, // 50: mesosctl.v1.DomainInfo.fault_domain:type_name -> mesosctl.v1.DomainInfo.FaultDomain
+	46,  // 51: mesosctl.v1.AgentInfo.resources:type_name -> mesosctl.v1.Resource
+	45,  // 52: mesosctl.v1.AgentInfo.attributes:type_name -> mesosctl.v1.Attribute
+	33,  // 53: mesosctl.v1.AgentInfo.id:type_name -> mesosctl.v1.AgentID
+	47,  // 54: mesosctl.v1.AgentInfo.domain:type_name -> mesosctl.v1.DomainInfo
+	32,  // 55: mesosctl.v1.FrameworkInfo.id:type_name -> mesosctl.v1.FrameworkID
+	137, // 56: mesosctl.v1.FrameworkInfo.capabilities:type_name -> mesosctl.v1.FrameworkInfo.Capability
+	41,  // 57: mesosctl.v1.FrameworkInfo.labels:type_name -> mesosctl.v1.Labels
+	138, // 58: mesosctl.v1.Environment.variables:type_name -> mesosctl.v1.Environment.Variable
 	8,   // 59: mesosctl.v1.Secret.type:type_name -> mesosctl.v1.Secret.Type
-	124, // 60: mesosctl.v1.Secret.reference:type_name -> mesosctl.v1.Secret.Reference
-	125, // 61: mesosctl.v1.Secret.value:type_name -> mesosctl.v1.Secret.Value
-	126, // 62: mesosctl.v1.CommandInfo.uris:type_name -> mesosctl.v1.CommandInfo.URI
-	46,  // 63: mesosctl.v1.CommandInfo.environment:type_name -> mesosctl.v1.Environment
+	139, // 60: mesosctl.v1.Secret.reference:type_name -> mesosctl.v1.Secret.Reference
+	140, // 61: mesosctl.v1.Secret.value:type_name -> mesosctl.v1.Secret.Value
+	141, // 62: mesosctl.v1.CommandInfo.uris:type_name -> mesosctl.v1.CommandInfo.URI
+	50,  // 63: mesosctl.v1.CommandInfo.environment:type_name -> mesosctl.v1.Environment
 	9,   // 64: mesosctl.v1.Image.type:type_name -> mesosctl.v1.Image.Type
-	127, // 65: mesosctl.v1.Image.appc:type_name -> mesosctl.v1.Image.Appc
-	128, // 66: mesosctl.v1.Image.docker:type_name -> mesosctl.v1.Image.Docker
+	142, // 65: mesosctl.v1.Image.appc:type_name -> mesosctl.v1.Image.Appc
+	143, // 66: mesosctl.v1.Image.docker:type_name -> mesosctl.v1.Image.Docker
 	10,  // 67: mesosctl.v1.MountPropagation.mode:type_name -> mesosctl.v1.MountPropagation.Mode
 	11,  // 68: mesosctl.v1.Volume.mode:type_name -> mesosctl.v1.Volume.Mode
-	50,  // 69: mesosctl.v1.Volume.image:type_name -> mesosctl.v1.Image
-	129, // 70: mesosctl.v1.Volume.source:type_name -> mesosctl.v1.Volume.Source
-	133, // 71: mesosctl.v1.NetworkInfo.ip_addresses:type_name -> mesosctl.v1.NetworkInfo.IPAddress
-	37,  // 72: mesosctl.v1.NetworkInfo.labels:type_name -> mesosctl.v1.Labels
-	134, // 73: mesosctl.v1.NetworkInfo.port_mappings:type_name -> mesosctl.v1.NetworkInfo.PortMapping
+	54,  // 69: mesosctl.v1.Volume.image:type_name -> mesosctl.v1.Image
+	144, // 70: mesosctl.v1.Volume.source:type_name -> mesosctl.v1.Volume.Source
+	148, // 71: mesosctl.v1.NetworkInfo.ip_addresses:type_name -> mesosctl.v1.NetworkInfo.IPAddress
+	41,  // 72: mesosctl.v1.NetworkInfo.labels:type_name -> mesosctl.v1.Labels
+	149, // 73: mesosctl.v1.NetworkInfo.port_mappings:type_name -> mesosctl.v1.NetworkInfo.PortMapping
 	15,  // 74: mesosctl.v1.CapabilityInfo.capabilities:type_name -> mesosctl.v1.CapabilityInfo.Capability
-	54,  // 75: mesosctl.v1.LinuxInfo.capability_info:type_name -> mesosctl.v1.CapabilityInfo
-	54,  // 76: mesosctl.v1.LinuxInfo.bounding_capabilities:type_name -> mesosctl.v1.CapabilityInfo
-	54,  // 77: mesosctl.v1.LinuxInfo.effective_capabilities:type_name -> mesosctl.v1.CapabilityInfo
-	55,  // 78: mesosctl.v1.LinuxInfo.seccomp:type_name -> mesosctl.v1.SeccompInfo
+	58,  // 75: mesosctl.v1.LinuxInfo.capability_info:type_name -> mesosctl.v1.CapabilityInfo
+	58,  // 76: mesosctl.v1.LinuxInfo.bounding_capabilities:type_name -> mesosctl.v1.CapabilityInfo
+	58,  // 77: mesosctl.v1.LinuxInfo.effective_capabilities:type_name -> mesosctl.v1.CapabilityInfo
+	59,  // 78: mesosctl.v1.LinuxInfo.seccomp:type_name -> mesosctl.v1.SeccompInfo
 	16,  // 79: mesosctl.v1.LinuxInfo.ipc_mode:type_name -> mesosctl.v1.LinuxInfo.IpcMode
-	135, // 80: mesosctl.v1.RLimitInfo.rlimits:type_name -> mesosctl.v1.RLimitInfo.RLimit
-	136, // 81: mesosctl.v1.TTYInfo.window_size:type_name -> mesosctl.v1.TTYInfo.WindowSize
+	150, // 80: mesosctl.v1.RLimitInfo.rlimits:type_name -> mesosctl.v1.RLimitInfo.RLimit
+	151, // 81: mesosctl.v1.TTYInfo.window_size:type_name -> mesosctl.v1.TTYInfo.WindowSize
 	18,  // 82: mesosctl.v1.ContainerInfo.type:type_name -> mesosctl.v1.ContainerInfo.Type
-	52,  // 83: mesosctl.v1.ContainerInfo.volumes:type_name -> mesosctl.v1.Volume
-	137, // 84: mesosctl.v1.ContainerInfo.docker:type_name -> mesosctl.v1.ContainerInfo.DockerInfo
-	138, // 85: mesosctl.v1.ContainerInfo.mesos:type_name -> mesosctl.v1.ContainerInfo.MesosInfo
-	53,  // 86: mesosctl.v1.ContainerInfo.network_infos:type_name -> mesosctl.v1.NetworkInfo
-	56,  // 87: mesosctl.v1.ContainerInfo.linux_info:type_name -> mesosctl.v1.LinuxInfo
-	57,  // 88: mesosctl.v1.ContainerInfo.rlimit_info:type_name -> mesosctl.v1.RLimitInfo
-	58,  // 89: mesosctl.v1.ContainerInfo.tty_info:type_name -> mesosctl.v1.TTYInfo
+	56,  // 83: mesosctl.v1.ContainerInfo.volumes:type_name -> mesosctl.v1.Volume
+	152, // 84: mesosctl.v1.ContainerInfo.docker:type_name -> mesosctl.v1.ContainerInfo.DockerInfo
+	153, // 85: mesosctl.v1.ContainerInfo.mesos:type_name -> mesosctl.v1.ContainerInfo.MesosInfo
+	57,  // 86: mesosctl.v1.ContainerInfo.network_infos:type_name -> mesosctl.v1.NetworkInfo
+	60,  // 87: mesosctl.v1.ContainerInfo.linux_info:type_name -> mesosctl.v1.LinuxInfo
+	61,  // 88: mesosctl.v1.ContainerInfo.rlimit_info:type_name -> mesosctl.v1.RLimitInfo
+	62,  // 89: mesosctl.v1.ContainerInfo.tty_info:type_name -> mesosctl.v1.TTYInfo
 	20,  // 90: mesosctl.v1.ExecutorInfo.type:type_name -> mesosctl.v1.ExecutorInfo.Type
-	31,  // 91: mesosctl.v1.ExecutorInfo.executor_id:type_name -> mesosctl.v1.ExecutorID
-	28,  // 92: mesosctl.v1.ExecutorInfo.framework_id:type_name -> mesosctl.v1.FrameworkID
-	48,  // 93: mesosctl.v1.ExecutorInfo.command:type_name -> mesosctl.v1.CommandInfo
-	59,  // 94: mesosctl.v1.ExecutorInfo.container:type_name -> mesosctl.v1.ContainerInfo
-	42,  // 95: mesosctl.v1.ExecutorInfo.resources:type_name -> mesosctl.v1.Resource
-	63,  // 96: mesosctl.v1.ExecutorInfo.discovery:type_name -> mesosctl.v1.DiscoveryInfo
-	34,  // 97: mesosctl.v1.ExecutorInfo.shutdown_grace_period:type_name -> mesosctl.v1.DurationInfo
-	37,  // 98: mesosctl.v1.ExecutorInfo.labels:type_name -> mesosctl.v1.Labels
+	35,  // 91: mesosctl.v1.ExecutorInfo.executor_id:type_name -> mesosctl.v1.ExecutorID
+	32,  // 92: mesosctl.v1.ExecutorInfo.framework_id:type_name -> mesosctl.v1.FrameworkID
+	52,  // 93: mesosctl.v1.ExecutorInfo.command:type_name -> mesosctl.v1.CommandInfo
+	63,  // 94: mesosctl.v1.ExecutorInfo.container:type_name -> mesosctl.v1.ContainerInfo
+	46,  // 95: mesosctl.v1.ExecutorInfo.resources:type_name -> mesosctl.v1.Resource
+	67,  // 96: mesosctl.v1.ExecutorInfo.discovery:type_name -> mesosctl.v1.DiscoveryInfo
+	38,  // 97: mesosctl.v1.ExecutorInfo.shutdown_grace_period:type_name -> mesosctl.v1.DurationInfo
+	41,  // 98: mesosctl.v1.ExecutorInfo.labels:type_name -> mesosctl.v1.Labels
 	21,  // 99: mesosctl.v1.Port.visibility:type_name -> mesosctl.v1.DiscoveryInfo.Visibility
-	37,  // 100: mesosctl.v1.Port.labels:type_name -> mesosctl.v1.Labels
-	61,  // 101: mesosctl.v1.Ports.ports:type_name -> mesosctl.v1.Port
+	41,  // 100: mesosctl.v1.Port.labels:type_name -> mesosctl.v1.Labels
+	65,  // 101: mesosctl.v1.Ports.ports:type_name -> mesosctl.v1.Port
 	21,  // 102: mesosctl.v1.DiscoveryInfo.visibility:type_name -> mesosctl.v1.DiscoveryInfo.Visibility
-	62,  // 103: mesosctl.v1.DiscoveryInfo.ports:type_name -> mesosctl.v1.Ports
-	37,  // 104: mesosctl.v1.DiscoveryInfo.labels:type_name -> mesosctl.v1.Labels
+	66,  // 103: mesosctl.v1.DiscoveryInfo.ports:type_name -> mesosctl.v1.Ports
+	41,  // 104: mesosctl.v1.DiscoveryInfo.labels:type_name -> mesosctl.v1.Labels
 	22,  // 105: mesosctl.v1.HealthCheck.type:type_name -> mesosctl.v1.HealthCheck.Type
-	48,  // 106: mesosctl.v1.HealthCheck.command:type_name -> mesosctl.v1.CommandInfo
-	140, // 107: mesosctl.v1.HealthCheck.http:type_name -> mesosctl.v1.HealthCheck.HTTPCheckInfo
-	141, // 108: mesosctl.v1.HealthCheck.tcp:type_name -> mesosctl.v1.HealthCheck.TCPCheckInfo
-	34,  // 109: mesosctl.v1.KillPolicy.grace_period:type_name -> mesosctl.v1.DurationInfo
-	142, // 110: mesosctl.v1.CgroupInfo.net_cls:type_name -> mesosctl.v1.CgroupInfo.NetCls
-	33,  // 111: mesosctl.v1.ContainerStatus.container_id:type_name -> mesosctl.v1.ContainerID
-	53,  // 112: mesosctl.v1.ContainerStatus.network_infos:type_name -> mesosctl.v1.NetworkInfo
-	66,  // 113: mesosctl.v1.ContainerStatus.cgroup_info:type_name -> mesosctl.v1.CgroupInfo
+	52,  // 106: mesosctl.v1.HealthCheck.command:type_name -> mesosctl.v1.CommandInfo
+	155, // 107: mesosctl.v1.HealthCheck.http:type_name -> mesosctl.v1.HealthCheck.HTTPCheckInfo
+	156, // 108: mesosctl.v1.HealthCheck.tcp:type_name -> mesosctl.v1.HealthCheck.TCPCheckInfo
+	38,  // 109: mesosctl.v1.KillPolicy.grace_period:type_name -> mesosctl.v1.DurationInfo
+	157, // 110: mesosctl.v1.CgroupInfo.net_cls:type_name -> mesosctl.v1.CgroupInfo.NetCls
+	37,  // 111: mesosctl.v1.ContainerStatus.container_id:type_name -> mesosctl.v1.ContainerID
+	57,  // 112: mesosctl.v1.ContainerStatus.network_infos:type_name -> mesosctl.v1.NetworkInfo
+	70,  // 113: mesosctl.v1.ContainerStatus.cgroup_info:type_name -> mesosctl.v1.CgroupInfo
 	23,  // 114: mesosctl.v1.CheckStatusInfo.type:type_name -> mesosctl.v1.CheckInfo.Type
-	143, // 115: mesosctl.v1.CheckStatusInfo.command:type_name -> mesosctl.v1.CheckStatusInfo.Command
-	144, // 116: mesosctl.v1.CheckStatusInfo.http:type_name -> mesosctl.v1.CheckStatusInfo.Http
-	145, // 117: mesosctl.v1.CheckStatusInfo.tcp:type_name -> mesosctl.v1.CheckStatusInfo.Tcp
-	42,  // 118: mesosctl.v1.TaskResourceLimitation.resources:type_name -> mesosctl.v1.Resource
-	30,  // 119: mesosctl.v1.TaskStatus.task_id:type_name -> mesosctl.v1.TaskID
+	158, // 115: mesosctl.v1.CheckStatusInfo.command:type_name -> mesosctl.v1.CheckStatusInfo.Command
+	159, // 116: mesosctl.v1.CheckStatusInfo.http:type_name -> mesosctl.v1.CheckStatusInfo.Http
+	160, // 117: mesosctl.v1.CheckStatusInfo.tcp:type_name -> mesosctl.v1.CheckStatusInfo.Tcp
+	46,  // 118: mesosctl.v1.TaskResourceLimitation.resources:type_name -> mesosctl.v1.Resource
+	34,  // 119: mesosctl.v1.TaskStatus.task_id:type_name -> mesosctl.v1.TaskID
 	0,   // 120: mesosctl.v1.TaskStatus.state:type_name -> mesosctl.v1.TaskState
 	24,  // 121: mesosctl.v1.TaskStatus.source:type_name -> mesosctl.v1.TaskStatus.Source
 	25,  // 122: mesosctl.v1.TaskStatus.reason:type_name -> mesosctl.v1.TaskStatus.Reason
-	29,  // 123: mesosctl.v1.TaskStatus.agent_id:type_name -> mesosctl.v1.AgentID
-	31,  // 124: mesosctl.v1.TaskStatus.executor_id:type_name -> mesosctl.v1.ExecutorID
-	68,  // 125: mesosctl.v1.TaskStatus.check_status:type_name -> mesosctl.v1.CheckStatusInfo
-	37,  // 126: mesosctl.v1.TaskStatus.labels:type_name -> mesosctl.v1.Labels
-	67,  // 127: mesosctl.v1.TaskStatus.container_status:type_name -> mesosctl.v1.ContainerStatus
-	35,  // 128: mesosctl.v1.TaskStatus.unreachable_time:type_name -> mesosctl.v1.TimeInfo
-	70,  // 129: mesosctl.v1.TaskStatus.limitation:type_name -> mesosctl.v1.TaskResourceLimitation
-	30,  // 130: mesosctl.v1.Task.task_id:type_name -> mesosctl.v1.TaskID
-	28,  // 131: mesosctl.v1.Task.framework_id:type_name -> mesosctl.v1.FrameworkID
-	31,  // 132: mesosctl.v1.Task.executor_id:type_name -> mesosctl.v1.ExecutorID
-	29,  // 133: mesosctl.v1.Task.agent_id:type_name -> mesosctl.v1.AgentID
+	33,  // 123: mesosctl.v1.TaskStatus.agent_id:type_name -> mesosctl.v1.AgentID
+	35,  // 124: mesosctl.v1.TaskStatus.executor_id:type_name -> mesosctl.v1.ExecutorID
+	72,  // 125: mesosctl.v1.TaskStatus.check_status:type_name -> mesosctl.v1.CheckStatusInfo
+	41,  // 126: mesosctl.v1.TaskStatus.labels:type_name -> mesosctl.v1.Labels
+	71,  // 127: mesosctl.v1.TaskStatus.container_status:type_name -> mesosctl.v1.ContainerStatus
+	39,  // 128: mesosctl.v1.TaskStatus.unreachable_time:type_name -> mesosctl.v1.TimeInfo
+	74,  // 129: mesosctl.v1.TaskStatus.limitation:type_name -> mesosctl.v1.TaskResourceLimitation
+	34,  // 130: mesosctl.v1.Task.task_id:type_name -> mesosctl.v1.TaskID
+	32,  // 131: mesosctl.v1.Task.framework_id:type_name -> mesosctl.v1.FrameworkID
+	35,  // 132: mesosctl.v1.Task.executor_id:type_name -> mesosctl.v1.ExecutorID
+	33,  // 133: mesosctl.v1.Task.agent_id:type_name -> mesosctl.v1.AgentID
 	0,   // 134: mesosctl.v1.Task.state:type_name -> mesosctl.v1.TaskState
-	42,  // 135: mesosctl.v1.Task.resources:type_name -> mesosctl.v1.Resource
-	71,  // 136: mesosctl.v1.Task.statuses:type_name -> mesosctl.v1.TaskStatus
+	46,  // 135: mesosctl.v1.Task.resources:type_name -> mesosctl.v1.Resource
+	75,  // 136: mesosctl.v1.Task.statuses:type_name -> mesosctl.v1.TaskStatus
 	0,   // 137: mesosctl.v1.Task.status_update_state:type_name -> mesosctl.v1.TaskState
-	37,  // 138: mesosctl.v1.Task.labels:type_name -> mesosctl.v1.Labels
-	63,  // 139: mesosctl.v1.Task.discovery:type_name -> mesosctl.v1.DiscoveryInfo
-	59,  // 140: mesosctl.v1.Task.container:type_name -> mesosctl.v1.ContainerInfo
-	64,  // 141: mesosctl.v1.Task.health_check:type_name -> mesosctl.v1.HealthCheck
-	65,  // 142: mesosctl.v1.Task.kill_policy:type_name -> mesosctl.v1.KillPolicy
-	146, // 143: mesosctl.v1.Task.limits:type_name -> mesosctl.v1.Task.LimitsEntry
-	35,  // 144: mesosctl.v1.FileInfo.mtime:type_name -> mesosctl.v1.TimeInfo
-	34,  // 145: mesosctl.v1.Call.GetMetrics.timeout:type_name -> mesosctl.v1.DurationInfo
-	34,  // 146: mesosctl.v1.Call.SetLoggingLevel.duration:type_name -> mesosctl.v1.DurationInfo
-	33,  // 147: mesosctl.v1.Call.LaunchContainer.container_id:type_name -> mesosctl.v1.ContainerID
-	48,  // 148: mesosctl.v1.Call.LaunchContainer.command:type_name -> mesosctl.v1.CommandInfo
-	42,  // 149: mesosctl.v1.Call.LaunchContainer.resources:type_name -> mesosctl.v1.Resource
-	59,  // 150: mesosctl.v1.Call.LaunchContainer.container:type_name -> mesosctl.v1.ContainerInfo
-	87,  // 151: mesosctl.v1.Call.LaunchContainer.limits:type_name -> mesosctl.v1.Call.LaunchContainer.LimitsEntry
-	33,  // 152: mesosctl.v1.Call.ContainerCall.container_id:type_name -> mesosctl.v1.ContainerID
-	33,  // 153: mesosctl.v1.Call.KillContainer.container_id:type_name -> mesosctl.v1.ContainerID
-	50,  // 154: mesosctl.v1.Call.PruneImages.excluded_images:type_name -> mesosctl.v1.Image
-	105, // 155: mesosctl.v1.Call.LaunchContainer.LimitsEntry.value:type_name -> mesosctl.v1.Value.Scalar
-	74,  // 156: mesosctl.v1.Response.GetFlags.flags:type_name -> mesosctl.v1.Flag
-	75,  // 157: mesosctl.v1.Response.GetVersion.version_info:type_name -> mesosctl.v1.VersionInfo
-	76,  // 158: mesosctl.v1.Response.GetMetrics.metrics:type_name -> mesosctl.v1.Metric
-	77,  // 159: mesosctl.v1.Response.ListFiles.file_infos:type_name -> mesosctl.v1.FileInfo
-	99,  // 160: mesosctl.v1.Response.GetState.get_tasks:type_name -> mesosctl.v1.Response.GetTasks
-	98,  // 161: mesosctl.v1.Response.GetState.get_executors:type_name -> mesosctl.v1.Response.GetExecutors
-	97,  // 162: mesosctl.v1.Response.GetState.get_frameworks:type_name -> mesosctl.v1.Response.GetFrameworks
-	102, // 163: mesosctl.v1.Response.GetContainers.containers:type_name -> mesosctl.v1.Response.GetContainers.Container
-	103, // 164: mesosctl.v1.Response.GetFrameworks.frameworks:type_name -> mesosctl.v1.Response.GetFrameworks.Framework
-	103, // 165: mesosctl.v1.Response.GetFrameworks.completed_frameworks:type_name -> mesosctl.v1.Response.GetFrameworks.Framework
-	104, // 166: mesosctl.v1.Response.GetExecutors.executors:type_name -> mesosctl.v1.Response.GetExecutors.Executor
-	104, // 167: mesosctl.v1.Response.GetExecutors.completed_executors:type_name -> mesosctl.v1.Response.GetExecutors.Executor
-	72,  // 168: mesosctl.v1.Response.GetTasks.pending_tasks:type_name -> mesosctl.v1.Task
-	72,  // 169: mesosctl.v1.Response.GetTasks.queued_tasks:type_name -> mesosctl.v1.Task
-	72,  // 170: mesosctl.v1.Response.GetTasks.launched_tasks:type_name -> mesosctl.v1.Task
-	72,  // 171: mesosctl.v1.Response.GetTasks.terminated_tasks:type_name -> mesosctl.v1.Task
-	72,  // 172: mesosctl.v1.Response.GetTasks.completed_tasks:type_name -> mesosctl.v1.Task
-	44,  // 173: mesosctl.v1.Response.GetAgent.agent_info:type_name -> mesosctl.v1.AgentInfo
-	0,   // 174: mesosctl.v1.Response.WaitContainer.state:type_name -> mesosctl.v1.TaskState
-	25,  // 175: mesosctl.v1.Response.WaitContainer.reason:type_name -> mesosctl.v1.TaskStatus.Reason
-	70,  // 176: mesosctl.v1.Response.WaitContainer.limitation:type_name -> mesosctl.v1.TaskResourceLimitation
-	28,  // 177: mesosctl.v1.Response.GetContainers.Container.framework_id:type_name -> mesosctl.v1.FrameworkID
-	31,  // 178: mesosctl.v1.Response.GetContainers.Container.executor_id:type_name -> mesosctl.v1.ExecutorID
-	33,  // 179: mesosctl.v1.Response.GetContainers.Container.container_id:type_name -> mesosctl.v1.ContainerID
-	67,  // 180: mesosctl.v1.Response.GetContainers.Container.container_status:type_name -> mesosctl.v1.ContainerStatus
-	73,  // 181: mesosctl.v1.Response.GetContainers.Container.resource_statistics:type_name -> mesosctl.v1.ResourceStatistics
-	45,  // 182: mesosctl.v1.Response.GetFrameworks.Framework.framework_info:type_name -> mesosctl.v1.FrameworkInfo
-	60,  // 183: mesosctl.v1.Response.GetExecutors.Executor.executor_info:type_name -> mesosctl.v1.ExecutorInfo
-	106, // 184: mesosctl.v1.Value.Ranges.range:type_name -> mesosctl.v1.Value.Range
-	4,   // 185: mesosctl.v1.Resource.ReservationInfo.type:type_name -> mesosctl.v1.Resource.ReservationInfo.Type
-	37,  // 186: mesosctl.v1.Resource.ReservationInfo.labels:type_name -> mesosctl.v1.Labels
-	115, // 187: mesosctl.v1.Resource.DiskInfo.persistence:type_name -> mesosctl.v1.Resource.DiskInfo.Persistence
-	52,  // 188: mesosctl.v1.Resource.DiskInfo.volume:type_name -> mesosctl.v1.Volume
-	116, // 189: mesosctl.v1.Resource.DiskInfo.source:type_name -> mesosctl.v1.Resource.DiskInfo.Source
-	5,   // 190: mesosctl.v1.Resource.DiskInfo.Source.type:type_name -> mesosctl.v1.Resource.DiskInfo.Source.Type
-	117, // 191: mesosctl.v1.Resource.DiskInfo.Source.path:type_name -> mesosctl.v1.Resource.DiskInfo.Source.Path
-	118, // 192: mesosctl.v1.Resource.DiskInfo.Source.mount:type_name -> mesosctl.v1.Resource.DiskInfo.Source.Mount
-	37,  // 193: mesosctl.v1.Resource.DiskInfo.Source.metadata:type_name -> mesosctl.v1.Labels
-	120, // 194: mesosctl.v1.DomainInfo.FaultDomain.region:type_name -> mesosctl.v1.DomainInfo.FaultDomain.RegionInfo
-	121, // 195: mesosctl.v1.DomainInfo.FaultDomain.zone:type_name -> mesosctl.v1.DomainInfo.FaultDomain.ZoneInfo
-	6,   // 196: mesosctl.v1.FrameworkInfo.Capability.type:type_name -> mesosctl.v1.FrameworkInfo.Capability.Type
-	7,   // 197: mesosctl.v1.Environment.Variable.type:type_name -> mesosctl.v1.Environment.Variable.Type
-	47,  // 198: mesosctl.v1.Environment.Variable.secret:type_name -> mesosctl.v1.Secret
-	37,  // 199: mesosctl.v1.Image.Appc.labels:type_name -> mesosctl.v1.Labels
-	49,  // 200: mesosctl.v1.Image.Docker.credential:type_name -> mesosctl.v1.Credential
-	47,  // 201: mesosctl.v1.Image.Docker.config:type_name -> mesosctl.v1.Secret
-	12,  // 202: mesosctl.v1.Volume.Source.type:type_name -> mesosctl.v1.Volume.Source.Type
-	130, // 203: mesosctl.v1.Volume.Source.docker_volume:type_name -> mesosctl.v1.Volume.Source.DockerVolume
-	131, // 204: mesosctl.v1.Volume.Source.host_path:type_name -> mesosctl.v1.Volume.Source.HostPath
-	132, // 205: mesosctl.v1.Volume.Source.sandbox_path:type_name -> mesosctl.v1.Volume.Source.SandboxPath
-	47,  // 206: mesosctl.v1.Volume.Source.secret:type_name -> mesosctl.v1.Secret
-	39,  // 207: mesosctl.v1.Volume.Source.DockerVolume.driver_options:type_name -> mesosctl.v1.Parameters
-	51,  // 208: mesosctl.v1.Volume.Source.HostPath.mount_propagation:type_name -> mesosctl.v1.MountPropagation
-	13,  // 209: mesosctl.v1.Volume.Source.SandboxPath.type:type_name -> mesosctl.v1.Volume.Source.SandboxPath.Type
-	14,  // 210: mesosctl.v1.NetworkInfo.IPAddress.protocol:type_name -> mesosctl.v1.NetworkInfo.Protocol
-	17,  // 211: mesosctl.v1.RLimitInfo.RLimit.type:type_name -> mesosctl.v1.RLimitInfo.RLimit.Type
-	19,  // 212: mesosctl.v1.ContainerInfo.DockerInfo.network:type_name -> mesosctl.v1.ContainerInfo.DockerInfo.Network
-	139, // 213: mesosctl.v1.ContainerInfo.DockerInfo.port_mappings:type_name -> mesosctl.v1.ContainerInfo.DockerInfo.PortMapping
-	38,  // 214: mesosctl.v1.ContainerInfo.DockerInfo.parameters:type_name -> mesosctl.v1.Parameter
-	50,  // 215: mesosctl.v1.ContainerInfo.MesosInfo.image:type_name -> mesosctl.v1.Image
-	14,  // 216: mesosctl.v1.HealthCheck.HTTPCheckInfo.protocol:type_name -> mesosctl.v1.NetworkInfo.Protocol
-	14,  // 217: mesosctl.v1.HealthCheck.TCPCheckInfo.protocol:type_name -> mesosctl.v1.NetworkInfo.Protocol
-	105, // 218: mesosctl.v1.Task.LimitsEntry.value:type_name -> mesosctl.v1.Value.Scalar
-	219, // [219:219] is the sub-list for method output_type
-	219, // [219:219] is the sub-list for method input_type
-	219, // [219:219] is the sub-list for extension type_name
-	219, // [219:219] is the sub-list for extension extendee
-	0,   // [0:219] is the sub-list for field type_name
+	41,  // 138: mesosctl.v1.Task.labels:type_name -> mesosctl.v1.Labels
+	67,  // 139: mesosctl.v1.Task.discovery:type_name -> mesosctl.v1.DiscoveryInfo
+	63,  // 140: mesosctl.v1.Task.container:type_name -> mesosctl.v1.ContainerInfo
+	68,  // 141: mesosctl.v1.Task.health_check:type_name -> mesosctl.v1.HealthCheck
+	69,  // 142: mesosctl.v1.Task.kill_policy:type_name -> mesosctl.v1.KillPolicy
+	161, // 143: mesosctl.v1.Task.limits:type_name -> mesosctl.v1.Task.LimitsEntry
+	39,  // 144: mesosctl.v1.FileInfo.mtime:type_name -> mesosctl.v1.TimeInfo
+	163, // 145: mesosctl.v1.ACLs.register_frameworks:type_name -> mesosctl.v1.ACL.RegisterFramework
+	164, // 146: mesosctl.v1.ACLs.run_tasks:type_name -> mesosctl.v1.ACL.RunTask
+	166, // 147: mesosctl.v1.ACLs.reserve_resources:type_name -> mesosctl.v1.ACL.ReserveResources
+	167, // 148: mesosctl.v1.ACLs.unreserve_resources:type_name -> mesosctl.v1.ACL.UnreserveResources
+	168, // 149: mesosctl.v1.ACLs.create_volumes:type_name -> mesosctl.v1.ACL.CreateVolume
+	169, // 150: mesosctl.v1.ACLs.destroy_volumes:type_name -> mesosctl.v1.ACL.DestroyVolume
+	165, // 151: mesosctl.v1.ACLs.teardown_frameworks:type_name -> mesosctl.v1.ACL.TeardownFramework
+	174, // 152: mesosctl.v1.ACLs.update_weights:type_name -> mesosctl.v1.ACL.UpdateWeight
+	175, // 153: mesosctl.v1.ACLs.get_endpoints:type_name -> mesosctl.v1.ACL.GetEndpoint
+	171, // 154: mesosctl.v1.ACLs.get_quotas:type_name -> mesosctl.v1.ACL.GetQuota
+	172, // 155: mesosctl.v1.ACLs.update_quotas:type_name -> mesosctl.v1.ACL.UpdateQuota
+	176, // 156: mesosctl.v1.ACLs.view_frameworks:type_name -> mesosctl.v1.ACL.ViewFramework
+	177, // 157: mesosctl.v1.ACLs.view_tasks:type_name -> mesosctl.v1.ACL.ViewTask
+	178, // 158: mesosctl.v1.ACLs.view_executors:type_name -> mesosctl.v1.ACL.ViewExecutor
+	179, // 159: mesosctl.v1.ACLs.access_sandboxes:type_name -> mesosctl.v1.ACL.AccessSandbox
+	180, // 160: mesosctl.v1.ACLs.access_mesos_logs:type_name -> mesosctl.v1.ACL.AccessMesosLog
+	173, // 161: mesosctl.v1.ACLs.view_roles:type_name -> mesosctl.v1.ACL.ViewRole
+	181, // 162: mesosctl.v1.ACLs.view_flags:type_name -> mesosctl.v1.ACL.ViewFlags
+	182, // 163: mesosctl.v1.ACLs.launch_nested_containers_as_user:type_name -> mesosctl.v1.ACL.LaunchNestedContainerAsUser
+	183, // 164: mesosctl.v1.ACLs.launch_nested_containers_under_parent_with_user:type_name -> mesosctl.v1.ACL.LaunchNestedContainerUnderParentWithUser
+	188, // 165: mesosctl.v1.ACLs.kill_nested_containers:type_name -> mesosctl.v1.ACL.KillNestedContainer
+	189, // 166: mesosctl.v1.ACLs.wait_nested_containers:type_name -> mesosctl.v1.ACL.WaitNestedContainer
+	184, // 167: mesosctl.v1.ACLs.launch_nested_container_sessions_as_user:type_name -> mesosctl.v1.ACL.LaunchNestedContainerSessionAsUser
+	185, // 168: mesosctl.v1.ACLs.launch_nested_container_sessions_under_parent_with_user:type_name -> mesosctl.v1.ACL.LaunchNestedContainerSessionUnderParentWithUser
+	186, // 169: mesosctl.v1.ACLs.attach_containers_input:type_name -> mesosctl.v1.ACL.AttachContainerInput
+	187, // 170: mesosctl.v1.ACLs.attach_containers_output:type_name -> mesosctl.v1.ACL.AttachContainerOutput
+	190, // 171: mesosctl.v1.ACLs.view_containers:type_name -> mesosctl.v1.ACL.ViewContainer
+	192, // 172: mesosctl.v1.ACLs.set_log_level:type_name -> mesosctl.v1.ACL.SetLogLevel
+	191, // 173: mesosctl.v1.ACLs.remove_nested_containers:type_name -> mesosctl.v1.ACL.RemoveNestedContainer
+	193, // 174: mesosctl.v1.ACLs.register_agents:type_name -> mesosctl.v1.ACL.RegisterAgent
+	194, // 175: mesosctl.v1.ACLs.update_maintenance_schedules:type_name -> mesosctl.v1.ACL.UpdateMaintenanceSchedule
+	195, // 176: mesosctl.v1.ACLs.get_maintenance_schedules:type_name -> mesosctl.v1.ACL.GetMaintenanceSchedule
+	196, // 177: mesosctl.v1.ACLs.start_maintenances:type_name -> mesosctl.v1.ACL.StartMaintenance
+	197, // 178: mesosctl.v1.ACLs.stop_maintenances:type_name -> mesosctl.v1.ACL.StopMaintenance
+	198, // 179: mesosctl.v1.ACLs.get_maintenance_statuses:type_name -> mesosctl.v1.ACL.GetMaintenanceStatus
+	199, // 180: mesosctl.v1.ACLs.drain_agents:type_name -> mesosctl.v1.ACL.DrainAgent
+	200, // 181: mesosctl.v1.ACLs.deactivate_agents:type_name -> mesosctl.v1.ACL.DeactivateAgent
+	201, // 182: mesosctl.v1.ACLs.reactivate_agents:type_name -> mesosctl.v1.ACL.ReactivateAgent
+	202, // 183: mesosctl.v1.ACLs.mark_agents_gone:type_name -> mesosctl.v1.ACL.MarkAgentGone
+	203, // 184: mesosctl.v1.ACLs.launch_standalone_containers:type_name -> mesosctl.v1.ACL.LaunchStandaloneContainer
+	204, // 185: mesosctl.v1.ACLs.kill_standalone_containers:type_name -> mesosctl.v1.ACL.KillStandaloneContainer
+	205, // 186: mesosctl.v1.ACLs.wait_standalone_containers:type_name -> mesosctl.v1.ACL.WaitStandaloneContainer
+	206, // 187: mesosctl.v1.ACLs.remove_standalone_containers:type_name -> mesosctl.v1.ACL.RemoveStandaloneContainer
+	207, // 188: mesosctl.v1.ACLs.view_standalone_containers:type_name -> mesosctl.v1.ACL.ViewStandaloneContainer
+	209, // 189: mesosctl.v1.ACLs.modify_resource_provider_configs:type_name -> mesosctl.v1.ACL.ModifyResourceProviderConfig
+	208, // 190: mesosctl.v1.ACLs.mark_resource_providers_gone:type_name -> mesosctl.v1.ACL.MarkResourceProvidersGone
+	216, // 191: mesosctl.v1.ACLs.view_resource_providers:type_name -> mesosctl.v1.ACL.ViewResourceProvider
+	210, // 192: mesosctl.v1.ACLs.prune_images:type_name -> mesosctl.v1.ACL.PruneImages
+	170, // 193: mesosctl.v1.ACLs.resize_volumes:type_name -> mesosctl.v1.ACL.ResizeVolume
+	211, // 194: mesosctl.v1.ACLs.create_block_disks:type_name -> mesosctl.v1.ACL.CreateBlockDisk
+	212, // 195: mesosctl.v1.ACLs.destroy_block_disks:type_name -> mesosctl.v1.ACL.DestroyBlockDisk
+	213, // 196: mesosctl.v1.ACLs.create_mount_disks:type_name -> mesosctl.v1.ACL.CreateMountDisk
+	214, // 197: mesosctl.v1.ACLs.destroy_mount_disks:type_name -> mesosctl.v1.ACL.DestroyMountDisk
+	215, // 198: mesosctl.v1.ACLs.destroy_raw_disks:type_name -> mesosctl.v1.ACL.DestroyRawDisk
+	217, // 199: mesosctl.v1.Modules.libraries:type_name -> mesosctl.v1.Modules.Library
+	219, // 200: mesosctl.v1.Device.number:type_name -> mesosctl.v1.Device.Number
+	85,  // 201: mesosctl.v1.DeviceAccess.device:type_name -> mesosctl.v1.Device
+	220, // 202: mesosctl.v1.DeviceAccess.access:type_name -> mesosctl.v1.DeviceAccess.Access
+	86,  // 203: mesosctl.v1.DeviceWhitelist.allowed_devices:type_name -> mesosctl.v1.DeviceAccess
+	221, // 204: mesosctl.v1.Firewall.disabled_endpoints:type_name -> mesosctl.v1.Firewall.DisabledEndpointsRule
+	222, // 205: mesosctl.v1.ContainerDNSInfo.mesos:type_name -> mesosctl.v1.ContainerDNSInfo.MesosInfo
+	223, // 206: mesosctl.v1.ContainerDNSInfo.docker:type_name -> mesosctl.v1.ContainerDNSInfo.DockerInfo
+	29,  // 207: mesosctl.v1.AgentCapability.type:type_name -> mesosctl.v1.AgentCapability.Type
+	90,  // 208: mesosctl.v1.SlaveCapabilities.capabilities:type_name -> mesosctl.v1.AgentCapability
+	38,  // 209: mesosctl.v1.ImageGcConfig.image_disk_watch_interval:type_name -> mesosctl.v1.DurationInfo
+	54,  // 210: mesosctl.v1.ImageGcConfig.excluded_images:type_name -> mesosctl.v1.Image
+	38,  // 211: mesosctl.v1.Call.GetMetrics.timeout:type_name -> mesosctl.v1.DurationInfo
+	38,  // 212: mesosctl.v1.Call.SetLoggingLevel.duration:type_name -> mesosctl.v1.DurationInfo
+	37,  // 213: mesosctl.v1.Call.LaunchContainer.container_id:type_name -> mesosctl.v1.ContainerID
+	52,  // 214: mesosctl.v1.Call.LaunchContainer.command:type_name -> mesosctl.v1.CommandInfo
+	46,  // 215: mesosctl.v1.Call.LaunchContainer.resources:type_name -> mesosctl.v1.Resource
+	63,  // 216: mesosctl.v1.Call.LaunchContainer.container:type_name -> mesosctl.v1.ContainerInfo
+	102, // 217: mesosctl.v1.Call.LaunchContainer.limits:type_name -> mesosctl.v1.Call.LaunchContainer.LimitsEntry
+	37,  // 218: mesosctl.v1.Call.ContainerCall.container_id:type_name -> mesosctl.v1.ContainerID
+	37,  // 219: mesosctl.v1.Call.KillContainer.container_id:type_name -> mesosctl.v1.ContainerID
+	54,  // 220: mesosctl.v1.Call.PruneImages.excluded_images:type_name -> mesosctl.v1.Image
+	120, // 221: mesosctl.v1.Call.LaunchContainer.LimitsEntry.value:type_name -> mesosctl.v1.Value.Scalar
+	78,  // 222: mesosctl.v1.Response.GetFlags.flags:type_name -> mesosctl.v1.Flag
+	79,  // 223: mesosctl.v1.Response.GetVersion.version_info:type_name -> mesosctl.v1.VersionInfo
+	80,  // 224: mesosctl.v1.Response.GetMetrics.metrics:type_name -> mesosctl.v1.Metric
+	81,  // 225: mesosctl.v1.Response.ListFiles.file_infos:type_name -> mesosctl.v1.FileInfo
+	114, // 226: mesosctl.v1.Response.GetState.get_tasks:type_name -> mesosctl.v1.Response.GetTasks
+	113, // 227: mesosctl.v1.Response.GetState.get_executors:type_name -> mesosctl.v1.Response.GetExecutors
+	112, // 228: mesosctl.v1.Response.GetState.get_frameworks:type_name -> mesosctl.v1.Response.GetFrameworks
+	117, // 229: mesosctl.v1.Response.GetContainers.containers:type_name -> mesosctl.v1.Response.GetContainers.Container
+	118, // 230: mesosctl.v1.Response.GetFrameworks.frameworks:type_name -> mesosctl.v1.Response.GetFrameworks.Framework
+	118, // 231: mesosctl.v1.Response.GetFrameworks.completed_frameworks:type_name -> mesosctl.v1.Response.GetFrameworks.Framework
+	119, // 232: mesosctl.v1.Response.GetExecutors.executors:type_name -> mesosctl.v1.Response.GetExecutors.Executor
+	119, // 233: mesosctl.v1.Response.GetExecutors.completed_executors:type_name -> mesosctl.v1.Response.GetExecutors.Executor
+	76,  // 234: mesosctl.v1.Response.GetTasks.pending_tasks:type_name -> mesosctl.v1.Task
+	76,  // 235: mesosctl.v1.Response.GetTasks.queued_tasks:type_name -> mesosctl.v1.Task
+	76,  // 236: mesosctl.v1.Response.GetTasks.launched_tasks:type_name -> mesosctl.v1.Task
+	76,  // 237: mesosctl.v1.Response.GetTasks.terminated_tasks:type_name -> mesosctl.v1.Task
+	76,  // 238: mesosctl.v1.Response.GetTasks.completed_tasks:type_name -> mesosctl.v1.Task
+	48,  // 239: mesosctl.v1.Response.GetAgent.agent_info:type_name -> mesosctl.v1.AgentInfo
+	0,   // 240: mesosctl.v1.Response.WaitContainer.state:type_name -> mesosctl.v1.TaskState
+	25,  // 241: mesosctl.v1.Response.WaitContainer.reason:type_name -> mesosctl.v1.TaskStatus.Reason
+	74,  // 242: mesosctl.v1.Response.WaitContainer.limitation:type_name -> mesosctl.v1.TaskResourceLimitation
+	32,  // 243: mesosctl.v1.Response.GetContainers.Container.framework_id:type_name -> mesosctl.v1.FrameworkID
+	35,  // 244: mesosctl.v1.Response.GetContainers.Container.executor_id:type_name -> mesosctl.v1.ExecutorID
+	37,  // 245: mesosctl.v1.Response.GetContainers.Container.container_id:type_name -> mesosctl.v1.ContainerID
+	71,  // 246: mesosctl.v1.Response.GetContainers.Container.container_status:type_name -> mesosctl.v1.ContainerStatus
+	77,  // 247: mesosctl.v1.Response.GetContainers.Container.resource_statistics:type_name -> mesosctl.v1.ResourceStatistics
+	49,  // 248: mesosctl.v1.Response.GetFrameworks.Framework.framework_info:type_name -> mesosctl.v1.FrameworkInfo
+	64,  // 249: mesosctl.v1.Response.GetExecutors.Executor.executor_info:type_name -> mesosctl.v1.ExecutorInfo
+	121, // 250: mesosctl.v1.Value.Ranges.range:type_name -> mesosctl.v1.Value.Range
+	4,   // 251: mesosctl.v1.Resource.ReservationInfo.type:type_name -> mesosctl.v1.Resource.ReservationInfo.Type
+	41,  // 252: mesosctl.v1.Resource.ReservationInfo.labels:type_name -> mesosctl.v1.Labels
+	130, // 253: mesosctl.v1.Resource.DiskInfo.persistence:type_name -> mesosctl.v1.Resource.DiskInfo.Persistence
+	56,  // 254: mesosctl.v1.Resource.DiskInfo.volume:type_name -> mesosctl.v1.Volume
+	131, // 255: mesosctl.v1.Resource.DiskInfo.source:type_name -> mesosctl.v1.Resource.DiskInfo.Source
+	5,   // 256: mesosctl.v1.Resource.DiskInfo.Source.type:type_name -> mesosctl.v1.Resource.DiskInfo.Source.Type
+	132, // 257: mesosctl.v1.Resource.DiskInfo.Source.path:type_name -> mesosctl.v1.Resource.DiskInfo.Source.Path
+	133, // 258: mesosctl.v1.Resource.DiskInfo.Source.mount:type_name -> mesosctl.v1.Resource.DiskInfo.Source.Mount
+	41,  // 259: mesosctl.v1.Resource.DiskInfo.Source.metadata:type_name -> mesosctl.v1.Labels
+	135, // 260: mesosctl.v1.DomainInfo.FaultDomain.region:type_name -> mesosctl.v1.DomainInfo.FaultDomain.RegionInfo
+	136, // 261: mesosctl.v1.DomainInfo.FaultDomain.zone:type_name -> mesosctl.v1.DomainInfo.FaultDomain.ZoneInfo
+	6,   // 262: mesosctl.v1.FrameworkInfo.Capability.type:type_name -> mesosctl.v1.FrameworkInfo.Capability.Type
+	7,   // 263: mesosctl.v1.Environment.Variable.type:type_name -> mesosctl.v1.Environment.Variable.Type
+	51,  // 264: mesosctl.v1.Environment.Variable.secret:type_name -> mesosctl.v1.Secret
+	41,  // 265: mesosctl.v1.Image.Appc.labels:type_name -> mesosctl.v1.Labels
+	53,  // 266: mesosctl.v1.Image.Docker.credential:type_name -> mesosctl.v1.Credential
+	51,  // 267: mesosctl.v1.Image.Docker.config:type_name -> mesosctl.v1.Secret
+	12,  // 268: mesosctl.v1.Volume.Source.type:type_name -> mesosctl.v1.Volume.Source.Type
+	145, // 269: mesosctl.v1.Volume.Source.docker_volume:type_name -> mesosctl.v1.Volume.Source.DockerVolume
+	146, // 270: mesosctl.v1.Volume.Source.host_path:type_name -> mesosctl.v1.Volume.Source.HostPath
+	147, // 271: mesosctl.v1.Volume.Source.sandbox_path:type_name -> mesosctl.v1.Volume.Source.SandboxPath
+	51,  // 272: mesosctl.v1.Volume.Source.secret:type_name -> mesosctl.v1.Secret
+	43,  // 273: mesosctl.v1.Volume.Source.DockerVolume.driver_options:type_name -> mesosctl.v1.Parameters
+	55,  // 274: mesosctl.v1.Volume.Source.HostPath.mount_propagation:type_name -> mesosctl.v1.MountPropagation
+	13,  // 275: mesosctl.v1.Volume.Source.SandboxPath.type:type_name -> mesosctl.v1.Volume.Source.SandboxPath.Type
+	14,  // 276: mesosctl.v1.NetworkInfo.IPAddress.protocol:type_name -> mesosctl.v1.NetworkInfo.Protocol
+	17,  // 277: mesosctl.v1.RLimitInfo.RLimit.type:type_name -> mesosctl.v1.RLimitInfo.RLimit.Type
+	19,  // 278: mesosctl.v1.ContainerInfo.DockerInfo.network:type_name -> mesosctl.v1.ContainerInfo.DockerInfo.Network
+	154, // 279: mesosctl.v1.ContainerInfo.DockerInfo.port_mappings:type_name -> mesosctl.v1.ContainerInfo.DockerInfo.PortMapping
+	42,  // 280: mesosctl.v1.ContainerInfo.DockerInfo.parameters:type_name -> mesosctl.v1.Parameter
+	54,  // 281: mesosctl.v1.ContainerInfo.MesosInfo.image:type_name -> mesosctl.v1.Image
+	14,  // 282: mesosctl.v1.HealthCheck.HTTPCheckInfo.protocol:type_name -> mesosctl.v1.NetworkInfo.Protocol
+	14,  // 283: mesosctl.v1.HealthCheck.TCPCheckInfo.protocol:type_name -> mesosctl.v1.NetworkInfo.Protocol
+	120, // 284: mesosctl.v1.Task.LimitsEntry.value:type_name -> mesosctl.v1.Value.Scalar
+	26,  // 285: mesosctl.v1.ACL.Entity.type:type_name -> mesosctl.v1.ACL.Entity.Type
+	162, // 286: mesosctl.v1.ACL.RegisterFramework.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 287: mesosctl.v1.ACL.RegisterFramework.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 288: mesosctl.v1.ACL.RunTask.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 289: mesosctl.v1.ACL.RunTask.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 290: mesosctl.v1.ACL.TeardownFramework.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 291: mesosctl.v1.ACL.TeardownFramework.framework_principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 292: mesosctl.v1.ACL.ReserveResources.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 293: mesosctl.v1.ACL.ReserveResources.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 294: mesosctl.v1.ACL.UnreserveResources.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 295: mesosctl.v1.ACL.UnreserveResources.reserver_principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 296: mesosctl.v1.ACL.CreateVolume.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 297: mesosctl.v1.ACL.CreateVolume.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 298: mesosctl.v1.ACL.DestroyVolume.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 299: mesosctl.v1.ACL.DestroyVolume.creator_principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 300: mesosctl.v1.ACL.ResizeVolume.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 301: mesosctl.v1.ACL.ResizeVolume.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 302: mesosctl.v1.ACL.GetQuota.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 303: mesosctl.v1.ACL.GetQuota.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 304: mesosctl.v1.ACL.UpdateQuota.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 305: mesosctl.v1.ACL.UpdateQuota.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 306: mesosctl.v1.ACL.ViewRole.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 307: mesosctl.v1.ACL.ViewRole.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 308: mesosctl.v1.ACL.UpdateWeight.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 309: mesosctl.v1.ACL.UpdateWeight.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 310: mesosctl.v1.ACL.GetEndpoint.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 311: mesosctl.v1.ACL.GetEndpoint.paths:type_name -> mesosctl.v1.ACL.Entity
+	162, // 312: mesosctl.v1.ACL.ViewFramework.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 313: mesosctl.v1.ACL.ViewFramework.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 314: mesosctl.v1.ACL.ViewTask.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 315: mesosctl.v1.ACL.ViewTask.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 316: mesosctl.v1.ACL.ViewExecutor.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 317: mesosctl.v1.ACL.ViewExecutor.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 318: mesosctl.v1.ACL.AccessSandbox.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 319: mesosctl.v1.ACL.AccessSandbox.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 320: mesosctl.v1.ACL.AccessMesosLog.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 321: mesosctl.v1.ACL.AccessMesosLog.logs:type_name -> mesosctl.v1.ACL.Entity
+	162, // 322: mesosctl.v1.ACL.ViewFlags.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 323: mesosctl.v1.ACL.ViewFlags.flags:type_name -> mesosctl.v1.ACL.Entity
+	162, // 324: mesosctl.v1.ACL.LaunchNestedContainerAsUser.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 325: mesosctl.v1.ACL.LaunchNestedContainerAsUser.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 326: mesosctl.v1.ACL.LaunchNestedContainerUnderParentWithUser.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 327: mesosctl.v1.ACL.LaunchNestedContainerUnderParentWithUser.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 328: mesosctl.v1.ACL.LaunchNestedContainerSessionAsUser.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 329: mesosctl.v1.ACL.LaunchNestedContainerSessionAsUser.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 330: mesosctl.v1.ACL.LaunchNestedContainerSessionUnderParentWithUser.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 331: mesosctl.v1.ACL.LaunchNestedContainerSessionUnderParentWithUser.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 332: mesosctl.v1.ACL.AttachContainerInput.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 333: mesosctl.v1.ACL.AttachContainerInput.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 334: mesosctl.v1.ACL.AttachContainerOutput.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 335: mesosctl.v1.ACL.AttachContainerOutput.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 336: mesosctl.v1.ACL.KillNestedContainer.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 337: mesosctl.v1.ACL.KillNestedContainer.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 338: mesosctl.v1.ACL.WaitNestedContainer.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 339: mesosctl.v1.ACL.WaitNestedContainer.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 340: mesosctl.v1.ACL.ViewContainer.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 341: mesosctl.v1.ACL.ViewContainer.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 342: mesosctl.v1.ACL.RemoveNestedContainer.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 343: mesosctl.v1.ACL.RemoveNestedContainer.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 344: mesosctl.v1.ACL.SetLogLevel.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 345: mesosctl.v1.ACL.SetLogLevel.level:type_name -> mesosctl.v1.ACL.Entity
+	162, // 346: mesosctl.v1.ACL.RegisterAgent.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 347: mesosctl.v1.ACL.RegisterAgent.agents:type_name -> mesosctl.v1.ACL.Entity
+	162, // 348: mesosctl.v1.ACL.UpdateMaintenanceSchedule.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 349: mesosctl.v1.ACL.UpdateMaintenanceSchedule.machines:type_name -> mesosctl.v1.ACL.Entity
+	162, // 350: mesosctl.v1.ACL.GetMaintenanceSchedule.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 351: mesosctl.v1.ACL.GetMaintenanceSchedule.machines:type_name -> mesosctl.v1.ACL.Entity
+	162, // 352: mesosctl.v1.ACL.StartMaintenance.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 353: mesosctl.v1.ACL.StartMaintenance.machines:type_name -> mesosctl.v1.ACL.Entity
+	162, // 354: mesosctl.v1.ACL.StopMaintenance.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 355: mesosctl.v1.ACL.StopMaintenance.machines:type_name -> mesosctl.v1.ACL.Entity
+	162, // 356: mesosctl.v1.ACL.GetMaintenanceStatus.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 357: mesosctl.v1.ACL.GetMaintenanceStatus.machines:type_name -> mesosctl.v1.ACL.Entity
+	162, // 358: mesosctl.v1.ACL.DrainAgent.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 359: mesosctl.v1.ACL.DrainAgent.agents:type_name -> mesosctl.v1.ACL.Entity
+	162, // 360: mesosctl.v1.ACL.DeactivateAgent.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 361: mesosctl.v1.ACL.DeactivateAgent.agents:type_name -> mesosctl.v1.ACL.Entity
+	162, // 362: mesosctl.v1.ACL.ReactivateAgent.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 363: mesosctl.v1.ACL.ReactivateAgent.agents:type_name -> mesosctl.v1.ACL.Entity
+	162, // 364: mesosctl.v1.ACL.MarkAgentGone.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 365: mesosctl.v1.ACL.MarkAgentGone.agents:type_name -> mesosctl.v1.ACL.Entity
+	162, // 366: mesosctl.v1.ACL.LaunchStandaloneContainer.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 367: mesosctl.v1.ACL.LaunchStandaloneContainer.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 368: mesosctl.v1.ACL.KillStandaloneContainer.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 369: mesosctl.v1.ACL.KillStandaloneContainer.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 370: mesosctl.v1.ACL.WaitStandaloneContainer.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 371: mesosctl.v1.ACL.WaitStandaloneContainer.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 372: mesosctl.v1.ACL.RemoveStandaloneContainer.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 373: mesosctl.v1.ACL.RemoveStandaloneContainer.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 374: mesosctl.v1.ACL.ViewStandaloneContainer.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 375: mesosctl.v1.ACL.ViewStandaloneContainer.users:type_name -> mesosctl.v1.ACL.Entity
+	162, // 376: mesosctl.v1.ACL.MarkResourceProvidersGone.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 377: mesosctl.v1.ACL.MarkResourceProvidersGone.resource_providers:type_name -> mesosctl.v1.ACL.Entity
+	162, // 378: mesosctl.v1.ACL.ModifyResourceProviderConfig.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 379: mesosctl.v1.ACL.ModifyResourceProviderConfig.resource_providers:type_name -> mesosctl.v1.ACL.Entity
+	162, // 380: mesosctl.v1.ACL.PruneImages.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 381: mesosctl.v1.ACL.PruneImages.images:type_name -> mesosctl.v1.ACL.Entity
+	162, // 382: mesosctl.v1.ACL.CreateBlockDisk.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 383: mesosctl.v1.ACL.CreateBlockDisk.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 384: mesosctl.v1.ACL.DestroyBlockDisk.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 385: mesosctl.v1.ACL.DestroyBlockDisk.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 386: mesosctl.v1.ACL.CreateMountDisk.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 387: mesosctl.v1.ACL.CreateMountDisk.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 388: mesosctl.v1.ACL.DestroyMountDisk.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 389: mesosctl.v1.ACL.DestroyMountDisk.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 390: mesosctl.v1.ACL.DestroyRawDisk.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 391: mesosctl.v1.ACL.DestroyRawDisk.roles:type_name -> mesosctl.v1.ACL.Entity
+	162, // 392: mesosctl.v1.ACL.ViewResourceProvider.principals:type_name -> mesosctl.v1.ACL.Entity
+	162, // 393: mesosctl.v1.ACL.ViewResourceProvider.resource_providers:type_name -> mesosctl.v1.ACL.Entity
+	218, // 394: mesosctl.v1.Modules.Library.modules:type_name -> mesosctl.v1.Modules.Library.Module
+	42,  // 395: mesosctl.v1.Modules.Library.Module.parameters:type_name -> mesosctl.v1.Parameter
+	27,  // 396: mesosctl.v1.ContainerDNSInfo.MesosInfo.network_mode:type_name -> mesosctl.v1.ContainerDNSInfo.MesosInfo.NetworkMode
+	224, // 397: mesosctl.v1.ContainerDNSInfo.MesosInfo.dns:type_name -> mesosctl.v1.ContainerDNSInfo.MesosInfo.DNS
+	28,  // 398: mesosctl.v1.ContainerDNSInfo.DockerInfo.network_mode:type_name -> mesosctl.v1.ContainerDNSInfo.DockerInfo.NetworkMode
+	225, // 399: mesosctl.v1.ContainerDNSInfo.DockerInfo.dns:type_name -> mesosctl.v1.ContainerDNSInfo.DockerInfo.DNS
+	400, // [400:400] is the sub-list for method output_type
+	400, // [400:400] is the sub-list for method input_type
+	400, // [400:400] is the sub-list for extension type_name
+	400, // [400:400] is the sub-list for extension extendee
+	0,   // [0:400] is the sub-list for field type_name
 }
 
 func init() { file_mesos_proto_init() }
@@ -10959,8 +16233,8 @@ func file_mesos_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mesos_proto_rawDesc), len(file_mesos_proto_rawDesc)),
-			NumEnums:      26,
-			NumMessages:   121,
+			NumEnums:      30,
+			NumMessages:   196,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -391,23 +391,43 @@ func TestRunningTasksAreNotLostSilently(t *testing.T) {
 	if st := getState(t, c, "lxb002"); st.ID == id2 {
 		t.Errorf("--drain did not clear: ID %s", st.ID)
 	}
-	// --force orphans the long task and says so: how many, which, and
-	// that it still runs without an agent.
+	// --force orphans the long task and says so: how many and which. The
+	// agent comes back with a new ID and, as a Mesos agent does at
+	// recovery, destroys the containers of the old one.
 	code, out, errOut = run(t, "agent", "clear-latest", "lxb003", "--force")
 	if code != 0 || !strings.Contains(out, "lxb003: orphaned 1 task (long) and 1 executor (long) of agent "+id+"\n") ||
-		!strings.Contains(out, "still running without an agent: long; list them with 'mesosctl tasks --orphans --agent lxb003'") {
+		!strings.Contains(out, "none still runs: the agent destroyed them when it started") {
 		t.Errorf("--force: %d\n%s\n%s", code, out, errOut)
 	}
 	if st := getState(t, c, "lxb003"); st.ID == id || len(st.Frameworks) != 0 {
 		t.Errorf("after --force: ID %s (was %s), frameworks %d", st.ID, id, len(st.Frameworks))
 	}
-	// The orphan is visible, and can be killed by its task ID.
+	if got, _ := c.SSH("lxb003", "pgrep -f '^sleep 600' || echo none"); strings.TrimSpace(got) != "none" {
+		t.Errorf("the orphan's command still runs: %s", got)
+	}
+	if code, out, errOut = run(t, "tasks", "--orphans", "--agent", "lxb003"); code != 0 || out != "" || !strings.Contains(errOut, "no orphaned executors on 1 node") {
+		t.Errorf("tasks --orphans after the agent destroyed them: %d\n%s\n%s", code, out, errOut)
+	}
+
+	// With --mesosctl_keep_orphans (mesosctl's flag) the agent keeps them:
+	// they still run, are listed, and are killed by task ID.
+	if code, out, errOut = run(t, "agent", "config", "set", "lxb003", "mesosctl_keep_orphans=true"); code != 0 {
+		t.Fatalf("config set mesosctl_keep_orphans: %d\n%s\n%s", code, out, errOut)
+	}
+	t.Cleanup(func() { run(t, "agent", "config", "unset", "lxb003", "mesosctl_keep_orphans") })
+	launch(t, c, "lxb003", "kept", "sleep 600")
+	id = getState(t, c, "lxb003").ID
+	code, out, errOut = run(t, "agent", "clear-latest", "lxb003", "--force")
+	if code != 0 || !strings.Contains(out, "lxb003: orphaned 1 task (kept) and 1 executor (kept) of agent "+id+"\n") ||
+		!strings.Contains(out, "still running without an agent: kept; list them with 'mesosctl tasks --orphans --agent lxb003'") {
+		t.Errorf("--force, orphans kept: %d\n%s\n%s", code, out, errOut)
+	}
 	code, out, errOut = run(t, "tasks", "--orphans", "--agent", "lxb00[2-3]", "-o", "json", "--jq", `.[] | [.tasks[0], .executor_id, .node, .agent_id, .found] | join(" ")`, "-r")
-	if code != 0 || strings.TrimSpace(out) != "long long lxb003 "+id+" work_dir" {
+	if code != 0 || strings.TrimSpace(out) != "kept kept lxb003 "+id+" work_dir" {
 		t.Fatalf("tasks --orphans: %d\n%s\n%s", code, out, errOut)
 	}
-	code, out, errOut = run(t, "task", "kill", "--agent", "lxb003", "long")
-	if code != 0 || !strings.Contains(out, "Killed orphaned executor 'long' (tasks: long) of agent '"+id+"' on lxb003") {
+	code, out, errOut = run(t, "task", "kill", "--agent", "lxb003", "kept")
+	if code != 0 || !strings.Contains(out, "Killed orphaned executor 'kept' (tasks: kept) of agent '"+id+"' on lxb003") {
 		t.Fatalf("task kill of the orphan: %d\n%s\n%s", code, out, errOut)
 	}
 	if got, _ := c.SSH("lxb003", "pgrep -f '^sleep 600' || echo none"); strings.TrimSpace(got) != "none" {
@@ -416,7 +436,7 @@ func TestRunningTasksAreNotLostSilently(t *testing.T) {
 	if code, out, errOut = run(t, "tasks", "--orphans", "--agent", "lxb003"); code != 0 || out != "" || !strings.Contains(errOut, "no orphaned executors on 1 node") {
 		t.Errorf("tasks --orphans after the kill: %d\n%s\n%s", code, out, errOut)
 	}
-	if code, _, errOut = run(t, "task", "kill", "--agent", "lxb003", "long"); code != cmdutil.ExitError || !strings.Contains(errOut, "no orphaned executor of that ID on 1 node(s) either") {
+	if code, _, errOut = run(t, "task", "kill", "--agent", "lxb003", "kept"); code != cmdutil.ExitError || !strings.Contains(errOut, "no orphaned executor of that ID on 1 node(s) either") {
 		t.Errorf("second kill: %d %s", code, errOut)
 	}
 }
@@ -496,4 +516,132 @@ func TestLocalAgentCredentialFound(t *testing.T) {
 	if code, _, errOut := run(t, "agent", "set-attributes", "lxb003", "authtest:2"); code == 0 || !strings.Contains(errOut, "401") {
 		t.Errorf("wrong configured credentials: %d %s", code, errOut)
 	}
+}
+
+// TestWhereChangesOnlySelectedNodes: every changing verb that takes
+// --where (and cp) touches the nodes whose agents match it, and leaves the
+// others' flag files, latest link, agent ID and process alone.
+func TestWhereChangesOnlySelectedNodes(t *testing.T) {
+	c := setup(t)
+	if code, _, errOut := run(t, "agent", "set-attributes", "lxb00[1,3]", "pick:no"); code != 0 {
+		t.Fatalf("set-attributes: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "agent", "set-attributes", "lxb002", "pick:yes"); code != 0 {
+		t.Fatalf("set-attributes: %d %s", code, errOut)
+	}
+	t.Cleanup(func() {
+		run(t, "agent", "config", "unset", "lxb002", "resources", "containerizers")
+		run(t, "agent", "set-attributes", "lxb00[1-3]", "--remove", "pick", "--remove", "zone")
+	})
+	type snap struct {
+		files, id string
+		start     float64
+	}
+	take := func() map[string]snap {
+		m := map[string]snap{}
+		for _, n := range c.NodeNames() {
+			st := getStateStart(t, c, n)
+			m[n] = snap{files(t, c, n), st.ID, st.StartTime}
+		}
+		return m
+	}
+	where := []string{"--where", `.attributes.pick=="yes"`}
+	for _, v := range []struct {
+		args []string
+		// changed checks lxb002 after the verb, against before.
+		changed func(before snap, st stateStart) string
+	}{
+		{[]string{"agent", "set-attributes", "lxb00[1-3]", "zone:w"}, func(b snap, st stateStart) string {
+			if st.Attributes["zone"] != "w" || st.ID != b.id {
+				return fmt.Sprintf("attributes %v, id %s (was %s)", st.Attributes, st.ID, b.id)
+			}
+			return ""
+		}},
+		{[]string{"agent", "set-resources", "lxb00[1-3]", "cpus:3;mem:1500"}, func(b snap, st stateStart) string {
+			if st.Resources["cpus"] != 3.0 || st.ID == b.id {
+				return fmt.Sprintf("resources %v, id %s (was %s)", st.Resources, st.ID, b.id)
+			}
+			return ""
+		}},
+		{[]string{"agent", "set-containerizers", "lxb00[1-3]", "mesos"}, func(b snap, st stateStart) string {
+			if st.Flags["containerizers"] != "mesos" || st.StartTime == b.start {
+				return fmt.Sprintf("containerizers %q, start_time %v (was %v)", st.Flags["containerizers"], st.StartTime, b.start)
+			}
+			return ""
+		}},
+		{[]string{"agent", "config", "set", "lxb00[1-3]", "reconfiguration_policy=additive"}, func(b snap, st stateStart) string {
+			if st.Flags["reconfiguration_policy"] != "additive" {
+				return fmt.Sprintf("reconfiguration_policy %q", st.Flags["reconfiguration_policy"])
+			}
+			return ""
+		}},
+		{[]string{"agent", "config", "unset", "lxb00[1-3]", "reconfiguration_policy"}, func(b snap, st stateStart) string {
+			if st.Flags["reconfiguration_policy"] != "equal" {
+				return fmt.Sprintf("reconfiguration_policy %q", st.Flags["reconfiguration_policy"])
+			}
+			return ""
+		}},
+		{[]string{"agent", "restart", "lxb00[1-3]"}, func(b snap, st stateStart) string {
+			if st.StartTime == b.start || st.ID != b.id {
+				return fmt.Sprintf("start_time %v (was %v), id %s (was %s)", st.StartTime, b.start, st.ID, b.id)
+			}
+			return ""
+		}},
+		{[]string{"agent", "clear-latest", "lxb00[1-3]"}, func(b snap, st stateStart) string {
+			if st.ID == b.id {
+				return "same agent ID " + st.ID
+			}
+			return ""
+		}},
+	} {
+		before := take()
+		code, out, errOut := run(t, append(v.args, where...)...)
+		if code != 0 || !strings.Contains(out, "lxb002") || strings.Contains(out, "lxb001") || strings.Contains(out, "lxb003") {
+			t.Fatalf("%v --where: exit %d\n%s\n%s", v.args, code, out, errOut)
+		}
+		if msg := v.changed(before["lxb002"], getStateStart(t, c, "lxb002")); msg != "" {
+			t.Errorf("%v --where: the selected node lxb002 was not changed: %s", v.args, msg)
+		}
+		after := take()
+		for _, n := range []string{"lxb001", "lxb003"} {
+			if after[n] != before[n] {
+				t.Errorf("%v --where touched %s, which it did not select:\n%+v\nwas:\n%+v", v.args, n, after[n], before[n])
+			}
+		}
+	}
+
+	src := filepath.Join(t.TempDir(), "picked")
+	os.WriteFile(src, []byte("x\n"), 0o644)
+	if code, _, errOut := run(t, append([]string{"cp", "lxb00[1-3]", src, "/root/where-picked"}, where...)...); code != 0 {
+		t.Fatalf("cp --where: exit %d %s", code, errOut)
+	}
+	for _, n := range c.NodeNames() {
+		got, _ := c.SSH(n, "cat /root/where-picked 2>/dev/null; rm -f /root/where-picked")
+		if want := map[bool]string{true: "x\n", false: ""}[n == "lxb002"]; got != want {
+			t.Errorf("cp --where: %s has %q, want %q", n, got, want)
+		}
+	}
+}
+
+type stateStart struct {
+	state
+	StartTime float64 `json:"start_time"`
+}
+
+func getStateStart(t *testing.T, c *testcluster.Cluster, node string) stateStart {
+	t.Helper()
+	n, err := c.Node(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://%s:%d/state", n.IP, c.AgentPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st stateStart
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
