@@ -204,6 +204,25 @@ func (c *Client) StateTyped(ctx context.Context) (*api.State, error) {
 	return &st, nil
 }
 
+// PlacementState returns what placement needs of the agent's /state: from
+// agentd's compact placement view (api.PlacementPath) when the agent has
+// one, else (an Apache Mesos agent answers 404) from the whole /state.
+func (c *Client) PlacementState(ctx context.Context) (*api.State, error) {
+	raw, err := c.GetJSON(ctx, api.PlacementPath)
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusNotFound {
+		return c.StateTyped(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var p api.Placement
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("%s%s: %v", c.BaseURL, api.PlacementPath, err)
+	}
+	return p.State(), nil
+}
+
 // Flags returns /flags as a map.
 func (c *Client) Flags(ctx context.Context) (map[string]string, error) {
 	raw, err := c.GetJSON(ctx, "/flags")

@@ -157,6 +157,7 @@ func Run(ctx context.Context, cfg *Config) error {
 		AuthenticateReadonly: cfg.AuthReadonly, AuthenticateReadwrite: cfg.AuthReadwrite, Logger: log})
 	a.server.RegisterRuntime(a.rt)
 	a.registerAttributeAPI(a.server)
+	a.registerPlacementAPI(a.server)
 	// /files: the sandboxes the runtime knows, and the agent's log.
 	a.files = files.New(a.rt.SandboxPaths)
 	if cfg.Log != nil && cfg.Log.File != "" {

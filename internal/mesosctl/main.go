@@ -1,6 +1,7 @@
 // Package mesosctl is the program behind cmd/mesosctl: it picks the personality
 // from argv[0] (mesosctl, mesos-agent, mesos-slave, mesos-execute,
-// mesos-docker-executor), builds the command tree, runs it, and maps the
+// mesos-docker-executor), builds the command tree (agentd's per-task
+// helper processes skip it: launchinfo.Direct), runs it, and maps the
 // outcome to an exit code. It is the only package that decides the process's
 // exit status.
 package mesosctl
@@ -19,6 +20,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/cmd/root"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
+	"github.com/mesosctl/mesosctl/internal/cmdutil/launchinfo"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 )
 
@@ -56,6 +58,9 @@ func RewriteArgs(args []string) []string {
 // Main runs mesosctl with the given process arguments and returns the exit
 // code.
 func Main(args []string) cmdutil.ExitCode {
+	if code, ok := launchinfo.Direct(RewriteArgs(args)); ok {
+		return cmdutil.ExitCode(code)
+	}
 	ios := iostreams.System()
 	ctx, stop := SignalContext(context.Background())
 	defer stop()

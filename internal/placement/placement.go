@@ -1,5 +1,6 @@
 // Package placement chooses the agent a task runs on: it reads each
-// candidate agent's /state, computes free = total − allocated, filters by
+// candidate agent's placement view (agentd's /mesosctl/v1/placement; the
+// /state of an Apache Mesos agent), computes free = total − allocated, filters by
 // attribute constraints and by fit (task resources plus the command
 // executor's overhead), ranks the rest (most free cpus first, ties by name)
 // and launches, moving on to the next agent when one refuses because
@@ -88,7 +89,7 @@ func readAll(ctx context.Context, cands []Candidate, req Request, client Client,
 
 func readOne(ctx context.Context, c Candidate, req Request, cl *agentclient.Client) Agent {
 	a := Agent{Candidate: c}
-	st, err := cl.StateTyped(ctx)
+	st, err := cl.PlacementState(ctx)
 	if err != nil {
 		a.Err = err
 		a.Reason = "is unreachable (" + err.Error() + ")"

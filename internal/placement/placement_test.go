@@ -14,7 +14,9 @@ import (
 )
 
 // stateServer answers /state with the given resources, allocation and
-// attributes, in the shape agentd and Mesos agents use.
+// attributes, and 404 elsewhere, as an Apache Mesos agent does (no
+// api.PlacementPath: placement falls back to /state). The shape is
+// agentd's and Mesos agents'.
 func stateServer(t *testing.T, id, total, allocated, attrs string) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -79,6 +79,34 @@ type Executor struct {
 	Command json.RawMessage `json:"-"`
 	// ResourcesFull is the [Resource] array (v1 executor_info.resources).
 	ResourcesFull json.RawMessage `json:"-"`
+
+	// encoded is the JSON encoding Encode made, or nil.
+	encoded []byte
+}
+
+// plainExecutor is Executor without its MarshalJSON.
+type plainExecutor Executor
+
+// Encode computes e's JSON encoding once, for a server that renders the
+// same executor in many responses (agentd's /state): MarshalJSON then
+// returns it as it is. Changing e afterwards makes the encoding stale;
+// call Encode again.
+func (e *Executor) Encode() error {
+	e.encoded = nil
+	b, err := json.Marshal(plainExecutor(*e))
+	if err != nil {
+		return err
+	}
+	e.encoded = b
+	return nil
+}
+
+// MarshalJSON is the encoding Encode made, else the plain encoding of e.
+func (e Executor) MarshalJSON() ([]byte, error) {
+	if e.encoded != nil {
+		return e.encoded, nil
+	}
+	return json.Marshal(plainExecutor(e))
 }
 
 // Task is a launched or completed task in /state.

@@ -95,3 +95,138 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// Batch makes several atomic writes durable together, for a caller that
+// must have all of them on disk before it goes on (agentd's launch path):
+// WriteFile and Symlink prepare each under a temporary name, and Commit
+// fsyncs every temporary file at once (concurrent fsyncs share the file
+// system's journal commits), renames each over its target in the order
+// they were added, then fsyncs every directory concerned, again at once.
+// A crash at any point leaves each target with its old or its new
+// content, as with WriteFile; nothing of the batch is durable before
+// Commit returns. A Batch is not safe for concurrent use.
+type Batch struct {
+	ops []batchOp
+}
+
+type batchOp struct {
+	tmp, path string
+	f         *os.File // nil for a symlink
+}
+
+// WriteFile prepares path's new content (mode perm), creating missing
+// parent directories (0755).
+func (b *Batch) WriteFile(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	b.ops = append(b.ops, batchOp{tmp: tmp.Name(), path: path, f: tmp})
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	return tmp.Chmod(perm)
+}
+
+// Symlink prepares link to point at target.
+func (b *Batch) Symlink(target, link string) error {
+	dir := filepath.Dir(link)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		var rnd [8]byte
+		if _, err := rand.Read(rnd[:]); err != nil {
+			return err
+		}
+		tmp := filepath.Join(dir, "."+filepath.Base(link)+".tmp-"+hex.EncodeToString(rnd[:]))
+		err := os.Symlink(target, tmp)
+		if err == nil {
+			b.ops = append(b.ops, batchOp{tmp: tmp, path: link})
+			return nil
+		}
+		if !os.IsExist(err) || attempt == 10 {
+			return err
+		}
+	}
+}
+
+// Commit makes the batch durable (see Batch). On an error the targets
+// renamed so far keep their new content and the rest is removed.
+func (b *Batch) Commit() error {
+	ops := b.ops
+	b.ops = nil
+	defer func() {
+		for _, op := range ops {
+			if op.f != nil {
+				_ = op.f.Close()
+			}
+			_ = os.Remove(op.tmp) // gone after its rename
+		}
+	}()
+	var files []*os.File
+	for _, op := range ops {
+		if op.f != nil {
+			files = append(files, op.f)
+		}
+	}
+	if err := syncAll(files, func(f *os.File) error {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("fsync %s: %w", f.Name(), err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	var dirs []string
+	seen := map[string]bool{}
+	for i, op := range ops {
+		if op.f != nil {
+			ops[i].f = nil
+			if err := op.f.Close(); err != nil {
+				return err
+			}
+		}
+		if err := os.Rename(op.tmp, op.path); err != nil {
+			return err
+		}
+		if d := filepath.Dir(op.path); !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
+	return syncAll(dirs, SyncDir)
+}
+
+// Abort removes what the batch prepared; its targets stay as they were.
+func (b *Batch) Abort() {
+	for _, op := range b.ops {
+		if op.f != nil {
+			_ = op.f.Close()
+		}
+		_ = os.Remove(op.tmp)
+	}
+	b.ops = nil
+}
+
+// syncAll runs sync on every item concurrently and returns the first error.
+func syncAll[T any](items []T, sync func(T) error) error {
+	if len(items) == 1 {
+		return sync(items[0])
+	}
+	errs := make(chan error, len(items))
+	for _, it := range items {
+		go func() { errs <- sync(it) }()
+	}
+	var first error
+	for range items {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

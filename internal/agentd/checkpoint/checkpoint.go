@@ -58,6 +58,17 @@ func WriteRecord(path string, v any) error {
 	return writeFile(path, frame(p))
 }
 
+// Record returns v framed as a single length-prefixed JSON record: the
+// content WriteRecord writes, for a caller that writes it in an
+// atomicfile.Batch.
+func Record(v any) ([]byte, error) {
+	p, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return frame(p), nil
+}
+
 // ReadRecord reads a file written by WriteRecord into v. A short, oversized
 // or non-JSON file yields a *CorruptError.
 func ReadRecord(path string, v any) error {

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strconv"
@@ -157,11 +156,7 @@ func (r *Runtime) pullAndSpawn(c *container, info *launcher.Info, owner *launche
 	case err != nil:
 		fail("Failed to launch container: " + err.Error())
 	default:
-		p := r.paths
-		commit := func(pid int) error {
-			return checkpoint.WriteText(p.ForkedPid(info.FrameworkID, info.ExecutorID, info.ContainerID), fmt.Sprintf("%d\n", pid))
-		}
-		if err := r.spawn(c, info, owner, commit, func() { r.finish(c) }); err != nil {
+		if err := r.spawn(c, info, owner, &atomicfile.Batch{}, forkedPid(r.paths, info), func() { r.finish(c) }); err != nil {
 			fail("Failed to launch container: Failed to fork executor: " + err.Error())
 		}
 	}

@@ -258,6 +258,7 @@ type container struct {
 	killRequested, killSent bool
 	logged                  string // the last problem logged about the container (logged once)
 	nUpdates                int
+	updatesSize             int64 // of task.updates when last read
 	// need is what the container is accounted: the task's resources
 	// and its executor's overhead.
 	need      mesos.Resources
@@ -696,13 +697,20 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	if err := makeSandbox(sandbox, owner); err != nil {
 		return undo(err)
 	}
-	if err := atomicfile.Symlink(cid, filepath.Join(filepath.Dir(sandbox), "latest")); err != nil {
+	// Every checkpoint of the launch goes into one batch, made durable
+	// together (while the launcher starts) before it may go.
+	b := &atomicfile.Batch{}
+	defer b.Abort()
+	if err := b.Symlink(cid, filepath.Join(filepath.Dir(sandbox), "latest")); err != nil {
 		return undo(err)
 	}
-	if err := r.writeLaunchMeta(c, s, cid); err != nil {
+	if err := r.writeLaunchMeta(b, c, s, cid); err != nil {
 		return undo(err)
 	}
 	if kind == ContainerizerDocker {
+		if err := b.Commit(); err != nil {
+			return undo(err)
+		}
 		if err := r.writeDockerTask(info, s); err != nil {
 			return undo(err)
 		}
@@ -713,34 +721,44 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		}()
 		return nil
 	}
-	commit := func(pid int) error { return checkpoint.WriteText(p.ForkedPid(fid, eid, cid), fmt.Sprintf("%d\n", pid)) }
-	if err := r.spawn(c, info, owner, commit, func() { r.finish(c) }); err != nil {
+	if err := r.spawn(c, info, owner, b, forkedPid(p, info), func() { r.finish(c) }); err != nil {
 		return undo(err)
 	}
 	return nil
 }
 
+// forkedPid is the commit of a task's launch: its executor's forked.pid.
+func forkedPid(p checkpoint.Paths, info *launcher.Info) func(*atomicfile.Batch, int) error {
+	return func(b *atomicfile.Batch, pid int) error {
+		return b.WriteFile(p.ForkedPid(info.FrameworkID, info.ExecutorID, info.ContainerID), fmt.Appendf(nil, "%d\n", pid), 0o600)
+	}
+}
+
 // writeLaunchMeta checkpoints framework.info, executor.info, the run's
-// latest link and task.info.
-func (r *Runtime) writeLaunchMeta(c *container, s TaskSpec, cid string) error {
+// latest link and task.info, in b.
+func (r *Runtime) writeLaunchMeta(b *atomicfile.Batch, c *container, s TaskSpec, cid string) error {
 	p := r.paths
 	fid, eid, tid := s.FrameworkID, s.TaskID, s.TaskID
-	if err := checkpoint.WriteRecord(p.FrameworkInfo(fid), frameworkInfo{ID: fid, Name: s.FrameworkName, User: s.FrameworkUser, Role: "*"}); err != nil {
-		return err
-	}
-	if err := checkpoint.WriteRecord(p.ExecutorInfo(fid, eid), map[string]any{"executor_id": eid, "name": ExecutorName(tid, s), "source": tid}); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(p.RunMeta(fid, eid, cid), 0o755); err != nil {
-		return err
-	}
-	if err := atomicfile.Symlink(cid, filepath.Join(p.ExecutorMeta(fid, eid), "runs", "latest")); err != nil {
-		return err
-	}
 	r.mu.Lock()
 	ti := c.info
 	r.mu.Unlock()
-	return checkpoint.WriteRecord(p.TaskInfo(fid, eid, cid, tid), ti)
+	for _, rec := range []struct {
+		path string
+		v    any
+	}{
+		{p.FrameworkInfo(fid), frameworkInfo{ID: fid, Name: s.FrameworkName, User: s.FrameworkUser, Role: "*"}},
+		{p.ExecutorInfo(fid, eid), map[string]any{"executor_id": eid, "name": ExecutorName(tid, s), "source": tid}},
+		{p.TaskInfo(fid, eid, cid, tid), ti},
+	} {
+		data, err := checkpoint.Record(rec.v)
+		if err == nil {
+			err = b.WriteFile(rec.path, data, 0o600)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return b.Symlink(cid, filepath.Join(p.ExecutorMeta(fid, eid), "runs", "latest"))
 }
 
 // failLaunch records a task that fails before its container starts (its
@@ -752,7 +770,12 @@ func (r *Runtime) failLaunch(c *container, msg string) error {
 	p := r.paths
 	st := checkpoint.Status{TaskID: l.TaskID, State: checkpoint.TaskFailed, Timestamp: launcher.Now(),
 		Source: "SOURCE_AGENT", Reason: "REASON_EXECUTOR_TERMINATED", Message: msg}
-	err := r.writeLaunchMeta(c, c.info.Spec, l.ContainerID)
+	b := &atomicfile.Batch{}
+	defer b.Abort()
+	err := r.writeLaunchMeta(b, c, c.info.Spec, l.ContainerID)
+	if err == nil {
+		err = b.Commit()
+	}
 	if err == nil {
 		err = checkpoint.AppendRecord(r.updatesPath(c), checkpoint.UpdateRecord{Type: "UPDATE", Status: st})
 	}
@@ -845,18 +868,28 @@ func (r *Runtime) stopPressure(g *cgroups.Group) {
 // launch` in its own session (inside the container's cgroup from the
 // first instruction on cgroup v2; the launcher enters v1 groups itself
 // before forking anything), with stdout/stderr in the sandbox (owned by
-// owner, when set). The launcher waits for the handshake: commit (the last
-// checkpoint write, given the launcher's pid) runs first, and only when it
-// succeeds is the launcher told to go; otherwise it aborts without
-// starting anything, spawn waits for it to exit and returns the error.
-// done runs when a launcher that went ahead exits.
-func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Account, commit func(pid int) error, done func()) error {
+// owner, when set). The launcher waits for the handshake: the batch b
+// (the launch's other checkpoints, if any), the launch info, the
+// launcher's pid and what commit adds (given that pid) are made durable
+// together while the launcher starts, and only when that succeeds is the
+// launcher told to go; otherwise it aborts without starting anything,
+// spawn waits for it to exit and returns the error. done runs when a
+// launcher that went ahead exits.
+func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Account, b *atomicfile.Batch, commit func(*atomicfile.Batch, int) error, done func()) error {
+	defer b.Abort()
 	rt := r.paths.Runtime(info.ContainerID)
-	if err := checkpoint.WriteRecord(filepath.Join(rt, "launch_info.rec"), info); err != nil {
+	rec, err := checkpoint.Record(info)
+	if err != nil {
 		return err
 	}
+	if err := b.WriteFile(filepath.Join(rt, "launch_info.rec"), rec, 0o600); err != nil {
+		return err
+	}
+	// launch_info is the launcher's (and executor's) input, read when they
+	// start, never by recovery (launch_info.rec is the checkpoint): it
+	// needs no fsync of its own.
 	li, _ := jsonMarshal(info)
-	if err := atomicfile.WriteFile(filepath.Join(rt, "launch_info"), li, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(rt, "launch_info"), li, 0o600); err != nil {
 		return err
 	}
 	var files []*os.File
@@ -911,10 +944,13 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Accou
 	// the launcher may go: a recovered agentd must never take a launcher
 	// that has yet to write anything for a dead one).
 	if err == nil {
-		err = checkpoint.WriteText(filepath.Join(rt, "pid"), fmt.Sprintf("%d %d\n", cmd.Process.Pid, st))
+		err = b.WriteFile(filepath.Join(rt, "pid"), fmt.Appendf(nil, "%d %d\n", cmd.Process.Pid, st), 0o600)
 	}
 	if err == nil {
-		err = commit(cmd.Process.Pid)
+		err = commit(b, cmd.Process.Pid)
+	}
+	if err == nil {
+		err = b.Commit()
 	}
 	if err == nil {
 		_, err = hsWrite.Write([]byte(launcher.HandshakeGo))
@@ -979,7 +1015,24 @@ func (r *Runtime) logOnce(c *container, level slog.Level, msg string) {
 // (a writer that crashed, or one still writing) is left alone: the next
 // append truncates it.
 func (r *Runtime) readUpdates(c *container) {
-	recs, torn, err := checkpoint.ReadLog(r.updatesPath(c))
+	path := r.updatesPath(c)
+	// The log only grows (or loses a torn tail before it grows again): a
+	// size seen before means nothing new. The poller asks about every
+	// container every second; one stat answers it.
+	fi, err := os.Stat(path)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			r.logOnce(c, slog.LevelError, err.Error())
+		}
+		return
+	}
+	r.mu.Lock()
+	seen := fi.Size() == c.updatesSize
+	r.mu.Unlock()
+	if seen {
+		return
+	}
+	recs, torn, err := checkpoint.ReadLog(path)
 	if err != nil {
 		if !os.IsNotExist(err) {
 			r.logOnce(c, slog.LevelError, err.Error())
@@ -1010,6 +1063,7 @@ func (r *Runtime) readUpdates(c *container) {
 		grew = true
 	}
 	c.nUpdates = len(recs)
+	c.updatesSize = fi.Size()
 	if grew {
 		r.broadcastLocked()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"sync"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
@@ -26,6 +27,42 @@ type Service struct {
 	hostname string
 	// process tree roots: agentd's own pid.
 	selfPID int
+
+	// executors caches each container's /state executor with its JSON
+	// encoding (api.Executor.Encode), rebuilt when its task changes.
+	mu        sync.Mutex
+	executors map[string]cachedExecutor
+}
+
+// cachedExecutor is an executor as /state shows it, valid while its task
+// has the state and the number of status updates of key.
+type cachedExecutor struct {
+	key executorKey
+	e   api.Executor
+}
+
+type executorKey struct {
+	state    string
+	statuses int
+}
+
+// executor returns the /state executor of v, from the cache while its
+// task is unchanged (a task's statuses only grow); keep collects the
+// entries still in use.
+func (s *Service) executor(v View, keep map[string]cachedExecutor) api.Executor {
+	id := v.ContainerID + "/" + v.Task.ID
+	k := executorKey{v.Task.State, len(v.Task.Statuses)}
+	s.mu.Lock()
+	c, ok := s.executors[id]
+	s.mu.Unlock()
+	if !ok || c.key != k {
+		c = cachedExecutor{key: k, e: executorOf(v, s.rt.cfg.Executable, api.AgentNetworkInfos(s.rt.cfg.AgentIP, s.rt.cfg.AgentIP6))}
+		if c.e.Encode() != nil {
+			c.e = executorOf(v, s.rt.cfg.Executable, api.AgentNetworkInfos(s.rt.cfg.AgentIP, s.rt.cfg.AgentIP6))
+		}
+	}
+	keep[id] = c
+	return c.e
 }
 
 // NewService returns the agentd-facing runtime. hostname is the agent's
@@ -92,6 +129,12 @@ func (s *Service) Frameworks() (active, completed []api.Framework) {
 	}
 	byID := map[string]*fw{}
 	var order []string
+	keep := make(map[string]cachedExecutor, len(views))
+	defer func() {
+		s.mu.Lock()
+		s.executors = keep
+		s.mu.Unlock()
+	}()
 	for _, v := range views {
 		f := byID[v.Task.FrameworkID]
 		if f == nil {
@@ -101,7 +144,7 @@ func (s *Service) Frameworks() (active, completed []api.Framework) {
 			byID[v.Task.FrameworkID] = f
 			order = append(order, v.Task.FrameworkID)
 		}
-		e := executorOf(v, s.rt.cfg.Executable, api.AgentNetworkInfos(s.rt.cfg.AgentIP, s.rt.cfg.AgentIP6))
+		e := s.executor(v, keep)
 		if v.Finished {
 			f.f.CompletedExecutors = append(f.f.CompletedExecutors, e)
 		} else {
@@ -133,11 +176,17 @@ func frameworkUser(v View) string {
 	if v.Task.User != "" {
 		return v.Task.User
 	}
+	return agentUser()
+}
+
+// agentUser is the name of agentd's own user, looked up once (os/user
+// reads /etc/passwd on every call, and /state asks for every task).
+var agentUser = sync.OnceValue(func() string {
 	if a, err := launcher.CurrentAccount(); err == nil {
 		return a.Name
 	}
 	return "root"
-}
+})
 
 // executorOf is the command executor of a task, as Mesos shows it: executor
 // id = source = task id, the task's own executor_id empty.
@@ -152,14 +201,32 @@ func executorOf(v View, exe string, networks []api.NetworkInfo) api.Executor {
 	} else {
 		e.Tasks = append(e.Tasks, t)
 	}
+	e.Command = executorCommand(exe, v.Spec.Container.IsDocker())
+	return e
+}
+
+// executorCommand is the v1 CommandInfo of the command executor (or of
+// the Docker executor) at exe, encoded once per executable.
+func executorCommand(exe string, docker bool) json.RawMessage {
+	k := commandKey{exe, docker}
+	if c, ok := commandCache.Load(k); ok {
+		return c.(json.RawMessage)
+	}
 	args := []string{"mesosctl", "executor"}
-	if v.Spec.Container.IsDocker() {
+	if docker {
 		args = []string{launcher.DockerExecutorName}
 	}
 	cmd, _ := json.Marshal(map[string]any{"shell": false, "value": exe, "arguments": args})
-	e.Command = cmd
-	return e
+	commandCache.Store(k, json.RawMessage(cmd))
+	return cmd
 }
+
+type commandKey struct {
+	exe    string
+	docker bool
+}
+
+var commandCache sync.Map
 
 // taskOf is a task as /state and the v1 API show it. The executor's status
 // updates carry the container's status, with the agent's address as its

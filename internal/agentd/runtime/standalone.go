@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/atomicfile"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
 	"github.com/mesosctl/mesosctl/internal/procfs"
@@ -116,8 +117,8 @@ func (r *Runtime) launchStandalone(c *container, info *launcher.Info) error {
 	r.mu.Lock()
 	c.info.Launch = info
 	r.mu.Unlock()
-	noCommit := func(int) error { return nil }
-	if err := r.spawn(c, info, owner, noCommit, func() { r.finishStandalone(c) }); err != nil {
+	noCommit := func(*atomicfile.Batch, int) error { return nil }
+	if err := r.spawn(c, info, owner, &atomicfile.Batch{}, noCommit, func() { r.finishStandalone(c) }); err != nil {
 		if derr := info.Cgroup.DestroyWithin(r.destroyTimeout()); derr != nil {
 			r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", info.ContainerID, derr)
 		}

@@ -3,8 +3,11 @@ package agentd
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
 // Benchmarks of the task runtime through a real agentd process. Run with
@@ -111,6 +115,7 @@ func BenchmarkThousandTasks(b *testing.B) {
 		b.ReportMetric(launchAll.Seconds(), "launch-all-s")
 		b.ReportMetric(float64(n)/launchAll.Seconds(), "tasks/s")
 		b.ReportMetric(rssMB(a.cmd.Process.Pid), "agentd-rss-MB")
+		b.ReportMetric(helpersPSSPerTask(a), "helpers-pss-MB/task")
 
 		// 2. /state with n tasks.
 		var lat []time.Duration
@@ -144,4 +149,102 @@ func BenchmarkThousandTasks(b *testing.B) {
 			b.Errorf("%d of %d tasks RUNNING after recovery", len(list.Tasks), n)
 		}
 	}
+}
+
+// pssKB is the proportional set size of a process (smaps_rollup), in kB.
+func pssKB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
+			kb, _ := strconv.Atoi(f[1])
+			return kb
+		}
+	}
+	return 0
+}
+
+// helpersPSSPerTask is the PSS of the per-task helper processes
+// (containerizer launch and executor, not the task's own sh and command),
+// summed over the agent's containers and divided by their count, in MB.
+func helpersPSSPerTask(a *agentProc) float64 {
+	files, _ := filepath.Glob(filepath.Join(a.dir, "run", "containers", "*", "pid"))
+	total, n := 0, 0
+	for _, f := range files {
+		var pid int
+		data, _ := os.ReadFile(f)
+		if _, err := fmt.Sscan(string(data), &pid); err != nil {
+			continue
+		}
+		kb := pssKB(pid)
+		if kb == 0 {
+			continue
+		}
+		for _, child := range procfs.Children(pid) {
+			kb += pssKB(child) // the executor
+		}
+		total += kb
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(total) / float64(n) / 1024
+}
+
+// stateLatencies GETs /state n times, one at a time.
+func stateLatencies(b *testing.B, a *agentProc, n int) []time.Duration {
+	var lat []time.Duration
+	for j := 0; j < n; j++ {
+		t0 := time.Now()
+		resp, err := http.Get(a.URL + "/state")
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		lat = append(lat, time.Since(t0))
+	}
+	return lat
+}
+
+// shChain runs the floor of a launch: a bare fork+exec of the same
+// three-level chain the agent starts (two processes above `sh -c`), run to
+// completion: sh -c 'sh -c "sh -c true"'.
+func shChain(b *testing.B) time.Duration {
+	t0 := time.Now()
+	if err := exec.Command("/bin/sh", "-c", `/bin/sh -c "/bin/sh -c true"`).Run(); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(t0)
+}
+
+// BenchmarkAgentSpeed measures, in one run against one agentd process:
+// its idle RSS; /state latency at 0 tasks; launch latency (task API call →
+// TASK_RUNNING, one at a time, b.N tasks) against the floor (a bare
+// fork+exec of the 3-level sh -c chain, interleaved); /state latency at
+// b.N tasks; the PSS of the helper processes per task. Use -benchtime 100x
+// for /state at 100 tasks. scripts/bench/agent-speed.sh prints the table.
+func BenchmarkAgentSpeed(b *testing.B) {
+	a := startBinaryAgent(b, "--resources=cpus:1000;mem:1000000;disk:1000")
+	time.Sleep(2 * time.Second) // settled: the first poller rounds done
+	b.ReportMetric(rssMB(a.cmd.Process.Pid), "idle-rss-MB")
+	st0 := stateLatencies(b, a, 200)
+	b.ReportMetric(ms(percentile(st0, 0.5)), "state0-p50-ms")
+	b.ReportMetric(ms(percentile(st0, 0.99)), "state0-p99-ms")
+	var lat, floor []time.Duration
+	for i := 0; i < b.N; i++ {
+		floor = append(floor, shChain(b))
+		lat = append(lat, launchAndWaitRunning(b, a, fmt.Sprintf("speed-%d", i), "sleep 3600"))
+	}
+	b.ReportMetric(ms(percentile(lat, 0.5)), "launch-p50-ms")
+	b.ReportMetric(ms(percentile(lat, 0.99)), "launch-p99-ms")
+	b.ReportMetric(ms(percentile(floor, 0.5)), "floor-p50-ms")
+	b.ReportMetric(ms(percentile(floor, 0.99)), "floor-p99-ms")
+	stN := stateLatencies(b, a, 200)
+	b.ReportMetric(ms(percentile(stN, 0.5)), "stateN-p50-ms")
+	b.ReportMetric(ms(percentile(stN, 0.99)), "stateN-p99-ms")
+	b.ReportMetric(helpersPSSPerTask(a), "helpers-pss-MB/task")
 }

@@ -43,7 +43,9 @@ func mesosctlBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "mesosctl")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/mesosctl/mesosctl/cmd/mesosctl").CombinedOutput()
+		cmd := exec.Command("go", "build", "-o", binPath, "github.com/mesosctl/mesosctl/cmd/mesosctl")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as released (make build, goreleaser)
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

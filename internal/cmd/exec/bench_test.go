@@ -17,7 +17,8 @@ import (
 )
 
 // BenchmarkExecDetach200 submits 200 short tasks with `mesosctl exec
-// --detach` (the built binary, 8 at a time, as separate processes) spread
+// --detach` (the built binary, 8 at a time, as separate processes; and 50
+// one at a time) spread
 // by placement over an 8-node test cluster, and reports tasks per second
 // and p50/p99 of submit→RUNNING as the user sees it (process start until
 // exec returns at TASK_RUNNING) and as the agent records it (TASK_STARTING
@@ -62,14 +63,22 @@ func BenchmarkExecDetach200(b *testing.B) {
 		}
 	}
 	for _, src := range []struct{ name, flag string }{{"zookeeper", "--zk=" + c.ZooKeeper}, {"inventory", "--agent=lxb00[1-8]"}} {
-		b.Run(src.name, func(b *testing.B) { benchExec(b, c, exe, env, src.flag) })
+		for _, parallel := range []int{1, 8} {
+			b.Run(fmt.Sprintf("%s/submitters=%d", src.name, parallel), func(b *testing.B) {
+				benchExec(b, c, exe, env, src.flag, parallel)
+			})
+		}
 	}
 }
 
-func benchExec(b *testing.B, c *testcluster.Cluster, exe string, env []string, source string) {
-	const tasks, parallel = 200, 8
+// benchExec runs 200 execs, parallel at a time (50 when one at a time).
+func benchExec(b *testing.B, c *testcluster.Cluster, exe string, env []string, source string, parallel int) {
+	tasks := 200
+	if parallel == 1 {
+		tasks = 50
+	}
 	for i := 0; i < b.N; i++ {
-		prefix := fmt.Sprintf("%s%d-", strings.SplitN(strings.TrimPrefix(source, "--"), "=", 2)[0], i)
+		prefix := fmt.Sprintf("%s%d-%d-", strings.SplitN(strings.TrimPrefix(source, "--"), "=", 2)[0], parallel, i)
 		lat := make([]time.Duration, tasks)
 		ids := make([]string, tasks)
 		jobs := make(chan int)

@@ -1,7 +1,8 @@
 // Package launchinfo is the --launch_info plumbing of agentd's hidden
 // process commands (`mesosctl containerizer launch`, `mesosctl executor`):
 // a command that loads a launcher.Info from a file or inline JSON and runs
-// one daemon entry point with it.
+// one daemon entry point with it, and Direct, the same without the command
+// tree, for the start of every task.
 package launchinfo
 
 import (

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# agentd and exec against the machine's floor (issue #18), in one run, as
+# one table: launch latency (task API call → TASK_RUNNING) against a bare
+# fork+exec of the same 3-level sh -c chain; /state at 0, 100 and 1,000
+# tasks; the time for 1,000 sleep tasks to be RUNNING (and kill -9
+# recovery: tasks lost); the PSS of the helper processes per task
+# (smaps_rollup); `exec --detach` latency and throughput with 1 and 8
+# concurrent submitters over an 8-node test cluster; idle agentd RSS. The
+# load average is printed before and after.
+#
+# Needs root (cgroups, setsid, namespaces, sshd on port 22 for the test
+# cluster) and the packages of scripts/install-deps.sh. On a shared machine
+# run it under the test lock: flock /work/.testlock scripts/bench/agent-speed.sh
+# MESOSCTL_BENCH_TASKS sets the 1,000 of the 1,000-task row; SKIP_EXEC=1
+# leaves out the exec rows (no test cluster).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ "$(id -u)" = 0 ] || { echo "run as root (cgroups, setsid, test cluster)" >&2; exit 1; }
+export PATH="$PATH:/usr/local/go/bin"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go test -c -o "$tmp/agentd.test" ./internal/cmd/agentd/
+[ -n "${SKIP_EXEC:-}" ] || go test -c -o "$tmp/exec.test" ./internal/cmd/exec/
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+(cd internal/cmd/agentd && "$tmp/agentd.test" -test.run '^$' -test.bench '^BenchmarkAgentSpeed$' -test.benchtime 100x) | tee "$tmp/speed.out" >&2
+(cd internal/cmd/agentd && "$tmp/agentd.test" -test.run '^$' -test.bench '^BenchmarkThousandTasks$' -test.benchtime 1x) | tee "$tmp/thousand.out" >&2
+if [ -z "${SKIP_EXEC:-}" ]; then
+  (cd internal/cmd/exec && "$tmp/exec.test" -test.run '^$' -test.bench 'BenchmarkExecDetach200/zookeeper' -test.benchtime 1x) | tee "$tmp/exec.out" >&2
+fi
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# metric FILE BENCH-REGEX UNIT: the value reported before UNIT.
+metric() {
+  awk -v re="$2" -v unit="$3" '$1 ~ re { for (i = 2; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$1" 2>/dev/null || true
+}
+s=$tmp/speed.out t=$tmp/thousand.out e=$tmp/exec.out
+n=${MESOSCTL_BENCH_TASKS:-1000}
+row() { printf '| %-44s | %-26s | %-24s | %-22s |\n' "$1" "$2" "$3" "$4"; }
+echo
+echo "agentd speed (machine: $(nproc) cores; load average before: $load_before, after: $load_after)"
+echo
+row "measure" "agentd" "floor (same run)" "goal"
+row "---" "---" "---" "---"
+row "launch, API call → TASK_RUNNING (100)" "p50 $(metric $s AgentSpeed launch-p50-ms) ms, p99 $(metric $s AgentSpeed launch-p99-ms) ms" \
+    "sh -c chain p50 $(metric $s AgentSpeed floor-p50-ms) ms, p99 $(metric $s AgentSpeed floor-p99-ms) ms" "p50 ≤ 8 ms, p99 ≤ 20 ms"
+row "GET /state, 0 tasks" "p50 $(metric $s AgentSpeed state0-p50-ms) ms, p99 $(metric $s AgentSpeed state0-p99-ms) ms" "" ""
+row "GET /state, 100 tasks" "p50 $(metric $s AgentSpeed stateN-p50-ms) ms, p99 $(metric $s AgentSpeed stateN-p99-ms) ms" "" ""
+row "GET /state, $n tasks" "p50 $(metric $t ThousandTasks state-p50-ms) ms, p99 $(metric $t ThousandTasks state-p99-ms) ms" "" "p50 ≤ 8 ms, p99 ≤ 20 ms"
+row "$n sleep tasks all RUNNING (64 clients)" "$(metric $t ThousandTasks launch-all-s) s ($(metric $t ThousandTasks tasks/s)/s)" "" "≤ 8 s"
+row "helpers' PSS per task (100 / $n tasks)" "$(metric $s AgentSpeed helpers-pss-MB/task) / $(metric $t ThousandTasks helpers-pss-MB/task) MB" "" "≤ 6 MB"
+row "agentd RSS: idle / with $n tasks" "$(metric $s AgentSpeed idle-rss-MB) / $(metric $t ThousandTasks agentd-rss-MB) MB" "" "idle ≤ 12 MB"
+row "kill -9 recovery of $n tasks" "$(metric $t ThousandTasks recovery-s) s, $(metric $t ThousandTasks lost) lost" "" "0 lost"
+if [ -z "${SKIP_EXEC:-}" ]; then
+  for p in 1 8; do
+    row "exec --detach, 8 agents, $p submitter(s)" \
+      "p50 $(metric $e "submitters=$p" p50-ms) ms, p99 $(metric $e "submitters=$p" p99-ms) ms, $(metric $e "submitters=$p" tasks/s) tasks/s" \
+      "" "p50 ≤ 100 ms, ≥ 60 tasks/s"
+  done
+fi
