@@ -152,6 +152,7 @@ func Register(ctx context.Context, zkURL string, timeout time.Duration, id strin
 		retry := time.NewTicker(time.Second)
 		defer retry.Stop()
 		registered := false
+		var session int64 // the session the node was created in
 		var watch <-chan gozk.Event
 		for {
 			select {
@@ -177,6 +178,15 @@ func Register(ctx context.Context, zkURL string, timeout time.Duration, id strin
 					registered = false
 				}
 			case <-retry.C:
+				// go-zookeeper drops state events when its channel is
+				// full (a long outage makes many): a new session means
+				// the ephemeral node went with the old one, event or not.
+				if registered && conn.State() == gozk.StateHasSession && conn.SessionID() != session {
+					log.Warn("new ZooKeeper session; re-registering agent", "znode", r.znode)
+					watch = nil
+					r.ok.Store(false)
+					registered = false
+				}
 			}
 			if !registered && conn.State() == gozk.StateHasSession {
 				used := r.data.Load()
@@ -185,7 +195,7 @@ func Register(ctx context.Context, zkURL string, timeout time.Duration, id strin
 					continue
 				}
 				log.Info("Registered in ZooKeeper", "znode", r.znode)
-				registered = true
+				registered, session = true, conn.SessionID()
 				r.ok.Store(true)
 				if cur := r.data.Load(); cur != used { // Update ran meanwhile
 					_, _ = r.conn.Set(r.znode, *cur, -1)

@@ -55,7 +55,9 @@ func TestRegisterSurvivesRestartAndExpiry(t *testing.T) {
 	defer cancel()
 	entry := AgentEntry{ID: "a-S0", Hostname: "h", Port: 5051, PID: "slave(1)@127.0.0.1:5051",
 		Resources: json.RawMessage(`{"cpus":1.0}`), Attributes: json.RawMessage(`{"rack":3.0}`), Version: "1.11.0"}
-	reg, err := Register(ctx, srv.URL("/mesos"), 2*time.Second, "a-S0", entry, slog.New(slog.DiscardHandler))
+	// The registration's log goes to the test's: a failure shows what the
+	// registration saw.
+	reg, err := Register(ctx, srv.URL("/mesos"), 2*time.Second, "a-S0", entry, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
