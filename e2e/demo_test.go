@@ -6,10 +6,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mesosctl/mesosctl/internal/testutil/syncbuf"
 )
 
 // TestDemoScript runs `make demo`'s script as a person does (on its own
@@ -94,7 +95,7 @@ func TestDemoCtrlC(t *testing.T) {
 	demo.Env = append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_SUBNET=127.0.208", "NO_COLOR=1",
 		"XDG_RUNTIME_DIR="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	demo.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out syncBuffer
+	var out syncbuf.Buffer
 	demo.Stdout, demo.Stderr = &out, &out
 	if err := demo.Start(); err != nil {
 		t.Fatal(err)
@@ -121,21 +122,4 @@ func TestDemoCtrlC(t *testing.T) {
 	if _, err := os.Stat(dir); err == nil {
 		t.Errorf("%s still exists after Ctrl-C", dir)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

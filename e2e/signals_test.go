@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mesosctl/mesosctl/internal/testutil/syncbuf"
 )
 
 // stopSignals are the signals every long-running command must stop on:
@@ -110,7 +112,7 @@ func signalOneRun(t *testing.T, tc signalCase, sig syscall.Signal, run int) {
 	}
 	cmd.Env = append(os.Environ(), "MESOSCTL_CONFIG="+cfg, "NO_COLOR=1", "TERM=dumb",
 		"XDG_RUNTIME_DIR="+runtimeDir, "XDG_STATE_HOME="+filepath.Join(filepath.Dir(runtimeDir), "state"))
-	var out syncBuffer
+	var out syncbuf.Buffer
 	var stdin io.WriteCloser
 	var ptyMaster *os.File
 	if tc.pty {
@@ -227,7 +229,7 @@ func signalOneRun(t *testing.T, tc signalCase, sig syscall.Signal, run int) {
 }
 
 // waitOutput waits up to a second for s in out (the PTY copy may lag).
-func waitOutput(out *syncBuffer, s string) bool {
+func waitOutput(out *syncbuf.Buffer, s string) bool {
 	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if strings.Contains(out.String(), s) {
 			return true

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/remote"
 	"github.com/mesosctl/mesosctl/internal/sshkeep"
 	"github.com/mesosctl/mesosctl/internal/testutil/sshd"
+	"github.com/mesosctl/mesosctl/internal/testutil/syncbuf"
 )
 
 const subnet = "127.0.7"
@@ -54,37 +54,19 @@ func peer(sock string) int {
 	return 0
 }
 
-// syncBuffer is a log destination read while the daemon writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // daemon runs a Server in dir (a new 0700 directory in a temporary one)
 // until the test ends; done is closed when Serve returns, with its error
 // in *err.
 type daemon struct {
 	dir  string
-	log  *syncBuffer
+	log  *syncbuf.Buffer
 	done chan struct{}
 	err  error
 }
 
 func serve(t *testing.T, dir string, persist time.Duration) *daemon {
 	t.Helper()
-	d := &daemon{dir: dir, log: &syncBuffer{}, done: make(chan struct{})}
+	d := &daemon{dir: dir, log: &syncbuf.Buffer{}, done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &sshkeep.Server{Dir: dir, Persist: persist, Log: log.New(d.log, "", 0)}
 	go func() {
@@ -159,7 +141,7 @@ func TestSocketAndDirectoryModes(t *testing.T) {
 	if _, err := sshkeep.GetStatus(other); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
 		t.Fatalf("another user's directory, client: %v", err)
 	}
-	err = (&sshkeep.Server{Dir: other, Log: log.New(&syncBuffer{}, "", 0)}).Serve(context.Background())
+	err = (&sshkeep.Server{Dir: other, Log: log.New(&syncbuf.Buffer{}, "", 0)}).Serve(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "belongs to another user") {
 		t.Fatalf("another user's directory, daemon: %v", err)
 	}
@@ -167,7 +149,7 @@ func TestSocketAndDirectoryModes(t *testing.T) {
 		t.Fatal("EnsureDir accepted another user's directory")
 	}
 	// A second daemon on the same directory stands back.
-	err = (&sshkeep.Server{Dir: dir, Log: log.New(&syncBuffer{}, "", 0)}).Serve(context.Background())
+	err = (&sshkeep.Server{Dir: dir, Log: log.New(&syncbuf.Buffer{}, "", 0)}).Serve(context.Background())
 	if !errors.Is(err, sshkeep.ErrRunning) {
 		t.Fatalf("second daemon: %v", err)
 	}
@@ -389,7 +371,7 @@ func TestStream(t *testing.T) {
 	if _, _, err := run(c, tg, "true"); err != nil {
 		t.Fatal(err)
 	}
-	var errOut syncBuffer
+	var errOut syncbuf.Buffer
 	st, err := c.Stream(context.Background(), tg, "", "head -n1 | tr a-z A-Z; echo oops >&2", &errOut)
 	if err != nil {
 		t.Fatal(err)
@@ -406,7 +388,7 @@ func TestStream(t *testing.T) {
 		}
 	}
 
-	errOut = syncBuffer{}
+	errOut = syncbuf.Buffer{}
 	st, err = c.Stream(context.Background(), tg, "sftp", "", &errOut)
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/sshmux"
 	"github.com/mesosctl/mesosctl/internal/testutil/sshd"
+	"github.com/mesosctl/mesosctl/internal/testutil/syncbuf"
 )
 
 func master(t *testing.T) string {
@@ -102,7 +102,7 @@ func TestStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var errOut syncBuffer
+	var errOut syncbuf.Buffer
 	s, err := c.Stream("head -n1 | tr a-z A-Z; echo oops >&2", false, &errOut, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -136,21 +136,4 @@ func TestStream(t *testing.T) {
 	if fi, err := sc.Stat("/"); err != nil || !fi.IsDir() {
 		t.Fatalf("stat / over SFTP: %v %v", fi, err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -18,22 +18,15 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/testutil/dockerd"
+	"github.com/mesosctl/mesosctl/internal/testutil/syncbuf"
 )
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // startAgent runs `agentd args…` in-process and returns its address and a
 // stop function that waits for it to exit.
-func startAgent(t *testing.T, args ...string) (addr string, stop func() error, logs *syncBuf) {
+func startAgent(t *testing.T, args ...string) (addr string, stop func() error, logs *syncbuf.Buffer) {
 	t.Helper()
 	ios, _, out, _ := iostreams.Test()
-	logs = &syncBuf{}
+	logs = &syncbuf.Buffer{}
 	ios.ErrOut = logs
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mesosctl/mesosctl/internal/testutil/syncbuf"
 )
 
 func freePort(t testing.TB) int {
@@ -52,7 +54,7 @@ func TestEndToEndMesosSlaveBinary(t *testing.T) {
 	cmd := exec.Command(slave, "--work_dir="+filepath.Join(dir, "work"), "--port="+strconv.Itoa(port),
 		"--ip=127.0.0.1", "--config_dir="+conf, "--log_dir="+logDir, "--runtime_dir="+filepath.Join(dir, "run"))
 	cmd.Env = append(os.Environ(), "MESOS_PORT=1") // command line wins
-	stderr := &syncBuf{}
+	stderr := &syncbuf.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/testutil/syncbuf"
 )
 
 // v2Hierarchy is this machine's cgroup v2 mount (next to the v1 mounts
@@ -28,7 +29,7 @@ func runAgentdOnce(t *testing.T, args ...string) (int, string) {
 	all := append([]string{"agentd", "--work_dir=" + filepath.Join(dir, "work"), "--runtime_dir=" + filepath.Join(dir, "run"),
 		"--ip=127.0.0.1", "--port=0", "--config_dir=", "--cgroups_root=mesosctl-test-refused"}, args...)
 	cmd := exec.CommandContext(ctx, mesosctlBinary(t), all...)
-	var stderr syncBuf
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
 	var ee *exec.ExitError

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/runtime"
+	"github.com/mesosctl/mesosctl/internal/testutil/syncbuf"
 )
 
 var (
@@ -66,7 +67,7 @@ type agentProc struct {
 	exited  chan error
 	URL     string
 	port    int
-	stderr  *syncBuf
+	stderr  *syncbuf.Buffer
 	cgroups string   // --cgroups_root, removed at cleanup
 	env     []string // added to the test's environment
 }
@@ -114,7 +115,7 @@ func startBinaryAgentEnv(t testing.TB, env []string, extra ...string) *agentProc
 
 func (a *agentProc) start() {
 	a.t.Helper()
-	a.stderr = &syncBuf{}
+	a.stderr = &syncbuf.Buffer{}
 	a.cmd = exec.Command(a.bin, a.args...)
 	a.cmd.Env = append(os.Environ(), a.env...)
 	a.cmd.Stderr = a.stderr
