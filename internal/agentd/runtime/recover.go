@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -36,6 +38,13 @@ func (r *Runtime) Recover() error {
 	for _, fw := range fws {
 		var fi frameworkInfo
 		fid := filepath.Base(fw)
+		if _, err := os.Stat(r.paths.FrameworkInfo(fid)); errors.Is(err, fs.ErrNotExist) {
+			// As in Mesos (FrameworkState::recover): the agent died after
+			// creating the framework directory and before framework.info
+			// was checkpointed, so nothing of the framework ever ran.
+			r.logf(slog.LevelWarn, "Failed to find framework info file '%s'", r.paths.FrameworkInfo(fid))
+			continue
+		}
 		if err := checkpoint.ReadRecord(r.paths.FrameworkInfo(fid), &fi); err != nil {
 			if e := r.recoveryProblem(err); e != nil {
 				return e

@@ -236,3 +236,27 @@ func captureLog(r *Runtime) *strings.Builder {
 	r.cfg.Logger = slog.New(slog.NewTextHandler(&b, nil))
 	return &b
 }
+
+// TestRecoveryFrameworkWithoutInfo: agentd killed after it made a
+// framework's directory and before framework.info was checkpointed (a
+// launch's batch not yet committed). As in Mesos, recovery warns and skips
+// that framework, even with --strict, and the agent starts.
+func TestRecoveryFrameworkWithoutInfo(t *testing.T) {
+	e := newEnv(t, "posix/cpu")
+	e.cfg.Strict = true
+	r := New(e.cfg)
+	fw := filepath.Join(r.paths.AgentMeta(), "frameworks", e.cfg.AgentID+"-mesosctl")
+	if err := os.MkdirAll(filepath.Join(fw, "executors"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	log := captureLog(r)
+	if err := r.Recover(); err != nil {
+		t.Fatalf("recovery of a framework without framework.info: %v", err)
+	}
+	if !strings.Contains(log.String(), "Failed to find framework info file") {
+		t.Fatalf("log: %s", log)
+	}
+	if tasks := r.Tasks(); len(tasks) != 0 {
+		t.Fatalf("tasks recovered from a framework that never ran: %+v", tasks)
+	}
+}
