@@ -19,6 +19,7 @@ import (
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
+	"github.com/mesosctl/mesosctl/internal/zkdial"
 )
 
 // URL is a parsed zk://[user:pass@]host:port,…/path.
@@ -68,7 +69,9 @@ func (s slogLogger) Printf(format string, args ...any) {
 	s.l.Debug("zookeeper: " + fmt.Sprintf(format, args...))
 }
 
-// Connect opens a session. log may be nil.
+// Connect opens a session. log may be nil. The session handshake is bounded
+// by timeout (see internal/zkdial), so a server that accepts a connection
+// and never answers costs one timeout, not go-zookeeper's 6.7.
 func Connect(u URL, timeout time.Duration, log *slog.Logger) (*gozk.Conn, <-chan gozk.Event, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -76,7 +79,8 @@ func Connect(u URL, timeout time.Duration, log *slog.Logger) (*gozk.Conn, <-chan
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	conn, ev, err := gozk.Connect(u.Servers, timeout, gozk.WithLogger(slogLogger{log}), gozk.WithLogInfo(false))
+	conn, ev, err := gozk.Connect(u.Servers, timeout, gozk.WithLogger(slogLogger{log}), gozk.WithLogInfo(false),
+		gozk.WithDialer(zkdial.Dialer(timeout)))
 	if err != nil {
 		return nil, nil, err
 	}

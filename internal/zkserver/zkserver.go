@@ -19,6 +19,7 @@ import (
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
+	"github.com/mesosctl/mesosctl/internal/zkdial"
 )
 
 // Jar and configuration directory of the Debian zookeeper package.
@@ -161,7 +162,8 @@ func (quiet) Printf(string, ...any) {}
 // sessionOK reports whether a client session can be established (ruok
 // answers before the server accepts sessions).
 func (s *Server) sessionOK() bool {
-	conn, events, err := gozk.Connect([]string{s.Addr()}, 5*time.Second, gozk.WithLogger(quiet{}), gozk.WithLogInfo(false))
+	conn, events, err := gozk.Connect([]string{s.Addr()}, 5*time.Second, gozk.WithLogger(quiet{}), gozk.WithLogInfo(false),
+		gozk.WithDialer(zkdial.Dialer(5*time.Second)))
 	if err != nil {
 		return false
 	}

@@ -6,6 +6,8 @@
 package zookeeper
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/mesosctl/mesosctl/internal/zkserver"
@@ -25,7 +27,12 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Stop)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logTail(t, s.LogFile())
+		}
+		s.Stop()
+	})
 	return &Server{Server: s, t: t}
 }
 
@@ -39,4 +46,19 @@ func (s *Server) Restart() {
 		s.t.Helper()
 		s.t.Fatal(err)
 	}
+}
+
+// logTail prints the last lines of the server's log into a failed test's
+// output, so a CI failure shows what ZooKeeper said.
+func logTail(t testing.TB, path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Logf("ZooKeeper log: %v", err)
+		return
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > 60 {
+		lines = lines[len(lines)-60:]
+	}
+	t.Logf("last lines of %s:\n%s", path, strings.Join(lines, "\n"))
 }

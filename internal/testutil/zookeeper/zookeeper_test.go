@@ -5,6 +5,7 @@ import (
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
+	"github.com/mesosctl/mesosctl/internal/zkdial"
 )
 
 type quiet struct{}
@@ -13,7 +14,8 @@ func (quiet) Printf(string, ...any) {}
 
 func TestStartRestart(t *testing.T) {
 	s := Start(t)
-	conn, _, err := gozk.Connect([]string{s.Addr()}, 5*time.Second, gozk.WithLogger(quiet{}), gozk.WithLogInfo(false))
+	conn, _, err := gozk.Connect([]string{s.Addr()}, 5*time.Second, gozk.WithLogger(quiet{}), gozk.WithLogInfo(false),
+		gozk.WithDialer(zkdial.Dialer(5*time.Second)))
 	if err != nil {
 		t.Fatal(err)
 	}
