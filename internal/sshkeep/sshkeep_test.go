@@ -4,14 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -416,5 +420,67 @@ func TestStream(t *testing.T) {
 	// A subsystem the node does not offer is an error, not a hang.
 	if _, err := c.Stream(context.Background(), tg, "nosuch", "", nil); err == nil {
 		t.Fatal("unknown subsystem: no error")
+	}
+}
+
+// slowHash hashes what is written to it, pausing now and then, so that the
+// daemon's output pipes fill and the node's channel runs into its window:
+// the relay must then hold back, not lose or reorder bytes.
+type slowHash struct {
+	h    hash.Hash
+	n    int64
+	next int64
+}
+
+func (w *slowHash) Write(p []byte) (int, error) {
+	w.h.Write(p)
+	w.n += int64(len(p))
+	if w.n >= w.next {
+		w.next = w.n + 4<<20
+		time.Sleep(20 * time.Millisecond)
+	}
+	return len(p), nil
+}
+
+// TestLargeOutputByteExact: a command printing 48 MiB of random bytes on
+// stdout and the same on stderr at once, read slowly by the client, comes
+// through the daemon complete and byte for byte.
+func TestLargeOutputByteExact(t *testing.T) {
+	s, kh, tg := node(t)
+	data := make([]byte, 48<<20)
+	if _, err := rand.NewChaCha8([32]byte{19}).Read(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.Home, "big"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(data)
+	dir := filepath.Join(t.TempDir(), "mux")
+	d := serve(t, dir, time.Minute)
+	c := &sshkeep.Client{Dir: dir, Settings: sshkeep.Settings{KnownHostsFile: kh}}
+	out, errOut := &slowHash{h: sha256.New()}, &slowHash{h: sha256.New()}
+	code, err := c.Exec(context.Background(), tg, remote.Exec{Command: "cat big >&2 & cat big; wait", Stdout: out, Stderr: errOut})
+	if err != nil || code != 0 {
+		t.Fatalf("exit %d, %v; daemon log:\n%s", code, err, d.log)
+	}
+	for name, w := range map[string]*slowHash{"stdout": out, "stderr": errOut} {
+		if got := w.h.Sum(nil); w.n != int64(len(data)) || !bytes.Equal(got, want[:]) {
+			t.Errorf("%s: %d bytes, sha256 %x; want %d bytes, %x", name, w.n, got, len(data), want)
+		}
+	}
+}
+
+// TestTuneMemory: the daemon lowers its garbage-collection target unless
+// GOGC says otherwise.
+func TestTuneMemory(t *testing.T) {
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	sshkeep.TuneMemory(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != sshkeep.GCPercent {
+		t.Errorf("GOGC unset: GC percent %d, want %d", got, sshkeep.GCPercent)
+	}
+	sshkeep.TuneMemory(func(k string) string { return map[string]string{"GOGC": "100"}[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC=100: GC percent %d, want it left at 100", got)
 	}
 }

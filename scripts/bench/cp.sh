@@ -2,7 +2,9 @@
 # Benchmark: `mesosctl cp` vs `pdcp -R ssh` vs `clush --copy` pushing one
 # 25 MB file to 64 loopback OpenSSH servers (SUBNET.1-64, port 22), and
 # `mesosctl rcp` vs `rpdcp` vs `clush --rcopy` pulling it back, median of N
-# runs, interleaved, in one run of this script.
+# runs, interleaved, in one run of this script; mesosctl both with --no-reuse
+# (cold, new connections like its peers) and warm (cp's default: through the
+# connections its ssh-mux daemon keeps from the earlier runs).
 #
 # Needs root and the Debian packages openssh-server (with its
 # openssh-sftp-server), pdsh, clustershell.
@@ -115,6 +117,10 @@ if [ -z "$BIN" ]; then
   CGO_ENABLED=0 go build -trimpath -o "$BIN" ./cmd/mesosctl
 fi
 export MESOSCTL_CONFIG=$T/mesosctl.yaml
+# mesosctl's ssh-mux daemon (the warm rows) lives in the bench directory.
+export XDG_RUNTIME_DIR=$T/run XDG_STATE_HOME=$T/state
+mkdir -m 700 "$T/run"
+trap '"$BIN" ssh-mux stop >/dev/null 2>&1; cleanup' EXIT INT TERM
 unset SSH_AUTH_SOCK NODES
 SET="bench[001-$(printf '%03d' "$N")]"
 HOSTS="$SUBNET.[1-$N]"
@@ -126,6 +132,10 @@ CLUSH=(clush -f "$N" -o "-F $T/ssh_config" -S)   # -S: exit non-zero when a node
 push_mesosctl() { "$BIN" cp --no-reuse --fanout "$N" --progress=never "$SET" "$SRC" /root/dest/; }
 push_pdcp() { pdcp -R ssh -f "$N" -w "$HOSTS" "$SRC" /root/dest/; }
 push_clush() { "${CLUSH[@]}" -w "$HOSTS" --copy "$SRC" --dest /root/dest/; }
+# warm: through the connections mesosctl's ssh-mux daemon keeps from the
+# correctness check (cp's default), where the peers have none to reuse.
+push_mesosctl_warm() { "$BIN" cp --fanout "$N" --progress=never "$SET" "$SRC" /root/dest/; }
+pull_mesosctl_warm() { "$BIN" rcp --fanout "$N" --progress=never "$SET" /root/dest/file "$OUT"; }
 pull_mesosctl() { "$BIN" rcp --no-reuse --fanout "$N" --progress=never "$SET" /root/dest/file "$OUT"; }
 pull_rpdcp() { rpdcp -R ssh -f "$N" -w "$HOSTS" /root/dest/file "$OUT"; }
 pull_clush() { "${CLUSH[@]}" -w "$HOSTS" --rcopy /root/dest/file --dest "$OUT"; }
@@ -144,24 +154,33 @@ check_pulled() {
   [ "$n" = "$N" ] || { echo "$1: $n of $N files pulled" >&2; find "$OUT" | head >&2; return 1; }
 }
 
-for t in mesosctl pdcp clush; do
+for t in mesosctl mesosctl_warm pdcp clush; do
   clear_pushed
   "push_$t" >"$T/$t.out" 2>"$T/$t.err" || { echo "push $t failed:" >&2; head -5 "$T/$t.err" >&2; exit 1; }
   check_pushed "push $t"
 done
-for t in mesosctl rpdcp clush; do
+for t in mesosctl mesosctl_warm rpdcp clush; do
   clear_pulled
   "pull_$t" >"$T/$t.out" 2>"$T/$t.err" || { echo "pull $t failed:" >&2; head -5 "$T/$t.err" >&2; exit 1; }
   check_pulled "pull $t"
 done
 
 TICK=$(getconf CLK_TCK)
-sshd_ticks() {
-  local p s=0 f
-  for p in "${PIDS[@]}"; do
-    read -r -a f < "/proc/$p/stat"
-    s=$((s + f[13] + f[14] + f[15] + f[16]))
+# For each listener, the user+sys ticks of every process in its tree plus
+# what the live ones have reaped, so that the connections the ssh-mux
+# daemon keeps open (the warm rows) are counted too.
+tree_ticks() {
+  local p=$1 f k s=0
+  read -r -a f < "/proc/$p/stat" 2>/dev/null || { echo 0; return; }
+  s=$((f[13] + f[14] + f[15] + f[16]))
+  for k in $(cat "/proc/$p/task/$p/children" 2>/dev/null); do
+    s=$((s + $(tree_ticks "$k")))
   done
+  echo "$s"
+}
+sshd_ticks() {
+  local p s=0
+  for p in "${PIDS[@]}"; do s=$((s + $(tree_ticks "$p"))); done
   echo "$s"
 }
 settle() {
@@ -188,10 +207,10 @@ measure() { # KEY COMMAND
   SRV[$1]+="$(echo "($after - $before) / $TICK" | bc -l) "
 }
 for r in $(seq 1 "$RUNS"); do
-  for t in mesosctl pdcp clush; do   # interleaved so drift hits all alike
+  for t in mesosctl mesosctl_warm pdcp clush; do   # interleaved so drift hits all alike
     clear_pushed; measure "push $t" "push_$t"
   done
-  for t in mesosctl rpdcp clush; do
+  for t in mesosctl mesosctl_warm rpdcp clush; do
     clear_pulled; measure "pull $t" "pull_$t"
   done
 done
@@ -199,10 +218,10 @@ LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 printf '\n%d nodes, one %d MB file, median of %d runs (%d CPUs; load average %s at start, %s before the timed runs, %s after)\n' \
   "$N" "$SIZE_MB" "$RUNS" "$(nproc)" "$LOAD_START" "$LOAD0" "$LOAD1"
-printf '%-15s %8s %13s %13s %8s   %s\n' tool "wall s" "client CPU s" "sshd CPU s" "MB/s" "all runs (wall)"
-for k in "push mesosctl" "push pdcp" "push clush" "pull mesosctl" "pull rpdcp" "pull clush"; do
+printf '%-20s %8s %13s %13s %8s   %s\n' tool "wall s" "client CPU s" "sshd CPU s" "MB/s" "all runs (wall)"
+for k in "push mesosctl" "push mesosctl_warm" "push pdcp" "push clush" "pull mesosctl" "pull mesosctl_warm" "pull rpdcp" "pull clush"; do
   w=$(echo "${TIMES[$k]}" | median)
-  printf '%-15s %8.3f %13.3f %13.3f %8.0f   %s\n' "$k" "$w" "$(echo "${CPU[$k]}" | median)" \
+  printf '%-20s %8.3f %13.3f %13.3f %8.0f   %s\n' "$k" "$w" "$(echo "${CPU[$k]}" | median)" \
     "$(echo "${SRV[$k]}" | median)" "$(echo "$N * $SIZE_MB / $w" | bc -l)" "${TIMES[$k]}"
 done
 ratio() { # KEY OTHER...: KEY's median over the fastest OTHER's
@@ -218,3 +237,8 @@ printf '\npush: mesosctl/pdcp = %.2f   mesosctl/clush = %.2f   mesosctl/faster p
   "$(ratio "push mesosctl" "push pdcp")" "$(ratio "push mesosctl" "push clush")" "$(ratio "push mesosctl" "push pdcp" "push clush")"
 printf 'pull: mesosctl/rpdcp = %.2f   mesosctl/clush = %.2f   mesosctl/faster peer = %.2f\n' \
   "$(ratio "pull mesosctl" "pull rpdcp")" "$(ratio "pull mesosctl" "pull clush")" "$(ratio "pull mesosctl" "pull rpdcp" "pull clush")"
+printf 'warm (ssh-mux daemon, connections kept from earlier runs):\n'
+printf 'push: mesosctl_warm/pdcp = %.2f   mesosctl_warm/clush = %.2f   mesosctl_warm/faster peer = %.2f   (goal <= 0.50)\n' \
+  "$(ratio "push mesosctl_warm" "push pdcp")" "$(ratio "push mesosctl_warm" "push clush")" "$(ratio "push mesosctl_warm" "push pdcp" "push clush")"
+printf 'pull: mesosctl_warm/rpdcp = %.2f   mesosctl_warm/clush = %.2f   mesosctl_warm/faster peer = %.2f\n' \
+  "$(ratio "pull mesosctl_warm" "pull rpdcp")" "$(ratio "pull mesosctl_warm" "pull clush")" "$(ratio "pull mesosctl_warm" "pull rpdcp" "pull clush")"

@@ -16,13 +16,19 @@
 #                   "1M 50M"; e.g. NODES=4 SIZES="1M 200M", NODES=64
 #                   SIZES="1M 50M"), in each output mode (RSS_MODES, comma-
 #                   separated, e.g. RSS_MODES=default,--no-reuse), output
-#                   to /dev/null
+#                   to /dev/null; BASELINE=path adds the same rows for
+#                   another binary (e.g. one built from main), alternately
 #   MODE=warm       connection sharing on, warmed by one untimed run: pdsh
 #                   and clush with OpenSSH's ControlMaster auto +
 #                   ControlPersist; mesosctl with its ssh-mux daemon, and
 #                   mesosctl through the very ControlMaster sockets ssh made
 #                   for clush (ssh_config ControlPath)
 #   MESOSCTL=path   use a prebuilt binary instead of building one
+#   FANOUT=N        nodes at once, for every tool (default: all of them)
+#   CONNECT_TIMEOUT=S  seconds for TCP connect + SSH handshake, for every
+#                   tool (default 10; mesosctl's connect_timeout, ssh's
+#                   ConnectTimeout); with NODES=1000 on 2 CPUs the
+#                   handshakes queue behind sshd's CPU and 10 s is too short
 #   NODE_HOME=stock (default) the nodes log root in with a stock Debian home
 #                   (/usr/share/base-files dot.bashrc and dot.profile) bind-
 #                   mounted over /root in the sshd's private mount namespace,
@@ -47,6 +53,7 @@ addr() {
   echo "$a.$b.$((c + (i - 1) / 250)).$(( (i - 1) % 250 + 1 ))"
 }
 NODE_HOME=${NODE_HOME:-stock}
+CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-10}
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg)   # before our own sshd and checks
 cd "$(dirname "$0")/../.."
 
@@ -83,6 +90,7 @@ cp "$T/id_ed25519.pub" "$T/authorized_keys"
   echo "  identity_file: $T/id_ed25519"
   echo "  known_hosts: $T/known_hosts"
   echo "  ssh_config: $T/ssh_config"
+  echo "  connect_timeout: ${CONNECT_TIMEOUT}s"
   echo "nodes:"
 } > "$T/mesosctl.yaml"
 for i in $(seq 1 "$N"); do
@@ -120,7 +128,7 @@ common="  User root
   GlobalKnownHostsFile /dev/null
   StrictHostKeyChecking yes
   BatchMode yes
-  ConnectTimeout 10"
+  ConnectTimeout $CONNECT_TIMEOUT"
 printf 'Host *\n%s\n' "$common" > "$T/ssh_config"
 # mesosctl reads this one (through its configuration): no ControlPath, so
 # it uses its own ssh-mux daemon.
@@ -176,26 +184,40 @@ trap '"$BIN" ssh-mux stop >/dev/null 2>&1; for s in "$T"/cm/*; do [ -S "$s" ] &&
 
 if [ "$MODE" = rss ]; then
   tobytes() { numfmt --from=iec "$1"; }
+  # BASELINE=path: the same rows for another binary too (e.g. main's), run
+  # alternately with this one so that both see the same load.
+  BINS=("$BIN"); LABELS=(this)
+  if [ -n "${BASELINE:-}" ]; then BINS=("$BASELINE" "$BIN"); LABELS=(baseline this); fi
   printf '\n%d nodes, each printing SIZE bytes of text (yes | head -c), output to /dev/null (%d CPUs, load %s at start, %s now)\n' \
     "$N" "$(nproc)" "$LOAD_START" "$(cut -d' ' -f1 /proc/loadavg)"
-  printf '%-12s %6s %10s %8s %14s %16s\n' mode SIZE "total MB" "wall s" "mesosctl MB" "ssh-mux MB"
+  printf 'peak RSS (VmHWM) of mesosctl and of its ssh-mux daemon (started afresh for each row)\n'
+  printf '%-9s %-12s %6s %10s %8s %12s %11s %12s %6s\n' binary mode SIZE "total MB" "wall s" "mesosctl MB" "ssh-mux MB" "ssh-mux CPU" load
   IFS=, read -ra RSS_MODE_LIST <<< "${RSS_MODES:-default,-s,-b,-o json,--no-reuse}"
   for mode in "${RSS_MODE_LIST[@]}"; do
     for size in ${SIZES:-1M 50M}; do
       b=$(tobytes "$size")
-      "$BIN" ssh-mux stop >/dev/null 2>&1
-      args=$mode; [ "$mode" = default ] && args=
-      # shellcheck disable=SC2086 # $args is zero, one or two words
-      /usr/bin/time -o "$T/rss.time" -f '%e %M' "$BIN" ex $args --fanout "$FAN" --progress=never "$SET" \
-        "yes 'mesosctl output line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c $b" >/dev/null 2>"$T/rss.err" || {
-        echo "mesosctl ex $mode failed:" >&2; tail -5 "$T/rss.err" >&2; exit 1; }
-      read -r wall rss < "$T/rss.time"
-      mux=-
-      pid=$("$BIN" ssh-mux status -o json 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
-      [ -n "$pid" ] && mux=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
-      printf '%-12s %6s %10.0f %8.2f %14.0f %16s\n' "$mode" "$size" "$(echo "$b * $N / 1000000" | bc -l)" "$wall" "$(echo "$rss / 1024" | bc -l)" "$mux"
+      for k in "${!BINS[@]}"; do
+        bin=${BINS[$k]}
+        "$bin" ssh-mux stop >/dev/null 2>&1
+        args=$mode; [ "$mode" = default ] && args=
+        # shellcheck disable=SC2086 # $args is zero, one or two words
+        /usr/bin/time -o "$T/rss.time" -f '%e %M' "$bin" ex $args --fanout "$FAN" --progress=never "$SET" \
+          "yes 'mesosctl output line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c $b" >/dev/null 2>"$T/rss.err" || {
+          echo "mesosctl ex $mode failed:" >&2; tail -5 "$T/rss.err" >&2; exit 1; }
+        read -r wall rss < "$T/rss.time"
+        mux=- muxcpu=-
+        pid=$("$bin" ssh-mux status -o json 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+        if [ -n "$pid" ]; then
+          mux=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
+          read -r -a f < "/proc/$pid/stat"
+          muxcpu=$(echo "(${f[13]} + ${f[14]}) / $(getconf CLK_TCK)" | bc -l | xargs printf '%.2f')
+        fi
+        printf '%-9s %-12s %6s %10.0f %8.2f %12.0f %11s %12s %6s\n' "${LABELS[$k]}" "$mode" "$size" "$(echo "$b * $N / 1000000" | bc -l)" "$wall" \
+          "$(echo "$rss / 1024" | bc -l)" "$mux" "$muxcpu" "$(cut -d' ' -f1 /proc/loadavg)"
+      done
     done
   done
+  "$BIN" ssh-mux stop >/dev/null 2>&1
   exit 0
 fi
 

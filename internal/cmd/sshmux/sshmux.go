@@ -140,6 +140,7 @@ func newCmdServe(f *cmdutil.Factory) *cobra.Command {
 			if d == "" {
 				d = dir(f)
 			}
+			sshkeep.TuneMemory(os.Getenv)
 			s := &sshkeep.Server{Dir: d, Persist: persist, Log: log.New(f.IOStreams.ErrOut, "ssh-mux: ", log.LstdFlags)}
 			ctx := cmd.Context()
 			if ctx == nil {
