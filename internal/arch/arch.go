@@ -42,7 +42,7 @@ var Layers = []Layer{
 	{"engines", "multi-step workflows over many agents: agent config rollouts, task placement, task following",
 		[]string{"internal/agentconfig", "internal/placement", "internal/taskwatch", "internal/orphans"}},
 	{"clients", "talking to other machines: SSH, SFTP, agent HTTP endpoints, ZooKeeper",
-		[]string{"internal/remote", "internal/remotecopy", "internal/sshmux", "internal/sshkeep", "internal/agentclient", "internal/zk"}},
+		[]string{"internal/remote", "internal/remotecopy", "internal/sshmux", "internal/sshkeep", "internal/agentclient", "internal/zk", "internal/zkdial"}},
 	{"domain", "what the tool is about, without I/O to other machines: Mesos values, node sets, the inventory, agentd's wire types",
 		[]string{"internal/mesos/...", "internal/nodeset", "internal/config", "internal/inventory", "internal/agentd/api/..."}},
 	{"foundation", "small general helpers that know nothing of Mesos or of the CLI",

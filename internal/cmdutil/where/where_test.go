@@ -159,10 +159,15 @@ func TestWhereTreeAndPs(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &trees) != nil || len(trees) != 1 || trees[0].Node != "lxb003" {
 		t.Fatalf("tree: exit %d stdout %s stderr %s", code, out, errOut)
 	}
-	// agent ps: the in-process agents have no process of their own to
-	// find; the two selected nodes (only) report that.
-	code, _, errOut = run(t, "agent", "ps", "lxb00[1-3]", "--where", `.attributes.rack==3`)
-	if code != cmdutil.ExitPartial || strings.Count(errOut, "no Mesos agent process running") != 2 || strings.Contains(errOut, "lxb003") {
-		t.Fatalf("agent ps: exit %d stderr %s", code, errOut)
+	// agent ps: only the two selected nodes are asked. The in-process
+	// agents have no process of their own, so each node reports either
+	// that or, when another test package runs an agentd at the same time
+	// (the nodes share the host's PID namespace), that process: which one
+	// does not matter here, only who is asked.
+	code, out, errOut = run(t, "agent", "ps", "lxb00[1-3]", "--where", `.attributes.rack==3`)
+	both := out + errOut
+	if (code != 0 && code != cmdutil.ExitPartial) || strings.Contains(both, "lxb003") ||
+		!strings.Contains(both, "lxb001") || !strings.Contains(both, "lxb002") {
+		t.Fatalf("agent ps: exit %d stdout %s stderr %s", code, out, errOut)
 	}
 }
