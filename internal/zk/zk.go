@@ -19,6 +19,7 @@ import (
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
+	"github.com/mesosctl/mesosctl/internal/parallel"
 	"github.com/mesosctl/mesosctl/internal/zkdial"
 )
 
@@ -295,20 +296,37 @@ func ListAgents(conn *gozk.Conn, base string) ([]AgentEntry, error) {
 		return nil, fmt.Errorf("list %s: %w", dir, err)
 	}
 	sort.Strings(children)
+	// The znodes are read at once (the connection pipelines requests):
+	// one round trip to ZooKeeper instead of one per agent.
+	type read struct {
+		e   AgentEntry
+		ok  bool
+		err error
+	}
+	reads := make([]read, len(children))
+	_ = parallel.Each(context.Background(), parallel.DefaultLimit, len(children), func(_ context.Context, i int) {
+		p := path.Join(dir, children[i])
+		data, _, err := conn.Get(p)
+		switch {
+		case errors.Is(err, gozk.ErrNoNode): // went away meanwhile
+		case err != nil:
+			reads[i].err = err
+		default:
+			if err := json.Unmarshal(data, &reads[i].e); err != nil {
+				reads[i].err = fmt.Errorf("znode %s does not hold agent JSON: %v", p, err)
+			} else {
+				reads[i].ok = true
+			}
+		}
+	})
 	out := []AgentEntry{}
-	for _, c := range children {
-		data, _, err := conn.Get(path.Join(dir, c))
-		if errors.Is(err, gozk.ErrNoNode) {
-			continue // went away meanwhile
+	for _, r := range reads {
+		if r.err != nil {
+			return nil, r.err
 		}
-		if err != nil {
-			return nil, err
+		if r.ok {
+			out = append(out, r.e)
 		}
-		var e AgentEntry
-		if err := json.Unmarshal(data, &e); err != nil {
-			return nil, fmt.Errorf("znode %s does not hold agent JSON: %v", path.Join(dir, c), err)
-		}
-		out = append(out, e)
 	}
 	return out, nil
 }
