@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -116,14 +117,14 @@ type defaultsKey struct {
 }
 
 // defaultsKeys lists the keys of the defaults section in declaration order.
-var defaultsKeys = func() []defaultsKey {
+var defaultsKeys = sync.OnceValue(func() []defaultsKey {
 	var out []defaultsKey
 	t, b := reflect.TypeFor[Defaults](), reflect.ValueOf(builtin)
 	for i := 0; i < t.NumField(); i++ {
 		out = append(out, defaultsKey{t.Field(i).Tag.Get("mapstructure"), t.Field(i).Type, b.Field(i).Interface()})
 	}
 	return out
-}()
+})
 
 // envName returns the environment variable for a defaults key:
 // connect_timeout -> MESOSCTL_CONNECT_TIMEOUT.
@@ -179,7 +180,7 @@ func Load(opts LoadOptions) (*Config, error) {
 	}
 
 	v := viper.New()
-	for _, k := range defaultsKeys {
+	for _, k := range defaultsKeys() {
 		key := "defaults." + k.name
 		v.SetDefault(key, k.builtin)
 		if err := v.BindEnv(key, envName(k.name)); err != nil {
@@ -247,8 +248,10 @@ func typeHint(typ reflect.Type) string {
 }
 
 var (
-	reUnknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)
-	reLine         = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	reUnknownField = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)
+	})
+	reLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`) })
 )
 
 // decodeStrict parses the YAML file into cfg, refusing unknown keys.
@@ -266,15 +269,15 @@ func decodeStrict(path string, data []byte, cfg *Config) error {
 		if n := len(te.Errors) - 1; n > 0 {
 			more = fmt.Sprintf(" (and %d more problem%s)", n, plural(n))
 		}
-		if m := reUnknownField.FindStringSubmatch(first); m != nil {
+		if m := reUnknownField().FindStringSubmatch(first); m != nil {
 			line, _ := strconv.Atoi(m[1])
 			section, known := "", ""
 			switch m[3] {
 			case "Config":
 				section, known = "at top level", "defaults, nodes, groups"
 			case "Defaults":
-				names := make([]string, len(defaultsKeys))
-				for i, k := range defaultsKeys {
+				names := make([]string, len(defaultsKeys()))
+				for i, k := range defaultsKeys() {
 					names[i] = k.name
 				}
 				section, known = "in defaults", strings.Join(names, ", ")
@@ -283,14 +286,14 @@ func decodeStrict(path string, data []byte, cfg *Config) error {
 			}
 			return &Error{Path: path, Line: line, Msg: fmt.Sprintf("unknown key %q %s (known keys: %s)%s", m[2], section, known, more)}
 		}
-		if m := reLine.FindStringSubmatch(first); m != nil {
+		if m := reLine().FindStringSubmatch(first); m != nil {
 			line, _ := strconv.Atoi(m[1])
 			return &Error{Path: path, Line: line, Msg: m[2] + more}
 		}
 		return &Error{Path: path, Msg: first + more}
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	if m := reLine.FindStringSubmatch(msg); m != nil {
+	if m := reLine().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &Error{Path: path, Line: line, Msg: "YAML syntax error: " + m[2]}
 	}

@@ -216,7 +216,7 @@ func (f *flexFloat) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("bad number %s", b)
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || !number.MatchString(s) {
+	if err != nil || !number().MatchString(s) {
 		return fmt.Errorf("bad number %s", b)
 	}
 	*f = flexFloat(v)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ValueType is the type of a Mesos value (mesos.Value.Type).
@@ -88,7 +89,9 @@ func fixed(v float64) float64 {
 }
 
 // number is what a C++ `istream >> double` accepts in full (no inf/nan, no hex).
-var number = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+var number = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+})
 
 // ParseValue parses a value by the rules of Mesos' values::parse: spaces are
 // removed; a leading '[' gives RANGES ("[1-2,5-9]", coalesced); a leading '{'
@@ -116,7 +119,7 @@ func ParseValue(s string) (Value, error) {
 	case i > 0:
 		return Value{}, fmt.Errorf("invalid value %q: unexpected '%c' at position %d (ranges start with '[', sets with '{')", s, t[i], i)
 	}
-	if number.MatchString(t) {
+	if number().MatchString(t) {
 		f, err := strconv.ParseFloat(t, 64)
 		if err == nil {
 			if err := validScalar(f); err != nil {

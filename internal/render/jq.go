@@ -33,13 +33,15 @@ def tojson: _mesosctl_tojson;
 def tostring: if type == "string" then . else _mesosctl_tojson end;
 .`
 
-var preludeDefs = func() []*gojq.FuncDef {
+// preludeDefs is parsed on first use, not at package init: every process
+// of the multi-call binary runs the init, few of them a --jq.
+var preludeDefs = sync.OnceValue(func() []*gojq.FuncDef {
 	q, err := gojq.Parse(orderedPrelude)
 	if err != nil {
 		panic("render: bad jq prelude: " + err.Error())
 	}
 	return q.FuncDefs
-}()
+})
 
 // jqProgram is a compiled --jq expression.
 type jqProgram struct {
@@ -60,7 +62,7 @@ func compileJQFlag(flag, expr string) (*jqProgram, error) {
 	}
 	p := &jqProgram{expr: expr, query: q}
 	rewriteIter(reflect.ValueOf(q))
-	q.FuncDefs = append(append([]*gojq.FuncDef{}, preludeDefs...), q.FuncDefs...)
+	q.FuncDefs = append(append([]*gojq.FuncDef{}, preludeDefs()...), q.FuncDefs...)
 	p.code, err = gojq.Compile(q,
 		gojq.WithFunction("_mesosctl_keys_unsorted", 0, 0, p.keysUnsorted),
 		gojq.WithFunction("_mesosctl_tojson", 0, 0, p.toJSON),

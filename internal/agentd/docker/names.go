@@ -3,6 +3,7 @@ package docker
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // NamePrefix is the prefix of every container a Mesos agent starts; an
@@ -18,7 +19,9 @@ const nameSeparator = "."
 // mesos-<container id>.
 func ContainerName(containerID string) string { return NamePrefix + containerID }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+})
 
 // ParseName returns the Mesos container ID a Docker container name stands
 // for, as Mesos' agent parses it: mesos-<id> (Mesos ≤ 0.22 and ≥ 1.4) or
@@ -38,7 +41,7 @@ func ParseName(name string) (containerID string, ok bool) {
 		}
 		id = parts[1]
 	}
-	if !uuidRE.MatchString(id) {
+	if !uuidRE().MatchString(id) {
 		return "", false
 	}
 	return id, true

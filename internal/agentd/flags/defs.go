@@ -10,6 +10,8 @@
 // Values are kept as stout renders them, which is what /flags shows.
 package flags
 
+import "sync"
+
 // ConfigDirDefault is the default flag-file directory.
 const ConfigDirDefault = "/etc/mesos-slave"
 
@@ -18,7 +20,7 @@ const ConfigDirDefault = "/etc/mesos-slave"
 var configDir = Spec{Name: "config_dir", Type: TypePath, Default: ConfigDirDefault, HasDefault: true,
 	Effect: Acted, Help: "flag-file directory in mesos-init-wrapper convention (mesosctl's; not shown in /flags)"}
 
-var byName = func() map[string]*Spec {
+var byName = sync.OnceValue(func() map[string]*Spec {
 	m := map[string]*Spec{configDir.Name: &configDir}
 	for i := range Ours {
 		m[Ours[i].Name] = &Ours[i]
@@ -30,10 +32,10 @@ var byName = func() map[string]*Spec {
 		}
 	}
 	return m
-}()
+})
 
 // Lookup returns the flag name (or the flag a deprecated alias names).
 func Lookup(name string) (*Spec, bool) {
-	def, ok := byName[name]
+	def, ok := byName()[name]
 	return def, ok
 }

@@ -468,7 +468,9 @@ func parseArgs(args []string, where string) (out []assignment, ignored []string,
 	return out, rest, nil
 }
 
-var backupName = regexp.MustCompile(`(dpkg-|rpmsave|rpmnew|rpmorig|~$|\.in$|^\.)`)
+var backupName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(dpkg-|rpmsave|rpmnew|rpmorig|~$|\.in$|^\.)`)
+})
 
 // readConfigDir turns a mesos-init-wrapper flag-file directory into
 // assignments: regular files are --name=<content> (trailing newlines
@@ -485,7 +487,7 @@ func readConfigDir(dir string, explicit bool) ([]assignment, error) {
 	var out []assignment
 	for _, e := range entries { // ReadDir sorts by name, like the shell glob
 		name := e.Name()
-		if backupName.MatchString(name) {
+		if backupName().MatchString(name) {
 			continue
 		}
 		path := filepath.Join(dir, name)
@@ -535,7 +537,7 @@ func joinDir(dir string) (string, error) {
 	}
 	var parts []string
 	for _, e := range entries {
-		if backupName.MatchString(e.Name()) || e.IsDir() {
+		if backupName().MatchString(e.Name()) || e.IsDir() {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())

@@ -29,9 +29,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/api/v1pb"
 )
@@ -98,7 +95,6 @@ type Server struct {
 	extra     *http.ServeMux
 	extraSet  bool
 	routes    map[string]route
-	prom      http.Handler
 	// monitorMu and monitorNext pace /monitor/statistics at 2 requests a
 	// second, as Mesos' rate limiter does (requests wait their turn).
 	monitorMu   sync.Mutex
@@ -122,9 +118,6 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, calls: map[string]CallHandler{}, extra: http.NewServeMux()}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(&metricsCollector{src: cfg.Source})
-	s.prom = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	s.routes = map[string]route{
 		"/state":              {RealmReadonly, s.serveState, false},
 		"/state.json":         {RealmReadonly, s.serveState, false},
@@ -132,7 +125,7 @@ func New(cfg Config) *Server {
 		"/health":             {"", s.serveHealth, true},
 		"/version":            {"", s.serveVersion, true},
 		"/metrics/snapshot":   {RealmReadonly, s.serveMetricsSnapshot, true},
-		"/metrics":            {RealmReadonly, s.prom.ServeHTTP, true},
+		"/metrics":            {RealmReadonly, s.servePrometheus, true},
 		"/containers":         {RealmReadonly, s.serveContainers, true},
 		"/monitor/statistics": {RealmReadonly, s.serveMonitor, false},
 		"/api/v1":             {RealmReadwrite, s.serveAPI, false},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -121,8 +122,13 @@ func TestRoutes(t *testing.T) {
 	if _, body := get(t, ts.URL+"/metrics/snapshot"); body != `{"slave/tasks_running":1.0,"system/cpus_total":2.0}` {
 		t.Errorf("/metrics/snapshot = %s", body)
 	}
-	if _, body := get(t, ts.URL+"/metrics"); !strings.Contains(body, "mesos_slave_tasks_running 1") {
-		t.Errorf("/metrics lacks prometheus gauge: %s", body)
+	// The text exposition format, byte for byte as the Prometheus client
+	// library's handler wrote it before agentd wrote it itself.
+	if _, body := get(t, ts.URL+"/metrics"); body != "# HELP mesos_slave_tasks_running Mesos metric slave/tasks_running\n"+
+		"# TYPE mesos_slave_tasks_running gauge\nmesos_slave_tasks_running 1\n"+
+		"# HELP mesos_system_cpus_total Mesos metric system/cpus_total\n"+
+		"# TYPE mesos_system_cpus_total gauge\nmesos_system_cpus_total 2\n" {
+		t.Errorf("/metrics = %q", body)
 	}
 	if _, body := get(t, ts.URL+"/containers"); !strings.Contains(body, `"container_id":"c1"`) || strings.Contains(body, "s1") || strings.Contains(body, "n1") {
 		t.Errorf("/containers = %s", body)
@@ -391,5 +397,16 @@ func TestMonitorStatisticsPaced(t *testing.T) {
 	}
 	if d := time.Since(start); d < 900*time.Millisecond {
 		t.Errorf("3 requests took %v: not paced at 2 per second", d)
+	}
+}
+
+func TestPrometheusValues(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", 1.5: "1.5", 1e21: "1e+21", math.Inf(1): "+Inf", math.Inf(-1): "-Inf", math.NaN(): "NaN"} {
+		if got := promFloat(v); got != want {
+			t.Errorf("promFloat(%v) = %q, want %q", v, got, want)
+		}
+	}
+	if got := escapeHelp("a\\b\nc"); got != `a\\b\nc` {
+		t.Errorf("escapeHelp = %q", got)
 	}
 }

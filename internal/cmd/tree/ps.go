@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 )
@@ -16,7 +17,7 @@ import (
 // PSCommand lists every process of a node as ps does, without header.
 const PSCommand = "ps -eo pid=,ppid=,user=,args="
 
-var psLine = regexp.MustCompile(`^\s*(\d+)\s+(\d+)\s+(\S+)(.*)$`)
+var psLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(\d+)\s+(\d+)\s+(\S+)(.*)$`) })
 
 // ParsePS reads PSCommand's output.
 func ParsePS(out []byte) ([]api.Process, error) {
@@ -28,7 +29,7 @@ func ParsePS(out []byte) ([]api.Process, error) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		m := psLine.FindStringSubmatch(line)
+		m := psLine().FindStringSubmatch(line)
 		if m == nil {
 			return nil, fmt.Errorf("ps output line %d: want pid ppid user args, got %q", n, line)
 		}

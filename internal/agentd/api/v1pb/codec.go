@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // Media types of the v1 API.
@@ -96,9 +95,23 @@ func writeMessage(b *bytes.Buffer, m protoreflect.Message) error {
 	return nil
 }
 
+// deprecated reports whether mesos.proto marks the field [deprecated =
+// true]. The fields are listed rather than read from the field options:
+// those need google.golang.org/protobuf/types/descriptorpb, whose package
+// init (≈ 1 ms) every process of the multi-call binary would pay, the
+// per-task helpers included. TestDeprecatedFields checks the list against
+// the options.
 func deprecated(fd protoreflect.FieldDescriptor) bool {
-	opts, ok := fd.Options().(*descriptorpb.FieldOptions)
-	return ok && opts.GetDeprecated()
+	switch fd.FullName() {
+	case "mesosctl.v1.Resource.role",
+		"mesosctl.v1.FrameworkInfo.role",
+		"mesosctl.v1.Image.Docker.credential",
+		"mesosctl.v1.LinuxInfo.capability_info",
+		"mesosctl.v1.ContainerInfo.DockerInfo.volume_driver",
+		"mesosctl.v1.ExecutorInfo.source":
+		return true
+	}
+	return false
 }
 
 func writeField(b *bytes.Buffer, fd protoreflect.FieldDescriptor, v protoreflect.Value) error {
