@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -104,4 +106,20 @@ func TestStateJSONExact(t *testing.T) {
 		}
 	}
 	check("many tasks", 1+6+12)
+
+	// Mesos gzips bodies of 1 KiB or more for a client that accepts gzip;
+	// agentd answers uncompressed, with the body's length
+	// (docs/compatibility.md).
+	req, _ := http.NewRequest("GET", a.URL+"/state", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" || resp.ContentLength != int64(len(raw)) || !json.Valid(raw) {
+		t.Errorf("/state with Accept-Encoding: gzip: Content-Encoding %q, Content-Length %d for %d bytes, valid JSON %v",
+			ce, resp.ContentLength, len(raw), json.Valid(raw))
+	}
 }
