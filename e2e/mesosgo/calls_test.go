@@ -2,6 +2,7 @@ package mesosgo
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -189,7 +190,27 @@ func runCalls(t *testing.T, s calls.Sender, a *agentd, fid, cid string) {
 		{Name: "mem", Type: &mem, Scalar: &mesos.Value_Scalar{Value: 32}},
 	}))
 	noData(t, s, calls.KillContainer(id))
-	w := call(t, s, calls.WaitContainer(id)).GetWaitContainer()
+	wctx, wcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer wcancel()
+	wresp, err := s.Send(wctx, calls.NonStreaming(calls.WaitContainer(id)))
+	if err != nil {
+		// What still runs of the container says which part did not end
+		// (the launcher, or the command it started).
+		ps, _ := exec.Command("ps", "-eo", "pid,ppid,stat,etime,args", "--forest").Output()
+		var keep []string
+		for _, l := range strings.Split(string(ps), "\n") {
+			if strings.Contains(l, cid) || strings.Contains(l, cmd) {
+				keep = append(keep, l)
+			}
+		}
+		t.Fatalf("WAIT_CONTAINER after KILL_CONTAINER: %v; processes of the container:\n%s", err, strings.Join(keep, "\n"))
+	}
+	defer wresp.Close()
+	var wr agent.Response
+	if err := wresp.Decode(&wr); err != nil {
+		t.Fatalf("WAIT_CONTAINER: decode: %v", err)
+	}
+	w := wr.GetWaitContainer()
 	if w.GetExitStatus() != 9 { // killed by SIGKILL: the raw wait(2) status
 		t.Errorf("WAIT_CONTAINER = %v", w)
 	}
