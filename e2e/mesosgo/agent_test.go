@@ -90,6 +90,10 @@ func startAgent(t *testing.T, extra ...string) *agentd {
 		if t.Failed() {
 			t.Logf("agentd's log:\n%s", a.stderr.String())
 		}
+		// Containers outlive agentd by design (a restarted agent
+		// recovers them); a test that stopped half-way leaves some, and
+		// they would write into its removed directory until they end.
+		killContainers(dir)
 	})
 	a.URL = "http://127.0.0.1:" + strconv.Itoa(port)
 	deadline := time.Now().Add(30 * time.Second)
@@ -178,3 +182,39 @@ func (a *agentd) task(t *testing.T, id string) taskInfo {
 }
 
 func (a *agentd) state(t *testing.T, id string) string { return a.task(t, id).State }
+
+// killContainers SIGKILLs every process whose command line names dir (the
+// container launchers and executors of an agentd working there) and all
+// their descendants (the commands run in process groups of their own).
+func killContainers(dir string) {
+	entries, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	var roots []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …: comm may hold spaces, so split after ')'.
+		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
+		var state string
+		var ppid int
+		if _, err := fmt.Sscan(rest, &state, &ppid); err != nil {
+			continue
+		}
+		children[ppid] = append(children[ppid], pid)
+		if cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline"); strings.Contains(string(cmdline), dir) {
+			roots = append(roots, pid)
+		}
+	}
+	for i := 0; i < len(roots); i++ {
+		roots = append(roots, children[roots[i]]...)
+	}
+	for _, pid := range roots {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
