@@ -1,7 +1,6 @@
 package packaging_test
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,23 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mesosctl/mesosctl/internal/testutil/syncbuf"
 )
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // TestPackagedNodeIsSecureByDefault runs the installed agentd with the
 // installed /etc/default/mesosctl-agentd, as the unit does (paths moved
@@ -57,7 +45,7 @@ func TestPackagedNodeIsSecureByDefault(t *testing.T) {
 	agent := exec.Command(bin, "agentd", "--work_dir="+work, "--runtime_dir="+filepath.Join(work, "run"),
 		"--config_dir="+filepath.Join(root, "etc/mesos-slave"), fmt.Sprintf("--port=%d", port), "--hostname=packaged")
 	agent.Env = env
-	var stderr lockedBuf
+	var stderr syncbuf.Buffer
 	agent.Stderr = &stderr
 	if err := agent.Start(); err != nil {
 		t.Fatal(err)
