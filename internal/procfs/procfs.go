@@ -4,9 +4,8 @@
 // posix/cpu and posix/mem isolators). It is the one place /proc/<pid> is
 // parsed: agentd, its executor and the test cluster's systemctl use it.
 //
-// It is kept small rather than replaced by github.com/prometheus/procfs
-// (in the module graph only through the Prometheus client): that library
-// has no per-thread children lists (/proc/<pid>/task/*/children, which
+// It is kept small rather than replaced by github.com/prometheus/procfs:
+// that library has no per-thread children lists (/proc/<pid>/task/*/children, which
 // Tree needs), and parses every field of stat into a larger struct on
 // paths agentd runs each second per container and per /containers call.
 package procfs
