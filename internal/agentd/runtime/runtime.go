@@ -655,6 +655,8 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	if kind == ContainerizerDocker {
 		info.DockerExecutor = r.dockerExecutorFlags(cid, sandbox)
 	}
+	// The command executor starts while the launch is checkpointed.
+	info.ExecutorHandshake = kind == ContainerizerMesos
 	r.mu.Lock()
 	c.info = taskInfo{Task: c.task, Spec: s, Launch: info}
 	r.mu.Unlock()
