@@ -919,7 +919,7 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Accou
 	files = append(files, hsRead, hsWrite)
 	cmd := exec.Command(r.cfg.Executable, "containerizer", "launch", "--launch_info="+filepath.Join(rt, "launch_info"))
 	cmd.Dir = info.Sandbox
-	cmd.Env = launcher.EnvList(nil) // nothing of agentd's environment: PATH only
+	cmd.Env = launcher.EnvList(launcher.HelperEnv) // nothing of agentd's environment: PATH and HelperEnv only
 	cmd.Stdout, cmd.Stderr = files[0], files[1]
 	cmd.ExtraFiles = []*os.File{hsRead} // fd 3 = launcher.HandshakeFD
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
