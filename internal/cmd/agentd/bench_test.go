@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
 	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
@@ -243,10 +244,13 @@ func shChain(b *testing.B) time.Duration {
 
 // helperStart runs the start of agentd's per-task helper processes alone:
 // `mesosctl executor` with a launch info that does not exist (the binary's
-// whole start, package initialisation included, then an error).
+// whole start, package initialisation included, then an error), in the
+// helpers' environment (launcher.HelperEnv).
 func helperStart(b *testing.B, bin string) time.Duration {
+	cmd := exec.Command(bin, "executor", "--launch_info=/nonexistent/launch_info")
+	cmd.Env = launcher.EnvList(launcher.HelperEnv)
 	t0 := time.Now()
-	if err := exec.Command(bin, "executor", "--launch_info=/nonexistent/launch_info").Run(); err == nil {
+	if err := cmd.Run(); err == nil {
 		b.Fatal("mesosctl executor ran without its launch info")
 	}
 	return time.Since(t0)
