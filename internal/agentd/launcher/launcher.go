@@ -261,6 +261,7 @@ func Run(i *Info) int {
 			writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: err.Error()})
 			return 1
 		}
+		c.Stdout, c.Stderr = os.Stdout, os.Stderr
 	default:
 		c = i.executorCmd(rt)
 	}
