@@ -237,12 +237,9 @@ func Run(i *Info) int {
 	}
 	var c *exec.Cmd
 	var executorGo *os.File // the write end of an early executor's handshake
+	var earlyErr error      // reported after the go, as a later failure would be
 	if i.Handshake && i.ExecutorHandshake && !i.Standalone && len(i.DockerExecutor) == 0 {
-		var err error
-		if c, executorGo, err = i.startExecutorEarly(rt); err != nil {
-			writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: "Failed to launch: " + err.Error()})
-			return 1
-		}
+		c, executorGo, earlyErr = i.startExecutorEarly(rt)
 	}
 	if i.Handshake {
 		if err := awaitGo(agentdAborted); err != nil {
@@ -251,6 +248,10 @@ func Run(i *Info) int {
 			writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: err.Error()})
 			return 1
 		}
+	}
+	if earlyErr != nil {
+		writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: "Failed to launch: " + earlyErr.Error()})
+		return 1
 	}
 	switch {
 	case executorGo != nil: // started above
