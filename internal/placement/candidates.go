@@ -24,6 +24,12 @@ type Sources struct {
 	ZK        string
 	Master    string // host:port
 	Timeout   time.Duration
+	// CloseLater, when set, is given the closing of the ZooKeeper session
+	// instead of Candidates closing it before it returns (a round trip
+	// in which ZooKeeper logs the session's end): the caller may run it
+	// while it goes on, and must see it done before it exits, or ZooKeeper
+	// keeps the session until it expires.
+	CloseLater func(close func())
 }
 
 // Candidates lists the candidate agents.
@@ -32,7 +38,7 @@ func Candidates(ctx context.Context, s Sources) ([]Candidate, error) {
 		return fromInventory(s.Inventory, s.Nodes)
 	}
 	if s.ZK != "" {
-		return fromZooKeeper(ctx, s.ZK, s.Timeout)
+		return fromZooKeeper(ctx, s.ZK, s.Timeout, s.CloseLater)
 	}
 	if s.Master != "" {
 		return fromMaster(ctx, s.Master, s.Timeout)
@@ -68,7 +74,7 @@ func fromInventory(invf func() (*inventory.Inventory, error), names []string) ([
 	return out, nil
 }
 
-func fromZooKeeper(ctx context.Context, url string, timeout time.Duration) ([]Candidate, error) {
+func fromZooKeeper(ctx context.Context, url string, timeout time.Duration, closeLater func(func())) ([]Candidate, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -80,7 +86,11 @@ func fromZooKeeper(ctx context.Context, url string, timeout time.Duration) ([]Ca
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to ZooKeeper %s: %v", strings.Join(u.Servers, ","), err)
 	}
-	defer conn.Close()
+	if closeLater != nil {
+		defer closeLater(conn.Close)
+	} else {
+		defer conn.Close()
+	}
 	type result struct {
 		e   []zk.AgentEntry
 		err error

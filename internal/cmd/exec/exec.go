@@ -406,7 +406,9 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Principal != "" {
 		o.Sel.User, o.Sel.Password = o.Principal, o.Secret
 	}
-	cands, err := o.Sel.Candidates(ctx)
+	// The ZooKeeper session (with --zk) ends while the agents are asked.
+	cands, zkClosed, err := o.Sel.CandidatesClosingLater(ctx)
+	defer zkClosed()
 	if err != nil {
 		return err
 	}
