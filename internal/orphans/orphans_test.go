@@ -97,7 +97,7 @@ func TestScanAndKill(t *testing.T) {
 		t.Fatalf("Kill: %d, %v", n, err)
 	}
 	for _, p := range []int{pid, procOnly} {
-		for deadline := time.Now().Add(2 * time.Second); syscall.Kill(p, 0) == nil; time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(15 * time.Second); syscall.Kill(p, 0) == nil; time.Sleep(20 * time.Millisecond) {
 			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/stat"); len(b) > 0 && isZombie(b) {
 				break
 			}

@@ -49,8 +49,13 @@ func TestGuardLocally(t *testing.T) {
 	if err := cmd.Wait(); err == nil {
 		t.Fatal("guard exited 0 after its stdin closed")
 	}
-	time.Sleep(100 * time.Millisecond)
-	if out, _ := exec.Command("pgrep", "-af", "sleep 86421").Output(); len(out) > 0 {
-		t.Fatalf("left: %s", out)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, _ := exec.Command("pgrep", "-af", "sleep 86421").Output()
+		if len(out) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("left 10s after the guard ended: %s", out)
+		}
 	}
 }

@@ -117,10 +117,15 @@ func TestProgressLineAndErase(t *testing.T) {
 	p.NodeStarted(0)
 	p.NodeStarted(1)
 	p.NodeDone(0, true)
-	time.Sleep(60 * time.Millisecond)
+	// Wait for a line drawn after the update (bounded; a loaded machine
+	// may run the ticker late), then stop.
+	want := "\r\x1b[K1/2 done, 1 failed, slowest: lxb002 0."
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(buf.String(), want) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	p.Stop()
 	s := buf.String()
-	if !strings.Contains(s, "\r\x1b[K1/2 done, 1 failed, slowest: lxb002 0.") {
+	if !strings.Contains(s, want) {
 		t.Fatalf("progress output %q", s)
 	}
 	if !strings.HasSuffix(s, "\r\x1b[K") {

@@ -63,7 +63,7 @@ func TestRecoveryReconnectLoop(t *testing.T) {
 			}
 		}
 		for id, want := range map[string]string{"quick-ok": "TASK_FINISHED/Command exited with status 0", "quick-bad": "TASK_FAILED/Command exited with status 7"} {
-			tk, _ := r.Wait(id, 5*time.Second)
+			tk, _ := r.Wait(id, 30*time.Second)
 			if got := tk.State + "/" + last(tk).Message; got != want || len(tk.Statuses) != 3 {
 				cid, _, _, _ := r.containerOf(id)
 				b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", id, cid), "stderr"))
@@ -89,7 +89,7 @@ func TestRecoveryCleanup(t *testing.T) {
 	r := New(e.cfg)
 	r.Start()
 	r.Launch(TaskSpec{TaskID: "a", Command: "sleep 60", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
-	waitState(t, r, "a", checkpoint.TaskRunning, 5*time.Second)
+	waitState(t, r, "a", checkpoint.TaskRunning, 30*time.Second)
 	_, pid, _, _ := r.containerOf("a")
 	crash(r)
 	e.cfg.Recover = "cleanup"
@@ -98,7 +98,7 @@ func TestRecoveryCleanup(t *testing.T) {
 	if tk.State != checkpoint.TaskKilled {
 		t.Fatalf("state %s (%s)", tk.State, states(tk))
 	}
-	for d := time.Now().Add(2 * time.Second); procfs.Alive(pid, 0) && time.Now().Before(d); {
+	for d := time.Now().Add(15 * time.Second); procfs.Alive(pid, 0) && time.Now().Before(d); {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if procfs.Alive(pid, 0) {
@@ -112,8 +112,8 @@ func TestRecoveryCorruptCheckpoint(t *testing.T) {
 	r.Start()
 	r.Launch(TaskSpec{TaskID: "good", Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
 	r.Launch(TaskSpec{TaskID: "torn", Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}})
-	r.Wait("good", 5*time.Second)
-	r.Wait("torn", 5*time.Second)
+	r.Wait("good", 30*time.Second)
+	r.Wait("torn", 30*time.Second)
 	fid := e.cfg.AgentID + "-mesosctl"
 	cidG, _, _, _ := r.containerOf("good")
 	cidT, _, _, _ := r.containerOf("torn")
@@ -161,7 +161,7 @@ func TestRecoveryTornUpdateEveryOffset(t *testing.T) {
 	if _, err := r.Launch(TaskSpec{TaskID: "t", Command: "mkfifo fifo && read line < fifo; exit 4", Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, r, "t", checkpoint.TaskRunning, 5*time.Second)
+	waitState(t, r, "t", checkpoint.TaskRunning, 30*time.Second)
 	v, _ := r.ViewOf("t")
 	crash(r)
 	log := r.paths.TaskUpdates(v.Task.FrameworkID, "t", v.ContainerID, "t")

@@ -132,7 +132,7 @@ func TestProcessTreeAndKill(t *testing.T) {
 	if _, err := r.Launch(TaskSpec{TaskID: "sleeper", Command: "sleep 30; true", Resources: api.TaskResources{CPUs: 0.5, Mem: 64}}); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, r, "sleeper", checkpoint.TaskRunning, 5*time.Second)
+	waitState(t, r, "sleeper", checkpoint.TaskRunning, 30*time.Second)
 	_, pid, _, _ := r.containerOf("sleeper")
 	// agentd (this process) → containerizer launch → executor → sh → sleep
 	st, _ := procfs.ReadStat(pid)
@@ -167,14 +167,14 @@ func TestProcessTreeAndKill(t *testing.T) {
 	if err := r.Kill("sleeper"); err != nil {
 		t.Fatal(err)
 	}
-	tk := waitState(t, r, "sleeper", checkpoint.TaskKilled, 5*time.Second)
+	tk := waitState(t, r, "sleeper", checkpoint.TaskKilled, 30*time.Second)
 	if states(tk) != "TASK_STARTING,TASK_RUNNING,TASK_KILLED" {
 		t.Fatalf("statuses %s", states(tk))
 	}
 	if m := last(tk).Message; m != "Command terminated with signal Terminated" {
 		t.Fatalf("message %q", m)
 	}
-	r.Wait("sleeper", 5*time.Second)
+	r.Wait("sleeper", 30*time.Second)
 	for _, p := range tree {
 		if procfs.Alive(p, 0) {
 			t.Fatalf("process %d (%v) left behind", p, procfs.Cmdline(p))
@@ -246,7 +246,7 @@ func TestCgroupsV1Limits(t *testing.T) {
 	if _, err := r.Launch(TaskSpec{TaskID: "cg", Command: "sleep 30", Resources: api.TaskResources{CPUs: 0.5, Mem: 100}, PidsMax: 50}); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, r, "cg", checkpoint.TaskRunning, 5*time.Second)
+	waitState(t, r, "cg", checkpoint.TaskRunning, 30*time.Second)
 	cid, pid, g, _ := r.containerOf("cg")
 	base := func(c string) string { return filepath.Join("/sys/fs/cgroup", c, e.cfg.CgroupsRoot, cid) }
 	for file, want := range map[string]string{
@@ -324,7 +324,7 @@ func TestCgroupsV2BornInCgroup(t *testing.T) {
 	if _, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, r, "v2", checkpoint.TaskRunning, 5*time.Second)
+	waitState(t, r, "v2", checkpoint.TaskRunning, 30*time.Second)
 	cid, pid, g, _ := r.containerOf("v2")
 	if !g.V2 || g.Dirs[""] != filepath.Join(v2, e.cfg.CgroupsRoot, cid) {
 		t.Fatalf("group %+v", g)
@@ -360,14 +360,24 @@ func TestGracePeriod(t *testing.T) {
 	e := newEnv(t, "posix/cpu")
 	e.cfg.GracePeriod = 700 * time.Millisecond
 	r := e.start(t)
-	if _, err := r.Launch(TaskSpec{TaskID: "trap", Command: `trap 'echo TERM > term' TERM; while :; do sleep 0.05; done`, Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
+	if _, err := r.Launch(TaskSpec{TaskID: "trap", Command: `trap 'echo TERM > term' TERM; touch trapped; while :; do sleep 0.05; done`, Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, r, "trap", checkpoint.TaskRunning, 5*time.Second)
-	time.Sleep(100 * time.Millisecond)
+	waitState(t, r, "trap", checkpoint.TaskRunning, 30*time.Second)
+	// TASK_RUNNING can come before the shell has set its trap: wait for it.
+	cid, _, _, _ := r.containerOf("trap")
+	sandbox := r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "trap", cid)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(sandbox, "trapped")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the task's shell did not set its trap within 30s")
+		}
+	}
 	t0 := time.Now()
 	r.Kill("trap")
-	tk, _ := r.Wait("trap", 10*time.Second)
+	tk, _ := r.Wait("trap", 30*time.Second)
 	took := time.Since(t0)
 	if tk.State != checkpoint.TaskKilled || last(tk).Message != "Command terminated with signal Killed" {
 		t.Fatalf("got %s %q", tk.State, last(tk).Message)
@@ -375,8 +385,7 @@ func TestGracePeriod(t *testing.T) {
 	if took < e.cfg.GracePeriod {
 		t.Fatalf("killed after %v, before the %v grace period", took, e.cfg.GracePeriod)
 	}
-	cid, _, _, _ := r.containerOf("trap")
-	if b, _ := os.ReadFile(filepath.Join(r.paths.Sandbox(e.cfg.AgentID+"-mesosctl", "trap", cid), "term")); string(b) != "TERM\n" {
+	if b, _ := os.ReadFile(filepath.Join(sandbox, "term")); string(b) != "TERM\n" {
 		t.Fatalf("task did not receive SIGTERM first (term file %q)", b)
 	}
 }

@@ -89,7 +89,7 @@ func TestStatusAndStop(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Serve: %v", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(15 * time.Second):
 		t.Fatal("the daemon still runs after ssh-mux stop")
 	}
 	if _, err := os.Stat(sock); !os.IsNotExist(err) {
