@@ -24,12 +24,6 @@ type Sources struct {
 	ZK        string
 	Master    string // host:port
 	Timeout   time.Duration
-	// CloseLater, when set, is given the closing of the ZooKeeper session
-	// instead of Candidates closing it before it returns (a round trip
-	// in which ZooKeeper logs the session's end): the caller may run it
-	// while it goes on, and must see it done before it exits, or ZooKeeper
-	// keeps the session until it expires.
-	CloseLater func(close func())
 }
 
 // Candidates lists the candidate agents.
@@ -38,7 +32,7 @@ func Candidates(ctx context.Context, s Sources) ([]Candidate, error) {
 		return fromInventory(s.Inventory, s.Nodes)
 	}
 	if s.ZK != "" {
-		return fromZooKeeper(ctx, s.ZK, s.Timeout, s.CloseLater)
+		return fromZooKeeper(ctx, s.ZK, s.Timeout)
 	}
 	if s.Master != "" {
 		return fromMaster(ctx, s.Master, s.Timeout)
@@ -74,7 +68,7 @@ func fromInventory(invf func() (*inventory.Inventory, error), names []string) ([
 	return out, nil
 }
 
-func fromZooKeeper(ctx context.Context, url string, timeout time.Duration, closeLater func(func())) ([]Candidate, error) {
+func fromZooKeeper(ctx context.Context, url string, timeout time.Duration) ([]Candidate, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -86,11 +80,7 @@ func fromZooKeeper(ctx context.Context, url string, timeout time.Duration, close
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to ZooKeeper %s: %v", strings.Join(u.Servers, ","), err)
 	}
-	if closeLater != nil {
-		defer closeLater(conn.Close)
-	} else {
-		defer conn.Close()
-	}
+	defer conn.Close()
 	type result struct {
 		e   []zk.AgentEntry
 		err error

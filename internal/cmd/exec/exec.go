@@ -406,9 +406,7 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Principal != "" {
 		o.Sel.User, o.Sel.Password = o.Principal, o.Secret
 	}
-	// The ZooKeeper session (with --zk) ends while the agents are asked.
-	cands, zkClosed, err := o.Sel.CandidatesClosingLater(ctx)
-	defer zkClosed()
+	cands, err := o.Sel.Candidates(ctx)
 	if err != nil {
 		return err
 	}

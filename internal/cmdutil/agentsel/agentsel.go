@@ -7,7 +7,6 @@ package agentsel
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,28 +65,7 @@ func (o *Options) config() *config.Config {
 // else --master (a zk:// master is read as the registry); else
 // defaults.zookeeper, defaults.master; else every inventory node.
 func (o *Options) Candidates(ctx context.Context) ([]placement.Candidate, error) {
-	return o.candidates(ctx, placement.Sources{ZK: o.ZK, Timeout: o.Timeout})
-}
-
-// CandidatesClosingLater is Candidates for a command that goes on to
-// talk to the agents at once (exec): a ZooKeeper session it opened is
-// closed in the background meanwhile, not before it returns. The command
-// must call wait before it exits (it waits for the close), so that
-// ZooKeeper does not keep the session until it expires.
-func (o *Options) CandidatesClosingLater(ctx context.Context) (cands []placement.Candidate, wait func(), err error) {
-	var wg sync.WaitGroup
-	s := placement.Sources{ZK: o.ZK, Timeout: o.Timeout, CloseLater: func(close func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			close()
-		}()
-	}}
-	cands, err = o.candidates(ctx, s)
-	return cands, wg.Wait, err
-}
-
-func (o *Options) candidates(ctx context.Context, s placement.Sources) ([]placement.Candidate, error) {
+	s := placement.Sources{ZK: o.ZK, Timeout: o.Timeout}
 	if o.f != nil {
 		s.Inventory = o.f.Inventory
 	}
