@@ -95,22 +95,7 @@ func BenchmarkThousandTasks(b *testing.B) {
 		a := startBinaryAgent(b, "--resources=cpus:1000;mem:1000000;disk:1000")
 		// 1. Launch n tasks concurrently (64 clients).
 		start := time.Now()
-		ids := make(chan int)
-		var wg sync.WaitGroup
-		for w := 0; w < 64; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for id := range ids {
-					launchAndWaitRunning(b, a, fmt.Sprintf("t-%04d", id), "sleep 3600")
-				}
-			}()
-		}
-		for id := 0; id < n; id++ {
-			ids <- id
-		}
-		close(ids)
-		wg.Wait()
+		launchSleepers(b, a, "t-", 0, n)
 		launchAll := time.Since(start)
 		b.ReportMetric(launchAll.Seconds(), "launch-all-s")
 		b.ReportMetric(float64(n)/launchAll.Seconds(), "tasks/s")
@@ -259,9 +244,9 @@ func cpuTicks(b *testing.B, pid int) uint64 {
 	return st.UTime + st.STime
 }
 
-// launchSleepers starts tasks from..to-1 (sleep 3600) with 64 concurrent
-// clients and waits until each is RUNNING.
-func launchSleepers(b *testing.B, a *agentProc, from, to int) {
+// launchSleepers starts tasks prefix+from..to-1 (sleep 3600) with 64
+// concurrent clients and waits until each is RUNNING.
+func launchSleepers(b *testing.B, a *agentProc, prefix string, from, to int) {
 	ids := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < 64; w++ {
@@ -269,7 +254,7 @@ func launchSleepers(b *testing.B, a *agentProc, from, to int) {
 		go func() {
 			defer wg.Done()
 			for id := range ids {
-				launchAndWaitRunning(b, a, fmt.Sprintf("idle-%04d", id), "sleep 3600")
+				launchAndWaitRunning(b, a, fmt.Sprintf("%s%04d", prefix, id), "sleep 3600")
 			}
 		}()
 	}
@@ -300,7 +285,7 @@ func BenchmarkSteadyCPU(b *testing.B) {
 		pid := a.cmd.Process.Pid
 		launched := 0
 		for _, tasks := range []int{0, min(100, n), n} {
-			launchSleepers(b, a, launched, tasks)
+			launchSleepers(b, a, "idle-", launched, tasks)
 			launched = tasks
 			time.Sleep(3 * time.Second) // settled: launch work and GC done
 			t0, c0 := time.Now(), cpuTicks(b, pid)
