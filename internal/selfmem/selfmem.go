@@ -26,6 +26,11 @@ import (
 // ReleaseExecutable unmaps the resident pages of the read-only mappings of
 // the running executable and returns how many bytes of address space it
 // released (resident or not).
+//
+// A mapping with anonymous pages is left alone: its content differs from
+// the file (a position-independent build's relocated read-only data,
+// RELRO, is written by the loader and then made read-only), and dropping
+// those pages would read the unrelocated bytes back from the file.
 func ReleaseExecutable() (int64, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -35,24 +40,44 @@ func ReleaseExecutable() (int64, error) {
 	if err := unix.Stat(exe, &st); err != nil {
 		return 0, err
 	}
-	f, err := os.Open("/proc/self/maps")
+	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	var released int64
+	type span struct{ start, end uint64 }
+	var clean []span
+	var cur span
+	candidate := false
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		start, end, ok := readOnlyMappingOf(sc.Text(), uint64(st.Dev), st.Ino)
-		if !ok {
+		line := sc.Text()
+		if start, end, ok := readOnlyMappingOf(line, uint64(st.Dev), st.Ino); ok {
+			cur, candidate = span{start, end}, true
 			continue
 		}
-		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_DONTNEED); errno != 0 {
-			return released, fmt.Errorf("madvise %x-%x: %v", start, end, errno)
+		if !candidate {
+			continue
 		}
-		released += int64(end - start)
+		if rest, found := strings.CutPrefix(line, "Anonymous:"); found {
+			// "Anonymous:   0 kB": no page of the mapping differs from the file.
+			if kb := strings.Fields(rest); len(kb) > 0 && kb[0] == "0" {
+				clean = append(clean, cur)
+			}
+			candidate = false
+		}
 	}
-	return released, sc.Err()
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	var released int64
+	for _, m := range clean {
+		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, uintptr(m.start), uintptr(m.end-m.start), unix.MADV_DONTNEED); errno != 0 {
+			return released, fmt.Errorf("madvise %x-%x: %v", m.start, m.end, errno)
+		}
+		released += int64(m.end - m.start)
+	}
+	return released, nil
 }
 
 // readOnlyMappingOf parses a /proc/self/maps line ("start-end perms

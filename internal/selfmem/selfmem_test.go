@@ -2,6 +2,8 @@ package selfmem
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,5 +80,22 @@ func TestReadOnlyMappingOf(t *testing.T) {
 		if ok != c.ok {
 			t.Errorf("%q: %v, want %v", c.line, ok, c.ok)
 		}
+	}
+}
+
+// TestReleaseExecutablePIE: in a position-independent build the loader
+// writes relocations into read-only data (RELRO); those pages are not the
+// file's and must stay. A PIE binary that releases its pages and runs on
+// prints its result instead of crashing.
+func TestReleaseExecutablePIE(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "piecheck")
+	build := exec.Command("go", "build", "-buildmode=pie", "-o", bin, "./testdata/piecheck")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -buildmode=pie: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin).CombinedOutput()
+	if err != nil || string(out) != "OK [1 2 3]\n" {
+		t.Fatalf("PIE after ReleaseExecutable: %v\n%s", err, out)
 	}
 }
