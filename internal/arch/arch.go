@@ -46,7 +46,7 @@ var Layers = []Layer{
 	{"domain", "what the tool is about, without I/O to other machines: Mesos values, node sets, the inventory, agentd's wire types",
 		[]string{"internal/mesos/...", "internal/nodeset", "internal/config", "internal/inventory", "internal/agentd/api/..."}},
 	{"foundation", "small general helpers that know nothing of Mesos or of the CLI",
-		[]string{"internal/iostreams", "internal/render", "internal/build", "internal/parallel", "internal/shell", "internal/spool", "internal/procfs", "internal/suggest"}},
+		[]string{"internal/iostreams", "internal/render", "internal/build", "internal/parallel", "internal/shell", "internal/spool", "internal/procfs", "internal/selfmem", "internal/suggest"}},
 }
 
 // An Edge is one import: From imports To (module-relative paths for the

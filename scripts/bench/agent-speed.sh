@@ -4,15 +4,17 @@
 # fork+exec of the same 3-level sh -c chain; /state at 0, 100 and 1,000
 # tasks; the time for 1,000 sleep tasks to be RUNNING (and kill -9
 # recovery: tasks lost); the PSS of the helper processes per task
-# (smaps_rollup); `exec --detach` latency and throughput with 1 and 8
+# (smaps_rollup); agentd's own CPU while idle with 0, 100 and 1,000
+# running tasks (BenchmarkSteadyCPU); `exec --detach` latency and throughput with 1 and 8
 # concurrent submitters over an 8-node test cluster; idle agentd RSS. The
 # load average is printed before and after.
 #
 # Needs root (cgroups, setsid, namespaces, sshd on port 22 for the test
 # cluster) and the packages of scripts/install-deps.sh. On a shared machine
 # run it under the test lock: flock /work/.testlock scripts/bench/agent-speed.sh
-# MESOSCTL_BENCH_TASKS sets the 1,000 of the 1,000-task row; SKIP_EXEC=1
-# leaves out the exec rows (no test cluster).
+# MESOSCTL_BENCH_TASKS sets the 1,000 of the 1,000-task rows; SKIP_EXEC=1
+# leaves out the exec rows (no test cluster), SKIP_CPU=1 the idle CPU rows
+# (MESOSCTL_BENCH_CPU_SECS, default 30, is each one's measuring time).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "run as root (cgroups, setsid, test cluster)" >&2; exit 1; }
@@ -25,6 +27,7 @@ go test -c -o "$tmp/agentd.test" ./internal/cmd/agentd/
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 (cd internal/cmd/agentd && "$tmp/agentd.test" -test.run '^$' -test.bench '^BenchmarkAgentSpeed$' -test.benchtime 100x) | tee "$tmp/speed.out" >&2
 (cd internal/cmd/agentd && "$tmp/agentd.test" -test.run '^$' -test.bench '^BenchmarkThousandTasks$' -test.benchtime 1x) | tee "$tmp/thousand.out" >&2
+[ -n "${SKIP_CPU:-}" ] || (cd internal/cmd/agentd && "$tmp/agentd.test" -test.run '^$' -test.bench '^BenchmarkSteadyCPU$' -test.benchtime 1x) | tee "$tmp/cpu.out" >&2
 if [ -z "${SKIP_EXEC:-}" ]; then
   (cd internal/cmd/exec && "$tmp/exec.test" -test.run '^$' -test.bench 'BenchmarkExecDetach200/zookeeper' -test.benchtime 1x) | tee "$tmp/exec.out" >&2
 fi
@@ -34,7 +37,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 metric() {
   awk -v re="$2" -v unit="$3" '$1 ~ re { for (i = 2; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$1" 2>/dev/null || true
 }
-s=$tmp/speed.out t=$tmp/thousand.out e=$tmp/exec.out
+s=$tmp/speed.out t=$tmp/thousand.out e=$tmp/exec.out c=$tmp/cpu.out
 n=${MESOSCTL_BENCH_TASKS:-1000}
 row() { printf '| %-44s | %-26s | %-24s | %-22s |\n' "$1" "$2" "$3" "$4"; }
 echo
@@ -54,6 +57,10 @@ row "$n sleep tasks all RUNNING (64 clients)" "$(metric $t ThousandTasks launch-
 row "helpers' PSS per task (100 / $n tasks)" "$(metric $s AgentSpeed helpers-pss-MB/task) / $(metric $t ThousandTasks helpers-pss-MB/task) MB" "" "≤ 6 MB"
 row "agentd RSS: idle / with $n tasks" "$(metric $s AgentSpeed idle-rss-MB) / $(metric $t ThousandTasks agentd-rss-MB) MB" "" "idle ≤ 12 MB"
 row "kill -9 recovery of $n tasks" "$(metric $t ThousandTasks recovery-s) s, $(metric $t ThousandTasks lost) lost" "" "0 lost"
+if [ -z "${SKIP_CPU:-}" ]; then
+  row "agentd CPU idle, 0 / 100 / $n tasks" "$(metric $c SteadyCPU cpu0-ms/s) / $(metric $c SteadyCPU cpu100-ms/s) / $(metric $c SteadyCPU cpuN-ms/s) ms/s" "" ""
+  row "GET /state, $n tasks, agent otherwise idle" "p50 $(metric $c SteadyCPU stateN-p50-ms) ms, p99 $(metric $c SteadyCPU stateN-p99-ms) ms" "" "p50 ≤ 8 ms, p99 ≤ 20 ms"
+fi
 if [ -z "${SKIP_EXEC:-}" ]; then
   for p in 1 8; do
     row "exec --detach, 8 agents, $p submitter(s)" \

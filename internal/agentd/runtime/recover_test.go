@@ -260,3 +260,40 @@ func TestRecoveryFrameworkWithoutInfo(t *testing.T) {
 		t.Fatalf("tasks recovered from a framework that never ran: %+v", tasks)
 	}
 }
+
+// TestRecoveredContainerEnds: the launcher of a recovered container is
+// not this agentd's child, so the poller finds its end (through a pidfd,
+// or /proc): a recovered task whose command ends while agentd runs is
+// finished (its resources released), and one still running is left alone.
+func TestRecoveredContainerEnds(t *testing.T) {
+	e := newEnv(t, "posix/cpu")
+	r := New(e.cfg)
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for id, cmd := range map[string]string{"short": "sleep 8", "long": "sleep 120"} {
+		if _, err := r.Launch(TaskSpec{TaskID: id, Command: cmd, Resources: api.TaskResources{CPUs: 0.1, Mem: 16}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitState(t, r, "short", checkpoint.TaskRunning, 30*time.Second)
+	waitState(t, r, "long", checkpoint.TaskRunning, 30*time.Second)
+	crash(r)
+	r2 := e.start(t)
+	tk, err := r2.Wait("short", 90*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.State != checkpoint.TaskFinished {
+		t.Fatalf("short: state %s (%s), want TASK_FINISHED", tk.State, states(tk))
+	}
+	// Wait returned because the container was finished (not by its
+	// timeout): only the long task's resources (cpus 0.1 + the executor's
+	// 0.1) are still allocated.
+	if cpus := r2.Allocated().Scalar("cpus"); cpus < 0.2-1e-6 || cpus > 0.2+1e-6 {
+		t.Fatalf("allocated cpus %g after the short task ended, want 0.2", cpus)
+	}
+	if tk, _ := r2.Get("long"); tk.State != checkpoint.TaskRunning {
+		t.Fatalf("long: state %s (%s), want TASK_RUNNING", tk.State, states(tk))
+	}
+}

@@ -34,6 +34,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/netports"
 	"github.com/mesosctl/mesosctl/internal/agentd/usage"
 	"github.com/mesosctl/mesosctl/internal/procfs"
+	"golang.org/x/sys/unix"
 )
 
 // Executor overhead added by Mesos to every command executor.
@@ -259,6 +260,16 @@ type container struct {
 	logged                  string // the last problem logged about the container (logged once)
 	nUpdates                int
 	updatesSize             int64 // of task.updates when last read
+	// updates is task.updates held open while the container runs, so
+	// that the poller's check of it is an fstat instead of a lookup of
+	// its 12-component path (nil until it exists, and once finished).
+	updates *os.File
+	// pidfd refers to the launcher of a recovered container (not a child
+	// of this agentd, so its end is polled, not waited for): the poller
+	// asks the kernel about all of them in one poll(2) (nil until opened;
+	// pidfdFailed: it cannot be, and /proc is read instead).
+	pidfd       *os.File
+	pidfdFailed bool
 	// need is what the container is accounted: the task's resources
 	// and its executor's overhead.
 	need      mesos.Resources
@@ -995,6 +1006,51 @@ func (r *Runtime) refreshContainer(cid string) {
 	}
 }
 
+// updatesSizeOf is the size of c's task.updates: an fstat of the file
+// held open (holdUpdates), or, when none is (or it was removed), a stat of
+// its path.
+func (r *Runtime) updatesSizeOf(c *container) (int64, error) {
+	r.mu.Lock()
+	f := c.updates
+	r.mu.Unlock()
+	if f != nil {
+		// (A file closed meanwhile fails here, and is looked up by path.)
+		if fi, err := f.Stat(); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 0 {
+				return fi.Size(), nil
+			}
+		}
+	}
+	fi, err := os.Stat(r.updatesPath(c))
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// holdUpdates opens c's task.updates for updatesSizeOf once it exists,
+// while the container runs; markFinished closes it.
+func (r *Runtime) holdUpdates(c *container) {
+	r.mu.Lock()
+	held := c.updates != nil || c.finished
+	r.mu.Unlock()
+	if held {
+		return
+	}
+	f, err := os.Open(r.updatesPath(c))
+	if err != nil {
+		return // not written yet (or unreadable: readUpdates says why)
+	}
+	r.mu.Lock()
+	if c.updates == nil && !c.finished {
+		c.updates, f = f, nil
+	}
+	r.mu.Unlock()
+	if f != nil {
+		f.Close()
+	}
+}
+
 func (r *Runtime) updatesPath(c *container) string {
 	l := c.info.Launch
 	return r.paths.TaskUpdates(l.FrameworkID, l.ExecutorID, l.ContainerID, l.TaskID)
@@ -1017,11 +1073,10 @@ func (r *Runtime) logOnce(c *container, level slog.Level, msg string) {
 // (a writer that crashed, or one still writing) is left alone: the next
 // append truncates it.
 func (r *Runtime) readUpdates(c *container) {
-	path := r.updatesPath(c)
 	// The log only grows (or loses a torn tail before it grows again): a
 	// size seen before means nothing new. The poller asks about every
 	// container every second; one stat answers it.
-	fi, err := os.Stat(path)
+	size, err := r.updatesSizeOf(c)
 	if err != nil {
 		if !os.IsNotExist(err) {
 			r.logOnce(c, slog.LevelError, err.Error())
@@ -1029,11 +1084,12 @@ func (r *Runtime) readUpdates(c *container) {
 		return
 	}
 	r.mu.Lock()
-	seen := fi.Size() == c.updatesSize
+	seen := size == c.updatesSize
 	r.mu.Unlock()
 	if seen {
 		return
 	}
+	path := r.updatesPath(c)
 	recs, torn, err := checkpoint.ReadLog(path)
 	if err != nil {
 		if !os.IsNotExist(err) {
@@ -1065,7 +1121,7 @@ func (r *Runtime) readUpdates(c *container) {
 		grew = true
 	}
 	c.nUpdates = len(recs)
-	c.updatesSize = fi.Size()
+	c.updatesSize = size
 	if grew {
 		r.broadcastLocked()
 	}
@@ -1084,7 +1140,9 @@ func (r *Runtime) poll() {
 	if checkPorts {
 		r.portsChecked = time.Now()
 	}
+	gone := r.recoveredEnded(live)
 	for _, c := range live {
+		r.holdUpdates(c)
 		r.readUpdates(c)
 		r.checkRegistration(c)
 		if checkPorts {
@@ -1092,12 +1150,94 @@ func (r *Runtime) poll() {
 		}
 		r.deliverKill(c)
 		r.mu.Lock()
-		ended := c.exited || c.recovered && !procfs.Alive(c.pid, c.start)
+		ended := c.exited || gone[c]
 		r.mu.Unlock()
 		if ended {
 			r.finish(c) // again, if an earlier attempt could not checkpoint
 		}
 	}
+}
+
+// recoveredEnded returns which recovered containers of live have ended
+// (their launcher is gone). Each launcher's pidfd is opened once; one
+// poll(2) over all of them then says which may have exited, and only
+// those (and containers without a pidfd) are looked up in /proc.
+func (r *Runtime) recoveredEnded(live []*container) map[*container]bool {
+	var fds []unix.PollFd
+	var polled, check []*container
+	for _, c := range live {
+		r.mu.Lock()
+		recovered, f, failed, pid, start := c.recovered, c.pidfd, c.pidfdFailed, c.pid, c.start
+		r.mu.Unlock()
+		if !recovered {
+			continue
+		}
+		if f == nil && !failed {
+			f = r.openPidfd(c, pid, start)
+		}
+		if f == nil {
+			check = append(check, c)
+			continue
+		}
+		fds = append(fds, unix.PollFd{Fd: int32(f.Fd()), Events: unix.POLLIN})
+		polled = append(polled, c)
+	}
+	if len(fds) > 0 {
+		if _, err := unix.Poll(fds, 0); err != nil {
+			check = append(check, polled...) // ask /proc about every one
+		} else {
+			for i, fd := range fds {
+				if fd.Revents != 0 { // exited (POLLIN), or a closed descriptor
+					check = append(check, polled[i])
+				}
+			}
+		}
+	}
+	gone := map[*container]bool{}
+	for _, c := range check {
+		r.mu.Lock()
+		pid, start := c.pid, c.start
+		r.mu.Unlock()
+		if !procfs.Alive(pid, start) {
+			gone[c] = true
+		}
+	}
+	return gone
+}
+
+// openPidfd opens a pidfd for the launcher of recovered container c
+// (pid, start). The pid is checked to be that launcher after the pidfd is
+// opened, so that a reused pid is never taken for it. It returns nil
+// (and remembers not to try again) when no pidfd can be had; the caller
+// then reads /proc.
+func (r *Runtime) openPidfd(c *container, pid int, start uint64) *os.File {
+	fail := func() *os.File {
+		r.mu.Lock()
+		c.pidfdFailed = true
+		r.mu.Unlock()
+		return nil
+	}
+	if pid <= 0 {
+		return fail()
+	}
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fail()
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	if !procfs.Alive(pid, start) {
+		f.Close()
+		return fail() // ended (or the pid is another process's): /proc says so
+	}
+	r.mu.Lock()
+	if c.pidfd != nil || c.finished {
+		r.mu.Unlock()
+		f.Close()
+		return nil
+	}
+	c.pidfd = f
+	r.mu.Unlock()
+	return f
 }
 
 // checkRegistration destroys the container of an executor that has not
@@ -1263,6 +1403,12 @@ func (r *Runtime) markFinished(c *container) {
 	}
 	c.finished = true
 	c.endedAt = time.Now()
+	for _, f := range []**os.File{&c.updates, &c.pidfd} {
+		if *f != nil {
+			(*f).Close()
+			*f = nil
+		}
+	}
 	r.releaseLocked(c.need)
 	close(c.done)
 	r.pruneLocked(c.task.FrameworkID)

@@ -15,6 +15,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/agentd/flags"
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/selfmem"
 )
 
 // Options are the inputs of `mesosctl agentd`.
@@ -99,7 +100,16 @@ func Run(cmd *cobra.Command, opts *Options) error {
 	if opts.Executable != nil {
 		cfg.Executable = opts.Executable()
 	}
-	cfg.Ready = opts.Ready
+	cfg.Ready = func(addr string) {
+		// Started and recovered: what only the start touched of the
+		// binary leaves agentd's RSS (selfmem).
+		if _, err := selfmem.ReleaseExecutable(); err != nil {
+			logger.Debug("cannot release the executable's start-up pages: " + err.Error())
+		}
+		if opts.Ready != nil {
+			opts.Ready(addr)
+		}
+	}
 	if err := agent.Run(cmd.Context(), cfg); err != nil {
 		logger.Error(err.Error())
 		var re *agent.RecoveryError

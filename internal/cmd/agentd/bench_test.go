@@ -116,22 +116,7 @@ func BenchmarkThousandTasks(b *testing.B) {
 		a := startBinaryAgent(b, "--resources=cpus:1000;mem:1000000;disk:1000")
 		// 1. Launch n tasks concurrently (64 clients).
 		start := time.Now()
-		ids := make(chan int)
-		var wg sync.WaitGroup
-		for w := 0; w < 64; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for id := range ids {
-					launchAndWaitRunning(b, a, fmt.Sprintf("t-%04d", id), "sleep 3600")
-				}
-			}()
-		}
-		for id := 0; id < n; id++ {
-			ids <- id
-		}
-		close(ids)
-		wg.Wait()
+		launchSleepers(b, a, "t-", 0, n)
 		launchAll := time.Since(start)
 		b.ReportMetric(launchAll.Seconds(), "launch-all-s")
 		b.ReportMetric(float64(n)/launchAll.Seconds(), "tasks/s")
@@ -294,4 +279,81 @@ func BenchmarkAgentSpeed(b *testing.B) {
 	b.ReportMetric(ms(percentile(stN, 0.5)), "stateN-p50-ms")
 	b.ReportMetric(ms(percentile(stN, 0.99)), "stateN-p99-ms")
 	b.ReportMetric(helpersPSSPerTask(a), "helpers-pss-MB/task")
+}
+
+// cpuTicks is the user+system CPU time of pid so far, in clock ticks
+// (1/100 s).
+func cpuTicks(b *testing.B, pid int) uint64 {
+	st, err := procfs.ReadStat(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st.UTime + st.STime
+}
+
+// launchSleepers starts tasks prefix+from..to-1 (sleep 3600) with 64
+// concurrent clients and waits until each is RUNNING.
+func launchSleepers(b *testing.B, a *agentProc, prefix string, from, to int) {
+	ids := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < 64; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ids {
+				launchAndWaitRunning(b, a, fmt.Sprintf("%s%04d", prefix, id), "sleep 3600")
+			}
+		}()
+	}
+	for id := from; id < to; id++ {
+		ids <- id
+	}
+	close(ids)
+	wg.Wait()
+}
+
+// BenchmarkSteadyCPU measures agentd's own CPU use while nothing is asked
+// of it (no HTTP requests), with 0, 100 and 1,000 running sleep tasks:
+// user+system time of the agentd process over MESOSCTL_BENCH_CPU_SECS
+// (default 30) seconds, as milliseconds of CPU per second; then /state
+// latency with the 1,000 tasks. MESOSCTL_BENCH_TASKS sets the 1,000;
+// MESOSCTL_BENCH_PERF=FILE records perf call graphs of agentd into FILE
+// while the 1,000 run.
+func BenchmarkSteadyCPU(b *testing.B) {
+	n, secs := 1000, 30
+	if s := os.Getenv("MESOSCTL_BENCH_TASKS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	if s := os.Getenv("MESOSCTL_BENCH_CPU_SECS"); s != "" {
+		secs, _ = strconv.Atoi(s)
+	}
+	for i := 0; i < b.N; i++ {
+		a := startBinaryAgent(b, "--resources=cpus:1000;mem:1000000;disk:1000")
+		pid := a.cmd.Process.Pid
+		launched := 0
+		for _, tasks := range []int{0, min(100, n), n} {
+			launchSleepers(b, a, "idle-", launched, tasks)
+			launched = tasks
+			time.Sleep(3 * time.Second) // settled: launch work and GC done
+			t0, c0 := time.Now(), cpuTicks(b, pid)
+			if out := os.Getenv("MESOSCTL_BENCH_PERF"); out != "" && tasks == n {
+				// perf's call graphs of agentd in the measured window.
+				rec := exec.Command("perf", "record", "-q", "-g", "-p", strconv.Itoa(pid), "-o", out, "--", "sleep", strconv.Itoa(secs))
+				if msg, err := rec.CombinedOutput(); err != nil {
+					b.Fatalf("perf record: %v: %s", err, msg)
+				}
+			} else {
+				time.Sleep(time.Duration(secs) * time.Second)
+			}
+			used := float64(cpuTicks(b, pid)-c0) * 10 // ms
+			name := strconv.Itoa(tasks)
+			if tasks == n {
+				name = "N"
+			}
+			b.ReportMetric(used/time.Since(t0).Seconds(), "cpu"+name+"-ms/s")
+		}
+		lat := stateLatencies(b, a, 100)
+		b.ReportMetric(ms(percentile(lat, 0.5)), "stateN-p50-ms")
+		b.ReportMetric(ms(percentile(lat, 0.99)), "stateN-p99-ms")
+	}
 }
