@@ -33,6 +33,14 @@ func Run(i *launcher.Info) int {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	signal.Ignore(syscall.SIGHUP)
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	// Started before the launch was recorded (ExecutorHandshake): nothing
+	// is recorded or started before the launcher passes agentd's "go" on.
+	if i.ExecutorHandshake {
+		if err := launcher.AwaitLauncher(); err != nil {
+			fmt.Fprintf(os.Stderr, "executor: %v\n", err)
+			return 1
+		}
+	}
 
 	// Without a recorded TASK_STARTING nothing is started: the executor
 	// exits and agentd reports the task failed.

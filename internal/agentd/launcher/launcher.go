@@ -6,7 +6,10 @@
 // included: a launch agentd could not record never runs), forks the
 // executor (or, for a standalone container,
 // the command itself) with the environment agentd built, forwards
-// TERM/INT, waits, and writes the termination record.
+// TERM/INT, waits, and writes the termination record. The command
+// executor is started before the "go" (ExecutorHandshake), so that its
+// start overlaps agentd's checkpoint, and waits in turn for the
+// launcher's "go" before it records or starts anything.
 package launcher
 
 import (
@@ -62,6 +65,12 @@ type Info struct {
 	// Handshake: the launcher reads "go" from file descriptor 3 before it
 	// starts anything, and aborts if agentd closes it without.
 	Handshake bool `json:"handshake,omitempty"`
+	// ExecutorHandshake (with Handshake, for the command executor): the
+	// launcher starts the executor at once, before agentd's "go", and
+	// passes the "go" on through the executor's descriptor 3 (closing it
+	// without when the launch is aborted or killed first); the executor
+	// records and starts nothing before it reads it.
+	ExecutorHandshake bool `json:"executor_handshake,omitempty"`
 }
 
 // DockerExecutorName is the Docker executor's name (Mesos'
@@ -71,6 +80,27 @@ const DockerExecutorName = "mesos-docker-executor"
 // DefaultPath is the PATH a container gets when its environment has none
 // (Mesos' os::host_default_path()).
 const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// HelperEnv is what the environment of agentd's per-task helper processes
+// (the launcher and the command executor) adds: one P for the Go runtime.
+// A helper waits on its child and on signals and never needs more, and a
+// start with GOMAXPROCS=1 touches fewer pages (≈ 85 fewer page faults, ≈ 2
+// ms of a ≈ 25 ms start on a 2-core VM where page faults are dear). No
+// task inherits it: a task's environment is built from ExecutorEnv.
+var HelperEnv = map[string]string{"GOMAXPROCS": "1"}
+
+// WithHelperEnv returns env with HelperEnv added where env does not set
+// the variable itself (--executor_environment_variables may).
+func WithHelperEnv(env map[string]string) map[string]string {
+	out := make(map[string]string, len(env)+len(HelperEnv))
+	for k, v := range HelperEnv {
+		out[k] = v
+	}
+	for k, v := range env {
+		out[k] = v
+	}
+	return out
+}
 
 // HandshakeFD is the descriptor on which a launcher with Handshake waits
 // for agentd's "go".
@@ -205,37 +235,48 @@ func Run(i *Info) int {
 			return 1
 		}
 	}
+	var c *exec.Cmd
+	var executorGo *os.File // the write end of an early executor's handshake
+	var earlyErr error      // reported after the go, as a later failure would be
+	if i.Handshake && i.ExecutorHandshake && !i.Standalone && len(i.DockerExecutor) == 0 {
+		c, executorGo, earlyErr = i.startExecutorEarly(rt)
+	}
 	if i.Handshake {
-		if err := awaitGo(); err != nil {
+		if err := awaitGo(agentdAborted); err != nil {
 			fmt.Fprintf(os.Stderr, "containerizer launch: %v\n", err)
+			abortExecutor(c, executorGo)
 			writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: err.Error()})
 			return 1
 		}
 	}
-	var c *exec.Cmd
-	if i.Standalone {
+	if earlyErr != nil {
+		writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: "Failed to launch: " + earlyErr.Error()})
+		return 1
+	}
+	switch {
+	case executorGo != nil: // started above
+	case i.Standalone:
 		var err error
 		if c, err = i.TaskCmd(); err != nil {
 			fmt.Fprintf(os.Stderr, "containerizer launch: %v\n", err)
 			writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: err.Error()})
 			return 1
 		}
-	} else {
-		if len(i.DockerExecutor) > 0 {
-			// argv[0] picks the binary's mesos-docker-executor personality.
-			c = &exec.Cmd{Path: i.Executable, Args: append([]string{DockerExecutorName}, i.DockerExecutor...)}
-		} else {
-			c = exec.Command(i.Executable, "executor", "--launch_info="+filepath.Join(rt, "launch_info"))
-		}
-		c.Dir = i.Sandbox
-		c.Env = EnvList(i.ExecutorEnv)
+		c.Stdout, c.Stderr = os.Stdout, os.Stderr
+	default:
+		c = i.executorCmd(rt)
 	}
-	c.Stdout, c.Stderr = os.Stdout, os.Stderr
 	if s := pendingKill(sigs); s != 0 {
+		abortExecutor(c, executorGo)
 		writeTermination(i, rt, Termination{Status: int(s), Signal: int(s), Message: "Killed before the command started"})
 		return 128 + int(s)
 	}
-	if err := c.Start(); err != nil {
+	if executorGo != nil {
+		// An executor that is gone already fails the write; its exit
+		// status, waited for below, is the container's.
+		_, _ = executorGo.WriteString(HandshakeGo)
+		executorGo.Close()
+	} else if err := c.Start(); err != nil {
 		writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: "Failed to launch: " + err.Error()})
 		return 1
 	}
@@ -265,6 +306,57 @@ func Run(i *Info) int {
 	return 128 + t.Signal
 }
 
+// executorCmd is the container's executor process: the command executor
+// (`executor --launch_info`), or the Docker executor with its flags, in the
+// sandbox, with the environment agentd built and the launcher's
+// stdout/stderr (the sandbox's).
+func (i *Info) executorCmd(rt string) *exec.Cmd {
+	var c *exec.Cmd
+	if len(i.DockerExecutor) > 0 {
+		// argv[0] picks the binary's mesos-docker-executor personality.
+		c = &exec.Cmd{Path: i.Executable, Args: append([]string{DockerExecutorName}, i.DockerExecutor...)}
+	} else {
+		c = exec.Command(i.Executable, "executor", "--launch_info="+filepath.Join(rt, "launch_info"))
+	}
+	c.Dir = i.Sandbox
+	c.Env = EnvList(i.ExecutorEnv)
+	if len(i.DockerExecutor) == 0 {
+		c.Env = EnvList(WithHelperEnv(i.ExecutorEnv))
+	}
+	c.Stdout, c.Stderr = os.Stdout, os.Stderr
+	return c
+}
+
+// startExecutorEarly starts the command executor before agentd's "go"
+// (ExecutorHandshake), with the read end of a pipe as its HandshakeFD; it
+// returns the write end, on which the launcher passes the "go" on.
+func (i *Info) startExecutorEarly(rt string) (*exec.Cmd, *os.File, error) {
+	c := i.executorCmd(rt)
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	c.ExtraFiles = []*os.File{r} // descriptor 3 = HandshakeFD
+	err = c.Start()
+	r.Close()
+	if err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	return c, w, nil
+}
+
+// abortExecutor stops an executor started before the "go" (if any): the
+// handshake closes without it, and the executor exits without recording
+// or starting anything; abortExecutor waits for that.
+func abortExecutor(c *exec.Cmd, executorGo *os.File) {
+	if executorGo == nil {
+		return
+	}
+	executorGo.Close()
+	_ = c.Wait()
+}
+
 // pendingKill returns the first terminating signal received so far (a
 // SIGHUP is not one: agentd's session went away), or 0.
 func pendingKill(sigs <-chan os.Signal) syscall.Signal {
@@ -280,10 +372,16 @@ func pendingKill(sigs <-chan os.Signal) syscall.Signal {
 	}
 }
 
-// awaitGo blocks until agentd writes HandshakeGo to HandshakeFD, or fails
-// when agentd closes it without (the launch was not recorded: agentd
-// failed to checkpoint it, or died).
-func awaitGo() error {
+// agentdAborted is why a launcher that saw no "go" aborts.
+const agentdAborted = "Container launch aborted: agentd did not record the launch (it failed to checkpoint it, or stopped)"
+
+// launcherAborted is why an executor that saw no "go" aborts.
+const launcherAborted = "launch aborted before the task started: agentd did not record the launch, or the container was killed first"
+
+// awaitGo blocks until HandshakeGo arrives on HandshakeFD, or fails with
+// reason when the other end closes it without (the launch was not
+// recorded, or was killed before it started).
+func awaitGo(reason string) error {
 	f := os.NewFile(HandshakeFD, "handshake")
 	if f == nil {
 		return errors.New("launch aborted: no handshake descriptor")
@@ -291,10 +389,16 @@ func awaitGo() error {
 	defer f.Close()
 	buf := make([]byte, len(HandshakeGo))
 	if _, err := io.ReadFull(f, buf); err != nil || string(buf) != HandshakeGo {
-		return errors.New("Container launch aborted: agentd did not record the launch (it failed to checkpoint it, or stopped)")
+		return errors.New(reason)
 	}
 	return nil
 }
+
+// AwaitLauncher is the executor's side of ExecutorHandshake: it blocks
+// until the launcher passes agentd's "go" on, and fails when the launcher
+// closes the handshake without it (the launch was aborted or killed
+// before it started) or dies.
+func AwaitLauncher() error { return awaitGo(launcherAborted) }
 
 // writeTermination records how the container ended: the raw status and the
 // termination record in the runtime dir. It is the only record of a

@@ -666,6 +666,8 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 	if kind == ContainerizerDocker {
 		info.DockerExecutor = r.dockerExecutorFlags(cid, sandbox)
 	}
+	// The command executor starts while the launch is checkpointed.
+	info.ExecutorHandshake = kind == ContainerizerMesos
 	r.mu.Lock()
 	c.info = taskInfo{Task: c.task, Spec: s, Launch: info}
 	r.mu.Unlock()
@@ -928,7 +930,7 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Accou
 	files = append(files, hsRead, hsWrite)
 	cmd := exec.Command(r.cfg.Executable, "containerizer", "launch", "--launch_info="+filepath.Join(rt, "launch_info"))
 	cmd.Dir = info.Sandbox
-	cmd.Env = launcher.EnvList(nil) // nothing of agentd's environment: PATH only
+	cmd.Env = launcher.EnvList(launcher.HelperEnv) // nothing of agentd's environment: PATH and HelperEnv only
 	cmd.Stdout, cmd.Stderr = files[0], files[1]
 	cmd.ExtraFiles = []*os.File{hsRead} // fd 3 = launcher.HandshakeFD
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
+	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
 	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
@@ -40,6 +41,17 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // launchAndWaitRunning submits one task and long-polls until TASK_RUNNING.
 func launchAndWaitRunning(b *testing.B, a *agentProc, id, cmd string) time.Duration {
+	d, _ := launchStages(b, a, id, cmd)
+	return d
+}
+
+// launchStages is launchAndWaitRunning that also splits the launch by the
+// timestamps the executor gives its updates: API call → TASK_STARTING
+// recorded (agentd's part, both helper process starts, the launch
+// checkpoint), TASK_STARTING → TASK_RUNNING recorded (the task's fork),
+// TASK_RUNNING recorded → seen by the client (agentd's notification and
+// the long poll).
+func launchStages(b *testing.B, a *agentProc, id, cmd string) (time.Duration, [3]time.Duration) {
 	start := time.Now()
 	spec := sh(id, cmd)
 	spec.Resources = api.TaskResources{CPUs: 0.001, Mem: 1}
@@ -48,7 +60,16 @@ func launchAndWaitRunning(b *testing.B, a *agentProc, id, cmd string) time.Durat
 	for {
 		ti := a.task(id, fmt.Sprintf("?after=%d&timeout=30s", after))
 		if ti.State == "TASK_RUNNING" {
-			return time.Since(start)
+			seen := time.Now()
+			var stages [3]time.Duration
+			ts := map[string]time.Time{}
+			for _, u := range ti.Statuses {
+				ts[u.State] = time.Unix(0, int64(u.Timestamp*1e9))
+			}
+			if starting, running := ts["TASK_STARTING"], ts["TASK_RUNNING"]; !starting.IsZero() && !running.IsZero() {
+				stages = [3]time.Duration{starting.Sub(start), running.Sub(starting), seen.Sub(running)}
+			}
+			return seen.Sub(start), stages
 		}
 		if len(ti.Statuses) > 0 && strings.HasPrefix(ti.State, "TASK_") && ti.State != "TASK_STARTING" && ti.State != "TASK_STAGING" {
 			b.Fatalf("task %s ended: %+v", id, ti)
@@ -206,10 +227,26 @@ func shChain(b *testing.B) time.Duration {
 	return time.Since(t0)
 }
 
+// helperStart runs the start of agentd's per-task helper processes alone:
+// `mesosctl executor` with a launch info that does not exist (the binary's
+// whole start, package initialisation included, then an error), in the
+// helpers' environment (launcher.HelperEnv).
+func helperStart(b *testing.B, bin string) time.Duration {
+	cmd := exec.Command(bin, "executor", "--launch_info=/nonexistent/launch_info")
+	cmd.Env = launcher.EnvList(launcher.HelperEnv)
+	t0 := time.Now()
+	if err := cmd.Run(); err == nil {
+		b.Fatal("mesosctl executor ran without its launch info")
+	}
+	return time.Since(t0)
+}
+
 // BenchmarkAgentSpeed measures, in one run against one agentd process:
 // its idle RSS; /state latency at 0 tasks; launch latency (task API call →
 // TASK_RUNNING, one at a time, b.N tasks) against the floor (a bare
-// fork+exec of the 3-level sh -c chain, interleaved); /state latency at
+// fork+exec of the 3-level sh -c chain, interleaved), split into stages
+// (launchStages), and against the start of one helper process
+// (helperStart, interleaved: a launch starts two in series); /state latency at
 // b.N tasks; the PSS of the helper processes per task. Use -benchtime 100x
 // for /state at 100 tasks. scripts/bench/agent-speed.sh prints the table.
 func BenchmarkAgentSpeed(b *testing.B) {
@@ -219,10 +256,20 @@ func BenchmarkAgentSpeed(b *testing.B) {
 	st0 := stateLatencies(b, a, 200)
 	b.ReportMetric(ms(percentile(st0, 0.5)), "state0-p50-ms")
 	b.ReportMetric(ms(percentile(st0, 0.99)), "state0-p99-ms")
-	var lat, floor []time.Duration
+	var lat, floor, helper []time.Duration
+	var stages [3][]time.Duration
 	for i := 0; i < b.N; i++ {
 		floor = append(floor, shChain(b))
-		lat = append(lat, launchAndWaitRunning(b, a, fmt.Sprintf("speed-%d", i), "sleep 3600"))
+		helper = append(helper, helperStart(b, a.bin))
+		d, st := launchStages(b, a, fmt.Sprintf("speed-%d", i), "sleep 3600")
+		lat = append(lat, d)
+		for j := range st {
+			stages[j] = append(stages[j], st[j])
+		}
+	}
+	b.ReportMetric(ms(percentile(helper, 0.5)), "helper-start-p50-ms")
+	for j, name := range []string{"to-starting", "starting-to-running", "running-to-seen"} {
+		b.ReportMetric(ms(percentile(stages[j], 0.5)), name+"-p50-ms")
 	}
 	b.ReportMetric(ms(percentile(lat, 0.5)), "launch-p50-ms")
 	b.ReportMetric(ms(percentile(lat, 0.99)), "launch-p99-ms")

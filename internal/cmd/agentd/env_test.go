@@ -84,16 +84,18 @@ func TestTaskEnvironment(t *testing.T) {
 	if got := fmt.Sprint(taskEnv); got != fmt.Sprint(want) {
 		t.Errorf("task environment:\n got %v\nwant %v", taskEnv, want)
 	}
-	// The executor has the executor part (no task variables); the
-	// launcher only PATH.
+	// The executor has the executor part (no task variables) and
+	// launcher.HelperEnv, which the task above does not inherit; the
+	// launcher only PATH and HelperEnv.
 	for _, k := range []string{"TASK_VAR", "MESOS_ALLOCATION_ROLE", "HOME", "USER", "LOGNAME"} {
 		delete(want, k)
 	}
 	want["FROM_FLAG"] = "f"
+	want["GOMAXPROCS"] = "1"
 	if got := fmt.Sprint(executorEnv); got != fmt.Sprint(want) {
 		t.Errorf("executor environment:\n got %v\nwant %v", executorEnv, want)
 	}
-	if got := keys(launcherEnv); !slices.Equal(got, []string{"PATH"}) {
+	if got := keys(launcherEnv); !slices.Equal(got, []string{"GOMAXPROCS", "PATH"}) {
 		t.Errorf("launcher environment: %v", launcherEnv)
 	}
 	// A standalone container: MESOS_SANDBOX, PATH (default), the user's
