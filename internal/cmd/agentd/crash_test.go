@@ -97,10 +97,41 @@ func mountTmpfs(t *testing.T, dir, size string) {
 		t.Fatalf("mount tmpfs on %s: %v %s", dir, err, out)
 	}
 	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", dir, err, out)
+		// The agent's cleanup has SIGKILLed the containers, but a killed
+		// process holds its working directory in the tmpfs until its exit
+		// completes, which a loaded machine delays: retry for a while.
+		var out []byte
+		var err error
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if out, err = exec.Command("umount", dir).CombinedOutput(); err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				break
+			}
 		}
+		users := processesUsing(dir)
+		_ = exec.Command("umount", "-l", dir).Run() // leave no mount behind
+		t.Errorf("umount %s: %v %s; processes using it 20s after the test: %s", dir, err, out, users)
 	})
+}
+
+// processesUsing lists the processes whose working directory or an open
+// file is under dir, as "pid args".
+func processesUsing(dir string) string {
+	var users []string
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		links, _ := filepath.Glob(p + "/fd/*")
+		for _, l := range append(links, p+"/cwd") {
+			if target, err := os.Readlink(l); err == nil && strings.HasPrefix(target, dir) {
+				cmdline, _ := os.ReadFile(p + "/cmdline")
+				users = append(users, filepath.Base(p)+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+				break
+			}
+		}
+	}
+	return strings.Join(users, "; ")
 }
 
 // fill writes zeros to path until the file system is full.
