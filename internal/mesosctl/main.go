@@ -110,8 +110,9 @@ func SignalContext(parent context.Context) (context.Context, context.CancelFunc)
 // Run is Main with injected streams and context, for tests.
 func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) cmdutil.ExitCode {
 	f := NewFactory(ios)
-	cmd := root.NewCmdRoot(f)
-	cmd.SetArgs(RewriteArgs(args))
+	args = RewriteArgs(args)
+	cmd := root.NewCmdRootFor(f, args)
+	cmd.SetArgs(args)
 	cmd.SetIn(ios.In)
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
