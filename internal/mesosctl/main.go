@@ -22,6 +22,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/cmdutil/launchinfo"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/placement"
 )
 
 // personalities maps the base name the binary may be invoked under to the
@@ -117,6 +118,9 @@ func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) cmdutil.E
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
 	executed, err := cmd.ExecuteContextC(ctx)
+	// ZooKeeper sessions that placement closes in the background end
+	// before the process does.
+	placement.WaitClosed()
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
 		err = cmdutil.UsageError(err)
 	}
