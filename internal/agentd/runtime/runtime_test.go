@@ -21,6 +21,20 @@ import (
 // The test binary doubles as the multi-call binary: the runtime execs it
 // as `<exe> containerizer launch …` and `<exe> executor …`.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 3 && os.Args[1] == "containerizer" && os.Args[2] == "launch" && launcher.IsWarm() {
+		os.Exit(launcher.RunWarm(strings.TrimPrefix(os.Args[3], "--launch_info=")))
+	}
+	if len(os.Args) > 2 && os.Args[1] == "executor" && launcher.IsWarm() {
+		i, sigs, err := executor.AwaitWarm(strings.TrimPrefix(os.Args[2], "--launch_info="))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if os.Getenv("MESOSCTL_TEST_SILENT_EXECUTOR") == "1" {
+			time.Sleep(time.Hour) // as below, for a pre-started executor
+		}
+		os.Exit(executor.RunAfterGo(i, sigs))
+	}
 	if len(os.Args) > 2 && os.Args[1] == "containerizer" && os.Args[2] == "launch" {
 		i, err := launcher.Load(strings.TrimPrefix(os.Args[3], "--launch_info="))
 		if err != nil {
@@ -74,7 +88,7 @@ func newEnv(t *testing.T, iso string) *env {
 	return &env{cfg: Config{WorkDir: filepath.Join(dir, "work"), RuntimeDir: filepath.Join(dir, "run"), AgentID: "agent-S0",
 		Executable: exe, Isolation: NormalizeIsolation(iso), CgroupsHierarchy: "/sys/fs/cgroup",
 		CgroupsRoot: "mesosctl-test-" + NewID()[:8], GracePeriod: 300 * time.Millisecond, Recover: "reconnect",
-		Total: mesos.Scalars(64, 64000, 1000)}}
+		Total: mesos.Scalars(64, 64000, 1000), WarmLaunchers: 2}}
 }
 
 func (e *env) start(t *testing.T) *Runtime {
