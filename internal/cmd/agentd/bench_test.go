@@ -78,9 +78,30 @@ func launchStages(b *testing.B, a *agentProc, id, cmd string) (time.Duration, [3
 	}
 }
 
+// benchAgent starts the benchmarks' agentd: room for every task, and the
+// flags in MESOSCTL_BENCH_AGENTD_FLAGS (space-separated; e.g.
+// --mesosctl_warm_launchers=0 for the cold launch path).
+func benchAgent(b *testing.B) *agentProc {
+	return startBinaryAgent(b, append([]string{"--resources=cpus:1000;mem:1000000;disk:1000"},
+		strings.Fields(os.Getenv("MESOSCTL_BENCH_AGENTD_FLAGS"))...)...)
+}
+
+// idlePairsPSSMB is the PSS of the agent's idle pre-started launchers and
+// their executors (--mesosctl_warm_launchers), all together, in MB.
+func idlePairsPSSMB(a *agentProc) float64 {
+	kb := 0
+	for _, pid := range a.idlePairs() {
+		kb += pssKB(pid)
+		for _, child := range procfs.Children(pid) {
+			kb += pssKB(child)
+		}
+	}
+	return float64(kb) / 1024
+}
+
 // BenchmarkTaskLaunchLatency: API call → TASK_RUNNING, one task at a time.
 func BenchmarkTaskLaunchLatency(b *testing.B) {
-	a := startBinaryAgent(b, "--resources=cpus:1000;mem:1000000;disk:1000")
+	a := benchAgent(b)
 	var lat []time.Duration
 	for i := 0; i < b.N; i++ {
 		lat = append(lat, launchAndWaitRunning(b, a, fmt.Sprintf("lat-%d", i), "sleep 600"))
@@ -113,7 +134,7 @@ func BenchmarkThousandTasks(b *testing.B) {
 		n, _ = strconv.Atoi(s)
 	}
 	for i := 0; i < b.N; i++ {
-		a := startBinaryAgent(b, "--resources=cpus:1000;mem:1000000;disk:1000")
+		a := benchAgent(b)
 		// 1. Launch n tasks concurrently (64 clients).
 		start := time.Now()
 		launchSleepers(b, a, "t-", 0, n)
@@ -250,9 +271,10 @@ func helperStart(b *testing.B, bin string) time.Duration {
 // b.N tasks; the PSS of the helper processes per task. Use -benchtime 100x
 // for /state at 100 tasks. scripts/bench/agent-speed.sh prints the table.
 func BenchmarkAgentSpeed(b *testing.B) {
-	a := startBinaryAgent(b, "--resources=cpus:1000;mem:1000000;disk:1000")
+	a := benchAgent(b)
 	time.Sleep(2 * time.Second) // settled: the first poller rounds done
 	b.ReportMetric(rssMB(a.cmd.Process.Pid), "idle-rss-MB")
+	b.ReportMetric(idlePairsPSSMB(a), "idle-pairs-pss-MB")
 	st0 := stateLatencies(b, a, 200)
 	b.ReportMetric(ms(percentile(st0, 0.5)), "state0-p50-ms")
 	b.ReportMetric(ms(percentile(st0, 0.99)), "state0-p99-ms")
@@ -328,7 +350,7 @@ func BenchmarkSteadyCPU(b *testing.B) {
 		secs, _ = strconv.Atoi(s)
 	}
 	for i := 0; i < b.N; i++ {
-		a := startBinaryAgent(b, "--resources=cpus:1000;mem:1000000;disk:1000")
+		a := benchAgent(b)
 		pid := a.cmd.Process.Pid
 		launched := 0
 		for _, tasks := range []int{0, min(100, n), n} {
