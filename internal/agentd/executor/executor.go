@@ -58,6 +58,7 @@ func RunWarm(arg string) int {
 func AwaitWarm(arg string) (*launcher.Info, chan os.Signal, error) {
 	sigs := listen()
 	infoPath := launcher.WarmInfoPath(arg)
+	launcher.Prewarm(arg)
 	if err := launcher.AwaitLauncher(); err != nil {
 		return nil, nil, err
 	}

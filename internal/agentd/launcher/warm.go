@@ -1,8 +1,10 @@
 package launcher
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"unsafe"
+
+	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 )
 
 // Warm ("pre-started") helpers.
@@ -110,6 +114,31 @@ func (i *Info) Settle(env []string) error {
 	return nil
 }
 
+// prewarmInfo is a launch info of the usual shape, for Prewarm.
+const prewarmInfo = `{"container_id":"c","agent_id":"a","framework_id":"f","executor_id":"e","task_id":"t",` +
+	`"shell":true,"command":"true","env":{"K":"v"},"sandbox":"/","work_dir":"/","runtime_dir":"/",` +
+	`"cgroup":{"v2":false,"dirs":{"cpu":"/"}},"grace_period":1,"executable":"/","executor_env":{"K":"v"},` +
+	`"handshake":true,"executor_handshake":true}`
+
+// Prewarm does, while a warm helper waits, what its launch will do first
+// with nothing to do with the launch itself: decoding a launch info and
+// encoding a status update (the JSON codecs of these types, and the pages
+// of their code and tables, which a page fault each brings in), and
+// looking up its own user, opening a socket to agentd's (arg is the
+// helper's --launch_info, under agentd's runtime directory). A launch then
+// finds them ready.
+func Prewarm(arg string) {
+	rtDir := filepath.Dir(filepath.Dir(filepath.Dir(arg))) // <runtime_dir>/containers/<cid>/launch_warm
+	if c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: filepath.Join(rtDir, "agent.sock"), Net: "unixgram"}); err == nil {
+		c.Close() // nothing sent
+	}
+	var i Info
+	_ = json.Unmarshal([]byte(prewarmInfo), &i)
+	_, _ = checkpoint.Record(checkpoint.UpdateRecord{Type: "UPDATE", Status: checkpoint.Status{State: checkpoint.TaskStarting,
+		ContainerStatus: &checkpoint.ContainerStatus{ContainerID: checkpoint.ContainerID{Value: "c"}, ExecutorPID: 1}}})
+	_, _ = CurrentAccount()
+}
+
 // WarmInfoPath is the launch info of a warm helper whose --launch_info is
 // arg (WarmInfoArg).
 func WarmInfoPath(arg string) string {
@@ -159,6 +188,7 @@ func RunWarm(arg string) int {
 	wait := func() { <-exited }
 	gone := make(chan error, 1)
 	go func() { gone <- awaitGo(agentdAborted) }()
+	Prewarm(arg)
 	select {
 	case <-exited:
 		// The executor died while the pair waited: agentd sees the

@@ -276,7 +276,11 @@ type container struct {
 	pidfdFailed bool
 	// need is what the container is accounted: the task's resources
 	// and its executor's overhead.
-	need      mesos.Resources
+	need mesos.Resources
+	// refill: the launch took a pre-started pair, whose replacement is
+	// started once the task runs (or ends), not while the launch needs
+	// the CPU (warm.go).
+	refill    bool
 	frameName string
 	user      string
 	seq       uint64
@@ -628,11 +632,15 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	if r.containerizerFor(s) == ContainerizerMesos {
 		if pair = r.takeWarm(); pair != nil {
 			cid = pair.cid
+			r.mu.Lock()
+			c.refill = true
+			r.mu.Unlock()
 		}
 	}
 	if err := r.start(c, s, cid, pair); err != nil {
 		r.counters.Inc(metrics.ContainerLaunchErrors)
 		r.mu.Lock()
+		r.refillLocked(c)
 		delete(r.containers, s.TaskID)
 		r.releaseLocked(need)
 		r.mu.Unlock()
@@ -922,7 +930,9 @@ func (r *Runtime) stopPressure(g *cgroups.Group) {
 // together while the launcher starts, and only when that succeeds is the
 // launcher told to go; otherwise it aborts without starting anything,
 // spawn waits for it to exit and returns the error. done runs when a
-// launcher that went ahead exits.
+// launcher that went ahead exits. With pair (a pre-started launcher, of
+// info's container ID: warm.go) nothing is started: the same checkpoints
+// name the pair's launcher, and its "go" lets it go.
 func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Account, b *atomicfile.Batch, pair *warmPair, commit func(*atomicfile.Batch, int) error, done func()) error {
 	if pair != nil {
 		// A pre-started pair: the same checkpoints, then its "go".
@@ -1187,6 +1197,9 @@ func (r *Runtime) readUpdates(c *container) {
 		c.task.Statuses = append(c.task.Statuses, u.Status)
 		c.task.State = u.Status.State
 		grew = true
+		if c.task.State != checkpoint.TaskStaging && c.task.State != checkpoint.TaskStarting {
+			r.refillLocked(c)
+		}
 	}
 	c.nUpdates = len(recs)
 	c.updatesSize = size
@@ -1471,6 +1484,7 @@ func (r *Runtime) markFinished(c *container) {
 	}
 	c.finished = true
 	c.endedAt = time.Now()
+	r.refillLocked(c)
 	for _, f := range []**os.File{&c.updates, &c.pidfd} {
 		if *f != nil {
 			(*f).Close()

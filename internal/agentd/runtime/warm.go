@@ -22,8 +22,10 @@ import (
 // will have, waiting on its handshake descriptor, whose write end only
 // agentd holds (close-on-exec: no other child inherits it). A launch
 // takes one, checkpoints as a cold launch does (the pid file records the
-// pair's launcher) and then writes the "go"; a new pair is started in the
-// background. A pair never taken exits when agentd closes the descriptor,
+// pair's launcher) and then writes the "go". A new pair is started in the
+// background once that launch's task runs (or ended, or the launch failed):
+// on a small machine a start competes for the CPU with the launch it would
+// otherwise overlap. A pair never taken exits when agentd closes the descriptor,
 // stops, or dies: it holds nothing of a container.
 
 // warmPair is one pre-started launcher (and, below it, its executor).
@@ -57,10 +59,13 @@ type warmPool struct {
 	want int
 	kick chan struct{}
 
-	mu     sync.Mutex
-	idle   []*warmPair
-	closed bool
-	failed bool // the last start failed (logged once until one succeeds)
+	mu   sync.Mutex
+	idle []*warmPair
+	// pending counts the pairs taken by launches whose tasks do not run
+	// yet: their replacements wait (refillLocked).
+	pending int
+	closed  bool
+	failed  bool // the last start failed (logged once until one succeeds)
 }
 
 // startWarmPair starts one pair: `containerizer launch
@@ -95,26 +100,46 @@ func (r *Runtime) startWarmPair() (*warmPair, error) {
 	return p, nil
 }
 
-// takeWarm returns an idle pair for a launch (nil: none, launch cold) and
-// has the pool replenished in the background. Pairs that died while
-// idle are dropped.
+// takeWarm returns an idle pair for a launch (nil: none, launch cold).
+// Pairs that died while idle are dropped (and replaced at once). The pair
+// taken is replaced once its launch is through (refillLocked).
 func (r *Runtime) takeWarm() *warmPair {
 	w := r.warm
 	if w == nil {
 		return nil
 	}
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	var p *warmPair
+	dropped := false
 	for len(w.idle) > 0 && p == nil {
 		p, w.idle = w.idle[0], w.idle[1:]
 		if p.dead() {
 			p.gate.Close()
-			p = nil
+			p, dropped = nil, true
 		}
 	}
-	w.mu.Unlock()
-	w.wake()
+	if p != nil {
+		w.pending++
+	}
+	if dropped || p == nil {
+		w.wake()
+	}
 	return p
+}
+
+// refillLocked lets the pool replace the pair c's launch took, if it took
+// one and has not yet (its task runs or ended, or the launch failed). Call
+// with r.mu held.
+func (r *Runtime) refillLocked(c *container) {
+	if !c.refill || r.warm == nil {
+		return
+	}
+	c.refill = false
+	r.warm.mu.Lock()
+	r.warm.pending--
+	r.warm.mu.Unlock()
+	r.warm.wake()
 }
 
 func (w *warmPool) wake() {
@@ -155,7 +180,7 @@ func (r *Runtime) keepWarm() {
 			live = append(live, p)
 		}
 		w.idle = live
-		need := w.want - len(w.idle)
+		need := w.want - len(w.idle) - w.pending
 		if w.closed {
 			need = 0
 		}

@@ -301,6 +301,7 @@ func BenchmarkAgentSpeed(b *testing.B) {
 	b.ReportMetric(ms(percentile(stN, 0.5)), "stateN-p50-ms")
 	b.ReportMetric(ms(percentile(stN, 0.99)), "stateN-p99-ms")
 	b.ReportMetric(helpersPSSPerTask(a), "helpers-pss-MB/task")
+	b.ReportMetric(idlePairsPSSMB(a), "idle-pairs-pss-end-MB")
 }
 
 // cpuTicks is the user+system CPU time of pid so far, in clock ticks
