@@ -9,7 +9,9 @@
 // TERM/INT, waits, and writes the termination record. The command
 // executor is started before the "go" (ExecutorHandshake), so that its
 // start overlaps agentd's checkpoint, and waits in turn for the
-// launcher's "go" before it records or starts anything.
+// launcher's "go" before it records or starts anything. A warm launcher
+// (warm.go) is started by agentd before its container exists, with its
+// executor, and learns its launch only with the "go".
 package launcher
 
 import (
