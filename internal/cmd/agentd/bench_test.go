@@ -99,6 +99,45 @@ func idlePairsPSSMB(a *agentProc) float64 {
 	return float64(kb) / 1024
 }
 
+// settleIdlePairs waits (at most 2 s) until the agent's pre-started pairs
+// are all started and idle — their CPU time unchanged over 50 ms — so that
+// the replacement of the pair the last launch took does not run during the
+// next measurements (as launches spaced in time find it). Without
+// pre-started pairs it returns at once.
+func settleIdlePairs(a *agentProc) {
+	want, _ := strconv.Atoi(flagValue(a.args, "--mesosctl_warm_launchers=", "2"))
+	ticks := func() (n uint64, procs int) {
+		for _, pid := range a.idlePairs() {
+			for _, p := range append([]int{pid}, procfs.Children(pid)...) {
+				if st, err := procfs.ReadStat(p); err == nil {
+					n += st.UTime + st.STime
+					procs++
+				}
+			}
+		}
+		return n, procs
+	}
+	last, _ := ticks()
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		n, procs := ticks()
+		if n == last && procs == 2*want {
+			return
+		}
+		last = n
+	}
+}
+
+// flagValue is the value of the last of args with prefix, or def.
+func flagValue(args []string, prefix, def string) string {
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, prefix); ok {
+			def = v
+		}
+	}
+	return def
+}
+
 // BenchmarkTaskLaunchLatency: API call → TASK_RUNNING, one task at a time.
 func BenchmarkTaskLaunchLatency(b *testing.B) {
 	a := benchAgent(b)
@@ -281,6 +320,7 @@ func BenchmarkAgentSpeed(b *testing.B) {
 	var lat, floor, helper []time.Duration
 	var stages [3][]time.Duration
 	for i := 0; i < b.N; i++ {
+		settleIdlePairs(a)
 		floor = append(floor, shChain(b))
 		helper = append(helper, helperStart(b, a.bin))
 		d, st := launchStages(b, a, fmt.Sprintf("speed-%d", i), "sleep 3600")
