@@ -18,7 +18,7 @@ import (
 // A launch of a command task waits, on the cold path, for two starts of
 // the multi-call binary in series (the launcher, then the executor it
 // forks), ≈ 50 ms of CPU on a small VM. agentd keeps WarmLaunchers pairs
-// started ahead instead (launcher.RunWarm): each with the container ID it
+// (from its first launch of a command task on) started ahead instead (launcher.RunWarm): each with the container ID it
 // will have, waiting on its handshake descriptor, whose write end only
 // agentd holds (close-on-exec: no other child inherits it). A launch
 // takes one, checkpoints as a cold launch does (the pid file records the
@@ -61,6 +61,9 @@ type warmPool struct {
 
 	mu   sync.Mutex
 	idle []*warmPair
+	// active: a command task was launched; until then no pair is started
+	// (an agent that runs no command task keeps none).
+	active bool
 	// pending counts the pairs taken by launches whose tasks do not run
 	// yet: their replacements wait (refillLocked).
 	pending int
@@ -110,6 +113,10 @@ func (r *Runtime) takeWarm() *warmPair {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if !w.active {
+		w.active = true
+		w.wake()
+	}
 	var p *warmPair
 	dropped := false
 	for len(w.idle) > 0 && p == nil {
@@ -181,7 +188,7 @@ func (r *Runtime) keepWarm() {
 		}
 		w.idle = live
 		need := w.want - len(w.idle) - w.pending
-		if w.closed {
+		if w.closed || !w.active {
 			need = 0
 		}
 		w.mu.Unlock()

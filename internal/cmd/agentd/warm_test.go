@@ -16,7 +16,8 @@ import (
 )
 
 // Pre-started ("warm") launcher+executor pairs, --mesosctl_warm_launchers
-// (2 by default). An idle pair's --launch_info ends in launch_warm.
+// (2 by default), from the first launch of a command task on. An idle
+// pair's --launch_info ends in launch_warm.
 
 // idlePairs maps the container IDs of the agent's idle pairs to their
 // launchers' pids.
@@ -51,6 +52,19 @@ func (a *agentProc) waitIdlePairs(n int) map[string]int {
 			a.t.Fatalf("want %d idle pre-started launchers, have %v", n, pairs)
 		}
 	}
+}
+
+// warmUp launches a first command task (cold: pairs are started from the
+// first launch on), waits for it to finish, and then for n idle pairs.
+func (a *agentProc) warmUp(n int) map[string]int {
+	a.t.Helper()
+	if len(a.idlePairs()) != 0 {
+		a.t.Errorf("idle pairs before the first launch: %v", a.idlePairs())
+	}
+	id := "first-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	a.launch(sh(id, "true"))
+	a.waitState(id, 20*time.Second, "TASK_FINISHED")
+	return a.waitIdlePairs(n)
 }
 
 // environ reads a process's whole environment.
@@ -89,7 +103,7 @@ func waitChain(t *testing.T, launcher int) (executor, sh int) {
 // cgroups and task environment of a cold launch; the pool is filled again.
 func TestWarmLaunch(t *testing.T) {
 	a := startBinaryAgent(t, "--isolation=cgroups/cpu,cgroups/mem")
-	idle := a.waitIdlePairs(2)
+	idle := a.warmUp(2)
 	ti := a.launch(api.TaskSpec{TaskID: "warm", Name: "warm", Command: "echo out; echo err >&2; sleep 300; true",
 		Env: map[string]string{"TASK_VAR": "1"}, Resources: api.TaskResources{CPUs: 0.1, Mem: 32}})
 	a.waitState("warm", 20*time.Second, "TASK_RUNNING")
@@ -189,7 +203,7 @@ func TestWarmLaunch(t *testing.T) {
 // its own.
 func TestWarmPairsDieWithAgentd(t *testing.T) {
 	a := startBinaryAgent(t)
-	idle := a.waitIdlePairs(2)
+	idle := a.warmUp(2)
 	var pids []int
 	for _, pid := range idle {
 		pids = append(pids, pid)
@@ -218,7 +232,7 @@ func TestWarmPairsDieWithAgentd(t *testing.T) {
 		}
 	}
 	a.restart()
-	for cid := range a.waitIdlePairs(2) {
+	for cid := range a.warmUp(2) {
 		if _, ok := idle[cid]; ok {
 			t.Errorf("the restarted agent has the old pair %s", cid)
 		}
@@ -237,7 +251,7 @@ func TestWarmLaunchAborted(t *testing.T) {
 	work := filepath.Join(dir, "work")
 	mountTmpfs(t, work, "4m")
 	a := startBinaryAgent(t, "--work_dir="+work)
-	idle := a.waitIdlePairs(2)
+	idle := a.warmUp(2)
 	fill(t, filepath.Join(work, "filler"))
 	code, body := a.do("POST", api.TaskPath, sh("refused", "touch "+filepath.Join(dir, "ran")))
 	if code != http.StatusInsufficientStorage {
