@@ -357,6 +357,61 @@ func TestCgroupsV2BornInCgroup(t *testing.T) {
 	}
 }
 
+// TestCgroupsV2WarmMigrated: a pre-started pair (started outside any
+// container) is moved into the container's v2 cgroup, launcher and
+// executor, before the task is forked: the task is born inside it.
+func TestCgroupsV2WarmMigrated(t *testing.T) {
+	const v2 = "/sys/fs/cgroup/unified"
+	before, _ := os.ReadFile(filepath.Join(v2, "cgroup.subtree_control"))
+	t.Cleanup(func() {
+		if !strings.Contains(string(before), "hugetlb") {
+			os.WriteFile(filepath.Join(v2, "cgroup.subtree_control"), []byte("-hugetlb"), 0o644)
+		}
+	})
+	e := newEnv(t, "posix/cpu")
+	e.cfg.CgroupsHierarchy = v2
+	r := e.start(t)
+	r.mu.Lock()
+	r.ctrls, r.prepared = []string{"hugetlb"}, true
+	r.mu.Unlock()
+	// Pairs are started from the first launch on.
+	if _, err := r.Launch(TaskSpec{TaskID: "first", Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, "first", checkpoint.TaskFinished, 30*time.Second)
+	var idle map[int]bool
+	for deadline := time.Now().Add(30 * time.Second); len(idle) < 2; time.Sleep(20 * time.Millisecond) {
+		if idle = r.warmPIDs(); time.Now().After(deadline) {
+			t.Fatalf("idle pairs %v", idle)
+		}
+	}
+	if _, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, "v2", checkpoint.TaskRunning, 30*time.Second)
+	cid, pid, g, _ := r.containerOf("v2")
+	if !idle[pid] {
+		t.Fatalf("launcher %d is none of the idle pairs %v", pid, idle)
+	}
+	procs := append([]int{pid}, procfs.Children(pid)...)
+	if len(procs) != 2 {
+		t.Fatalf("launcher %d's children: %v", pid, procs[1:])
+	}
+	for _, p := range procs {
+		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", p)); !strings.Contains(string(b), "0::/"+e.cfg.CgroupsRoot+"/"+cid+"\n") {
+			t.Errorf("pid %d not in the v2 cgroup: %s", p, b)
+		}
+	}
+	if n := len(g.Procs()); n < 3 { // launcher, executor, sh/sleep
+		t.Errorf("%d processes in the v2 cgroup", n)
+	}
+	r.Kill("v2")
+	r.Wait("v2", 10*time.Second)
+	if g.Exists() {
+		t.Fatal("v2 cgroup left behind")
+	}
+}
+
 func TestOOMKilled(t *testing.T) {
 	e := newEnv(t, "cgroups/mem")
 	r := e.start(t)
