@@ -277,7 +277,8 @@ type container struct {
 	// need is what the container is accounted: the task's resources
 	// and its executor's overhead.
 	need mesos.Resources
-	// refill: the launch took a pre-started pair, whose replacement is
+	// refill: the launch took a pre-started pair (or was the first of a
+	// command task, which starts the pool), whose replacement is
 	// started once the task runs (or ends), not while the launch needs
 	// the CPU (warm.go).
 	refill    bool
@@ -630,12 +631,13 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	// when one is idle.
 	var pair *warmPair
 	if r.containerizerFor(s) == ContainerizerMesos {
-		if pair = r.takeWarm(); pair != nil {
+		var owe bool
+		if pair, owe = r.takeWarm(); pair != nil {
 			cid = pair.cid
-			r.mu.Lock()
-			c.refill = true
-			r.mu.Unlock()
 		}
+		r.mu.Lock()
+		c.refill = owe
+		r.mu.Unlock()
 	}
 	if err := r.start(c, s, cid, pair); err != nil {
 		r.counters.Inc(metrics.ContainerLaunchErrors)

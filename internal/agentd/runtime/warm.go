@@ -58,6 +58,9 @@ func (p *warmPair) dead() bool {
 type warmPool struct {
 	want int
 	kick chan struct{}
+	// starting is held while a pair is started and until it is idle, so
+	// that warmPIDs knows every pair agentd has as a child.
+	starting sync.Mutex
 
 	mu   sync.Mutex
 	idle []*warmPair
@@ -104,20 +107,22 @@ func (r *Runtime) startWarmPair() (*warmPair, error) {
 }
 
 // takeWarm returns an idle pair for a launch (nil: none, launch cold).
-// Pairs that died while idle are dropped (and replaced at once). The pair
-// taken is replaced once its launch is through (refillLocked).
-func (r *Runtime) takeWarm() *warmPair {
+// Pairs that died while idle are dropped (and replaced at once). owe says
+// that the launch is to let the pool start a pair once its task runs
+// (refillLocked): the replacement of the pair it took, or, for the first
+// launch of a command task, the pool's first pairs.
+func (r *Runtime) takeWarm() (p *warmPair, owe bool) {
 	w := r.warm
 	if w == nil {
-		return nil
+		return nil, false
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.active {
 		w.active = true
-		w.wake()
+		w.pending++
+		return nil, true
 	}
-	var p *warmPair
 	dropped := false
 	for len(w.idle) > 0 && p == nil {
 		p, w.idle = w.idle[0], w.idle[1:]
@@ -132,7 +137,7 @@ func (r *Runtime) takeWarm() *warmPair {
 	if dropped || p == nil {
 		w.wake()
 	}
-	return p
+	return p, p != nil
 }
 
 // refillLocked lets the pool replace the pair c's launch took, if it took
@@ -162,6 +167,8 @@ func (r *Runtime) warmPIDs() map[int]bool {
 	if r.warm == nil {
 		return out
 	}
+	r.warm.starting.Lock()
+	defer r.warm.starting.Unlock()
 	r.warm.mu.Lock()
 	defer r.warm.mu.Unlock()
 	for _, p := range r.warm.idle {
@@ -193,6 +200,7 @@ func (r *Runtime) keepWarm() {
 		}
 		w.mu.Unlock()
 		for ; need > 0; need-- {
+			w.starting.Lock()
 			p, err := r.startWarmPair()
 			w.mu.Lock()
 			if err != nil {
@@ -201,16 +209,19 @@ func (r *Runtime) keepWarm() {
 				}
 				w.failed = true
 				w.mu.Unlock()
+				w.starting.Unlock()
 				break
 			}
 			w.failed = false
 			if w.closed {
 				w.mu.Unlock()
+				w.starting.Unlock()
 				p.abort()
 				return
 			}
 			w.idle = append(w.idle, p)
 			w.mu.Unlock()
+			w.starting.Unlock()
 		}
 		select {
 		case <-r.stop:
