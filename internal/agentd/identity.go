@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/atomicfile"
@@ -34,7 +35,7 @@ type Identity struct {
 	New bool // no usable checkpoint: a fresh agent ID
 }
 
-var agentIDRE = regexp.MustCompile(`^(.+)-S([0-9]+)$`)
+var agentIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+)-S([0-9]+)$`) })
 
 func newUUID() string {
 	var b [16]byte
@@ -51,7 +52,7 @@ func nextAgentID(slavesDir string) string {
 	entries, _ := os.ReadDir(slavesDir)
 	prefix, max := "", -1
 	for _, e := range entries {
-		m := agentIDRE.FindStringSubmatch(e.Name())
+		m := agentIDRE().FindStringSubmatch(e.Name())
 		if m == nil || !e.IsDir() {
 			continue
 		}

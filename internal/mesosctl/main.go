@@ -22,6 +22,7 @@ import (
 	"github.com/mesosctl/mesosctl/internal/cmdutil"
 	"github.com/mesosctl/mesosctl/internal/cmdutil/launchinfo"
 	"github.com/mesosctl/mesosctl/internal/iostreams"
+	"github.com/mesosctl/mesosctl/internal/placement"
 )
 
 // personalities maps the base name the binary may be invoked under to the
@@ -110,12 +111,16 @@ func SignalContext(parent context.Context) (context.Context, context.CancelFunc)
 // Run is Main with injected streams and context, for tests.
 func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) cmdutil.ExitCode {
 	f := NewFactory(ios)
-	cmd := root.NewCmdRoot(f)
-	cmd.SetArgs(RewriteArgs(args))
+	args = RewriteArgs(args)
+	cmd := root.NewCmdRootFor(f, args)
+	cmd.SetArgs(args)
 	cmd.SetIn(ios.In)
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
 	executed, err := cmd.ExecuteContextC(ctx)
+	// ZooKeeper sessions that placement closes in the background end
+	// before the process does.
+	placement.WaitClosed()
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
 		err = cmdutil.UsageError(err)
 	}

@@ -7,7 +7,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	gozk "github.com/go-zookeeper/zk"
 
 	"github.com/mesosctl/mesosctl/internal/agentclient"
 	"github.com/mesosctl/mesosctl/internal/inventory"
@@ -80,7 +83,7 @@ func fromZooKeeper(ctx context.Context, url string, timeout time.Duration) ([]Ca
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to ZooKeeper %s: %v", strings.Join(u.Servers, ","), err)
 	}
-	defer conn.Close()
+	defer closeLater(conn)
 	type result struct {
 		e   []zk.AgentEntry
 		err error
@@ -146,6 +149,26 @@ func fromMaster(ctx context.Context, master string, timeout time.Duration) ([]Ca
 	sortByName(out)
 	return out, nil
 }
+
+// closing counts the ZooKeeper sessions being closed in the background.
+var closing sync.WaitGroup
+
+// closeLater closes a ZooKeeper session in the background: closing is a
+// round trip (a transaction on the server, ≈ 2 ms of an exec's critical
+// path) that nothing needs to wait for but the process's exit. WaitClosed
+// waits for it.
+func closeLater(conn *gozk.Conn) {
+	closing.Add(1)
+	go func() {
+		defer closing.Done()
+		conn.Close() // bounded: go-zookeeper gives the server one second
+	}()
+}
+
+// WaitClosed waits until the ZooKeeper sessions Candidates opened are
+// closed, so that a process that exits afterwards leaves none open on the
+// server until its timeout. Commands that call Candidates defer it.
+func WaitClosed() { closing.Wait() }
 
 func sortByName(c []Candidate) {
 	sort.SliceStable(c, func(i, j int) bool { return c[i].Name < c[j].Name })

@@ -21,7 +21,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/mesosctl/mesosctl/internal/iostreams"
 	"github.com/mesosctl/mesosctl/internal/suggest"

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/mesosctl/mesosctl/internal/config"
 	"github.com/mesosctl/mesosctl/internal/zkserver"

@@ -5,7 +5,8 @@
 # tasks; the time for 1,000 sleep tasks to be RUNNING (and kill -9
 # recovery: tasks lost); the PSS of the helper processes per task
 # (smaps_rollup); agentd's own CPU while idle with 0, 100 and 1,000
-# running tasks (BenchmarkSteadyCPU); `exec --detach` latency and throughput with 1 and 8
+# running tasks (BenchmarkSteadyCPU); one start of the binary per
+# personality against an empty Go program (BenchmarkStart); `exec --detach` latency and throughput with 1 and 8
 # concurrent submitters over an 8-node test cluster; idle agentd RSS. The
 # load average is printed before and after.
 #
@@ -24,9 +25,11 @@ export PATH="$PATH:/usr/local/go/bin"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$tmp/agentd.test" ./internal/cmd/agentd/
+go test -c -o "$tmp/mesosctl.test" ./internal/mesosctl/
 [ -n "${SKIP_EXEC:-}" ] || go test -c -o "$tmp/exec.test" ./internal/cmd/exec/
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+(cd internal/mesosctl && MESOSCTL_BENCH_STARTS=${MESOSCTL_BENCH_STARTS:-100} "$tmp/mesosctl.test" -test.run '^$' -test.bench '^BenchmarkStart$' -test.benchtime 1x) | tee "$tmp/start.out" >&2
 (cd internal/cmd/agentd && "$tmp/agentd.test" -test.run '^$' -test.bench '^BenchmarkAgentSpeed$' -test.benchtime 100x) | tee "$tmp/speed.out" >&2
 (cd internal/cmd/agentd && "$tmp/agentd.test" -test.run '^$' -test.bench '^BenchmarkThousandTasks$' -test.benchtime 1x) | tee "$tmp/thousand.out" >&2
 [ -n "${SKIP_CPU:-}" ] || (cd internal/cmd/agentd && "$tmp/agentd.test" -test.run '^$' -test.bench '^BenchmarkSteadyCPU$' -test.benchtime 1x) | tee "$tmp/cpu.out" >&2
@@ -39,7 +42,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 metric() {
   awk -v re="$2" -v unit="$3" '$1 ~ re { for (i = 2; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$1" 2>/dev/null || true
 }
-s=$tmp/speed.out t=$tmp/thousand.out e=$tmp/exec.out c=$tmp/cpu.out
+s=$tmp/speed.out t=$tmp/thousand.out e=$tmp/exec.out c=$tmp/cpu.out b=$tmp/start.out
 n=${MESOSCTL_BENCH_TASKS:-1000}
 row() { printf '| %-44s | %-26s | %-24s | %-22s |\n' "$1" "$2" "$3" "$4"; }
 echo
@@ -47,6 +50,9 @@ echo "agentd speed (machine: $(nproc) cores; load average before: $load_before, 
 echo
 row "measure" "agentd" "floor (same run)" "goal"
 row "---" "---" "---" "---"
+row "one start of the binary: exec / launch / executor / agentd" \
+    "$(metric $b Start exec-cpu-ms) / $(metric $b Start launch-cpu-ms) / $(metric $b Start executor-cpu-ms) / $(metric $b Start agentd-cpu-ms) ms CPU" \
+    "empty Go program $(metric $b Start empty-cpu-ms) ms CPU" "(scripts/bench/start.sh)"
 row "launch, API call → TASK_RUNNING (100)" "p50 $(metric $s AgentSpeed launch-p50-ms) ms, p99 $(metric $s AgentSpeed launch-p99-ms) ms" \
     "sh -c chain p50 $(metric $s AgentSpeed floor-p50-ms) ms, p99 $(metric $s AgentSpeed floor-p99-ms) ms" "p50 ≤ 8 ms, p99 ≤ 20 ms"
 row "  API call → TASK_STARTING recorded" "p50 $(metric $s AgentSpeed to-starting-p50-ms) ms" "one helper start p50 $(metric $s AgentSpeed helper-start-p50-ms) ms" "(two helper starts in series)"

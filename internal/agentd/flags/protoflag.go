@@ -44,6 +44,7 @@ func (s *Spec) renderProto(value string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("no protobuf message for flag '%s'", s.Name)
 	}
+	v1pb.Load()
 	m := newMsg()
 	if !strings.HasPrefix(strings.TrimSpace(value), "{") {
 		return "", fmt.Errorf("Expecting a JSON object (the %s flag is a protobuf message in JSON form)", s.Name)
@@ -63,6 +64,7 @@ func (s *Spec) renderProto(value string) (string, error) {
 // by two spaces, strings C-escaped in double quotes, enums by name,
 // doubles as SimpleDtoa.
 func DebugString(m proto.Message) string {
+	v1pb.Load()
 	var b strings.Builder
 	printMessage(&b, m.ProtoReflect(), 0)
 	return b.String()
@@ -194,6 +196,7 @@ func cEscape(s string) string {
 // explicit default (not deprecated), enums by name, repeated fields as
 // arrays; compact.
 func StoutJSON(m proto.Message) string {
+	v1pb.Load()
 	var b strings.Builder
 	writeStoutObject(&b, m.ProtoReflect())
 	return b.String()

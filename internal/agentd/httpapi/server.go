@@ -156,14 +156,14 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 	s.extraSet = true
 }
 
-var delegatePrefix = regexp.MustCompile(`^/slave\(\d+\)`)
+var delegatePrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/slave\(\d+\)`) })
 
 // ServeHTTP implements http.Handler with Mesos' routing rules. No request
 // body may be larger than MaxBody (handlers may allow less).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	path := r.URL.Path
-	if loc := delegatePrefix.FindStringIndex(path); loc != nil {
+	if loc := delegatePrefix().FindStringIndex(path); loc != nil {
 		path = path[loc[1]:]
 		if path == "" {
 			path = "/"
@@ -257,11 +257,13 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int,
 
 // jsonpCallback is what ?jsonp= may name: a JavaScript identifier, or a
 // dotted path of them (jQuery.cb), at most 128 bytes.
-var jsonpCallback = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$`)
+var jsonpCallback = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$`)
+})
 
 // ValidJSONPCallback reports whether cb may be used as a jsonp callback.
 func ValidJSONPCallback(cb string) bool {
-	return len(cb) <= 128 && jsonpCallback.MatchString(cb)
+	return len(cb) <= 128 && jsonpCallback().MatchString(cb)
 }
 
 // WriteJSON writes v as JSON, or, for a GET with ?jsonp=<callback>, as

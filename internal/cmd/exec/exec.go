@@ -406,12 +406,16 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Principal != "" {
 		o.Sel.User, o.Sel.Password = o.Principal, o.Secret
 	}
+	// The fan-out limit comes from the configuration file: read it while
+	// ZooKeeper answers (≈ 2 ms of the critical path otherwise).
+	fanout := make(chan int, 1)
+	go func() { fanout <- o.Sel.Fanout() }()
 	cands, err := o.Sel.Candidates(ctx)
 	if err != nil {
 		return err
 	}
 	var launched *api.TaskInfo
-	agent, err := placement.Place(ctx, cands, req, o.Sel.Client, o.Sel.Fanout(), func(ctx context.Context, a placement.Agent) error {
+	agent, err := placement.Place(ctx, cands, req, o.Sel.Client, <-fanout, func(ctx context.Context, a placement.Agent) error {
 		ti, err := o.Sel.Client(a.Candidate).LaunchTask(ctx, spec)
 		if errors.Is(err, agentclient.ErrNotFound) {
 			return fmt.Errorf("%s (%s) has no mesosctl task API: exec launches tasks through mesosctl agentd, not a Mesos agent", a.Name, a.Addr)

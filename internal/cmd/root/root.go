@@ -44,7 +44,68 @@ const (
 )
 
 // NewCmdRoot builds the root command and every subcommand.
-func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command { return newCmdRoot(f, nil) }
+
+// NewCmdRootFor builds what running args (os.Args without the program name)
+// needs: when args[0] names a subcommand, the root with only that one under
+// it, otherwise the whole tree. Building the whole tree (every command's
+// flags, agentd's Mesos flag table) was ≈ 10 % of a start's CPU; running a
+// subcommand reads only its own branch and the root's persistent flags, so
+// its behaviour, help and errors are the same (TestRootForMatchesFullTree).
+// help, completion and cobra's __complete read the whole tree and get it.
+func NewCmdRootFor(f *cmdutil.Factory, args []string) *cobra.Command {
+	if len(args) > 0 {
+		for _, sub := range subcommands {
+			if sub.wholeTree {
+				continue
+			}
+			for _, name := range sub.names {
+				if args[0] == name {
+					return newCmdRoot(f, sub)
+				}
+			}
+		}
+	}
+	return newCmdRoot(f, nil)
+}
+
+// subcommand is one command under the root: the names it answers to (its
+// Name and Aliases; TestSubcommandNames checks them against the built
+// command) and how to build it.
+type subcommand struct {
+	names     []string
+	wholeTree bool // it reads the whole tree (completion scripts)
+	build     func(*cmdutil.Factory) *cobra.Command
+}
+
+// subcommands in the order they are added to the root.
+var subcommands = []*subcommand{
+	{names: []string{"version"}, build: func(f *cmdutil.Factory) *cobra.Command { return version.NewCmdVersion(f, nil) }},
+	{names: []string{"agentd"}, build: func(f *cmdutil.Factory) *cobra.Command { return agentdcmd.NewCmdAgentd(f, nil) }},
+	{names: []string{"agents"}, build: func(f *cmdutil.Factory) *cobra.Command { return agentscmd.NewCmdAgents(f, nil) }},
+	{names: []string{"containerizer"}, build: containerizer.NewCmdContainerizer},
+	{names: []string{"executor"}, build: executor.NewCmdExecutor},
+	{names: []string{"docker-executor"}, build: dockerexecutor.NewCmdDockerExecutor},
+	{names: []string{"nodeset"}, build: func(f *cmdutil.Factory) *cobra.Command { return nodesetcmd.NewCmdNodeset(f, nil) }},
+	{names: []string{"nodes"}, build: func(f *cmdutil.Factory) *cobra.Command { return nodes.NewCmdNodes(f, nil) }},
+	{names: []string{"ip"}, build: func(f *cmdutil.Factory) *cobra.Command { return ip.NewCmdIP(f, nil) }},
+	{names: []string{"name"}, build: func(f *cmdutil.Factory) *cobra.Command { return ip.NewCmdName(f, nil) }},
+	{names: []string{"completion"}, wholeTree: true, build: func(f *cmdutil.Factory) *cobra.Command { return completion.NewCmdCompletion(f, nil) }},
+	{names: []string{"config"}, build: configcmd.NewCmdConfig},
+	{names: []string{"ex"}, build: func(f *cmdutil.Factory) *cobra.Command { return ex.NewCmdEx(f, nil) }},
+	{names: []string{"cp"}, build: func(f *cmdutil.Factory) *cobra.Command { return cp.NewCmdCp(f, nil) }},
+	{names: []string{"rcp"}, build: func(f *cmdutil.Factory) *cobra.Command { return cp.NewCmdRcp(f, nil) }},
+	{names: []string{"exec", "execute"}, build: func(f *cmdutil.Factory) *cobra.Command { return execcmd.NewCmdExec(f, nil) }},
+	{names: []string{"mesos-execute"}, build: func(f *cmdutil.Factory) *cobra.Command { return execcmd.NewCmdMesosExecute(f, nil) }},
+	{names: []string{"tasks"}, build: func(f *cmdutil.Factory) *cobra.Command { return taskscmd.NewCmdTasks(f, nil) }},
+	{names: []string{"task"}, build: task.NewCmdTask},
+	{names: []string{"tree"}, build: func(f *cmdutil.Factory) *cobra.Command { return treecmd.NewCmdTree(f, nil) }},
+	{names: []string{"login"}, build: func(f *cmdutil.Factory) *cobra.Command { return login.NewCmdLogin(f, nil) }},
+	{names: []string{"ssh-mux"}, build: sshmuxcmd.NewCmdSSHMux},
+	{names: []string{"agent"}, build: agent.NewCmdAgent},
+}
+
+func newCmdRoot(f *cmdutil.Factory, only *subcommand) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mesosctl <command> [flags]",
 		Short: "Operate Apache Mesos agents, and run one",
@@ -82,32 +143,10 @@ daemon, 'mesosctl agentd'.`,
 		return cmdutil.UsageError(flagHint(c, err))
 	})
 
-	for _, sub := range []*cobra.Command{
-		version.NewCmdVersion(f, nil),
-		agentdcmd.NewCmdAgentd(f, nil),
-		agentscmd.NewCmdAgents(f, nil),
-		containerizer.NewCmdContainerizer(f),
-		executor.NewCmdExecutor(f),
-		dockerexecutor.NewCmdDockerExecutor(f),
-		nodesetcmd.NewCmdNodeset(f, nil),
-		nodes.NewCmdNodes(f, nil),
-		ip.NewCmdIP(f, nil),
-		ip.NewCmdName(f, nil),
-		completion.NewCmdCompletion(f, nil),
-		configcmd.NewCmdConfig(f),
-		ex.NewCmdEx(f, nil),
-		cp.NewCmdCp(f, nil),
-		cp.NewCmdRcp(f, nil),
-		execcmd.NewCmdExec(f, nil),
-		execcmd.NewCmdMesosExecute(f, nil),
-		taskscmd.NewCmdTasks(f, nil),
-		task.NewCmdTask(f),
-		treecmd.NewCmdTree(f, nil),
-		login.NewCmdLogin(f, nil),
-		sshmuxcmd.NewCmdSSHMux(f),
-		agent.NewCmdAgent(f),
-	} {
-		cmd.AddCommand(sub)
+	for _, sub := range subcommands {
+		if only == nil || sub == only {
+			cmd.AddCommand(sub.build(f))
+		}
 	}
 	cmd.SetHelpCommand(newCmdHelp())
 	UsageArgs(cmd)

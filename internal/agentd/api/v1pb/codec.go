@@ -23,6 +23,7 @@ const (
 // DecodeCall parses a protobuf-encoded Call (required fields enforced, as
 // Mesos' parser does) and returns it as JSON for api.DecodeCall.
 func DecodeCall(b []byte) ([]byte, error) {
+	Load()
 	var c Call
 	if err := proto.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("Failed to parse body into a protobuf object")
@@ -34,6 +35,7 @@ func DecodeCall(b []byte) ([]byte, error) {
 // as protobuf. Fields this subset does not know are dropped; a missing
 // required field is an error (a decoder such as mesos-go would refuse it).
 func ResponseProto(js []byte) ([]byte, error) {
+	Load()
 	var r Response
 	if err := fromJSON(js, &r); err != nil {
 		return nil, err

@@ -16223,7 +16223,6 @@ var file_mesos_proto_depIdxs = []int32{
 	0,   // [0:400] is the sub-list for field type_name
 }
 
-func init() { file_mesos_proto_init() }
 func file_mesos_proto_init() {
 	if File_mesos_proto != nil {
 		return
