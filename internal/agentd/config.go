@@ -169,6 +169,9 @@ func NewConfig(v *flags.Values) (*Config, error) {
 		}
 		c.ExecutorEnvironment = env
 	}
+	if n := v.Int(flags.WarmLaunchers); n < 0 {
+		return nil, fmt.Errorf("Failed to load flag '%s': %d is negative (0 starts every launcher at its launch)", flags.WarmLaunchers, n)
+	}
 	if (c.AuthReadonly || c.AuthReadwrite) && len(c.Credentials) == 0 {
 		return nil, fmt.Errorf("--authenticate_http_readonly/--authenticate_http_readwrite need credentials: set --http_credentials to a JSON file like {\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]}")
 	}

@@ -96,6 +96,7 @@ func newRuntime(env RuntimeEnv) (Runtime, error) {
 		ExecutorRegistrationTimeout: v.Duration("executor_registration_timeout"),
 		CountProcesses:              v.Bool("cgroups_cpu_enable_pids_and_tids_count"),
 		KeepOrphans:                 v.Bool(flags.KeepOrphans),
+		WarmLaunchers:               v.Int(flags.WarmLaunchers),
 		AgentEnv: runtime.AgentEnvironment(runtime.EnvOptions{
 			Variables: c.ExecutorEnvironment, LibprocessIP: os.Getenv("LIBPROCESS_IP"),
 			AgentPID: env.PID, HTTPCommandExecutor: v.Bool("http_command_executor"),

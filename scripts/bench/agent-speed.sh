@@ -16,6 +16,8 @@
 # MESOSCTL_BENCH_TASKS sets the 1,000 of the 1,000-task rows; SKIP_EXEC=1
 # leaves out the exec rows (no test cluster), SKIP_CPU=1 the idle CPU rows
 # (MESOSCTL_BENCH_CPU_SECS, default 30, is each one's measuring time).
+# MESOSCTL_BENCH_AGENTD_FLAGS adds agentd flags (e.g.
+# --mesosctl_warm_launchers=0: the cold launch path).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "run as root (cgroups, setsid, test cluster)" >&2; exit 1; }
@@ -61,6 +63,7 @@ row "GET /state, 100 tasks" "p50 $(metric $s AgentSpeed stateN-p50-ms) ms, p99 $
 row "GET /state, $n tasks" "p50 $(metric $t ThousandTasks state-p50-ms) ms, p99 $(metric $t ThousandTasks state-p99-ms) ms" "" "p50 ≤ 8 ms, p99 ≤ 20 ms"
 row "$n sleep tasks all RUNNING (64 clients)" "$(metric $t ThousandTasks launch-all-s) s ($(metric $t ThousandTasks tasks/s)/s)" "" "≤ 8 s"
 row "helpers' PSS per task (100 / $n tasks)" "$(metric $s AgentSpeed helpers-pss-MB/task) / $(metric $t ThousandTasks helpers-pss-MB/task) MB" "" "≤ 6 MB"
+row "idle pre-started pairs, PSS of all (0 / 100 tasks)" "$(metric $s AgentSpeed idle-pairs-pss-MB) / $(metric $s AgentSpeed idle-pairs-pss-end-MB) MB" "" "(--mesosctl_warm_launchers)"
 row "agentd RSS: idle / with $n tasks" "$(metric $s AgentSpeed idle-rss-MB) / $(metric $t ThousandTasks agentd-rss-MB) MB" "" "idle ≤ 12 MB"
 row "kill -9 recovery of $n tasks" "$(metric $t ThousandTasks recovery-s) s, $(metric $t ThousandTasks lost) lost" "" "0 lost"
 if [ -z "${SKIP_CPU:-}" ]; then

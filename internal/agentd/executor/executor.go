@@ -25,14 +25,7 @@ import (
 
 // Run is the executor's main; it returns the exit code.
 func Run(i *launcher.Info) int {
-	rep := &launcher.Reporter{Paths: i.Paths(), FrameworkID: i.FrameworkID, ExecutorID: i.ExecutorID,
-		ContainerID: i.ContainerID, TaskID: i.TaskID, Name: "executor"}
-	persist := rep.Report
-	cs := &checkpoint.ContainerStatus{ContainerID: checkpoint.ContainerID{Value: i.ContainerID}, ExecutorPID: os.Getpid()}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	signal.Ignore(syscall.SIGHUP)
-	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	sigs := listen()
 	// Started before the launch was recorded (ExecutorHandshake): nothing
 	// is recorded or started before the launcher passes agentd's "go" on.
 	if i.ExecutorHandshake {
@@ -41,6 +34,58 @@ func Run(i *launcher.Info) int {
 			return 1
 		}
 	}
+	return RunAfterGo(i, sigs)
+}
+
+// RunWarm is a warm executor's main (launcher.WarmEnv): started by a warm
+// launcher before its container exists, it waits for the launcher's "go"
+// (AwaitWarm), then runs the task as Run does.
+func RunWarm(arg string) int {
+	i, sigs, err := AwaitWarm(arg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "executor: %v\n", err)
+		return 1
+	}
+	return RunAfterGo(i, sigs)
+}
+
+// AwaitWarm is a warm executor until the "go": it listens for signals,
+// waits for the launcher's "go", reads the launch info its --launch_info
+// arg stands for (launcher.WarmInfoArg) and
+// becomes what a cold executor is from its start (its command line too) (launcher.Info.Settle,
+// with the environment a cold one gets). It returns the launch info and
+// the signals for RunAfterGo.
+func AwaitWarm(arg string) (*launcher.Info, chan os.Signal, error) {
+	sigs := listen()
+	infoPath := launcher.WarmInfoPath(arg)
+	launcher.Prewarm(arg)
+	if err := launcher.AwaitLauncher(); err != nil {
+		return nil, nil, err
+	}
+	launcher.ShowLaunched()
+	i, err := launcher.Load(infoPath)
+	if err == nil {
+		err = i.Settle(launcher.EnvList(launcher.WithHelperEnv(i.ExecutorEnv)))
+	}
+	return i, sigs, err
+}
+
+// listen sets the executor's signals up, before anything else: a kill
+// that arrives before the task started is acted on once it has.
+func listen() chan os.Signal {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	signal.Ignore(syscall.SIGHUP)
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	return sigs
+}
+
+// RunAfterGo is the executor once its launch may go.
+func RunAfterGo(i *launcher.Info, sigs chan os.Signal) int {
+	rep := &launcher.Reporter{Paths: i.Paths(), FrameworkID: i.FrameworkID, ExecutorID: i.ExecutorID,
+		ContainerID: i.ContainerID, TaskID: i.TaskID, Name: "executor"}
+	persist := rep.Report
+	cs := &checkpoint.ContainerStatus{ContainerID: checkpoint.ContainerID{Value: i.ContainerID}, ExecutorPID: os.Getpid()}
 
 	// Without a recorded TASK_STARTING nothing is started: the executor
 	// exits and agentd reports the task failed.

@@ -60,3 +60,30 @@ func TestOursAreMarked(t *testing.T) {
 		t.Errorf("from the environment: %v %v", err, v)
 	}
 }
+
+// TestWarmLaunchersFlag: --mesosctl_warm_launchers is an int, 2 by
+// default (not shown in /flags unless given), from the command line or
+// the environment; not an int is refused.
+func TestWarmLaunchersFlag(t *testing.T) {
+	v, err := Load([]string{"--work_dir=/w", "--config_dir="}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := v.Get(WarmLaunchers); !ok || got != "2" || v.Int(WarmLaunchers) != 2 {
+		t.Errorf("default %s = %q, %v", WarmLaunchers, got, ok)
+	}
+	if _, shown := v.Map()[WarmLaunchers]; shown {
+		t.Errorf("/flags shows %s although not given", WarmLaunchers)
+	}
+	v, err = Load([]string{"--work_dir=/w", "--config_dir=", "--" + WarmLaunchers + "=0"}, nil)
+	if err != nil || v.Int(WarmLaunchers) != 0 || v.Map()[WarmLaunchers] != "0" {
+		t.Errorf("--%s=0: %v, value %d, /flags %q", WarmLaunchers, err, v.Int(WarmLaunchers), v.Map()[WarmLaunchers])
+	}
+	v, err = Load([]string{"--work_dir=/w", "--config_dir="}, []string{"MESOS_MESOSCTL_WARM_LAUNCHERS=5"})
+	if err != nil || v.Int(WarmLaunchers) != 5 {
+		t.Errorf("from the environment: %v %v", err, v)
+	}
+	if _, err := Load([]string{"--work_dir=/w", "--config_dir=", "--" + WarmLaunchers + "=many"}, nil); err == nil {
+		t.Errorf("--%s=many accepted", WarmLaunchers)
+	}
+}

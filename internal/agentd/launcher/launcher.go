@@ -9,7 +9,9 @@
 // TERM/INT, waits, and writes the termination record. The command
 // executor is started before the "go" (ExecutorHandshake), so that its
 // start overlaps agentd's checkpoint, and waits in turn for the
-// launcher's "go" before it records or starts anything.
+// launcher's "go" before it records or starts anything. A warm launcher
+// (warm.go) is started by agentd before its container exists, with its
+// executor, and learns its launch only with the "go".
 package launcher
 
 import (
@@ -241,14 +243,26 @@ func Run(i *Info) int {
 	if i.Handshake && i.ExecutorHandshake && !i.Standalone && len(i.DockerExecutor) == 0 {
 		c, executorGo, earlyErr = i.startExecutorEarly(rt)
 	}
+	wait := func() {}
+	if c != nil {
+		wait = func() { _ = c.Wait() }
+	}
 	if i.Handshake {
 		if err := awaitGo(agentdAborted); err != nil {
 			fmt.Fprintf(os.Stderr, "containerizer launch: %v\n", err)
-			abortExecutor(c, executorGo)
+			abortExecutor(executorGo, wait)
 			writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: err.Error()})
 			return 1
 		}
 	}
+	return i.supervise(rt, c, executorGo, wait, earlyErr, sigs)
+}
+
+// supervise is the launcher after agentd's "go": it starts the container's
+// process (or passes the "go" on to an executor started before, which
+// wait waits for), forwards signals, waits, and writes the termination
+// record.
+func (i *Info) supervise(rt string, c *exec.Cmd, executorGo *os.File, wait func(), earlyErr error, sigs chan os.Signal) int {
 	if earlyErr != nil {
 		writeTermination(i, rt, Termination{Status: 1 << 8, Exited: true, Code: 1, Message: "Failed to launch: " + earlyErr.Error()})
 		return 1
@@ -266,8 +280,11 @@ func Run(i *Info) int {
 	default:
 		c = i.executorCmd(rt)
 	}
+	if executorGo == nil {
+		wait = func() { _ = c.Wait() }
+	}
 	if s := pendingKill(sigs); s != 0 {
-		abortExecutor(c, executorGo)
+		abortExecutor(executorGo, wait)
 		writeTermination(i, rt, Termination{Status: int(s), Signal: int(s), Message: "Killed before the command started"})
 		return 128 + int(s)
 	}
@@ -292,7 +309,7 @@ func Run(i *Info) int {
 			}
 		}
 	}()
-	_ = c.Wait()
+	wait()
 	ws := c.ProcessState.Sys().(syscall.WaitStatus)
 	t := Termination{Status: int(ws), Exited: ws.Exited(), Code: ws.ExitStatus()}
 	if ws.Signaled() {
@@ -349,12 +366,12 @@ func (i *Info) startExecutorEarly(rt string) (*exec.Cmd, *os.File, error) {
 // abortExecutor stops an executor started before the "go" (if any): the
 // handshake closes without it, and the executor exits without recording
 // or starting anything; abortExecutor waits for that.
-func abortExecutor(c *exec.Cmd, executorGo *os.File) {
+func abortExecutor(executorGo *os.File, wait func()) {
 	if executorGo == nil {
 		return
 	}
 	executorGo.Close()
-	_ = c.Wait()
+	wait()
 }
 
 // pendingKill returns the first terminating signal received so far (a

@@ -156,7 +156,7 @@ func (r *Runtime) pullAndSpawn(c *container, info *launcher.Info, owner *launche
 	case err != nil:
 		fail("Failed to launch container: " + err.Error())
 	default:
-		if err := r.spawn(c, info, owner, &atomicfile.Batch{}, forkedPid(r.paths, info), func() { r.finish(c) }); err != nil {
+		if err := r.spawn(c, info, owner, &atomicfile.Batch{}, nil, forkedPid(r.paths, info), func() { r.finish(c) }); err != nil {
 			fail("Failed to launch container: Failed to fork executor: " + err.Error())
 		}
 	}

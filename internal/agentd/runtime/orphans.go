@@ -209,10 +209,15 @@ func (r *Runtime) previousAgentOrphans(known map[string]bool) []orphan {
 			continue
 		}
 		// Its launcher (`mesosctl containerizer launch`, whose
-		// --launch_info names the container) goes with it.
-		if runsContainer(st.PPID, cid, "") {
+		// --launch_info names the container) goes with it; and the
+		// executor first, when this is the task: a pre-started executor
+		// (--mesosctl_warm_launchers) has no MESOS_* variables of its own,
+		// its command line names the container all the same.
+		for up := 0; up < 2 && runsContainer(st.PPID, cid, ""); up++ {
 			pid = st.PPID
-			st, _ = procfs.ReadStat(pid)
+			if st, err = procfs.ReadStat(pid); err != nil {
+				break
+			}
 		}
 		add(orphan{ContainerID: cid, AgentID: aid, FrameworkID: env["MESOS_FRAMEWORK_ID"], ExecutorID: eid,
 			PID: pid, Start: st.StartTime, Found: "proc"})

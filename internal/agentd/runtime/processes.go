@@ -19,7 +19,8 @@ import (
 	"github.com/mesosctl/mesosctl/internal/procfs"
 )
 
-// ProcessTree is agentd's process tree, built from /proc, with each
+// ProcessTree is agentd's process tree, built from /proc (without the
+// idle pre-started launchers), with each
 // container launcher annotated with its task and cgroup limits, and a
 // Docker task's container processes (children of containerd's shim, not
 // of agentd) joined to it through the engine.
@@ -38,7 +39,9 @@ func (s *Service) ProcessTree() api.ProcessTree {
 		}
 	}
 	users := map[uint32]string{}
-	seen := map[int]bool{}
+	// Idle pre-started launchers belong to no task: left out, as the ps
+	// view leaves them out (cmd/tree).
+	seen := s.rt.warmPIDs()
 	var build func(pid int) api.Process
 	build = func(pid int) api.Process {
 		seen[pid] = true

@@ -102,6 +102,10 @@ type Config struct {
 	// containers of previous agent IDs that recovery finds, which are
 	// otherwise destroyed as Mesos destroys them (orphans.go).
 	KeepOrphans bool
+	// WarmLaunchers (--mesosctl_warm_launchers, not a Mesos flag) is how
+	// many launcher+executor pairs agentd keeps started ahead for the
+	// launches of command tasks (warm.go); 0 starts each one at launch.
+	WarmLaunchers int
 }
 
 // PortsConfig is the network/ports isolator's flags.
@@ -272,7 +276,12 @@ type container struct {
 	pidfdFailed bool
 	// need is what the container is accounted: the task's resources
 	// and its executor's overhead.
-	need      mesos.Resources
+	need mesos.Resources
+	// refill: the launch took a pre-started pair (or was the first of a
+	// command task, which starts the pool), whose replacement is
+	// started once the task runs (or ends), not while the launch needs
+	// the CPU (warm.go).
+	refill    bool
 	frameName string
 	user      string
 	seq       uint64
@@ -311,6 +320,8 @@ type Runtime struct {
 	// disk check, in nanoseconds (-1: none yet); see CheckDiskUsage.
 	maxAge *atomic.Int64
 	wg     sync.WaitGroup
+	// warm holds the pre-started launcher pairs (nil: WarmLaunchers 0).
+	warm *warmPool
 	// changed is closed (and replaced) whenever a task gains a status
 	// update or a container ends: long-poll waiters select on it.
 	changed chan struct{}
@@ -357,9 +368,13 @@ func New(cfg Config) *Runtime {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	return &Runtime{cfg: cfg, paths: checkpoint.Paths{WorkDir: cfg.WorkDir, RuntimeDir: cfg.RuntimeDir, AgentID: cfg.AgentID},
+	r := &Runtime{cfg: cfg, paths: checkpoint.Paths{WorkDir: cfg.WorkDir, RuntimeDir: cfg.RuntimeDir, AgentID: cfg.AgentID},
 		containers: map[string]*container{}, stop: make(chan struct{}), changed: make(chan struct{}),
 		standalone: map[string]*container{}, maxAge: newMaxAge()}
+	if cfg.WarmLaunchers > 0 {
+		r.warm = &warmPool{want: cfg.WarmLaunchers, kick: make(chan struct{}, 1)}
+	}
+	return r
 }
 
 // newMaxAge is the maximum allowed age before the first disk check
@@ -516,6 +531,14 @@ func (r *Runtime) Start() error {
 		return fmt.Errorf("listen on %s: %w", sock, err)
 	}
 	r.ln = ln
+	if r.warm != nil {
+		// After recovery, so that its orphan reaping never meets them.
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			r.keepWarm()
+		}()
+	}
 	r.wg.Add(2)
 	go func() {
 		defer r.wg.Done()
@@ -604,9 +627,22 @@ func (r *Runtime) Launch(s TaskSpec) (Task, error) {
 	r.containers[s.TaskID] = c
 	r.mu.Unlock()
 
-	if err := r.start(c, s, cid); err != nil {
+	// A command task takes a pre-started launcher (and its container ID)
+	// when one is idle.
+	var pair *warmPair
+	if r.containerizerFor(s) == ContainerizerMesos {
+		var owe bool
+		if pair, owe = r.takeWarm(); pair != nil {
+			cid = pair.cid
+		}
+		r.mu.Lock()
+		c.refill = owe
+		r.mu.Unlock()
+	}
+	if err := r.start(c, s, cid, pair); err != nil {
 		r.counters.Inc(metrics.ContainerLaunchErrors)
 		r.mu.Lock()
+		r.refillLocked(c)
 		delete(r.containers, s.TaskID)
 		r.releaseLocked(need)
 		r.mu.Unlock()
@@ -649,7 +685,14 @@ func (r *Runtime) executorEnv(fid, eid, sandbox string) map[string]string {
 	return env
 }
 
-func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
+func (r *Runtime) start(c *container, s TaskSpec, cid string, pair *warmPair) error {
+	// A pre-started pair the launch does not get to use goes without a
+	// "go" (spawn takes it over).
+	defer func() {
+		if pair != nil {
+			pair.abort()
+		}
+	}()
 	fid, eid, tid := s.FrameworkID, s.TaskID, s.TaskID
 	p := r.paths
 	sandbox := p.Sandbox(fid, eid, cid)
@@ -734,7 +777,9 @@ func (r *Runtime) start(c *container, s TaskSpec, cid string) error {
 		}()
 		return nil
 	}
-	if err := r.spawn(c, info, owner, b, forkedPid(p, info), func() { r.finish(c) }); err != nil {
+	taken := pair
+	pair = nil
+	if err := r.spawn(c, info, owner, b, taken, forkedPid(p, info), func() { r.finish(c) }); err != nil {
 		return undo(err)
 	}
 	return nil
@@ -887,8 +932,18 @@ func (r *Runtime) stopPressure(g *cgroups.Group) {
 // together while the launcher starts, and only when that succeeds is the
 // launcher told to go; otherwise it aborts without starting anything,
 // spawn waits for it to exit and returns the error. done runs when a
-// launcher that went ahead exits.
-func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Account, b *atomicfile.Batch, commit func(*atomicfile.Batch, int) error, done func()) error {
+// launcher that went ahead exits. With pair (a pre-started launcher, of
+// info's container ID: warm.go) nothing is started: the same checkpoints
+// name the pair's launcher, and its "go" lets it go.
+func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Account, b *atomicfile.Batch, pair *warmPair, commit func(*atomicfile.Batch, int) error, done func()) error {
+	if pair != nil {
+		// A pre-started pair: the same checkpoints, then its "go".
+		defer func() {
+			if pair != nil {
+				pair.abort()
+			}
+		}()
+	}
 	defer b.Abort()
 	rt := r.paths.Runtime(info.ContainerID)
 	rec, err := checkpoint.Record(info)
@@ -923,31 +978,17 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Accou
 			}
 		}
 	}
-	hsRead, hsWrite, err := os.Pipe()
-	if err != nil {
+	var cmd *exec.Cmd
+	var st uint64
+	var hsWrite *os.File
+	exited := func() { _ = cmd.Wait() }
+	if pair != nil {
+		taken := pair
+		cmd, st, hsWrite, exited = taken.cmd, taken.start, taken.gate, func() { <-taken.exited }
+		pair = nil // from here on, the launch's
+	} else if cmd, hsWrite, st, err = r.startLauncher(info, rt, files); err != nil {
 		return err
 	}
-	files = append(files, hsRead, hsWrite)
-	cmd := exec.Command(r.cfg.Executable, "containerizer", "launch", "--launch_info="+filepath.Join(rt, "launch_info"))
-	cmd.Dir = info.Sandbox
-	cmd.Env = launcher.EnvList(launcher.HelperEnv) // nothing of agentd's environment: PATH and HelperEnv only
-	cmd.Stdout, cmd.Stderr = files[0], files[1]
-	cmd.ExtraFiles = []*os.File{hsRead} // fd 3 = launcher.HandshakeFD
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if info.Cgroup != nil && info.Cgroup.V2 {
-		fd, err := syscall.Open(info.Cgroup.Dirs[""], syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		defer syscall.Close(fd)
-		cmd.SysProcAttr.UseCgroupFD = true
-		cmd.SysProcAttr.CgroupFD = fd
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start container launcher: %w", err)
-	}
-	hsRead.Close()
-	st, err := procfs.StartTime(cmd.Process.Pid)
 	r.mu.Lock()
 	c.cmd = cmd
 	c.pid = cmd.Process.Pid
@@ -956,9 +997,7 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Accou
 	// The launcher's pid and start time, for recovery (written here, before
 	// the launcher may go: a recovered agentd must never take a launcher
 	// that has yet to write anything for a dead one).
-	if err == nil {
-		err = b.WriteFile(filepath.Join(rt, "pid"), fmt.Appendf(nil, "%d %d\n", cmd.Process.Pid, st), 0o600)
-	}
+	err = b.WriteFile(filepath.Join(rt, "pid"), fmt.Appendf(nil, "%d %d\n", cmd.Process.Pid, st), 0o600)
 	if err == nil {
 		err = commit(b, cmd.Process.Pid)
 	}
@@ -970,19 +1009,60 @@ func (r *Runtime) spawn(c *container, info *launcher.Info, owner *launcher.Accou
 	}
 	hsWrite.Close()
 	if err != nil {
-		_ = cmd.Wait() // the launcher saw no "go": it exits without starting anything
+		exited() // the launcher saw no "go": it exits without starting anything
 		return err
 	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		_ = cmd.Wait()
+		exited()
 		r.mu.Lock()
 		c.exited = true
 		r.mu.Unlock()
 		done()
 	}()
 	return nil
+}
+
+// startLauncher starts a cold launcher for info: `containerizer launch
+// --launch_info=<rt>/launch_info` in its own session, in the sandbox, with
+// files[0] and [1] as its stdout and stderr (on cgroup v2 born inside the
+// container's cgroup). It returns it, the write end of its handshake and
+// its start time.
+func (r *Runtime) startLauncher(info *launcher.Info, rt string, files []*os.File) (*exec.Cmd, *os.File, uint64, error) {
+	hsRead, hsWrite, err := os.Pipe()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	defer hsRead.Close()
+	cmd := exec.Command(r.cfg.Executable, "containerizer", "launch", "--launch_info="+filepath.Join(rt, "launch_info"))
+	cmd.Dir = info.Sandbox
+	cmd.Env = launcher.EnvList(launcher.HelperEnv) // nothing of agentd's environment: PATH and HelperEnv only
+	cmd.Stdout, cmd.Stderr = files[0], files[1]
+	cmd.ExtraFiles = []*os.File{hsRead} // fd 3 = launcher.HandshakeFD
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if info.Cgroup != nil && info.Cgroup.V2 {
+		fd, err := syscall.Open(info.Cgroup.Dirs[""], syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			hsWrite.Close()
+			return nil, nil, 0, err
+		}
+		defer syscall.Close(fd)
+		cmd.SysProcAttr.UseCgroupFD = true
+		cmd.SysProcAttr.CgroupFD = fd
+	}
+	if err := cmd.Start(); err != nil {
+		hsWrite.Close()
+		return nil, nil, 0, fmt.Errorf("start container launcher: %w", err)
+	}
+	st, err := procfs.StartTime(cmd.Process.Pid)
+	if err != nil {
+		// As before: the launch goes no further (the launcher sees no "go").
+		hsWrite.Close()
+		_ = cmd.Wait()
+		return nil, nil, 0, err
+	}
+	return cmd, hsWrite, st, nil
 }
 
 // refreshContainer re-reads task.updates of container cid.
@@ -1119,6 +1199,9 @@ func (r *Runtime) readUpdates(c *container) {
 		c.task.Statuses = append(c.task.Statuses, u.Status)
 		c.task.State = u.Status.State
 		grew = true
+		if c.task.State != checkpoint.TaskStaging && c.task.State != checkpoint.TaskStarting {
+			r.refillLocked(c)
+		}
 	}
 	c.nUpdates = len(recs)
 	c.updatesSize = size
@@ -1403,6 +1486,7 @@ func (r *Runtime) markFinished(c *container) {
 	}
 	c.finished = true
 	c.endedAt = time.Now()
+	r.refillLocked(c)
 	for _, f := range []**os.File{&c.updates, &c.pidfd} {
 		if *f != nil {
 			(*f).Close()
@@ -1609,6 +1693,7 @@ func (r *Runtime) Close() {
 	if r.ln != nil {
 		r.ln.Close()
 	}
+	r.stopWarm()
 	if r.cfg.Docker != nil {
 		// Scheduled removals are left to the next agentd's recovery.
 		r.cfg.Docker.Containerizer.Close()

@@ -21,6 +21,20 @@ import (
 // The test binary doubles as the multi-call binary: the runtime execs it
 // as `<exe> containerizer launch …` and `<exe> executor …`.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 3 && os.Args[1] == "containerizer" && os.Args[2] == "launch" && launcher.IsWarm() {
+		os.Exit(launcher.RunWarm(strings.TrimPrefix(os.Args[3], "--launch_info=")))
+	}
+	if len(os.Args) > 2 && os.Args[1] == "executor" && launcher.IsWarm() {
+		i, sigs, err := executor.AwaitWarm(strings.TrimPrefix(os.Args[2], "--launch_info="))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if os.Getenv("MESOSCTL_TEST_SILENT_EXECUTOR") == "1" {
+			time.Sleep(time.Hour) // as below, for a pre-started executor
+		}
+		os.Exit(executor.RunAfterGo(i, sigs))
+	}
 	if len(os.Args) > 2 && os.Args[1] == "containerizer" && os.Args[2] == "launch" {
 		i, err := launcher.Load(strings.TrimPrefix(os.Args[3], "--launch_info="))
 		if err != nil {
@@ -74,7 +88,7 @@ func newEnv(t *testing.T, iso string) *env {
 	return &env{cfg: Config{WorkDir: filepath.Join(dir, "work"), RuntimeDir: filepath.Join(dir, "run"), AgentID: "agent-S0",
 		Executable: exe, Isolation: NormalizeIsolation(iso), CgroupsHierarchy: "/sys/fs/cgroup",
 		CgroupsRoot: "mesosctl-test-" + NewID()[:8], GracePeriod: 300 * time.Millisecond, Recover: "reconnect",
-		Total: mesos.Scalars(64, 64000, 1000)}}
+		Total: mesos.Scalars(64, 64000, 1000), WarmLaunchers: 2}}
 }
 
 func (e *env) start(t *testing.T) *Runtime {
@@ -332,6 +346,61 @@ func TestCgroupsV2BornInCgroup(t *testing.T) {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
 	if !strings.Contains(string(b), "0::/"+e.cfg.CgroupsRoot+"/"+cid) {
 		t.Fatalf("launcher not born in the v2 cgroup: %s", b)
+	}
+	if n := len(g.Procs()); n < 3 { // launcher, executor, sh/sleep
+		t.Errorf("%d processes in the v2 cgroup", n)
+	}
+	r.Kill("v2")
+	r.Wait("v2", 10*time.Second)
+	if g.Exists() {
+		t.Fatal("v2 cgroup left behind")
+	}
+}
+
+// TestCgroupsV2WarmMigrated: a pre-started pair (started outside any
+// container) is moved into the container's v2 cgroup, launcher and
+// executor, before the task is forked: the task is born inside it.
+func TestCgroupsV2WarmMigrated(t *testing.T) {
+	const v2 = "/sys/fs/cgroup/unified"
+	before, _ := os.ReadFile(filepath.Join(v2, "cgroup.subtree_control"))
+	t.Cleanup(func() {
+		if !strings.Contains(string(before), "hugetlb") {
+			os.WriteFile(filepath.Join(v2, "cgroup.subtree_control"), []byte("-hugetlb"), 0o644)
+		}
+	})
+	e := newEnv(t, "posix/cpu")
+	e.cfg.CgroupsHierarchy = v2
+	r := e.start(t)
+	r.mu.Lock()
+	r.ctrls, r.prepared = []string{"hugetlb"}, true
+	r.mu.Unlock()
+	// Pairs are started from the first launch on.
+	if _, err := r.Launch(TaskSpec{TaskID: "first", Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, "first", checkpoint.TaskFinished, 30*time.Second)
+	var idle map[int]bool
+	for deadline := time.Now().Add(30 * time.Second); len(idle) < 2; time.Sleep(20 * time.Millisecond) {
+		if idle = r.warmPIDs(); time.Now().After(deadline) {
+			t.Fatalf("idle pairs %v", idle)
+		}
+	}
+	if _, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, "v2", checkpoint.TaskRunning, 30*time.Second)
+	cid, pid, g, _ := r.containerOf("v2")
+	if !idle[pid] {
+		t.Fatalf("launcher %d is none of the idle pairs %v", pid, idle)
+	}
+	procs := append([]int{pid}, procfs.Children(pid)...)
+	if len(procs) != 2 {
+		t.Fatalf("launcher %d's children: %v", pid, procs[1:])
+	}
+	for _, p := range procs {
+		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", p)); !strings.Contains(string(b), "0::/"+e.cfg.CgroupsRoot+"/"+cid+"\n") {
+			t.Errorf("pid %d not in the v2 cgroup: %s", p, b)
+		}
 	}
 	if n := len(g.Procs()); n < 3 { // launcher, executor, sh/sleep
 		t.Errorf("%d processes in the v2 cgroup", n)

@@ -118,7 +118,7 @@ func (r *Runtime) launchStandalone(c *container, info *launcher.Info) error {
 	c.info.Launch = info
 	r.mu.Unlock()
 	noCommit := func(*atomicfile.Batch, int) error { return nil }
-	if err := r.spawn(c, info, owner, &atomicfile.Batch{}, noCommit, func() { r.finishStandalone(c) }); err != nil {
+	if err := r.spawn(c, info, owner, &atomicfile.Batch{}, nil, noCommit, func() { r.finishStandalone(c) }); err != nil {
 		if derr := info.Cgroup.DestroyWithin(r.destroyTimeout()); derr != nil {
 			r.logf(slog.LevelWarn, "destroy cgroups of container %s: %v", info.ContainerID, derr)
 		}

@@ -208,14 +208,15 @@ func TestIdentityAndReconfiguration(t *testing.T) {
 func TestBadConfigRefused(t *testing.T) {
 	work := t.TempDir()
 	cases := map[string][]string{
-		"Failed to load flag 'attributes'":             {"--attributes=rack:{a,b}"},
-		"Failed to load flag 'resources'":              {"--resources=cpus:abc:1"},
-		"Failed to load flag 'reconfiguration_policy'": {"--reconfiguration_policy=loose"},
-		"Failed to load flag 'containerizers'":         {"--containerizers=rkt"},
-		"Failed to load flag 'http_credentials'":       {"--http_credentials=/nonexistent/creds.json"},
-		"need credentials":                             {"--authenticate_http_readwrite"},
-		"Failed to load unknown flag 'bogus'":          {"--bogus=1"},
-		"unknown isolator 'cgroups/bogus'":             {"--isolation=cgroups/cpu,cgroups/bogus"},
+		"Failed to load flag 'attributes'":                              {"--attributes=rack:{a,b}"},
+		"Failed to load flag 'resources'":                               {"--resources=cpus:abc:1"},
+		"Failed to load flag 'reconfiguration_policy'":                  {"--reconfiguration_policy=loose"},
+		"Failed to load flag 'containerizers'":                          {"--containerizers=rkt"},
+		"Failed to load flag 'http_credentials'":                        {"--http_credentials=/nonexistent/creds.json"},
+		"Failed to load flag 'mesosctl_warm_launchers': -1 is negative": {"--mesosctl_warm_launchers=-1"},
+		"need credentials":                                              {"--authenticate_http_readwrite"},
+		"Failed to load unknown flag 'bogus'":                           {"--bogus=1"},
+		"unknown isolator 'cgroups/bogus'":                              {"--isolation=cgroups/cpu,cgroups/bogus"},
 		// stout reads no separate value: say how to write it.
 		"Failed to load non-boolean flag 'attributes': Missing value (write --attributes=rack:1: Mesos flags take their value after '='": {"--attributes", "rack:1"},
 	}

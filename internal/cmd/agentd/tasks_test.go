@@ -387,6 +387,20 @@ func TestTaskLifecycle(t *testing.T) {
 		ti.Statuses[len(ti.Statuses)-1].Message != "Command exited with status 3" {
 		t.Errorf("fails: %+v", ti)
 	}
+	// Its executor is completed once its launcher has exited and written
+	// the termination record, a few ms after TASK_FAILED (a launch with a
+	// pre-started pair can be quicker than that).
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		active := false
+		for _, f := range a.state().Frameworks {
+			for _, e := range f.Executors {
+				active = active || e.ID == "fails"
+			}
+		}
+		if !active || time.Now().After(deadline) {
+			break
+		}
+	}
 
 	// Running task: in frameworks (active), RUNNING, resources allocated.
 	a.launch(sh("sleeper", "sleep 300"))

@@ -109,6 +109,14 @@ func BuildFromPS(procs []api.Process) (api.ProcessTree, error) {
 	if len(agents) == 0 {
 		return api.ProcessTree{}, ErrNoAgent
 	}
+	for _, p := range procs {
+		if idleWarmLauncher(p.Command) {
+			inTree[p.PID] = true // and its executor: not shown, not an orphan
+			for _, e := range kids[p.PID] {
+				inTree[e] = true
+			}
+		}
+	}
 	out := api.ProcessTree{Agent: build(agents[0]), Recovered: []api.Process{}}
 	var orphans []int
 	for _, p := range procs {
@@ -123,6 +131,16 @@ func BuildFromPS(procs []api.Process) (api.ProcessTree, error) {
 		}
 	}
 	return out, nil
+}
+
+// idleWarmLauncher reports whether a command line is one of agentd's idle
+// pre-started launchers (--mesosctl_warm_launchers): its --launch_info
+// ends in launch_warm until a launch takes it. It belongs to no task, and
+// agentd's own tree leaves it out too.
+func idleWarmLauncher(cmd string) bool {
+	f := strings.Fields(cmd)
+	return len(f) == 4 && f[1] == "containerizer" && f[2] == "launch" &&
+		strings.HasPrefix(f[3], "--launch_info=") && strings.HasSuffix(f[3], "/launch_warm")
 }
 
 // ErrNoAgent is a node's failure when no agent process runs there.

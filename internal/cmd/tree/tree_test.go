@@ -94,3 +94,37 @@ func TestRenderAgentdTree(t *testing.T) {
 		t.Fatal("absent task found")
 	}
 }
+
+// agentd's idle pre-started launchers (--mesosctl_warm_launchers: their
+// --launch_info ends in launch_warm) belong to no task: the ps view leaves
+// them out, below agentd and once re-parented to init alike, as agentd's
+// /processes does; a launcher that a launch took is shown.
+func TestBuildFromPSWarmLaunchers(t *testing.T) {
+	const ps = `    1     0 root     /sbin/init
+  500     1 root     /usr/sbin/mesos-slave --work_dir=/var/lib/mesos
+  510   500 root     /usr/bin/mesosctl containerizer launch --launch_info=/run/mesos/containers/c1/launch_info
+  511   510 root     /usr/bin/mesosctl executor --launch_info=/run/mesos/containers/c1/launch_info
+  512   511 nobody   /bin/sh -c sleep 300
+  520   500 root     /usr/bin/mesosctl containerizer launch --launch_info=/run/mesos/containers/c2/launch_warm
+  521   520 root     /usr/bin/mesosctl executor --launch_info=/run/mesos/containers/c2/launch_warm
+  530     1 root     /usr/bin/mesosctl containerizer launch --launch_info=/run/mesos/containers/c3/launch_warm
+  531   530 root     /usr/bin/mesosctl executor --launch_info=/run/mesos/containers/c3/launch_warm
+`
+	procs, err := ParsePS([]byte(ps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := BuildFromPS(procs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Style{}.Render(NodeTree{Node: "lxb001", Source: "ps", Agent: &pt.Agent, Recovered: pt.Recovered})
+	want := `lxb001 (ps)
+└── 500 root /usr/sbin/mesos-slave --work_dir=/var/lib/mesos
+    └── 510 root /usr/bin/mesosctl containerizer launch --launch_info=/run/mesos/containers/c1/launch_info
+        └── 511 root /usr/bin/mesosctl executor --launch_info=/run/mesos/containers/c1/launch_info
+            └── 512 nobody /bin/sh -c sleep 300`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

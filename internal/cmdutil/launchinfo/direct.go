@@ -31,6 +31,14 @@ func Direct(args []string) (code int, ok bool) {
 	if !found || arg == "" {
 		return 0, false
 	}
+	if launcher.IsWarm() {
+		// Pre-started by agentd: the launch info exists only after the
+		// "go" (launcher.WarmEnv).
+		if args[0] == "executor" {
+			return executor.RunWarm(arg), true
+		}
+		return launcher.RunWarm(arg), true
+	}
 	i, err := launcher.Load(arg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "error: %s\n", err)
