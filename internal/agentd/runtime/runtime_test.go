@@ -317,12 +317,14 @@ func TestCgroupsV2Refused(t *testing.T) {
 	}
 }
 
-// TestCgroupsV2BornInCgroup: on v2 the launcher is born in the container's
-// cgroup (clone into a cgroup fd), so nothing of the container ever runs
-// outside it. The v2 mount here offers only hugetlb, which stands in for
-// the controllers agentd limits (set directly: no isolator maps to it).
-func TestCgroupsV2BornInCgroup(t *testing.T) {
-	const v2 = "/sys/fs/cgroup/unified"
+// v2 is the cgroup v2 mount of the test machine.
+const v2 = "/sys/fs/cgroup/unified"
+
+// startV2 starts a runtime whose containers get cgroups on the v2 mount.
+// That mount offers only hugetlb, which stands in for the controllers
+// agentd limits (set directly: no isolator maps to it); hugetlb is taken
+// out of the root's subtree_control again afterwards if it was not there.
+func startV2(t *testing.T) (*env, *Runtime) {
 	before, _ := os.ReadFile(filepath.Join(v2, "cgroup.subtree_control"))
 	t.Cleanup(func() { // after the runtime's cleanup (which removes its root)
 		if !strings.Contains(string(before), "hugetlb") {
@@ -335,6 +337,15 @@ func TestCgroupsV2BornInCgroup(t *testing.T) {
 	r.mu.Lock()
 	r.ctrls, r.prepared = []string{"hugetlb"}, true
 	r.mu.Unlock()
+	return e, r
+}
+
+// TestCgroupsV2BornInCgroup: on v2 the launcher is born in the container's
+// cgroup (clone into a cgroup fd), so nothing of the container ever runs
+// outside it. The v2 mount here offers only hugetlb, which stands in for
+// the controllers agentd limits (set directly: no isolator maps to it).
+func TestCgroupsV2BornInCgroup(t *testing.T) {
+	e, r := startV2(t)
 	if _, err := r.Launch(TaskSpec{TaskID: "v2", Command: "sleep 30", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
 		t.Fatal(err)
 	}
@@ -361,19 +372,7 @@ func TestCgroupsV2BornInCgroup(t *testing.T) {
 // container) is moved into the container's v2 cgroup, launcher and
 // executor, before the task is forked: the task is born inside it.
 func TestCgroupsV2WarmMigrated(t *testing.T) {
-	const v2 = "/sys/fs/cgroup/unified"
-	before, _ := os.ReadFile(filepath.Join(v2, "cgroup.subtree_control"))
-	t.Cleanup(func() {
-		if !strings.Contains(string(before), "hugetlb") {
-			os.WriteFile(filepath.Join(v2, "cgroup.subtree_control"), []byte("-hugetlb"), 0o644)
-		}
-	})
-	e := newEnv(t, "posix/cpu")
-	e.cfg.CgroupsHierarchy = v2
-	r := e.start(t)
-	r.mu.Lock()
-	r.ctrls, r.prepared = []string{"hugetlb"}, true
-	r.mu.Unlock()
+	e, r := startV2(t)
 	// Pairs are started from the first launch on.
 	if _, err := r.Launch(TaskSpec{TaskID: "first", Command: "true", Resources: api.TaskResources{CPUs: 0.1, Mem: 32}}); err != nil {
 		t.Fatal(err)
