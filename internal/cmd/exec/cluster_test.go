@@ -229,20 +229,29 @@ func TestTasksOnCluster(t *testing.T) {
 			t.Fatalf("container task note %+v", task)
 		}
 		// The same tree from ps over SSH (the node runs agentd as /usr/sbin/mesos-slave).
-		code, out, _ = run(t, "tree", "lxb001", "-o", "json")
-		if code != 0 || json.Unmarshal([]byte(out), &trees) != nil {
-			t.Fatalf("tree: exit %d %s", code, out)
-		}
-		code, psOut, errOut := run(t, "tree", "lxb001", "-o", "json", "--source", "ps")
-		var psTrees []struct {
-			Source string
-			Agent  *api.Process
-		}
-		if code != 0 || json.Unmarshal([]byte(psOut), &psTrees) != nil || psTrees[0].Source != "ps" {
-			t.Fatalf("tree --source ps: exit %d %s %s", code, psOut, errOut)
-		}
-		if a, b := flatten(psTrees[0].Agent), flatten(trees[0].Agent); a != b {
-			t.Fatalf("ps tree:\n%s\nagentd tree:\n%s", a, b)
+		// The two are read at different moments: until the task's shell has
+		// exec'd its child, that child still shows the shell's command line
+		// in one of them, so they are read again until they agree.
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			code, out, _ = run(t, "tree", "lxb001", "-o", "json")
+			if code != 0 || json.Unmarshal([]byte(out), &trees) != nil {
+				t.Fatalf("tree: exit %d %s", code, out)
+			}
+			code, psOut, errOut := run(t, "tree", "lxb001", "-o", "json", "--source", "ps")
+			var psTrees []struct {
+				Source string
+				Agent  *api.Process
+			}
+			if code != 0 || json.Unmarshal([]byte(psOut), &psTrees) != nil || psTrees[0].Source != "ps" {
+				t.Fatalf("tree --source ps: exit %d %s %s", code, psOut, errOut)
+			}
+			a, b := flatten(psTrees[0].Agent), flatten(trees[0].Agent)
+			if a == b {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("ps tree:\n%s\nagentd tree:\n%s", a, b)
+			}
 		}
 		code, out, _ = run(t, "tree", "lxb001")
 		if code != 0 || !strings.Contains(out, "lxb001 (agentd)\n└── ") || !strings.Contains(out, "[task sleeper ("+sleeper+") TASK_RUNNING") ||

@@ -65,8 +65,16 @@ func TestStatusAndStop(t *testing.T) {
 		t.Fatalf("exec: %d %v", code, err)
 	}
 
-	code, out, _ = run(t, "status")
-	lines := strings.Split(out, "\n")
+	// The daemon counts the command as running until its handler returns,
+	// a moment after the client has its exit status: wait until it is idle.
+	var lines []string
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		code, out, _ = run(t, "status")
+		lines = strings.Split(out, "\n")
+		if len(lines) < 2 || strings.HasPrefix(lines[1], "idle for ") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if code != 0 || len(lines) != 5 ||
 		!strings.HasPrefix(lines[0], fmt.Sprintf("running: pid %d, socket %s, up ", os.Getpid(), sock)) ||
 		!strings.HasPrefix(lines[1], "idle for ") || !strings.HasSuffix(lines[1], "(ssh_persist 1m30s)") ||
