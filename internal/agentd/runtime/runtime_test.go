@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mesosctl/mesosctl/internal/agentd/cgroups"
 	"github.com/mesosctl/mesosctl/internal/agentd/checkpoint"
 	"github.com/mesosctl/mesosctl/internal/agentd/executor"
 	"github.com/mesosctl/mesosctl/internal/agentd/launcher"
@@ -358,6 +359,13 @@ func TestCgroupsV2BornInCgroup(t *testing.T) {
 	if !strings.Contains(string(b), "0::/"+e.cfg.CgroupsRoot+"/"+cid) {
 		t.Fatalf("launcher not born in the v2 cgroup: %s", b)
 	}
+	killV2(t, r, g)
+}
+
+// killV2 checks that task "v2" runs its launcher, executor and command
+// in the v2 group g, kills it, and checks that g goes with it.
+func killV2(t *testing.T, r *Runtime, g *cgroups.Group) {
+	t.Helper()
 	if n := len(g.Procs()); n < 3 { // launcher, executor, sh/sleep
 		t.Errorf("%d processes in the v2 cgroup", n)
 	}
@@ -401,14 +409,7 @@ func TestCgroupsV2WarmMigrated(t *testing.T) {
 			t.Errorf("pid %d not in the v2 cgroup: %s", p, b)
 		}
 	}
-	if n := len(g.Procs()); n < 3 { // launcher, executor, sh/sleep
-		t.Errorf("%d processes in the v2 cgroup", n)
-	}
-	r.Kill("v2")
-	r.Wait("v2", 10*time.Second)
-	if g.Exists() {
-		t.Fatal("v2 cgroup left behind")
-	}
+	killV2(t, r, g)
 }
 
 func TestOOMKilled(t *testing.T) {
