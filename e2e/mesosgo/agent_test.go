@@ -41,10 +41,11 @@ func TestMain(m *testing.M) {
 
 // agentd is a running agentd.
 type agentd struct {
-	URL     string // http://127.0.0.1:PORT
-	WorkDir string
-	LogDir  string
-	stderr  *bytes.Buffer
+	URL        string // http://127.0.0.1:PORT
+	WorkDir    string
+	RuntimeDir string
+	LogDir     string
+	stderr     *bytes.Buffer
 }
 
 func freePort(t *testing.T) int {
@@ -63,13 +64,13 @@ func freePort(t *testing.T) int {
 func startAgent(t *testing.T, extra ...string) *agentd {
 	t.Helper()
 	dir := t.TempDir()
-	a := &agentd{WorkDir: filepath.Join(dir, "work"), LogDir: filepath.Join(dir, "log"), stderr: &bytes.Buffer{}}
+	a := &agentd{WorkDir: filepath.Join(dir, "work"), RuntimeDir: filepath.Join(dir, "run"), LogDir: filepath.Join(dir, "log"), stderr: &bytes.Buffer{}}
 	confDir := filepath.Join(dir, "etc-mesos-slave")
 	if err := os.MkdirAll(confDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	args := append([]string{"agentd", "--work_dir=" + a.WorkDir, "--runtime_dir=" + filepath.Join(dir, "run"),
+	args := append([]string{"agentd", "--work_dir=" + a.WorkDir, "--runtime_dir=" + a.RuntimeDir,
 		"--log_dir=" + a.LogDir, "--config_dir=" + confDir, "--ip=127.0.0.1", "--port=" + strconv.Itoa(port),
 		"--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31010]"}, extra...)
 	cmd := exec.Command(bin, args...)

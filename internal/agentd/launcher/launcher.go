@@ -6,7 +6,9 @@
 // included: a launch agentd could not record never runs), forks the
 // executor (or, for a standalone container,
 // the command itself) with the environment agentd built, forwards
-// TERM/INT, waits, and writes the termination record. The command
+// TERM/INT, waits, and writes the termination record. A kill that arrives
+// before the command started (a TERM/INT it received, or a kill agentd
+// recorded in KillFile) means the command never starts. The command
 // executor is started before the "go" (ExecutorHandshake), so that its
 // start overlaps agentd's checkpoint, and waits in turn for the
 // launcher's "go" before it records or starts anything. A warm launcher
@@ -283,7 +285,11 @@ func (i *Info) supervise(rt string, c *exec.Cmd, executorGo *os.File, wait func(
 	if executorGo == nil {
 		wait = func() { _ = c.Wait() }
 	}
-	if s := pendingKill(sigs); s != 0 {
+	s := pendingKill(sigs)
+	if s == 0 {
+		s = RecordedKill(rt)
+	}
+	if s != 0 {
 		abortExecutor(executorGo, wait)
 		writeTermination(i, rt, Termination{Status: int(s), Signal: int(s), Message: "Killed before the command started"})
 		return 128 + int(s)
@@ -387,6 +393,29 @@ func pendingKill(sigs <-chan os.Signal) syscall.Signal {
 			return 0
 		}
 	}
+}
+
+// KillFile is <runtime_dir>/containers/<cid>/kill_signal: the signal of a
+// KILL_CONTAINER that agentd delivers to the container's processes itself
+// (SIGKILL, which the launcher cannot receive, among them). agentd records
+// it before it signals anything, and a launcher that has not started the
+// container's process yet finds it here and does not start it, as it does
+// for a SIGTERM received early.
+const KillFile = "kill_signal"
+
+// RecordKill records sig as the kill of the container whose runtime
+// directory is rt (KillFile).
+func RecordKill(rt string, sig syscall.Signal) error {
+	return checkpoint.WriteText(filepath.Join(rt, KillFile), fmt.Sprintf("%d\n", int(sig)))
+}
+
+// RecordedKill returns the signal RecordKill recorded in rt, or 0.
+func RecordedKill(rt string) syscall.Signal {
+	n, err := checkpoint.ReadInt(filepath.Join(rt, KillFile))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return syscall.Signal(n)
 }
 
 // agentdAborted is why a launcher that saw no "go" aborts.

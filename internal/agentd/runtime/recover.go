@@ -228,7 +228,7 @@ func (r *Runtime) reapOrphans() {
 			var start uint64
 			if _, err := fmt.Sscan(txt, &pid, &start); err == nil && procfs.Alive(pid, start) {
 				r.logf(slog.LevelWarn, "Killing orphan container %s (launcher pid %d): agentd has no record of its launch", cid, pid)
-				r.signalTree(pid, syscall.SIGKILL)
+				r.killContainer("", pid, start, syscall.SIGKILL)
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}

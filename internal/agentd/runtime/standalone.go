@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"syscall"
-	"time"
 
 	"github.com/mesosctl/mesosctl/internal/agentd/api"
 	"github.com/mesosctl/mesosctl/internal/agentd/atomicfile"
@@ -195,42 +194,28 @@ func (r *Runtime) recoverStandalone() error {
 		r.mu.Lock()
 		r.allocated = r.allocated.Add(c.need)
 		r.mu.Unlock()
-		if r.cfg.Recover == "cleanup" {
-			r.signalTree(c.pid, syscall.SIGKILL)
+		rt := r.paths.Runtime(info.ContainerID)
+		if r.cfg.Recover == "cleanup" || launcher.RecordedKill(rt) == syscall.SIGKILL {
+			// (A SIGKILL that the agentd before was delivering when it
+			// stopped goes on.)
+			r.killContainer(rt, c.pid, c.start, syscall.SIGKILL)
 		}
 	}
 	return nil
 }
 
-// signalTree signals every descendant of the launcher pid (the launcher
-// then reports its child's end and exits).
-func (r *Runtime) signalTree(pid int, sig syscall.Signal) {
-	tree := procfs.Tree(pid)
-	// Just launched: give the launcher a moment to fork its child, so the
-	// signal reaches the command and the launcher records its end.
-	for i := 0; i < 100 && len(tree) == 1 && procfs.Alive(pid, 0); i++ {
-		time.Sleep(10 * time.Millisecond)
-		tree = procfs.Tree(pid)
-	}
-	for _, p := range tree[1:] {
-		_ = syscall.Kill(p, sig)
-	}
-	if len(tree) == 1 {
-		_ = syscall.Kill(pid, sig)
-	}
-}
-
-// signalStandalone delivers a KILL_CONTAINER signal. SIGTERM and SIGINT go
-// to the launcher, which passes them to the command's process group or,
-// when the command has not started yet, does not start it; so no moment of
-// the launch loses them. Other signals (SIGKILL, which the launcher cannot
-// pass on, among them) go to every process of the container.
-func (r *Runtime) signalStandalone(pid int, sig syscall.Signal) {
+// signalStandalone delivers a KILL_CONTAINER signal to a standalone
+// container. SIGTERM and SIGINT go to the launcher, which passes them to
+// the command's process group or, when the command has not started yet,
+// does not start it; so no moment of the launch loses them. Other signals
+// (SIGKILL, which the launcher cannot pass on, among them) go to every
+// process of the container, stickily (killContainer).
+func (r *Runtime) signalStandalone(cid string, pid int, start uint64, sig syscall.Signal) {
 	if sig == syscall.SIGTERM || sig == syscall.SIGINT {
 		_ = syscall.Kill(pid, sig)
 		return
 	}
-	r.signalTree(pid, sig)
+	r.killContainer(r.paths.Runtime(cid), pid, start, sig)
 }
 
 func (r *Runtime) standaloneViews() []View {
@@ -314,17 +299,17 @@ func (s *Service) KillContainer(cid string, sig syscall.Signal) error {
 	rt := s.rt
 	if c, ok := rt.standaloneOf(cid); ok {
 		rt.mu.Lock()
-		finished, pid := c.finished, c.pid
+		finished, pid, start := c.finished, c.pid, c.start
 		rt.mu.Unlock()
 		if !finished {
-			rt.signalStandalone(pid, sig)
+			rt.signalStandalone(cid, pid, start, sig)
 		}
 		return nil
 	}
 	for _, v := range rt.Views() {
 		if v.ContainerID == cid {
 			if !v.Finished {
-				rt.signalTree(v.PID, sig)
+				rt.killContainer(rt.paths.Runtime(cid), v.PID, rt.launcherStart(cid), sig)
 			}
 			return nil
 		}
@@ -368,6 +353,19 @@ func (s *Service) containerDone(cid string) (done <-chan struct{}, termPath stri
 		}
 	}
 	return nil, "", false
+}
+
+// launcherStart is the start time of the launcher of task container cid
+// (0: unknown).
+func (r *Runtime) launcherStart(cid string) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.containers {
+		if c.info.Launch != nil && c.info.Launch.ContainerID == cid {
+			return c.start
+		}
+	}
+	return 0
 }
 
 // launcherStatus is the wait status of a container's launcher when this
