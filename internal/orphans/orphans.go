@@ -102,6 +102,11 @@ for f in $(grep -l MESOS_EXECUTOR_ID= /proc/[0-9]*/environ 2>/dev/null); do
   ppid=$(sed 's/.*) //' "$d/stat" 2>/dev/null | cut -d' ' -f2)
   tr '\0' '\n' < "/proc/$ppid/environ" 2>/dev/null | grep -qxF -- "MESOS_EXECUTOR_ID=$eid" && continue
   cid=$(sed -n 's,.*/mesos/\([^/]*\)$,\1,p' "$d/cgroup" 2>/dev/null | head -n1)
+  # mesosctl's command executor when it was pre-started: its own environ
+  # has no MESOS_* (it got them at its "go"), its task's does. The top
+  # process is the executor, its launch info path names the container.
+  li=$(tr '\0' '\n' < "/proc/$ppid/cmdline" 2>/dev/null | sed -n '/^executor$/{n;s,^--launch_info=.*/containers/\([^/]*\)/launch_info$,\1,p;}' | head -n1)
+  [ -n "$li" ] && pid=$ppid && cid=${cid:-$li}
   echo "executor${T}proc$T$aid$T$fid$T$eid$T${cid:--}$T$pid"
   seen="$seen$aid/$eid "
 done

@@ -64,6 +64,11 @@ func TestScanAndKill(t *testing.T) {
 	os.Symlink(newID, filepath.Join(w, "meta", "slaves", "latest"))
 	procOnly := start(t, []string{"MESOS_EXECUTOR_ID=exec5", "MESOS_SLAVE_ID=i17gone-S7", "MESOS_FRAMEWORK_ID=fw2"},
 		"sh", "-c", "sleep 1719; :")
+	// A pre-started command executor (agentd's --mesosctl_warm_launchers):
+	// its own environment has no MESOS_*, its task's has; the scan names
+	// the executor, and the container from its launch info path.
+	warm := start(t, nil, "sh", "-c", "MESOS_EXECUTOR_ID=exec6 MESOS_SLAVE_ID=i17gone-S8 MESOS_FRAMEWORK_ID=fw3 sh -c 'sleep 1720; :'; :",
+		"executor", "--launch_info=/var/run/mesos/containers/warm-cid/launch_info")
 
 	var s *Scan
 	var err error
@@ -72,7 +77,7 @@ func TestScanAndKill(t *testing.T) {
 		if s, err = Find(context.Background(), local, "node1", w+"/"); err != nil {
 			t.Fatal(err)
 		}
-		if len(mine(s)) == 2 || time.Now().After(deadline) {
+		if len(mine(s)) == 3 || time.Now().After(deadline) {
 			break
 		}
 	}
@@ -80,10 +85,10 @@ func TestScanAndKill(t *testing.T) {
 		t.Errorf("current agent ID %q", s.CurrentAgentID)
 	}
 	got := mine(s)
-	if len(got) != 2 {
+	if len(got) != 3 {
 		t.Fatalf("found %+v", got)
 	}
-	e1, e5 := got[0], got[1]
+	e1, e5, e6 := got[0], got[1], got[2]
 	if e1.Found != "work_dir" || e1.AgentID != oldID || e1.FrameworkID != "fw1" || e1.ContainerID != cid || e1.PID != pid ||
 		!slices.Equal(e1.Tasks, []string{"task1"}) || !e1.Names("task1") || !e1.Names("exec1") || e1.Names("task2") {
 		t.Errorf("work_dir executor: %+v", e1)
@@ -91,12 +96,15 @@ func TestScanAndKill(t *testing.T) {
 	if e5.Found != "proc" || e5.AgentID != "i17gone-S7" || e5.FrameworkID != "fw2" || e5.PID != procOnly || len(e5.Tasks) != 0 {
 		t.Errorf("proc executor: %+v (want pid %d, the top process)", e5, procOnly)
 	}
+	if e6.Found != "proc" || e6.AgentID != "i17gone-S8" || e6.ExecutorID != "exec6" || e6.PID != warm || e6.ContainerID != "warm-cid" {
+		t.Errorf("pre-started executor: %+v (want pid %d, the executor, and container warm-cid)", e6, warm)
+	}
 
 	n, err := Kill(context.Background(), local, got, 2*time.Second)
-	if err != nil || n < 4 { // sh + 2 sleeps, sh + sleep
+	if err != nil || n < 7 { // sh + 2 sleeps, sh + sleep, sh + sh + sleep
 		t.Fatalf("Kill: %d, %v", n, err)
 	}
-	for _, p := range []int{pid, procOnly} {
+	for _, p := range []int{pid, procOnly, warm} {
 		for deadline := time.Now().Add(15 * time.Second); syscall.Kill(p, 0) == nil; time.Sleep(20 * time.Millisecond) {
 			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/stat"); len(b) > 0 && isZombie(b) {
 				break
@@ -117,11 +125,13 @@ func TestScanAndKill(t *testing.T) {
 func mine(s *Scan) []Executor {
 	var out []Executor
 	for _, e := range s.Executors {
-		if e.AgentID == "i17old-S0" || e.AgentID == "i17gone-S7" {
+		if e.AgentID == "i17old-S0" || e.AgentID == "i17gone-S7" || e.AgentID == "i17gone-S8" {
 			out = append(out, e)
 		}
 	}
-	slices.SortFunc(out, func(a, b Executor) int { return len(a.AgentID) - len(b.AgentID) })
+	// i17old-S0 (work_dir), then i17gone-S7 and -S8 (proc)
+	order := []string{"i17old-S0", "i17gone-S7", "i17gone-S8"}
+	slices.SortFunc(out, func(a, b Executor) int { return slices.Index(order, a.AgentID) - slices.Index(order, b.AgentID) })
 	return out
 }
 
