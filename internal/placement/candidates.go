@@ -2,6 +2,7 @@ package placement
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -53,7 +54,7 @@ func Candidates(ctx context.Context, s Sources) ([]Candidate, error) {
 	return fromInventory(s.Inventory, inv.Names())
 }
 
-var errNoSource = fmt.Errorf("no candidate agents: give --agent NODESET or --zk zk://host:2181/mesos, or set defaults.zookeeper or nodes in the mesosctl config")
+var errNoSource = errors.New("no candidate agents: give --agent NODESET or --zk zk://host:2181/mesos, or set defaults.zookeeper or nodes in the mesosctl config")
 
 func fromInventory(invf func() (*inventory.Inventory, error), names []string) ([]Candidate, error) {
 	inv, err := invf()

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 )
 
 // v1 call types (mesos.v1.agent.Call.Type) the agent knows by name.
@@ -43,19 +44,22 @@ const (
 )
 
 // CallTypeNumbers maps call type names to their protobuf enum numbers;
-// a JSON call may give the type either way.
-var CallTypeNumbers = map[string]int{
-	CallUnknown: 0, CallGetHealth: 1, CallGetFlags: 2, CallGetVersion: 3, CallGetMetrics: 4,
-	CallGetLoggingLevel: 5, CallSetLoggingLevel: 6, CallListFiles: 7, CallReadFile: 8,
-	CallGetState: 9, CallGetContainers: 10, CallGetFrameworks: 11, CallGetExecutors: 12,
-	CallGetTasks: 13, CallLaunchNestedContainer: 14, CallWaitNestedContainer: 15,
-	CallKillNestedContainer: 16, CallLaunchNestedSession: 17, CallAttachContainerInput: 18,
-	CallAttachContainerOutput: 19, CallGetAgent: 20, CallRemoveNestedContainer: 21,
-	CallLaunchContainer: 22, CallWaitContainer: 23, CallKillContainer: 24, CallRemoveContainer: 25,
-	CallGetResourceProviders: 26, CallAddResourceProvider: 27, CallUpdateResourceProvider: 28,
-	CallRemoveResourceProvider: 29, CallPruneImages: 30, CallGetOperations: 31,
-	CallMarkResourceProvider: 32,
-}
+// a JSON call may give the type either way. The table is built on first
+// use, not at every start of the binary.
+var CallTypeNumbers = sync.OnceValue(func() map[string]int {
+	return map[string]int{
+		CallUnknown: 0, CallGetHealth: 1, CallGetFlags: 2, CallGetVersion: 3, CallGetMetrics: 4,
+		CallGetLoggingLevel: 5, CallSetLoggingLevel: 6, CallListFiles: 7, CallReadFile: 8,
+		CallGetState: 9, CallGetContainers: 10, CallGetFrameworks: 11, CallGetExecutors: 12,
+		CallGetTasks: 13, CallLaunchNestedContainer: 14, CallWaitNestedContainer: 15,
+		CallKillNestedContainer: 16, CallLaunchNestedSession: 17, CallAttachContainerInput: 18,
+		CallAttachContainerOutput: 19, CallGetAgent: 20, CallRemoveNestedContainer: 21,
+		CallLaunchContainer: 22, CallWaitContainer: 23, CallKillContainer: 24, CallRemoveContainer: 25,
+		CallGetResourceProviders: 26, CallAddResourceProvider: 27, CallUpdateResourceProvider: 28,
+		CallRemoveResourceProvider: 29, CallPruneImages: 30, CallGetOperations: 31,
+		CallMarkResourceProvider: 32,
+	}
+})
 
 // Call is mesos.v1.agent.Call: the type plus the sub-message named after it.
 type Call struct {
@@ -100,7 +104,7 @@ func (c *Call) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(aux.Type, &n); err != nil {
 		return fmt.Errorf("field 'type': expected a call type name or number, got %s", aux.Type)
 	}
-	for k, v := range CallTypeNumbers {
+	for k, v := range CallTypeNumbers() {
 		if v == n {
 			c.Type = k
 			return nil

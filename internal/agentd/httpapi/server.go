@@ -461,7 +461,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	h := s.calls[call.Type]
 	s.mu.RUnlock()
 	if h == nil {
-		if _, known := api.CallTypeNumbers[call.Type]; !known || call.Type == api.CallUnknown {
+		if _, known := api.CallTypeNumbers()[call.Type]; !known || call.Type == api.CallUnknown {
 			http.Error(w, "Unsupported call type '"+call.Type+"'", http.StatusNotImplemented)
 			return
 		}

@@ -138,12 +138,12 @@ func TaskResourcesOf(r mesos.Resources) api.TaskResources {
 }
 
 // executorOverhead is what the command executor of a task adds to it.
-var executorOverhead = mesos.Scalars(ExecutorCPUs, ExecutorMemMB, 0)
+var executorOverhead = sync.OnceValue(func() mesos.Resources { return mesos.Scalars(ExecutorCPUs, ExecutorMemMB, 0) })
 
 // withExecutor is a task's resources with its executor's overhead (in the
 // order cpus, mem, disk).
 func withExecutor(task api.TaskResources) mesos.Resources {
-	return executorOverhead.Add(ResourcesOf(task))
+	return executorOverhead().Add(ResourcesOf(task))
 }
 
 // fitsLocked reports whether need fits what is not allocated (r.mu held).

@@ -342,11 +342,10 @@ func Filter(t *NodeTree, task string) bool {
 	return found || len(rec) > 0
 }
 
-var (
-	pidStyle  = lipgloss.NewStyle().Bold(true)
-	taskStyle = lipgloss.NewStyle().Foreground(lipgloss.Color("6"))
-	userStyle = lipgloss.NewStyle().Faint(true)
-)
+// The styles are built on use, not at every start of the binary.
+func pidStyle() lipgloss.Style  { return lipgloss.NewStyle().Bold(true) }
+func taskStyle() lipgloss.Style { return lipgloss.NewStyle().Foreground(lipgloss.Color("6")) }
+func userStyle() lipgloss.Style { return lipgloss.NewStyle().Faint(true) }
 
 // Style says how to draw: Width > 0 cuts command lines to fit; Color
 // styles pids, users and task notes.
@@ -370,9 +369,9 @@ func (s Style) Label(p api.Process, depth int) string {
 	}
 	ann := ""
 	if p.Task != nil {
-		ann = "  " + s.paint(taskStyle, TaskNote(p.Task))
+		ann = "  " + s.paint(taskStyle(), TaskNote(p.Task))
 	}
-	head := s.paint(pidStyle, strconv.Itoa(p.PID)) + " " + s.paint(userStyle, p.User) + " "
+	head := s.paint(pidStyle(), strconv.Itoa(p.PID)) + " " + s.paint(userStyle(), p.User) + " "
 	if s.Width > 0 {
 		room := s.Width - 4*(depth+1) - lipgloss.Width(head) - lipgloss.Width(ann)
 		if room < 20 {
@@ -448,7 +447,7 @@ func DockerNote(d *api.ProcessDocker) string {
 }
 
 func (s Style) docker(d *api.ProcessDocker, depth int) *ltree.Tree {
-	t := ltree.Root(s.paint(taskStyle, "["+DockerNote(d)+"]"))
+	t := ltree.Root(s.paint(taskStyle(), "["+DockerNote(d)+"]"))
 	for _, p := range d.Processes {
 		if len(p.Children) == 0 {
 			t.Child(s.Label(p, depth+1))
