@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # agentd and exec against the machine's floor (issue #18), in one run, as
 # one table: launch latency (task API call → TASK_RUNNING) against a bare
-# fork+exec of the same 3-level sh -c chain; /state at 0, 100 and 1,000
-# tasks; the time for 1,000 sleep tasks to be RUNNING (and kill -9
+# fork+exec of the same 3-level sh -c chain and of the same process tree
+# made of minimal static Go programs in the helpers' places; /state at 0,
+# 100 and 1,000 tasks (the last right after the launches and once the
+# machine is idle again); the time for 1,000 sleep tasks to be RUNNING
+# against 1,000 chains of that minimal tree (and kill -9
 # recovery: tasks lost); the PSS of the helper processes per task
 # (smaps_rollup); agentd's own CPU while idle with 0, 100 and 1,000
 # running tasks (BenchmarkSteadyCPU); one start of the binary per
@@ -55,13 +58,15 @@ row "one start of the binary: exec / launch / executor / agentd" \
     "empty Go program $(metric $b Start empty-cpu-ms) ms CPU" "(scripts/bench/start.sh)"
 row "launch, API call → TASK_RUNNING (100)" "p50 $(metric $s AgentSpeed launch-p50-ms) ms, p99 $(metric $s AgentSpeed launch-p99-ms) ms" \
     "sh -c chain p50 $(metric $s AgentSpeed floor-p50-ms) ms, p99 $(metric $s AgentSpeed floor-p99-ms) ms" "p50 ≤ 8 ms, p99 ≤ 20 ms"
+row "  the same tree of minimal Go programs" "" "p50 $(metric $s AgentSpeed tree-floor-p50-ms) ms, p99 $(metric $s AgentSpeed tree-floor-p99-ms) ms" ""
 row "  API call → TASK_STARTING recorded" "p50 $(metric $s AgentSpeed to-starting-p50-ms) ms" "one helper start p50 $(metric $s AgentSpeed helper-start-p50-ms) ms" "(two helper starts in series)"
 row "  TASK_STARTING → TASK_RUNNING recorded" "p50 $(metric $s AgentSpeed starting-to-running-p50-ms) ms" "" ""
 row "  TASK_RUNNING recorded → seen by client" "p50 $(metric $s AgentSpeed running-to-seen-p50-ms) ms" "" ""
 row "GET /state, 0 tasks" "p50 $(metric $s AgentSpeed state0-p50-ms) ms, p99 $(metric $s AgentSpeed state0-p99-ms) ms" "" ""
 row "GET /state, 100 tasks" "p50 $(metric $s AgentSpeed stateN-p50-ms) ms, p99 $(metric $s AgentSpeed stateN-p99-ms) ms" "" ""
-row "GET /state, $n tasks" "p50 $(metric $t ThousandTasks state-p50-ms) ms, p99 $(metric $t ThousandTasks state-p99-ms) ms" "" "p50 ≤ 8 ms, p99 ≤ 20 ms"
-row "$n sleep tasks all RUNNING (64 clients)" "$(metric $t ThousandTasks launch-all-s) s ($(metric $t ThousandTasks tasks/s)/s)" "" "≤ 8 s"
+row "GET /state, $n tasks, right after the launches" "p50 $(metric $t ThousandTasks state-p50-ms) ms, p99 $(metric $t ThousandTasks state-p99-ms) ms" "load $(metric $t ThousandTasks state-load1)" "p50 ≤ 8 ms, p99 ≤ 20 ms"
+row "GET /state, $n tasks, settled" "p50 $(metric $t ThousandTasks settled-state-p50-ms) ms, p99 $(metric $t ThousandTasks settled-state-p99-ms) ms" "after $(metric $t ThousandTasks settle-s) s, load $(metric $t ThousandTasks settled-load1)" "p50 ≤ 8 ms, p99 ≤ 20 ms"
+row "$n sleep tasks all RUNNING (64 clients)" "$(metric $t ThousandTasks launch-all-s) s ($(metric $t ThousandTasks tasks/s)/s)" "same tree of minimal Go programs $(metric $t ThousandTasks floor-all-s) s ($(metric $t ThousandTasks floor-tasks/s)/s)" "≤ 8 s"
 row "helpers' PSS per task (100 / $n tasks)" "$(metric $s AgentSpeed helpers-pss-MB/task) / $(metric $t ThousandTasks helpers-pss-MB/task) MB" "" "≤ 6 MB"
 row "idle pre-started pairs, PSS of all (0 / 100 tasks)" "$(metric $s AgentSpeed idle-pairs-pss-MB) / $(metric $s AgentSpeed idle-pairs-pss-end-MB) MB" "" "(--mesosctl_warm_launchers)"
 row "agentd RSS: idle / with $n tasks" "$(metric $s AgentSpeed idle-rss-MB) / $(metric $t ThousandTasks agentd-rss-MB) MB" "" "idle ≤ 12 MB"

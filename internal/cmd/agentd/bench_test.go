@@ -164,15 +164,27 @@ func rssMB(pid int) float64 {
 	return 0
 }
 
-// BenchmarkThousandTasks: launch N sleep tasks concurrently on one agent,
-// then measure /state latency with N tasks, then kill -9 agentd, restart
-// it, and measure recovery time and how many tasks were lost.
+// BenchmarkThousandTasks: first the floor — N chains of the same process
+// tree made of minimal Go programs (floorThousand) — then launch N sleep
+// tasks concurrently on one agent, then measure /state latency with N
+// tasks right after the launches and once the machine is idle again (at
+// most 60 s later), then kill -9 agentd, restart it, and measure recovery
+// time and how many tasks were lost.
 func BenchmarkThousandTasks(b *testing.B) {
 	n := 1000
 	if s := os.Getenv("MESOSCTL_BENCH_TASKS"); s != "" {
 		n, _ = strconv.Atoi(s)
 	}
+	floor := buildFloor(b)
 	for i := 0; i < b.N; i++ {
+		// 0. The floor: n chains of the same tree made of minimal Go
+		// programs (floorThousand), started the same way, then killed.
+		settle(30 * time.Second)
+		floorAll := floorThousand(b, floor, n)
+		b.ReportMetric(floorAll.Seconds(), "floor-all-s")
+		b.ReportMetric(float64(n)/floorAll.Seconds(), "floor-tasks/s")
+		settle(30 * time.Second)
+
 		a := benchAgent(b)
 		// 1. Launch n tasks concurrently (64 clients).
 		start := time.Now()
@@ -183,23 +195,20 @@ func BenchmarkThousandTasks(b *testing.B) {
 		b.ReportMetric(rssMB(a.cmd.Process.Pid), "agentd-rss-MB")
 		b.ReportMetric(helpersPSSPerTask(a), "helpers-pss-MB/task")
 
-		// 2. /state with n tasks.
-		var lat []time.Duration
-		for j := 0; j < 50; j++ {
-			t0 := time.Now()
-			resp, err := http.Get(a.URL + "/state")
-			if err != nil {
-				b.Fatal(err)
-			}
-			var st api.State
-			if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-				b.Fatal(err)
-			}
-			resp.Body.Close()
-			lat = append(lat, time.Since(t0))
-		}
+		// 2. /state with n tasks: right after the launches (the machine
+		// still busy with their helpers' starts), then settled (idle, at
+		// most 60 s later), each with the load average.
+		b.ReportMetric(loadAvg1(), "state-load1")
+		lat := stateDecoded(b, a, 50)
 		b.ReportMetric(ms(percentile(lat, 0.5)), "state-p50-ms")
 		b.ReportMetric(ms(percentile(lat, 0.99)), "state-p99-ms")
+		waited, busy := settle(60 * time.Second)
+		b.ReportMetric(waited.Seconds(), "settle-s")
+		b.ReportMetric(busy*100, "settled-busy-%")
+		b.ReportMetric(loadAvg1(), "settled-load1")
+		lat = stateDecoded(b, a, 50)
+		b.ReportMetric(ms(percentile(lat, 0.5)), "settled-state-p50-ms")
+		b.ReportMetric(ms(percentile(lat, 0.99)), "settled-state-p99-ms")
 
 		// 3. kill -9 and recover.
 		a.kill9()
@@ -215,6 +224,26 @@ func BenchmarkThousandTasks(b *testing.B) {
 			b.Errorf("%d of %d tasks RUNNING after recovery", len(list.Tasks), n)
 		}
 	}
+}
+
+// stateDecoded GETs /state n times, one at a time, each decoded as a
+// client would.
+func stateDecoded(b *testing.B, a *agentProc, n int) []time.Duration {
+	var lat []time.Duration
+	for j := 0; j < n; j++ {
+		t0 := time.Now()
+		resp, err := http.Get(a.URL + "/state")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var st api.State
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		lat = append(lat, time.Since(t0))
+	}
+	return lat
 }
 
 // pssKB is the proportional set size of a process (smaps_rollup), in kB.
@@ -304,7 +333,8 @@ func helperStart(b *testing.B, bin string) time.Duration {
 // BenchmarkAgentSpeed measures, in one run against one agentd process:
 // its idle RSS; /state latency at 0 tasks; launch latency (task API call →
 // TASK_RUNNING, one at a time, b.N tasks) against the floor (a bare
-// fork+exec of the 3-level sh -c chain, interleaved), split into stages
+// fork+exec of the 3-level sh -c chain, and the same tree made of minimal
+// Go programs to sh -c started (floorLaunch), interleaved), split into stages
 // (launchStages), and against the start of one helper process
 // (helperStart, interleaved: a launch starts two in series); /state latency at
 // b.N tasks; the PSS of the helper processes per task. Use -benchtime 100x
@@ -317,7 +347,8 @@ func BenchmarkAgentSpeed(b *testing.B) {
 	st0 := stateLatencies(b, a, 200)
 	b.ReportMetric(ms(percentile(st0, 0.5)), "state0-p50-ms")
 	b.ReportMetric(ms(percentile(st0, 0.99)), "state0-p99-ms")
-	var lat, floor, helper []time.Duration
+	floorBin := buildFloor(b)
+	var lat, floor, tree, helper []time.Duration
 	var stages [3][]time.Duration
 	// One launch first, not measured: agentd starts its pre-started pairs
 	// from its first launch of a command task on.
@@ -325,6 +356,7 @@ func BenchmarkAgentSpeed(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		settleIdlePairs(a)
 		floor = append(floor, shChain(b))
+		tree = append(tree, floorLaunch(b, floorBin))
 		helper = append(helper, helperStart(b, a.bin))
 		d, st := launchStages(b, a, fmt.Sprintf("speed-%d", i), "sleep 3600")
 		lat = append(lat, d)
@@ -340,6 +372,8 @@ func BenchmarkAgentSpeed(b *testing.B) {
 	b.ReportMetric(ms(percentile(lat, 0.99)), "launch-p99-ms")
 	b.ReportMetric(ms(percentile(floor, 0.5)), "floor-p50-ms")
 	b.ReportMetric(ms(percentile(floor, 0.99)), "floor-p99-ms")
+	b.ReportMetric(ms(percentile(tree, 0.5)), "tree-floor-p50-ms")
+	b.ReportMetric(ms(percentile(tree, 0.99)), "tree-floor-p99-ms")
 	stN := stateLatencies(b, a, 200)
 	b.ReportMetric(ms(percentile(stN, 0.5)), "stateN-p50-ms")
 	b.ReportMetric(ms(percentile(stN, 0.99)), "stateN-p99-ms")
